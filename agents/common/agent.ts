@@ -1,0 +1,12 @@
+/** What every agent's `main` receives: its logger, a shutdown signal, the environment. */
+import type { Logger } from './log.js';
+
+export interface AgentContext {
+  log: Logger;
+  /** Aborted on SIGTERM/SIGINT: stop watches, release leases/sessions, close sockets, then return. */
+  signal: AbortSignal;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Runs until the signal aborts (or the work is done, e.g. `--once`); resolves to the exit code. */
+export type AgentMain<T> = (config: T, ctx: AgentContext) => Promise<number>;

@@ -1,0 +1,7 @@
+import { StoreError } from '../common/errors.js';
+import type { Store, StoreOptions } from './store.js';
+import type { StoreUri } from './uri.js';
+
+export async function createEtcd2Store(_uri: StoreUri, _opts: StoreOptions): Promise<Store> {
+  throw new StoreError('the etcd2 backend is being built', undefined, false);
+}
