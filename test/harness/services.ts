@@ -23,7 +23,7 @@ export interface ServiceHandle {
   running(): Promise<boolean>;
 }
 
-const PORTS: Record<ServiceKind, Record<Instance, number>> = {
+export const PORTS: Record<ServiceKind, Record<Instance, number>> = {
   consul: { main: 8500, chaos: 18500 },
   etcd: { main: 2379, chaos: 12379 },
   zk: { main: 2181, chaos: 12181 },

@@ -1,0 +1,227 @@
+/**
+ * Real Docker engines for the tests: engine N (1..9) is a dockerd with its own hostname (dockerhost0N,
+ * via a UTS namespace), its own containerd, bridge shoalbrN (172.31.N.1/24), API on
+ * unix:///run/shoal-test/dockerN.sock and tcp://127.0.1.N:2375, published ports bound to 127.0.1.N.
+ * `engine(n)` starts it or reuses it when its socket answers /_ping. Engines 1..3 are shared: never stop
+ * them in a test; 4..9 are for tests that stop or restart dockerd.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { execa, type Result } from 'execa';
+import { pidAlive, readPid, startDetached, stateDir, stopProcess, waitFor, STATE_DIR } from './proc.js';
+import { busyboxTarball } from './busybox.js';
+
+export const RUN_DIR = '/run/shoal-test';
+export const DATA_DIR = '/var/lib/shoal-test';
+export const BUSYBOX_IMAGE = 'shoal/busybox:latest';
+
+export interface EngineHandle {
+  n: number;
+  /** `dockerhost0N`: the engine's hostname, its Name in /info. */
+  name: string;
+  socket: string;
+  dockerHost: string;
+  /** `127.0.1.N:2375` */
+  tcp: string;
+  ip: string;
+  bridge: string;
+  /** 172.31.N.0/24 */
+  subnet: string;
+  labels: Record<string, string>;
+  docker: Docker;
+  /** The real docker CLI against this engine; rejects on a non-zero exit. */
+  cli(args: string[], opts?: { input?: string; reject?: boolean }): Promise<Result>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  running(): Promise<boolean>;
+}
+
+export function engineLabels(n: number): Record<string, string> {
+  switch (n) {
+    case 1:
+      return { zone: 'external', disk: 'ssd', status: 'master' };
+    case 2:
+      return { zone: 'external', disk: 'hdd', status: 'worker' };
+    case 3:
+      return { zone: 'internal', disk: 'ssd', status: 'worker' };
+    default:
+      return { zone: 'test' };
+  }
+}
+
+const names = (n: number) => ({ dockerd: `docker${n}`, containerd: `docker${n}-containerd` });
+
+function checkN(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 9) throw new Error(`engine number must be 1..9, got ${n}`);
+}
+
+/** GET /_ping over the unix socket. */
+export function ping(socket: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (!existsSync(socket)) return resolve(false);
+    const req = http.get({ socketPath: socket, path: '/_ping', timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(res.statusCode === 200 && body === 'OK'));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+function ensureBridge(n: number): void {
+  const br = `shoalbr${n}`;
+  const ip = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  try {
+    ip(['link', 'show', br]);
+  } catch {
+    ip(['link', 'add', br, 'type', 'bridge']);
+  }
+  if (!ip(['-4', 'addr', 'show', 'dev', br]).includes(`172.31.${n}.1/24`)) ip(['addr', 'add', `172.31.${n}.1/24`, 'dev', br]);
+  ip(['link', 'set', br, 'up']);
+}
+
+/** A containerd of the engine's own (never the system one at /run/containerd/containerd.sock). */
+function containerdConfig(n: number): { file: string; socket: string } {
+  const dir = path.join(RUN_DIR, `docker${n}-containerd`);
+  mkdirSync(dir, { recursive: true });
+  const socket = path.join(dir, 'containerd.sock');
+  const file = path.join(stateDir(`docker${n}`), 'containerd.toml');
+  writeFileSync(
+    file,
+    [
+      'version = 2',
+      `root = "${path.join(DATA_DIR, `docker${n}-containerd`)}"`,
+      `state = "${dir}"`,
+      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+      '[grpc]',
+      `  address = "${socket}"`,
+      '[ttrpc]',
+      `  address = "${socket}.ttrpc"`,
+      '[debug]',
+      `  address = "${socket}.debug"`,
+      '[metrics]',
+      '  address = ""',
+      '',
+    ].join('\n'),
+  );
+  return { file, socket };
+}
+
+function dockerdArgs(n: number, containerdSocket: string): string[] {
+  const labels = Object.entries(engineLabels(n)).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+  return [
+    '--iptables=false',
+    '--ip6tables=false',
+    '--storage-driver=vfs',
+    '--data-root', path.join(DATA_DIR, `docker${n}`),
+    '--exec-root', path.join(RUN_DIR, `docker${n}-exec`),
+    '--pidfile', path.join(RUN_DIR, `docker${n}.pid`),
+    '--containerd', containerdSocket,
+    '--containerd-namespace', `shoal${n}`,
+    '--containerd-plugins-namespace', `shoal${n}-plugins`,
+    '-H', `unix://${path.join(RUN_DIR, `docker${n}.sock`)}`,
+    '-H', `tcp://127.0.1.${n}:2375`,
+    `--bridge=shoalbr${n}`,
+    `--ip=127.0.1.${n}`,
+    '--ipv6',
+    `--fixed-cidr-v6=fd00:31:${n}::/64`,
+    ...labels,
+  ];
+}
+
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+async function launch(n: number, socket: string): Promise<void> {
+  mkdirSync(RUN_DIR, { recursive: true });
+  mkdirSync(DATA_DIR, { recursive: true });
+  ensureBridge(n);
+  const nm = names(n);
+  const cd = containerdConfig(n);
+  if (readPid(nm.containerd) === undefined) {
+    startDetached(nm.containerd, 'containerd', ['--config', cd.file]);
+  }
+  await waitFor(`containerd of engine ${n}`, async () => existsSync(cd.socket), 60_000, nm.containerd);
+  const cmd = `hostname dockerhost0${n}; exec dockerd ${dockerdArgs(n, cd.socket).map(shq).join(' ')}`;
+  startDetached(nm.dockerd, 'unshare', ['--uts', 'sh', '-c', cmd]);
+  await waitFor(`dockerd ${n} on ${socket}`, () => ping(socket), 120_000, nm.dockerd);
+}
+
+export async function engine(n: number): Promise<EngineHandle> {
+  checkN(n);
+  const socket = path.join(RUN_DIR, `docker${n}.sock`);
+  const ip = `127.0.1.${n}`;
+  const nm = names(n);
+  const docker = new Docker({ socketPath: socket });
+  const handle: EngineHandle = {
+    n,
+    name: `dockerhost0${n}`,
+    socket,
+    dockerHost: `unix://${socket}`,
+    tcp: `${ip}:2375`,
+    ip,
+    bridge: `shoalbr${n}`,
+    subnet: `172.31.${n}.0/24`,
+    labels: engineLabels(n),
+    docker,
+    cli(args, opts = {}) {
+      return execa('docker', ['-H', `unix://${socket}`, ...args], {
+        ...(opts.input !== undefined ? { input: opts.input } : {}),
+        reject: opts.reject ?? true,
+        env: { DOCKER_CONFIG: stateDir('docker-cli') },
+      });
+    },
+    running: () => ping(socket),
+    async start() {
+      if (await ping(socket)) return;
+      const pid = readPid(nm.dockerd);
+      if (pid !== undefined && pidAlive(pid)) {
+        // starting up (or hung): give it time before declaring it dead
+        await waitFor(`dockerd ${n} on ${socket}`, () => ping(socket), 120_000, nm.dockerd);
+        return;
+      }
+      await launch(n, socket);
+    },
+    async stop() {
+      // dockerd first (it stops its containers through containerd), then its containerd
+      await stopProcess(nm.dockerd, 60_000);
+      await stopProcess(nm.containerd, 30_000);
+    },
+    async restart() {
+      await handle.stop();
+      await handle.start();
+    },
+  };
+  await handle.start();
+  return handle;
+}
+
+/** Is engine n up (without starting it)? */
+export function engineRunning(n: number): Promise<boolean> {
+  return ping(path.join(RUN_DIR, `docker${n}.sock`));
+}
+
+/** Stop every engine this harness started (by pidfile), dockerd before its containerd. */
+export async function stopAllEngines(): Promise<void> {
+  for (let n = 1; n <= 9; n++) {
+    const nm = names(n);
+    if (readPid(nm.dockerd) === undefined && readPid(nm.containerd) === undefined) continue;
+    await stopProcess(nm.dockerd, 60_000);
+    await stopProcess(nm.containerd, 30_000);
+  }
+}
+
+/** Ensure `shoal/busybox:latest` exists on the engine (imported from Debian's busybox-static). */
+export async function busyboxImage(e: EngineHandle): Promise<string> {
+  const has = await e.cli(['image', 'inspect', '--format', '{{.Id}}', BUSYBOX_IMAGE], { reject: false });
+  if (has.exitCode === 0) return BUSYBOX_IMAGE;
+  const tar = busyboxTarball();
+  await e.cli(['import', '--change', 'CMD ["sh"]', '--change', 'ENV PATH=/bin', tar, BUSYBOX_IMAGE]);
+  return BUSYBOX_IMAGE;
+}
+
+export { STATE_DIR };
