@@ -39,5 +39,5 @@ t.test('a published port on engine 2 answers on 127.0.1.2', async (t) => {
   t.equal(body, 'shoal busybox\n');
   const inspect = await e.docker.getContainer(name).inspect();
   t.equal(inspect.NetworkSettings.Ports['80/tcp']?.[0]?.HostIp, '127.0.1.2');
-  t.match(inspect.NetworkSettings.IPAddress, /^172\.31\.2\./);
+  t.match(inspect.NetworkSettings.Networks.bridge?.IPAddress, /^172\.31\.2\./);
 });
