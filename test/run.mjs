@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * `npm test [-- FILES...]`: make sure the real components exist and run (installing them with
+ * .ci/install.sh when a binary is missing and we are root), start the stores and engines 1..3, run tap
+ * over test/**\/*.test.ts (or the given files) with at most 2 jobs, stream tap's output, and end with
+ * one line: `N passed, N failed`. Exit status: 0 only when nothing failed.
+ *
+ * SHOAL_TEST_NO_CLUSTER=1 skips starting the cluster (pure tests only).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const JOBS = 2;
+
+const BINARIES = [
+  'dockerd', 'containerd', 'docker', 'consul', 'etcd', 'haproxy', 'nginx', 'ip', 'unshare', 'java',
+];
+
+function missingBinaries() {
+  const missing = BINARIES.filter((b) => spawnSync('sh', ['-c', `command -v ${b}`], { stdio: 'ignore' }).status !== 0);
+  if (!existsSync('/usr/share/java/zookeeper.jar')) missing.push('zookeeper');
+  if (!existsSync('/bin/busybox')) missing.push('busybox');
+  return missing;
+}
+
+function run(cmd, args, what) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    process.stdout.write(`run: ${what} failed (exit ${r.status ?? r.signal})\n0 passed, 1 failed\n`);
+    process.exit(1);
+  }
+}
+
+function prerequisites() {
+  const missing = missingBinaries();
+  if (missing.length > 0) {
+    if (process.getuid?.() !== 0) {
+      process.stdout.write(`run: missing ${missing.join(', ')}; run .ci/install.sh as root\n0 passed, 1 failed\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`run: missing ${missing.join(', ')}: running .ci/install.sh\n`);
+    run('bash', [path.join(ROOT, '.ci/install.sh')], '.ci/install.sh');
+  }
+  if (process.env.SHOAL_TEST_NO_CLUSTER !== '1') {
+    run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/tools/cluster.ts'), 'up'], 'starting the test cluster');
+  }
+}
+
+function findTests(dir, out = []) {
+  for (const ent of readdirSync(dir, { withFileTypes: true })) {
+    if (ent.name.startsWith('.') || ent.name === 'node_modules') continue;
+    const p = path.join(dir, ent.name);
+    if (ent.isDirectory()) findTests(p, out);
+    else if (ent.name.endsWith('.test.ts')) out.push(path.relative(ROOT, p));
+  }
+  return out.sort();
+}
+
+/** `# { total: 9, pass: 8, fail: 1, skip: 1 }` -> counts; undefined when tap printed no summary. */
+export function parseSummary(text) {
+  const lines = text.split('\n').filter((l) => /^# \{ total: \d+/.test(l));
+  const last = lines.at(-1);
+  if (!last) return undefined;
+  const counts = { total: 0, pass: 0, fail: 0, skip: 0, todo: 0 };
+  for (const m of last.matchAll(/(\w+): (\d+)/g)) counts[m[1]] = Number(m[2]);
+  return counts;
+}
+
+async function main() {
+  const files = process.argv.slice(2);
+  prerequisites();
+  const tests = files.length > 0 ? files : findTests(path.join(ROOT, 'test'));
+  const tapBin = path.join(ROOT, 'node_modules/.bin/tap');
+  const child = spawn(tapBin, ['--reporter=tap', `--jobs=${JOBS}`, '--disable-coverage', ...tests], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  let tail = '';
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    tail = (tail + chunk.toString()).slice(-64 * 1024);
+  });
+  const code = await new Promise((resolve) => child.on('close', (c, sig) => resolve(c ?? (sig ? 1 : 0))));
+  const s = parseSummary(tail);
+  if (!s) {
+    process.stdout.write(`run: tap exited ${code} without a summary\n0 passed, 1 failed\n`);
+    process.exit(1);
+  }
+  // tap's `pass` excludes skips and todos; they are reported, never counted as passed
+  if (s.skip || s.todo) process.stdout.write(`(${s.skip} skipped, ${s.todo} todo, not counted as passed)\n`);
+  const failed = s.fail + (code !== 0 && s.fail === 0 ? 1 : 0);
+  process.stdout.write(`${s.pass} passed, ${failed} failed\n`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
