@@ -1,7 +1,427 @@
-import { StoreError } from '../common/errors.js';
-import type { Store, StoreOptions } from './store.js';
-import type { StoreUri } from './uri.js';
+/**
+ * Consul KV backend (npm `consul`, HTTP API v1). Keys are `PREFIX/key` without a leading slash; each segment
+ * of a logical key is percent-escaped outside a URL-path-safe set, so anything round-trips unchanged.
+ * Leases and locks are Consul sessions (Behavior=delete, LockDelay 0) holding keys with `acquire`; watch()
+ * is a blocking-query loop with Consul's index rules (`nextConsulIndex`).
+ */
+import { EventEmitter } from 'node:events';
+import Consul from 'consul';
+import type { Logger } from 'pino';
+import {
+  AbortedError, ShoalError, StoreAuthError, StoreError, StoreTimeoutError, StoreUnavailableError, errorMessage,
+} from '../common/errors.js';
+import { backoffDelay, sleep } from '../common/backoff.js';
+import { silentLogger } from '../common/log.js';
+import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
+import { snapshotStream } from './snapshot-stream.js';
+import type { KV, Lease, LeaseEvents, Lock, LockEvents, LockOptions, Snapshot, Store, StoreOptions, StoreState, StoreStateEvents, WatchOptions } from './store.js';
+import { formatStoreUri, type StoreUri } from './uri.js';
 
-export async function createConsulStore(_uri: StoreUri, _opts: StoreOptions): Promise<Store> {
-  throw new StoreError('the consul backend is being built', undefined, false);
+/** Characters a key segment may hold as they are; everything else (and `%`) is percent-escaped. */
+const SAFE = /^[A-Za-z0-9._~:@=+,-]$/;
+/** How long one blocking query waits on the server before it returns unchanged. */
+const WAIT_MS = 30_000;
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/**
+ * The next blocking-query index, per Consul's rules: an index that went backwards (a restored snapshot, a
+ * new cluster) resets to 0 so the next query re-reads at once; an equal index means nothing changed (the
+ * wait ran out); an index of 0 or garbage is never blocked on (that busy-loops), it becomes 1. Pure.
+ */
+export function nextConsulIndex(last: number, received: number): { index: number; changed: boolean } {
+  if (!Number.isSafeInteger(received) || received <= 0) return { index: 1, changed: true };
+  if (received < last) return { index: 0, changed: true };
+  if (received === last) return { index: last, changed: false };
+  return { index: received, changed: true };
+}
+
+/** Map any failure of the consul client to a typed store error. */
+export function consulError(err: unknown, what: string): ShoalError {
+  if (err instanceof ShoalError) return err;
+  const e = err as { isTimeout?: boolean; isAbort?: boolean; code?: string; response?: { statusCode?: number } };
+  const msg = `consul ${what}: ${errorMessage(err)}`;
+  if (e.isAbort) return new AbortedError(msg);
+  if (e.isTimeout) return new StoreTimeoutError(msg, err);
+  const status = e.response?.statusCode;
+  if (status === 401 || status === 403) return new StoreAuthError(`${msg} (check the ACL token)`, err);
+  if (status !== undefined) return new StoreError(`${msg} (HTTP ${status})`, err, status >= 500 || status === 429);
+  if (e.code && NETWORK_CODES.has(e.code)) return new StoreUnavailableError(msg, err);
+  return new StoreError(msg, err);
+}
+
+interface Entry { Key: string; Value: string | null; ModifyIndex: number; Session?: string }
+interface Answer<T> { body: T | undefined; index: number }
+type Call = (opts: Record<string, unknown>) => Promise<unknown>;
+
+/** A path parameter the client must not encode again: we encode each segment ourselves. */
+function rawPath(full: string): object {
+  return Object.assign(new String(full.split('/').map(encodeURIComponent).join('/')), { encode: false });
+}
+
+export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store {
+  readonly kind = 'consul';
+  readonly description: string;
+  readonly log: Logger;
+  private readonly client: Consul;
+  private readonly prefix: string;
+  private readonly timeoutMs: number;
+  private readonly closing = new AbortController();
+  private readonly owned = new Set<{ release(): Promise<void> }>();
+  private state: StoreState | undefined;
+
+  constructor(uri: StoreUri, opts: StoreOptions) {
+    super();
+    const host = uri.hosts[0]!;
+    const secure = opts.tls !== undefined || uri.params.tls === 'true' || uri.params.scheme === 'https';
+    const tls = opts.tls ? { ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key, rejectUnauthorized: opts.tls.insecure !== true } : {};
+    this.client = new Consul({ host: host.host, port: host.port, secure, ...tls, ...(opts.token ? { defaults: { token: opts.token } } : {}) } as never);
+    this.prefix = uri.prefix;
+    this.timeoutMs = opts.timeoutMs;
+    this.description = formatStoreUri({ ...uri, scheme: secure ? 'consul+https' : 'consul' });
+    this.log = (opts.logger ?? silentLogger()).child({ store: this.description });
+  }
+
+  /** One HTTP call with a timeout, cancellation and typed errors; returns the body and X-Consul-Index. */
+  async call<T>(what: string, fn: Call, opts: Record<string, unknown>, ctl: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Answer<T>> {
+    const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
+    const signal = ctl.signal ? AbortSignal.any([ctl.signal, this.closing.signal]) : this.closing.signal;
+    if (signal.aborted) throw new AbortedError(`consul ${what}: aborted`);
+    const onAbort = () => ctx.emit('cancel');
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const [res, body] = (await fn({ ...opts, ctx, timeout: ctl.timeoutMs ?? this.timeoutMs })) as [{ headers: Record<string, string> }, T | undefined];
+      return { body, index: Number(res.headers['x-consul-index'] ?? NaN) };
+    } catch (err) {
+      throw consulError(err, what);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The Consul key of a logical key (`allowEmpty` for prefixes: '' is the store prefix itself). */
+  fullKey(key: string, allowEmpty = false): string {
+    const segs = keySegments(key, allowEmpty).map((s) => escapeSegment(s, SAFE));
+    return [...(this.prefix ? [this.prefix] : []), ...segs].join('/');
+  }
+
+  private logicalKey(full: string): string | undefined {
+    const rel = relativeKey(this.prefix, full);
+    if (rel === undefined || rel === '') return undefined;
+    const segs = rel.split('/');
+    if (segs.some((s) => s === '')) return undefined; // a "folder" entry, not a key
+    return segs.map(unescapeSegment).join('/');
+  }
+
+  private kv(name: 'get' | 'set' | 'del'): Call {
+    const kv = this.client.kv as unknown as Record<string, Call>;
+    return (o) => kv[name]!.call(kv, o);
+  }
+
+  private session(name: 'create' | 'destroy' | 'renew'): Call {
+    const s = this.client.session as unknown as Record<string, Call>;
+    return (o) => s[name]!.call(s, o);
+  }
+
+  setState(s: StoreState): void {
+    if (this.state === s || (s === 'restored' && this.state !== 'lost')) return;
+    this.state = s;
+    this.emit('state', s);
+  }
+
+  async ping(): Promise<void> {
+    const st = this.client.status as unknown as Record<string, Call>;
+    const { body } = await this.call<string>('ping', (o) => st.leader!.call(st, o), {});
+    if (!body) throw new StoreUnavailableError('consul ping: the cluster has no leader');
+  }
+
+  async getEntry(key: string, ctl: { index?: number; signal?: AbortSignal } = {}): Promise<Answer<Entry>> {
+    const blocking = ctl.index !== undefined && ctl.index > 0;
+    const opts = { key: rawPath(this.fullKey(key)), ...(blocking ? { index: String(ctl.index), wait: `${WAIT_MS}ms` } : {}) };
+    return this.call<Entry>('get', this.kv('get'), opts, { signal: ctl.signal, timeoutMs: blocking ? WAIT_MS * 1.1 + this.timeoutMs : this.timeoutMs });
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const { body } = await this.getEntry(key);
+    return body ? (body.Value ?? '') : undefined;
+  }
+
+  /** Everything below `prefix`, plus the index to block on next; 404 is a confirmed empty prefix. */
+  async listAt(prefix: string, ctl: { index?: number; signal?: AbortSignal } = {}): Promise<{ entries: KV[]; index: number }> {
+    const full = this.fullKey(prefix, true);
+    const blocking = ctl.index !== undefined && ctl.index > 0;
+    const opts = { key: rawPath(full === '' ? '' : `${full}/`), recurse: true, ...(blocking ? { index: String(ctl.index), wait: `${WAIT_MS}ms` } : {}) };
+    const { body, index } = await this.call<Entry[]>('list', this.kv('get'), opts, { signal: ctl.signal, timeoutMs: blocking ? WAIT_MS * 1.1 + this.timeoutMs : this.timeoutMs });
+    const entries: KV[] = [];
+    for (const e of body ?? []) {
+      const key = this.logicalKey(e.Key);
+      if (key === undefined) {
+        if (!e.Key.endsWith('/')) this.log.warn({ key: e.Key }, 'skipping a key that is not below the prefix');
+        continue;
+      }
+      entries.push({ key, value: e.Value ?? '' });
+    }
+    return { entries: sortKVs(entries), index };
+  }
+
+  async list(prefix: string): Promise<KV[]> {
+    return (await this.listAt(prefix)).entries;
+  }
+
+  /** PUT a key; `extra` carries cas/acquire. Returns Consul's true/false answer. */
+  async set(key: string, value: string, extra: Record<string, string | number> = {}): Promise<boolean> {
+    const { body } = await this.call<boolean>('put', this.kv('set'), { key: rawPath(this.fullKey(key)), value, ...extra });
+    return body === true;
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    if (!(await this.set(key, value))) throw new StoreError(`consul put ${key}: refused`);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.call('delete', this.kv('del'), { key: rawPath(this.fullKey(key)) });
+  }
+
+  async deleteTree(prefix: string): Promise<void> {
+    const full = this.fullKey(prefix, true);
+    await this.call('deleteTree', this.kv('del'), { key: rawPath(full === '' ? '' : `${full}/`), recurse: true });
+    if (full !== '') await this.call('deleteTree', this.kv('del'), { key: rawPath(full) });
+  }
+
+  async cas(key: string, expected: string | undefined, value: string): Promise<boolean> {
+    const { body: cur } = await this.getEntry(key);
+    if (expected === undefined) return cur === undefined && this.set(key, value, { cas: 0 });
+    if (cur === undefined || (cur.Value ?? '') !== expected) return false;
+    return this.set(key, value, { cas: cur.ModifyIndex });
+  }
+
+  /**
+   * A session whose keys vanish about `ttlMs` after we stop renewing. Consul only invalidates a session
+   * after twice its TTL, so the session TTL is ttlMs/2 (and it is renewed every ttlMs/6, see SessionKeeper).
+   */
+  async createSession(ttlMs: number, name: string): Promise<string> {
+    const body = { name, ttl: `${Math.ceil(ttlMs / 2)}ms`, behavior: 'delete', lockdelay: '0s' };
+    const { body: res } = await this.call<{ ID: string }>('session create', this.session('create'), body);
+    if (!res?.ID) throw new StoreError('consul session create: no session id in the answer');
+    return res.ID;
+  }
+
+  /** Renew a session; false when Consul says it is gone. */
+  async renewSession(id: string): Promise<boolean> {
+    try {
+      await this.call('session renew', this.session('renew'), { id });
+      return true;
+    } catch (err) {
+      if (err instanceof StoreError && /HTTP 404/.test(err.message)) return false;
+      throw err;
+    }
+  }
+
+  async destroySession(id: string): Promise<void> {
+    await this.call('session destroy', this.session('destroy'), { id });
+  }
+
+  track<T extends { release(): Promise<void> }>(o: T): T {
+    this.owned.add(o);
+    return o;
+  }
+
+  untrack(o: { release(): Promise<void> }): void {
+    this.owned.delete(o);
+  }
+
+  async lease(ttlMs: number): Promise<Lease> {
+    const lease = new ConsulLease(this, ttlMs, await this.createSession(ttlMs, 'shoal-lease'));
+    return this.track(lease);
+  }
+
+  async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
+    const lock = new ConsulLock(this, key, opts.ttlMs, await this.createSession(opts.ttlMs, 'shoal-lock'));
+    try {
+      await lock.acquire(value, opts.signal);
+    } catch (err) {
+      await lock.release().catch(() => {});
+      throw err;
+    }
+    return this.track(lock);
+  }
+
+  watch(prefix: string, opts: WatchOptions = {}): AsyncIterable<Snapshot> {
+    this.fullKey(prefix, true); // validate now, not on first iteration
+    const signal = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
+    return snapshotStream(async (push, stop) => {
+      let index = 0;
+      let failures = 0;
+      while (!stop.aborted) {
+        try {
+          const res = await this.listAt(prefix, { index, signal: stop });
+          const step = nextConsulIndex(index, res.index);
+          failures = 0;
+          this.setState(this.state === 'lost' ? 'restored' : 'connected');
+          if (step.changed) push({ entries: res.entries, revision: String(res.index) });
+          index = step.index;
+        } catch (err) {
+          if (stop.aborted) return;
+          // keep the last snapshot; re-read from scratch once the store answers again
+          this.log.warn({ err: errorMessage(err), attempt: failures }, 'consul watch failed; retrying');
+          this.setState('lost');
+          index = 0;
+          await sleep(backoffDelay(failures++, { initialMs: 200, maxMs: 5000 }), stop).catch(() => {});
+        }
+      }
+    }, { signal, coalesceMs: opts.coalesceMs });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.owned].map((o) => o.release().catch(() => {})));
+    this.closing.abort();
+    this.client.destroy();
+  }
+}
+
+/**
+ * Keeps a session alive. It renews every ttlMs/6: the session TTL is ttlMs/2 and Consul invalidates only
+ * after 2x TTL, so keys vanish about ttlMs after the last renewal, and three renewals fit in each session
+ * TTL. When Consul says the session is gone, `onGone` runs; outages are retried with jittered backoff.
+ */
+class SessionKeeper {
+  private readonly ac = new AbortController();
+  constructor(private readonly store: ConsulStore, public id: string, private readonly ttlMs: number, private readonly onGone: () => Promise<void>) {
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.ac.signal.aborted) {
+      const wait = failures === 0 ? this.ttlMs / 6 : Math.min(backoffDelay(failures - 1, { initialMs: 100, maxMs: 2000 }), this.ttlMs / 6);
+      await sleep(wait, this.ac.signal).catch(() => {});
+      if (this.ac.signal.aborted) return;
+      try {
+        if (!(await this.store.renewSession(this.id))) await this.onGone();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.store.log.warn({ err: errorMessage(err) }, 'consul session renewal failed; retrying');
+      }
+    }
+  }
+
+  stop(): void {
+    this.ac.abort();
+  }
+
+  get stopped(): boolean {
+    return this.ac.signal.aborted;
+  }
+}
+
+class ConsulLease extends EventEmitter<LeaseEvents> implements Lease {
+  private readonly held = new Map<string, string>();
+  private readonly keeper: SessionKeeper;
+
+  constructor(private readonly store: ConsulStore, readonly ttlMs: number, session: string) {
+    super();
+    this.keeper = new SessionKeeper(store, session, ttlMs, () => this.recreate());
+  }
+
+  private async write(key: string, value: string): Promise<void> {
+    if (!(await this.store.set(key, value, { acquire: this.keeper.id }))) throw new StoreError(`consul lease put ${key}: the key is held by another session`, undefined, false);
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    this.store.fullKey(key);
+    this.held.set(key, value);
+    await this.write(key, value);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.held.delete(key);
+    await this.store.delete(key);
+  }
+
+  keys(): string[] {
+    return [...this.held.keys()].sort();
+  }
+
+  /** The session expired (e.g. during an outage): make a new one and write every key again. */
+  private async recreate(): Promise<void> {
+    this.emit('lost', new StoreError('consul session expired; re-creating it'));
+    for (let attempt = 0; !this.keeper.stopped; attempt++) {
+      try {
+        this.keeper.id = await this.store.createSession(this.ttlMs, 'shoal-lease');
+        for (const [k, v] of this.held) await this.write(k, v);
+        this.emit('restored');
+        return;
+      } catch (err) {
+        this.store.log.warn({ err: errorMessage(err), attempt }, 'consul lease restore failed; retrying');
+        await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: 5000 })).catch(() => {});
+      }
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.keeper.stopped) return;
+    this.keeper.stop();
+    this.store.untrack(this);
+    await this.store.destroySession(this.keeper.id).catch(() => {});
+    for (const k of this.held.keys()) await this.store.delete(k).catch(() => {});
+    this.held.clear();
+  }
+}
+
+class ConsulLock extends EventEmitter<LockEvents> implements Lock {
+  held = false;
+  private readonly keeper: SessionKeeper;
+
+  constructor(private readonly store: ConsulStore, readonly key: string, private readonly ttlMs: number, session: string) {
+    super();
+    this.keeper = new SessionKeeper(store, session, ttlMs, () => this.gone());
+  }
+
+  private async gone(): Promise<void> {
+    if (this.held) {
+      this.held = false;
+      this.keeper.stop();
+      this.emit('lost', new StoreError(`consul lock ${this.key}: session expired`));
+    } else {
+      this.keeper.id = await this.store.createSession(this.ttlMs, 'shoal-lock'); // still waiting: start over
+    }
+  }
+
+  /** Try to acquire; while someone else holds the key, block on it until it is released or deleted. */
+  async acquire(value: string, signal?: AbortSignal): Promise<void> {
+    for (let failures = 0; ;) {
+      if (signal?.aborted) throw new AbortedError(`consul lock ${this.key}: aborted`);
+      try {
+        if (await this.store.set(this.key, value, { acquire: this.keeper.id })) {
+          this.held = true;
+          return;
+        }
+        let index = 0;
+        for (;;) {
+          const { body, index: got } = await this.store.getEntry(this.key, { index, signal });
+          if (!body?.Session) break;
+          index = nextConsulIndex(index, got).index;
+        }
+        failures = 0;
+      } catch (err) {
+        if (signal?.aborted || err instanceof AbortedError) throw new AbortedError(`consul lock ${this.key}: aborted`);
+        if (!(err instanceof ShoalError && err.recoverable)) throw err;
+        await sleep(backoffDelay(failures++, { initialMs: 200, maxMs: 5000 }), signal).catch(() => {});
+      }
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.keeper.stopped && !this.held) return;
+    const wasHeld = this.held;
+    this.held = false;
+    this.keeper.stop();
+    this.store.untrack(this);
+    if (wasHeld) await this.store.delete(this.key).catch(() => {});
+    await this.store.destroySession(this.keeper.id).catch(() => {});
+  }
+}
+
+export async function createConsulStore(uri: StoreUri, opts: StoreOptions): Promise<Store> {
+  return new ConsulStore(uri, opts);
 }

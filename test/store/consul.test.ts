@@ -1,0 +1,157 @@
+/**
+ * The Consul backend against the harness Consul agents: the Store contract, plus what only Consul has:
+ * the blocking-query index rules, the stored key layout, sessions lost behind the lease's back, the ACL
+ * token (a throwaway ACL-enabled agent on other loopback ports), and typed errors when nothing answers.
+ */
+import t from 'tap';
+import net from 'node:net';
+import path from 'node:path';
+import { once } from 'node:events';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { service } from '../harness/services.js';
+import { storeContract } from './contract.js';
+import { openStore } from '../../agents/store/open.js';
+import { nextConsulIndex } from '../../agents/store/consul.js';
+
+const main = await service('consul');
+const chaos = await service('consul', 'chaos');
+
+storeContract(t, {
+  scheme: 'consul',
+  address: main.address,
+  chaos: { address: chaos.address, stop: () => chaos.stop(), start: () => chaos.start() },
+  ttlMs: 4000,
+});
+
+const prefix = `consul-test-${randomUUID().slice(0, 8)}`;
+const http = (p: string) => `http://${main.address}/v1/${p}`;
+const store = await openStore(`consul://${main.address}/${prefix}`, { timeoutMs: 3000 });
+t.teardown(async () => {
+  await store.deleteTree('').catch(() => {});
+  await store.close();
+});
+
+/** The raw Consul entry of a stored key (path already escaped as Consul holds it). */
+async function raw(key: string): Promise<{ Key: string; Session?: string } | undefined> {
+  const res = await fetch(http(`kv/${key}`));
+  if (res.status === 404) return undefined;
+  return ((await res.json()) as { Key: string; Session?: string }[])[0];
+}
+
+t.test('blocking-query index rules (pure)', async (t) => {
+  const table: [number, number, { index: number; changed: boolean }, string][] = [
+    [0, 7, { index: 7, changed: true }, 'first answer'],
+    [7, 7, { index: 7, changed: false }, 'same index: the wait ran out, nothing changed'],
+    [7, 9, { index: 9, changed: true }, 'index moved on'],
+    [9, 4, { index: 0, changed: true }, 'index went backwards: reset to 0 and re-read'],
+    [9, 0, { index: 1, changed: true }, 'index 0 is never blocked on'],
+    [9, Number.NaN, { index: 1, changed: true }, 'a missing header is never blocked on'],
+  ];
+  for (const [last, got, want, why] of table) t.same(nextConsulIndex(last, got), want, why);
+});
+
+t.test('keys are stored as PREFIX/key without a leading slash, escaped per segment', async (t) => {
+  await store.put('services/web-80/dockerhost01:web_1:80', 'a');
+  await store.put('odd/a b/%41/ü?', 'b');
+  t.equal((await raw(`${prefix}/services/web-80/dockerhost01:web_1:80`))?.Key, `${prefix}/services/web-80/dockerhost01:web_1:80`, 'registrator keys stay as they are');
+  t.equal((await raw(`${prefix}/odd/a%2520b/%252541/%25C3%25BC%253F`))?.Key, `${prefix}/odd/a%20b/%2541/%C3%BC%3F`, 'escaped per segment');
+  t.same(await store.list('odd'), [{ key: 'odd/a b/%41/ü?', value: 'b' }], 'read back unchanged');
+  await fetch(http(`kv/${prefix}/plain/written:by:others`), { method: 'PUT', body: '10.0.0.1:80' });
+  t.same(await store.list('plain'), [{ key: 'plain/written:by:others', value: '10.0.0.1:80' }], 'keys written by plain HTTP are read');
+});
+
+t.test('a lease whose session is destroyed behind its back emits lost, re-writes its keys, then restored', async (t) => {
+  const lease = await store.lease(3000);
+  t.teardown(() => lease.release());
+  await lease.put('lease/re', 'x');
+  const before = (await raw(`${prefix}/lease/re`))?.Session;
+  t.ok(before, 'the key is held by a session');
+  const lost = once(lease, 'lost');
+  const restored = once(lease, 'restored');
+  await fetch(http(`session/destroy/${before}`), { method: 'PUT' });
+  t.equal(await store.get('lease/re'), undefined, 'behavior=delete removed the key');
+  await lost;
+  await restored;
+  t.equal(await store.get('lease/re'), 'x', 'the key is back');
+  const after = (await raw(`${prefix}/lease/re`))?.Session;
+  t.ok(after && after !== before, 'held by a new session');
+});
+
+t.test('a lock whose session is destroyed emits lost; a waiter gives up when its signal aborts', async (t) => {
+  const lock = await store.lock('locks/l', 'me', { ttlMs: 3000 });
+  t.equal(lock.held, true);
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 300);
+  await t.rejects(store.lock('locks/l', 'other', { ttlMs: 3000, signal: ac.signal }), { code: 'SHOAL_ABORTED' });
+  const lost = once(lock, 'lost');
+  await fetch(http(`session/destroy/${(await raw(`${prefix}/locks/l`))?.Session}`), { method: 'PUT' });
+  await lost;
+  t.equal(lock.held, false);
+  await lock.release();
+  t.equal(await store.get('locks/l'), undefined);
+});
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+t.test('nothing listening: typed recoverable errors', async (t) => {
+  const dead = await openStore(`consul://127.0.0.1:${await freePort()}/x`, { timeoutMs: 1000 });
+  await t.rejects(dead.get('k'), { code: 'SHOAL_STORE_UNAVAILABLE', recoverable: true });
+  await t.rejects(dead.put('k', 'v'), { code: 'SHOAL_STORE_UNAVAILABLE', recoverable: true });
+  await t.rejects(dead.ping(), { code: 'SHOAL_STORE_UNAVAILABLE' });
+  await t.rejects(dead.lease(3000), { code: 'SHOAL_STORE_UNAVAILABLE' });
+  await dead.close();
+});
+
+t.test('a server that accepts but never answers: a typed timeout within timeoutMs', async (t) => {
+  const sockets: net.Socket[] = [];
+  const srv = net.createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    srv.close();
+  });
+  const hung = await openStore(`consul://127.0.0.1:${(srv.address() as net.AddressInfo).port}/x`, { timeoutMs: 500 });
+  const start = Date.now();
+  await t.rejects(hung.get('k'), { code: 'SHOAL_STORE_TIMEOUT', recoverable: true });
+  t.ok(Date.now() - start < 2000, `gave up after ${Date.now() - start} ms`);
+  await hung.close();
+});
+
+t.test('ACL token: sent on every request; a bogus one is a non-recoverable auth error', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shoal-consul-acl-'));
+  const port = await freePort();
+  const [serf, wan, server] = [await freePort(), await freePort(), await freePort()];
+  const hcl = path.join(dir, 'acl.hcl');
+  writeFileSync(hcl, `ports { http = ${port} dns = -1 grpc = -1 serf_lan = ${serf} serf_wan = ${wan} server = ${server} }\n` +
+    `acl { enabled = true default_policy = "deny" tokens { master = "shoal-root-token" } }\n`);
+  const agent = spawn('consul', ['agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-node', `acl-${port}`, '-config-file', hcl], { stdio: 'ignore' });
+  t.teardown(async () => {
+    const exited = once(agent, 'exit');
+    agent.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const good = await openStore(`consul://127.0.0.1:${port}/acl`, { timeoutMs: 2000, token: 'shoal-root-token' });
+  for (let i = 0; ; i++) {
+    const ok = await good.put('k', 'v').then(() => true, () => false);
+    if (ok) break;
+    if (i > 100) throw new Error('the ACL agent did not come up');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  t.equal(await good.get('k'), 'v', 'the right token reads and writes');
+  const bogus = await openStore(`consul://127.0.0.1:${port}/acl`, { timeoutMs: 2000, token: 'bogus-token' });
+  await t.rejects(bogus.put('k', 'x'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'a bogus token is refused');
+  const none = await openStore(`consul://127.0.0.1:${port}/acl`, { timeoutMs: 2000 });
+  await t.rejects(none.put('k', 'x'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'no token is refused');
+  t.notMatch(none.description + bogus.description, /token/, 'the description carries no token');
+  await Promise.all([good.close(), bogus.close(), none.close()]);
+});
