@@ -1,0 +1,133 @@
+/**
+ * The etcd v2 backend against the harness etcd (v2 API enabled): the Store contract, plus what only v2 has:
+ * per-segment escaping as v2 stores it, keys written by plain v2 PUTs (old registrator), TTL-refresh leases
+ * and locks losing their key, and typed errors when nothing (or nothing useful) listens.
+ */
+import t from 'tap';
+import net from 'node:net';
+import { once } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { service } from '../harness/services.js';
+import { storeContract } from './contract.js';
+import { openStore } from '../../agents/store/open.js';
+import { escapeEtcd2Segment } from '../../agents/store/etcd2.js';
+
+const main = await service('etcd');
+const chaos = await service('etcd', 'chaos');
+
+storeContract(t, {
+  scheme: 'etcd2',
+  address: main.address,
+  chaos: { address: chaos.address, stop: () => chaos.stop(), start: () => chaos.start() },
+  ttlMs: 3000,
+});
+
+const prefix = `etcd2-test-${randomUUID().slice(0, 8)}`;
+type V2Body = { node?: { value?: string; ttl?: number } };
+const raw = async (path: string): Promise<V2Body> => (await (await fetch(v2(path))).json()) as V2Body;
+const v2 = (path: string) => `http://${main.address}/v2/keys/${prefix}/${path}`;
+const store = await openStore(`etcd2://${main.address}/${prefix}`, { timeoutMs: 3000 });
+t.teardown(async () => {
+  await store.deleteTree('').catch(() => {});
+  await store.close();
+});
+
+t.test('escaping: pure segment mapping', async (t) => {
+  t.equal(escapeEtcd2Segment('dockerhost01:web_1:80'), 'dockerhost01:web_1:80', 'registrator keys are stored as they are');
+  t.equal(escapeEtcd2Segment('_hidden'), '%5Fhidden', 'a leading _ would hide the key from v2 listings');
+  t.equal(escapeEtcd2Segment('a b%c?d#e'), 'a%20b%25c%3Fd%23e');
+  t.equal(escapeEtcd2Segment('ü'), '%C3%BC');
+});
+
+t.test('hostile key segments round-trip and are stored escaped per segment', async (t) => {
+  const keys = ['h/_hidden', 'h/a b/%41', 'h/q?x#y&z=1', 'h/ünï/✓', 'h/.dot/...', 'h/back\\slash', 'h/~tilde+plus'];
+  for (const [i, k] of keys.entries()) await store.put(k, `v${i}`);
+  for (const [i, k] of keys.entries()) t.equal(await store.get(k), `v${i}`, k);
+  t.same((await store.list('h')).map((e) => e.key), [...keys].sort(), 'list returns the logical keys');
+  const hidden = await raw('h/%255Fhidden');
+  t.equal(hidden.node?.value, 'v0', 'the raw v2 key is the escaped segment');
+  const spaced = await raw('h/a%2520b/%252541');
+  t.equal(spaced.node?.value, 'v1', '"%" itself is escaped, so "%41" stays "%41"');
+});
+
+t.test('a key written by a plain v2 PUT (as old registrator did) is read by get and list', async (t) => {
+  const res = await fetch(v2('services/web-80/dockerhost01:web_1:80'), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'value=10.0.0.1%3A32768',
+  });
+  t.equal(res.status, 201);
+  t.same(await store.list('services'), [{ key: 'services/web-80/dockerhost01:web_1:80', value: '10.0.0.1:32768' }]);
+  t.equal(await store.get('services/web-80/dockerhost01:web_1:80'), '10.0.0.1:32768');
+});
+
+t.test('a lease whose key vanished emits lost, re-writes the key, then restored', async (t) => {
+  const lease = await store.lease(1500);
+  t.teardown(() => lease.release());
+  await lease.put('lease/re', 'x');
+  const lost = once(lease, 'lost');
+  const restored = once(lease, 'restored');
+  await fetch(v2('lease/re'), { method: 'DELETE' }); // as if it had expired during an outage
+  await lost;
+  await restored;
+  t.equal(await store.get('lease/re'), 'x', 'the key is back');
+  const ttl = (await raw('lease/re')).node?.ttl ?? 0;
+  t.ok(ttl > 0 && ttl <= 2, `re-written with a TTL (${ttl} s)`);
+});
+
+t.test('a lock whose key is deleted behind its back emits lost', async (t) => {
+  const lock = await store.lock('locks/l', 'me', { ttlMs: 1500 });
+  t.equal(lock.held, true);
+  const lost = once(lock, 'lost');
+  await fetch(v2('locks/l'), { method: 'DELETE' });
+  await lost;
+  t.equal(lock.held, false);
+  await lock.release();
+});
+
+t.test('a lock waiter gives up when its signal aborts', async (t) => {
+  const lock = await store.lock('locks/abort', 'a', { ttlMs: 3000 });
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 300);
+  await t.rejects(store.lock('locks/abort', 'b', { ttlMs: 3000, signal: ac.signal }), { code: 'SHOAL_ABORTED' });
+  await lock.release();
+  t.equal(await store.get('locks/abort'), undefined);
+});
+
+t.test('nothing listening: a typed recoverable error', async (t) => {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  const dead = await openStore(`etcd2://127.0.0.1:${port}/x`, { timeoutMs: 1000 });
+  await t.rejects(dead.get('k'), { code: 'SHOAL_STORE_UNAVAILABLE', recoverable: true });
+  await t.rejects(dead.ping(), { code: 'SHOAL_STORE_UNAVAILABLE' });
+  await dead.close();
+});
+
+t.test('a server that accepts but never answers: a typed timeout within timeoutMs', async (t) => {
+  const sockets: net.Socket[] = [];
+  const srv = net.createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    srv.close();
+  });
+  const port = (srv.address() as net.AddressInfo).port;
+  const hung = await openStore(`etcd2://127.0.0.1:${port}/x`, { timeoutMs: 500 });
+  const start = Date.now();
+  await t.rejects(hung.put('k', 'v'), { code: 'SHOAL_STORE_TIMEOUT', recoverable: true });
+  t.ok(Date.now() - start < 2000, `gave up after ${Date.now() - start} ms`);
+  await hung.close();
+});
+
+t.test('a second host is used when the first refuses', async (t) => {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  const multi = await openStore(`etcd2://127.0.0.1:${port},${main.address}/${prefix}`, { timeoutMs: 2000 });
+  await multi.put('multi/k', 'v');
+  t.equal(await store.get('multi/k'), 'v');
+  await multi.close();
+});
