@@ -1,7 +1,91 @@
-import type { AgentMain } from '../common/agent.js';
-import { ShoalError } from '../common/errors.js';
+/**
+ * `shoal registrator`: wire config to the pieces (Docker engine, store, writer, Registrator) and run until
+ * the shutdown signal. Entries stay in the store on shutdown (a restart finds and reconciles them); with
+ * --ttl they expire unless a new run picks them up.
+ */
+import os from 'node:os';
+import { readFile } from 'node:fs/promises';
+import type { AgentContext, AgentMain } from '../common/agent.js';
+import { ShoalError, errorMessage } from '../common/errors.js';
+import { retry } from '../common/retry.js';
+import { storeOptionsFrom } from '../config/common.js';
+import { DockerEngine } from '../docker/engine.js';
+import { endpointHostIp } from '../docker/client.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
 import type { RegistratorConfig } from './config.js';
+import { unsafeTokenReason } from './names.js';
+import { Registrator } from './registrator.js';
+import { LeaseWriter, StoreWriter, type EntryWriter } from './writer.js';
 
-export const main: AgentMain<RegistratorConfig> = async () => {
-  throw new ShoalError('SHOAL_NOT_BUILT', 'shoal registrator: this agent is not built yet (see the open issue)', { exitCode: 1 });
+function firstExternalIpv4(): string | undefined {
+  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
+}
+
+async function resolveDockerHost(config: RegistratorConfig, docker: DockerEngine, ctx: AgentContext): Promise<string> {
+  const name = config.hostname ?? (await retry(() => docker.info(), { signal: ctx.signal, log: ctx.log, what: 'docker info', initialMs: config.retryIntervalMs })).name;
+  const why = name.includes(':') ? 'contains ":"' : unsafeTokenReason(name);
+  if (why) throw new ShoalError('SHOAL_BAD_HOSTNAME', `docker host name ${JSON.stringify(name)} cannot be used in keys: ${why}`, { exitCode: 2 });
+  return name;
+}
+
+export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
+  if (config.registry.scheme === 'consul-catalog') {
+    throw new ShoalError('SHOAL_NOT_BUILT', 'shoal registrator: consul-catalog:// is not built yet; use consul:// (KV layout)', { exitCode: 1 });
+  }
+  const { log, signal } = ctx;
+  const docker = new DockerEngine(config.dockerHost, { env: ctx.env });
+  const storeOpts = await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'));
+  let store: Store | undefined;
+  try {
+    store = await retry(async () => {
+      const s = await openStore(config.registry, { ...storeOpts, logger: log });
+      try {
+        await s.ping();
+      } catch (err) {
+        await s.close().catch(() => undefined);
+        throw err;
+      }
+      return s;
+    }, { attempts: config.retryAttempts, initialMs: config.retryIntervalMs, signal, log, what: `store ${config.registry.text}` });
+    const dockerHost = await resolveDockerHost(config, docker, ctx);
+    let writer: EntryWriter;
+    if (config.ttlMs > 0) {
+      const s = store;
+      const lease = await retry(() => s.lease(config.ttlMs), { signal, log, what: 'store lease', initialMs: config.retryIntervalMs });
+      writer = new LeaseWriter(store, lease);
+      lease.on('lost', (err) => log.warn({ err: errorMessage(err) }, 'lease lost; it will be re-created'));
+      lease.on('restored', () => reg.requestFull('lease restored'));
+    } else {
+      writer = new StoreWriter(store);
+    }
+    const reg: Registrator = new Registrator(docker, writer, {
+      dockerHost,
+      ip: config.ip,
+      defaultIp: config.ip ?? endpointHostIp(docker.endpoint) ?? firstExternalIpv4() ?? '127.0.0.1',
+      internal: config.internal,
+      explicit: config.explicit,
+      useIpFromLabel: config.useIpFromLabel,
+      tags: config.tags,
+      nameSuffix: config.nameSuffix,
+      deregister: config.deregister,
+      healthAware: config.healthAware,
+      cleanup: config.cleanup,
+      resyncMs: config.resyncMs,
+      retryIntervalMs: config.retryIntervalMs,
+    }, log);
+    store.on('state', (state) => {
+      if (state === 'restored') reg.requestFull('store restored');
+      else if (state === 'lost') log.warn('store connection lost');
+    });
+    log.info({ registry: store.description, dockerHost, docker: docker.endpoint.url, ttlMs: config.ttlMs }, 'registrator started');
+    await reg.run(signal);
+    return 0;
+  } catch (err) {
+    if (signal.aborted) return 0;
+    throw err;
+  } finally {
+    await store?.close().catch(() => undefined);
+  }
 };

@@ -1,0 +1,108 @@
+/**
+ * The engine's event stream as an async iterable that never ends on its own: when the stream breaks (dockerd
+ * restarted, socket gone) it reconnects with jittered backoff and yields a `connected` item each time, so the
+ * consumer can resync. Ends when the signal aborts.
+ */
+import { backoffDelay, sleep } from '../common/backoff.js';
+import { errorMessage } from '../common/errors.js';
+
+export interface DockerEvent {
+  /** `container`, `network`, `image`, ... */
+  type: string;
+  /** Without the `: detail` part (`health_status: healthy` -> `health_status`). */
+  action: string;
+  /** The detail after the colon, e.g. `healthy`. */
+  detail: string | undefined;
+  id: string;
+  attributes: Record<string, string>;
+  timeNano: number;
+}
+
+export type EventItem =
+  | { kind: 'connected'; attempt: number; reconnect: boolean }
+  | { kind: 'event'; event: DockerEvent }
+  | { kind: 'disconnected'; error: string };
+
+/** Opens one raw stream of newline-delimited JSON events. */
+export type OpenEventStream = (signal: AbortSignal) => Promise<NodeJS.ReadableStream>;
+
+export function parseEvent(raw: unknown): DockerEvent | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const r = raw as Record<string, unknown>;
+  const actor = (r.Actor ?? {}) as Record<string, unknown>;
+  const actionText = typeof r.Action === 'string' ? r.Action : typeof r.status === 'string' ? r.status : '';
+  if (actionText === '') return undefined;
+  const colon = actionText.indexOf(':');
+  const attributes: Record<string, string> = {};
+  for (const [k, v] of Object.entries((actor.Attributes ?? {}) as Record<string, unknown>)) if (typeof v === 'string') attributes[k] = v;
+  return {
+    type: typeof r.Type === 'string' ? r.Type : 'container',
+    action: colon < 0 ? actionText : actionText.slice(0, colon).trim(),
+    detail: colon < 0 ? undefined : actionText.slice(colon + 1).trim(),
+    id: typeof actor.ID === 'string' ? actor.ID : typeof r.id === 'string' ? r.id : '',
+    attributes,
+    timeNano: typeof r.timeNano === 'number' ? r.timeNano : 0,
+  };
+}
+
+/** Split a byte stream into JSON lines. */
+async function* jsonLines(stream: NodeJS.ReadableStream): AsyncGenerator<unknown> {
+  let buf = '';
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    buf += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line === '') continue;
+      try {
+        yield JSON.parse(line);
+      } catch {
+        // a line we cannot read is skipped; the next resync repairs anything it carried
+      }
+    }
+  }
+}
+
+export interface EventStreamOptions {
+  signal: AbortSignal;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export async function* eventStream(open: OpenEventStream, opts: EventStreamOptions): AsyncGenerator<EventItem> {
+  let attempt = 0;
+  let connects = 0;
+  while (!opts.signal.aborted) {
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    let stream: NodeJS.ReadableStream | undefined;
+    try {
+      stream = await open(ac.signal);
+      attempt = 0;
+      yield { kind: 'connected', attempt: connects, reconnect: connects > 0 };
+      connects += 1;
+      for await (const raw of jsonLines(stream)) {
+        const ev = parseEvent(raw);
+        if (ev) yield { kind: 'event', event: ev };
+      }
+      if (opts.signal.aborted) return;
+      yield { kind: 'disconnected', error: 'event stream ended' };
+    } catch (err) {
+      if (opts.signal.aborted) return;
+      yield { kind: 'disconnected', error: errorMessage(err) };
+    } finally {
+      opts.signal.removeEventListener('abort', onAbort);
+      ac.abort();
+      (stream as { destroy?: () => void } | undefined)?.destroy?.();
+    }
+    const delay = backoffDelay(attempt, { initialMs: opts.initialBackoffMs ?? 250, maxMs: opts.maxBackoffMs ?? 10_000 });
+    attempt += 1;
+    try {
+      await sleep(delay, opts.signal);
+    } catch {
+      return;
+    }
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The registrator's I/O shell. One loop owns all writes: Docker events only mark containers dirty, the loop
+ * inspects each dirty container (so the decision always uses the container's current state, whatever order
+ * events came in), and writes the difference. Full reconciliation runs at start (after the event stream is
+ * connected, so nothing is missed), on every event-stream reconnect, on store/lease recovery, every
+ * --resync, and after any failed write. Docker and the store are retried forever with backoff.
+ */
+import type { Logger } from '../common/log.js';
+import { backoffDelay, sleep } from '../common/backoff.js';
+import { errorMessage } from '../common/errors.js';
+import type { ContainerInfo } from '../docker/container.js';
+import type { ContainerSummary } from '../docker/engine.js';
+import type { EventItem } from '../docker/events.js';
+import { decide, TRIGGER_ACTIONS, type DecideOptions, type Decision } from './decide.js';
+import { pool, settledPool } from './pool.js';
+import { reconcile } from './reconcile.js';
+import { keyFor, parseKey, valueFor } from './service.js';
+import { servicesFor, type ServiceOptions } from './services-for.js';
+import type { EntryWriter } from './writer.js';
+
+export interface DockerSource {
+  listContainers(all?: boolean): Promise<ContainerSummary[]>;
+  inspect(id: string): Promise<ContainerInfo | undefined>;
+  events(signal: AbortSignal): AsyncIterable<EventItem>;
+}
+
+export interface RegistratorOptions extends ServiceOptions, DecideOptions {
+  cleanup: boolean;
+  resyncMs: number;
+  retryIntervalMs: number;
+  /** Containers inspected / entries written in parallel. */
+  concurrency?: number;
+}
+
+export interface RegistratorStats {
+  fullSyncs: number;
+  containerSyncs: number;
+  puts: number;
+  deletes: number;
+  errors: number;
+  events: number;
+  reconnects: number;
+}
+
+export class Registrator {
+  readonly stats: RegistratorStats = { fullSyncs: 0, containerSyncs: 0, puts: 0, deletes: 0, errors: 0, events: 0, reconnects: 0 };
+  /** container id -> (key -> value) of what we last wrote for it. */
+  private readonly registered = new Map<string, Map<string, string>>();
+  private readonly dirty = new Set<string>();
+  private fullWanted = false;
+  private wake: (() => void) | undefined;
+  private readonly limit: number;
+
+  constructor(
+    private readonly docker: DockerSource,
+    private readonly writer: EntryWriter,
+    private readonly opts: RegistratorOptions,
+    private readonly log: Logger,
+  ) {
+    this.limit = opts.concurrency ?? 16;
+  }
+
+  /** Ask for a full reconciliation (store recovered, timer, ...). */
+  requestFull(reason: string): void {
+    this.log.debug({ reason }, 'full resync requested');
+    this.fullWanted = true;
+    this.poke();
+  }
+
+  markDirty(id: string): void {
+    this.dirty.add(id);
+    this.poke();
+  }
+
+  /** Runs until the signal aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const pump = this.pumpEvents(signal);
+    const timer = this.opts.resyncMs > 0 ? setInterval(() => this.requestFull('resync timer'), this.opts.resyncMs) : undefined;
+    try {
+      await this.loop(signal);
+    } finally {
+      if (timer) clearInterval(timer);
+      this.poke();
+      await pump;
+    }
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private async pumpEvents(signal: AbortSignal): Promise<void> {
+    try {
+      for await (const item of this.docker.events(signal)) {
+        if (item.kind === 'connected') {
+          if (item.reconnect) this.stats.reconnects += 1;
+          this.log.info({ reconnect: item.reconnect }, 'docker event stream connected');
+          this.requestFull(item.reconnect ? 'event stream reconnected' : 'start');
+        } else if (item.kind === 'disconnected') {
+          this.log.warn({ err: item.error }, 'docker event stream lost; reconnecting');
+        } else if (item.event.type === 'container' && TRIGGER_ACTIONS.has(item.event.action) && item.event.id) {
+          this.stats.events += 1;
+          this.markDirty(item.event.id);
+        }
+      }
+    } catch (err) {
+      if (!signal.aborted) this.log.error({ err: errorMessage(err) }, 'event pump failed');
+    }
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        if (this.fullWanted) {
+          this.fullWanted = false;
+          await this.fullSync();
+        } else if (this.dirty.size > 0) {
+          const ids = [...this.dirty];
+          this.dirty.clear();
+          await this.syncContainers(ids);
+        } else {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+            signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+          continue;
+        }
+        failures = 0;
+      } catch (err) {
+        if (signal.aborted) break;
+        this.stats.errors += 1;
+        this.fullWanted = true; // catch up with everything once Docker and the store answer again
+        const delay = backoffDelay(failures, { initialMs: this.opts.retryIntervalMs, maxMs: 30_000 });
+        failures += 1;
+        this.log.warn({ err: errorMessage(err), retryInMs: delay }, 'sync failed; retrying');
+        await sleep(delay, signal).catch(() => undefined);
+      }
+    }
+  }
+
+  /** key -> value of the services a container should have in the store now. */
+  private entriesOf(c: ContainerInfo | undefined, decision: Decision): Map<string, string> {
+    const out = new Map<string, string>();
+    if (c === undefined || decision !== 'register') return out;
+    const { services, rejected } = servicesFor(c, this.opts);
+    for (const r of rejected) this.log.warn({ container: c.name, port: r.port, reason: r.reason }, 'service skipped: unsafe for the store');
+    for (const s of services) out.set(keyFor(s), valueFor(s));
+    return out;
+  }
+
+  private async apply(put: [string, string][], del: string[]): Promise<void> {
+    await pool(del, this.limit, async (k) => {
+      await this.writer.delete(k);
+      this.stats.deletes += 1;
+    });
+    await pool(put, this.limit, async ([k, v]) => {
+      await this.writer.put(k, v);
+      this.stats.puts += 1;
+    });
+  }
+
+  private async syncContainers(ids: string[]): Promise<void> {
+    const results = await settledPool(ids, this.limit, async (id) => {
+      const c = await this.docker.inspect(id);
+      const decision = decide(c, this.opts);
+      const before = this.registered.get(id) ?? new Map<string, string>();
+      if (decision === 'keep') return;
+      const after = this.entriesOf(c, decision);
+      const put = [...after].filter(([k, v]) => before.get(k) !== v);
+      const del = [...before.keys()].filter((k) => !after.has(k));
+      await this.apply(put, del);
+      if (after.size > 0) this.registered.set(id, after);
+      else this.registered.delete(id);
+      this.stats.containerSyncs += 1;
+      if (put.length + del.length > 0) this.log.info({ container: c?.name ?? id.slice(0, 12), decision, put: put.length, delete: del.length }, 'container synced');
+    });
+    const failed = results.map((r, i) => [r, ids[i] as string] as const).filter(([r]) => r.status === 'rejected');
+    for (const [, id] of failed) this.dirty.add(id);
+    if (failed.length > 0) throw (failed[0]?.[0] as PromiseRejectedResult).reason;
+  }
+
+  private async fullSync(): Promise<void> {
+    const host = this.opts.dockerHost;
+    const all = await this.docker.listContainers(true);
+    const needInspect = all.filter((s) => s.state === 'running' || s.state === 'paused' || s.state === 'restarting' || this.opts.deregister === 'on-success');
+    const infos = await pool(needInspect, this.limit, (s) => this.docker.inspect(s.id));
+    const current = await this.writer.current();
+    const desired = new Map<string, string>();
+    const byContainer = new Map<string, Map<string, string>>();
+    const keepNames = new Map<string, string>(); // container name -> id
+    for (const c of infos) {
+      if (c === undefined) continue;
+      const decision = decide(c, this.opts);
+      if (decision === 'keep') keepNames.set(c.name, c.id);
+      const entries = this.entriesOf(c, decision);
+      if (entries.size > 0) byContainer.set(c.id, entries);
+      for (const [k, v] of entries) desired.set(k, v);
+    }
+    const keep = new Set<string>();
+    const known = new Set(all.map((s) => s.name));
+    const removable = new Set<string>();
+    for (const kv of current) {
+      const p = parseKey(kv.key);
+      if (p?.dockerHost !== host || p.containerName === undefined) continue;
+      const keeper = keepNames.get(p.containerName);
+      if (keeper !== undefined) {
+        keep.add(kv.key);
+        const m = byContainer.get(keeper) ?? new Map<string, string>();
+        m.set(kv.key, kv.value);
+        byContainer.set(keeper, m);
+      }
+      if (known.has(p.containerName)) removable.add(kv.key);
+    }
+    const plan = reconcile(desired, current, host, { cleanup: this.opts.cleanup, keep, removable });
+    await this.apply(plan.put.map((kv) => [kv.key, kv.value]), plan.delete);
+    this.registered.clear();
+    for (const [id, m] of byContainer) this.registered.set(id, m);
+    this.stats.fullSyncs += 1;
+    this.log.info({ containers: all.length, entries: desired.size, put: plan.put.length, delete: plan.delete.length }, 'full resync done');
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Where entries are written: straight into the store, or (with --ttl) through one lease so that every entry
+ * of this host vanishes when the host stops refreshing it.
+ */
+import type { KV, Lease, Store } from '../store/store.js';
+
+export interface EntryWriter {
+  put(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+  /**
+   * What the store holds, as seen by this writer: with a lease, an entry written by someone else (an earlier
+   * run's lease that has not expired yet) counts as absent, so it is written again onto our lease.
+   */
+  current(): Promise<KV[]>;
+}
+
+/** Sentinel value that never equals a real `<ip>:<port>`. */
+const FOREIGN = '\u0000not-ours';
+
+export class StoreWriter implements EntryWriter {
+  constructor(private readonly store: Store) {}
+  put(key: string, value: string) {
+    return this.store.put(key, value);
+  }
+  delete(key: string) {
+    return this.store.delete(key);
+  }
+  current() {
+    return this.store.list('');
+  }
+}
+
+export class LeaseWriter implements EntryWriter {
+  constructor(private readonly store: Store, readonly lease: Lease) {}
+  async put(key: string, value: string) {
+    if (!this.lease.keys().includes(key) && (await this.store.get(key)) !== undefined) await this.store.delete(key);
+    await this.lease.put(key, value);
+  }
+  async delete(key: string) {
+    if (this.lease.keys().includes(key)) await this.lease.delete(key);
+    else await this.store.delete(key);
+  }
+  async current() {
+    const held = new Set(this.lease.keys());
+    return (await this.store.list('')).map((kv) => (held.has(kv.key) ? kv : { key: kv.key, value: FOREIGN }));
+  }
+}
