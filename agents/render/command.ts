@@ -1,0 +1,41 @@
+/** Run a check or reload command through the shell with a timeout; `{{path}}` becomes the quoted file path. */
+import { execa } from 'execa';
+
+export interface CommandResult {
+  ok: boolean;
+  exitCode: number | undefined;
+  timedOut: boolean;
+  /** stdout and stderr interleaved: the tool's own message. */
+  output: string;
+  durationMs: number;
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function expandCommand(cmd: string, vars: Record<string, string>): string {
+  return cmd.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, name: string) => (vars[name] === undefined ? m : shellQuote(vars[name] as string)));
+}
+
+export async function runCommand(cmd: string, opts: { timeoutMs: number; vars?: Record<string, string>; env?: NodeJS.ProcessEnv }): Promise<CommandResult> {
+  const start = performance.now();
+  const r = await execa(expandCommand(cmd, opts.vars ?? {}), {
+    shell: '/bin/sh',
+    all: true,
+    reject: false,
+    timeout: opts.timeoutMs,
+    killSignal: 'SIGKILL',
+    stdin: 'ignore',
+    env: opts.env ?? process.env,
+    extendEnv: false,
+  });
+  const timedOut = r.timedOut === true;
+  return {
+    ok: !r.failed && r.exitCode === 0,
+    exitCode: r.exitCode,
+    timedOut,
+    output: (timedOut ? `timed out after ${opts.timeoutMs} ms\n` : '') + String(r.all ?? ''),
+    durationMs: performance.now() - start,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Stage, validate and swap one rendered file: write a temp file beside the destination, run the check on
+ * it, fsync, keep one `.bak` when asked, rename over the destination. Any failure leaves the live file as it
+ * was. Reports whether anything changed.
+ */
+import { constants as fsc } from 'node:fs';
+import { copyFile, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { runCommand } from './command.js';
+import { CheckFailedError, WriteError } from './errors.js';
+
+export interface SwapOptions {
+  destination: string;
+  text: string;
+  check: string | undefined;
+  perms: number | undefined;
+  backup: boolean;
+  timeoutMs: number;
+}
+
+export interface SwapResult {
+  changed: boolean;
+  checkMs?: number;
+}
+
+async function currentText(p: string): Promise<string | undefined> {
+  try {
+    return await readFile(p, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new WriteError(p, e);
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, fsc.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function swapFile(o: SwapOptions): Promise<SwapResult> {
+  const current = await currentText(o.destination);
+  if (current === o.text) return { changed: false };
+  const dir = path.dirname(o.destination);
+  const staged = path.join(dir, `.${path.basename(o.destination)}.shoal-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  let mode = o.perms;
+  if (mode === undefined) mode = current === undefined ? 0o644 : (await stat(o.destination)).mode & 0o7777;
+  let renamed = false;
+  try {
+    try {
+      const fh = await open(staged, 'wx', mode);
+      try {
+        await fh.writeFile(o.text, 'utf8');
+        await fh.chmod(mode);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      throw new WriteError(o.destination, e);
+    }
+    let checkMs: number | undefined;
+    if (o.check) {
+      const r = await runCommand(o.check, { timeoutMs: o.timeoutMs, vars: { path: staged } });
+      checkMs = r.durationMs;
+      if (!r.ok) throw new CheckFailedError(o.destination, r.output);
+    }
+    try {
+      if (o.backup && current !== undefined) await copyFile(o.destination, `${o.destination}.bak`);
+      await rename(staged, o.destination);
+      renamed = true;
+      await fsyncDir(dir);
+    } catch (e) {
+      throw new WriteError(o.destination, e);
+    }
+    return { changed: true, ...(checkMs === undefined ? {} : { checkMs }) };
+  } finally {
+    if (!renamed) await unlink(staged).catch(() => undefined);
+  }
+}

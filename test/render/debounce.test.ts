@@ -1,0 +1,80 @@
+import t from 'tap';
+import { Debouncer, type Clock } from '../../agents/render/debounce.js';
+
+class FakeClock implements Clock {
+  t = 0;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+  private seq = 0;
+  now() {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number) {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.t + ms, fn });
+    return id;
+  }
+  clearTimeout(h: unknown) {
+    this.timers.delete(h as number);
+  }
+  advance(ms: number) {
+    const end = this.t + ms;
+    for (;;) {
+      const due = [...this.timers.entries()].filter(([, v]) => v.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.t = due[1].at;
+      due[1].fn();
+    }
+    this.t = end;
+  }
+}
+
+t.test('fires once after min of quiet', async (t) => {
+  const c = new FakeClock();
+  const fired: number[] = [];
+  const d = new Debouncer({ minMs: 500, maxMs: 5000 }, () => fired.push(c.now()), c);
+  d.trigger();
+  c.advance(300);
+  d.trigger();
+  c.advance(300);
+  d.trigger();
+  c.advance(499);
+  t.same(fired, []);
+  t.equal(d.pending, true);
+  c.advance(1);
+  t.same(fired, [1100]);
+  t.equal(d.pending, false);
+  c.advance(10_000);
+  t.same(fired, [1100], 'nothing more without a change');
+});
+
+t.test('a steady burst fires at max, then starts a new burst', async (t) => {
+  const c = new FakeClock();
+  const fired: number[] = [];
+  const d = new Debouncer({ minMs: 500, maxMs: 2000 }, () => fired.push(c.now()), c);
+  for (let i = 0; i < 30; i++) {
+    d.trigger();
+    c.advance(200);
+  }
+  // a change every 200 ms from 0 to 5800: never 500 ms quiet, so each burst is cut at max
+  t.same(fired, [2000, 4000, 6000]);
+  d.trigger();
+  c.advance(1000);
+  t.same(fired, [2000, 4000, 6000, 6500], 'a lone change fires min after it');
+});
+
+t.test('zero wait fires on the next tick; stop cancels', async (t) => {
+  const c = new FakeClock();
+  let n = 0;
+  const d = new Debouncer({ minMs: 0, maxMs: 0 }, () => n++, c);
+  d.trigger();
+  c.advance(0);
+  t.equal(n, 1);
+  d.trigger();
+  d.stop();
+  c.advance(100);
+  t.equal(n, 1);
+  d.trigger();
+  c.advance(100);
+  t.equal(n, 1, 'stopped for good');
+});
