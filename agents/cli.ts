@@ -18,6 +18,7 @@ import { joinSpec } from './join/config.js';
 import { registratorSpec } from './registrator/config.js';
 import { renderSpec } from './render/config.js';
 import { manageSpec } from './manage/config.js';
+import { tlsCommand } from './tls/command.js';
 
 interface AgentEntry<T extends LogConfig> {
   spec: AgentSpec<T>;
@@ -36,6 +37,14 @@ const AGENTS: { spec: AgentSpec<unknown>; add: (program: Command) => void }[] = 
   entry(renderSpec, async () => (await import('./render/main.js')).main),
   entry(manageSpec, async () => (await import('./manage/main.js')).main),
 ];
+
+/** Commands that are not long-running agents. */
+const TOOLS: (() => Command)[] = [() => tlsCommand()];
+
+function quietAll(cmd: Command, quiet: { writeErr: () => void; outputError: () => void }): void {
+  cmd.exitOverride().configureOutput(quiet);
+  for (const c of cmd.commands) quietAll(c, quiet);
+}
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${message}\n`);
@@ -79,6 +88,8 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show this help')
     .showHelpAfterError(false);
   for (const agent of AGENTS) agent.add(program);
+  // one-shot tools (not agents): their own commander commands
+  for (const tool of TOOLS) program.addCommand(tool());
   program.addHelpText('after', `\nHost: ${os.hostname()}  Run 'shoal <command> --help' for the options of each agent.\n`);
   return program;
 }
@@ -88,7 +99,7 @@ async function cli(argv: string[]): Promise<void> {
   // commander would print its own error line too; we print one, in our format
   const quiet = { writeErr: () => {}, outputError: () => {} };
   program.exitOverride().configureOutput(quiet);
-  for (const c of program.commands) c.exitOverride().configureOutput(quiet);
+  for (const c of program.commands) quietAll(c, quiet);
   const sub = argv[0];
   const agent = AGENTS.find((a) => a.spec.name === sub);
   const normalized = agent ? [sub as string, ...normalizeArgv(argv.slice(1), agent.spec.options)] : argv;
@@ -98,7 +109,9 @@ async function cli(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return;
-      const scope = agent ? `shoal ${agent.spec.name}` : 'shoal';
+      const tool = !agent && sub ? program.commands.find((c) => c.name() === sub) : undefined;
+      const action = tool?.commands.find((c) => c.name() === argv[1]);
+      const scope = agent ? `shoal ${agent.spec.name}` : tool ? `shoal ${tool.name()}${action ? ` ${action.name()}` : ''}` : 'shoal';
       fail(`${scope}: ${err.message.replace(/^error: /, '')}`, 2);
     }
     if (err instanceof ShoalError) fail(err.message, err.exitCode);

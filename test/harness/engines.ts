@@ -6,7 +6,7 @@
  * them in a test; 4..9 are for tests that stop or restart dockerd.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -112,7 +112,7 @@ function containerdConfig(n: number): { file: string; socket: string } {
   return { file, socket };
 }
 
-function dockerdArgs(n: number, containerdSocket: string): string[] {
+function dockerdArgs(n: number, containerdSocket: string, extra: readonly string[]): string[] {
   const labels = Object.entries(engineLabels(n)).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
   return [
     '--iptables=false',
@@ -131,12 +131,24 @@ function dockerdArgs(n: number, containerdSocket: string): string[] {
     '--ipv6',
     `--fixed-cidr-v6=fd00:31:${n}::/64`,
     ...labels,
+    ...extra,
   ];
 }
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-async function launch(n: number, socket: string): Promise<void> {
+/** Extra dockerd flags an engine was started with (engines 4..9 only; e.g. --tlsverify), kept beside its pidfile. */
+export interface EngineOptions {
+  extraArgs?: string[];
+}
+
+const extraFile = (n: number) => path.join(STATE_DIR, `docker${n}.extra.json`);
+
+function runningExtra(n: number): string {
+  return existsSync(extraFile(n)) ? readFileSync(extraFile(n), 'utf8') : '[]';
+}
+
+async function launch(n: number, socket: string, extra: readonly string[] = []): Promise<void> {
   mkdirSync(RUN_DIR, { recursive: true });
   mkdirSync(DATA_DIR, { recursive: true });
   ensureBridge(n);
@@ -146,13 +158,16 @@ async function launch(n: number, socket: string): Promise<void> {
     startDetached(nm.containerd, 'containerd', ['--config', cd.file]);
   }
   await waitFor(`containerd of engine ${n}`, async () => existsSync(cd.socket), 60_000, nm.containerd);
-  const cmd = `hostname dockerhost0${n}; exec dockerd ${dockerdArgs(n, cd.socket).map(shq).join(' ')}`;
+  writeFileSync(extraFile(n), JSON.stringify(extra));
+  const cmd = `hostname dockerhost0${n}; exec dockerd ${dockerdArgs(n, cd.socket, extra).map(shq).join(' ')}`;
   startDetached(nm.dockerd, 'unshare', ['--uts', 'sh', '-c', cmd]);
   await waitFor(`dockerd ${n} on ${socket}`, () => ping(socket), 120_000, nm.dockerd);
 }
 
-export async function engine(n: number): Promise<EngineHandle> {
+export async function engine(n: number, opts: EngineOptions = {}): Promise<EngineHandle> {
   checkN(n);
+  const extra = opts.extraArgs ?? [];
+  if (extra.length > 0 && n <= 3) throw new Error(`engine ${n} is shared: extra dockerd flags only on engines 4..9`);
   const socket = path.join(RUN_DIR, `docker${n}.sock`);
   const ip = `127.0.1.${n}`;
   const nm = names(n);
@@ -184,7 +199,7 @@ export async function engine(n: number): Promise<EngineHandle> {
         await waitFor(`dockerd ${n} on ${socket}`, () => ping(socket), 120_000, nm.dockerd);
         return;
       }
-      await launch(n, socket);
+      await launch(n, socket, extra);
     },
     async stop() {
       // dockerd first (it stops its containers through containerd), then its containerd
@@ -196,6 +211,8 @@ export async function engine(n: number): Promise<EngineHandle> {
       await handle.start();
     },
   };
+  // an engine 4..9 running with other extra flags than asked for is restarted with these
+  if (n > 3 && runningExtra(n) !== JSON.stringify(extra) && (await ping(socket))) await handle.stop();
   await handle.start();
   return handle;
 }
