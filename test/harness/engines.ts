@@ -10,13 +10,19 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { execa, type Result } from 'execa';
+import { execa } from 'execa';
 import { pidAlive, readPid, startDetached, stateDir, stopProcess, waitFor, STATE_DIR } from './proc.js';
 import { busyboxTarball } from './busybox.js';
 
 export const RUN_DIR = '/run/shoal-test';
 export const DATA_DIR = '/var/lib/shoal-test';
 export const BUSYBOX_IMAGE = 'shoal/busybox:latest';
+
+export interface CliResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
 
 export interface EngineHandle {
   n: number;
@@ -33,7 +39,7 @@ export interface EngineHandle {
   labels: Record<string, string>;
   docker: Docker;
   /** The real docker CLI against this engine; rejects on a non-zero exit. */
-  cli(args: string[], opts?: { input?: string; reject?: boolean }): Promise<Result>;
+  cli(args: string[], opts?: { input?: string; reject?: boolean }): Promise<CliResult>;
   start(): Promise<void>;
   stop(): Promise<void>;
   restart(): Promise<void>;
@@ -183,12 +189,13 @@ export async function engine(n: number, opts: EngineOptions = {}): Promise<Engin
     subnet: `172.31.${n}.0/24`,
     labels: engineLabels(n),
     docker,
-    cli(args, opts = {}) {
-      return execa('docker', ['-H', `unix://${socket}`, ...args], {
+    async cli(args, opts = {}) {
+      const r = await execa('docker', ['-H', `unix://${socket}`, ...args], {
         ...(opts.input !== undefined ? { input: opts.input } : {}),
         reject: opts.reject ?? true,
         env: { DOCKER_CONFIG: stateDir('docker-cli') },
       });
+      return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? 1 };
     },
     running: () => ping(socket),
     async start() {
