@@ -1,7 +1,394 @@
-import { StoreError } from '../common/errors.js';
-import type { Store, StoreOptions } from './store.js';
-import type { StoreUri } from './uri.js';
+/**
+ * etcd v3 backend (npm `etcd3`, gRPC). Keys keep the leading slash: `/PREFIX/key`; etcd holds any byte, so
+ * only `%` is escaped (to keep escaping invertible). Leases are etcd leases with keep-alive, locks a lease plus
+ * a create-if-absent transaction, and watch() is a range read followed by a native watch from the next
+ * revision (the client resumes from the last revision after a disconnect; compaction means a re-list).
+ * etcd3's own retry and circuit-breaker policies are off: every call has a deadline and fails typed, and
+ * shoal's loops do the retrying.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  Etcd3, EtcdAuthenticationFailedError, EtcdInvalidAuthTokenError, EtcdPermissionDeniedError, EtcdRoleNotGrantedError,
+  GRPCDeadlineExceededError, GRPCUnauthenticatedError, ClientClosedError, isRecoverableError, type Lease as EtcdLeaseHandle, type Watcher,
+} from 'etcd3';
+import { ExponentialBackoff, noop } from 'cockatiel';
+import type { Logger } from 'pino';
+import {
+  AbortedError, ShoalError, StoreAuthError, StoreError, StoreTimeoutError, StoreUnavailableError, errorMessage,
+} from '../common/errors.js';
+import { backoffDelay, sleep, withTimeout } from '../common/backoff.js';
+import { silentLogger } from '../common/log.js';
+import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
+import { snapshotStream } from './snapshot-stream.js';
+import type { KV, Lease, LeaseEvents, Lock, LockEvents, LockOptions, Snapshot, Store, StoreOptions, StoreState, StoreStateEvents, WatchOptions } from './store.js';
+import { formatStoreUri, type StoreUri } from './uri.js';
 
-export async function createEtcdStore(_uri: StoreUri, _opts: StoreOptions): Promise<Store> {
-  throw new StoreError('the etcd backend is being built', undefined, false);
+const SAFE = /^[^%]$/u;
+
+/** Map any failure of the etcd3 client to a typed store error. */
+export function etcdError(err: unknown, what: string): ShoalError {
+  if (err instanceof ShoalError) return err;
+  const msg = `etcd ${what}: ${errorMessage(err)}`;
+  if (err instanceof GRPCDeadlineExceededError) return new StoreTimeoutError(msg, err);
+  if (err instanceof EtcdAuthenticationFailedError || err instanceof EtcdInvalidAuthTokenError || err instanceof EtcdPermissionDeniedError
+    || err instanceof EtcdRoleNotGrantedError || err instanceof GRPCUnauthenticatedError) return new StoreAuthError(msg, err);
+  if (err instanceof ClientClosedError) return new StoreError(msg, err, false);
+  if (err instanceof Error && isRecoverableError(err)) return new StoreUnavailableError(msg, err);
+  return new StoreError(msg, err);
+}
+
+/** Lease TTL in whole seconds (etcd's unit), never longer than asked so keys vanish within ttlMs. */
+export function etcdLeaseSeconds(ttlMs: number): number {
+  return Math.max(1, Math.floor(ttlMs / 1000));
+}
+
+export class EtcdStore extends EventEmitter<StoreStateEvents> implements Store {
+  readonly kind = 'etcd';
+  readonly description: string;
+  readonly log: Logger;
+  readonly client: Etcd3;
+  private readonly root: string;
+  readonly timeoutMs: number;
+  private readonly closing = new AbortController();
+  private readonly owned = new Set<{ release(): Promise<void> }>();
+  private state: StoreState | undefined;
+
+  constructor(uri: StoreUri, opts: StoreOptions) {
+    super();
+    const secure = opts.tls !== undefined || uri.params.tls === 'true';
+    const hosts = uri.hosts.map((h) => `${secure ? 'https' : 'http'}://${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`);
+    this.timeoutMs = opts.timeoutMs;
+    const tls = opts.tls;
+    this.client = new Etcd3({
+      hosts,
+      dialTimeout: opts.timeoutMs,
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + opts.timeoutMs }),
+      faultHandling: {
+        host: () => noop,
+        global: noop,
+        // etcd3's typing says IBackoff, its code calls .next() on it: it wants the factory
+        watchBackoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 3000 }) as never,
+      },
+      ...(opts.username !== undefined ? { auth: { username: opts.username, password: opts.password ?? '' } } : {}),
+      ...(tls?.ca || tls?.cert
+        ? { credentials: { rootCertificate: Buffer.from(tls.ca ?? ''), ...(tls.key ? { privateKey: Buffer.from(tls.key) } : {}), ...(tls.cert ? { certChain: Buffer.from(tls.cert) } : {}) } }
+        : {}),
+    });
+    this.root = `/${uri.prefix}`.replace(/\/$/, '');
+    this.description = formatStoreUri(uri);
+    this.log = (opts.logger ?? silentLogger()).child({ store: this.description });
+  }
+
+  /** Run one client call with the per-operation timeout (etcd3 may wait on a reconnect) and typed errors. */
+  async op<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closing.signal.aborted) throw new StoreError(`etcd ${what}: the store is closed`, undefined, false);
+    try {
+      return await withTimeout(fn(), this.timeoutMs + 250, () => new StoreTimeoutError(`etcd ${what}: no answer within ${this.timeoutMs} ms`));
+    } catch (err) {
+      throw etcdError(err, what);
+    }
+  }
+
+  /** The etcd key of a logical key; `allowEmpty` for prefixes ('' is the store root itself). */
+  fullKey(key: string, allowEmpty = false): string {
+    const segs = keySegments(key, allowEmpty).map((s) => escapeSegment(s, SAFE));
+    return [this.root, ...segs].join('/');
+  }
+
+  /** The range prefix for everything strictly below a logical prefix. */
+  dirKey(prefix: string): string {
+    return `${this.fullKey(prefix, true)}/`;
+  }
+
+  logicalKey(full: string): string | undefined {
+    const rel = relativeKey(this.root, full);
+    if (rel === undefined || rel === '' || rel.split('/').some((s) => s === '')) return undefined;
+    return rel.split('/').map(unescapeSegment).join('/');
+  }
+
+  setState(s: StoreState): void {
+    if (this.state === s || (s === 'restored' && this.state !== 'lost')) return;
+    this.state = s;
+    this.emit('state', s);
+  }
+
+  async ping(): Promise<void> {
+    await this.op('ping', () => this.client.get(this.fullKey('', true)).exec());
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const full = this.fullKey(key);
+    return (await this.op('get', () => this.client.get(full).string())) ?? undefined;
+  }
+
+  /** Everything below `prefix` and the revision the read saw. */
+  async range(prefix: string): Promise<{ entries: Map<string, string>; revision: number }> {
+    const dir = this.dirKey(prefix);
+    const res = await this.op('list', () => this.client.getAll().prefix(dir).exec());
+    const entries = new Map<string, string>();
+    for (const kv of res.kvs) this.apply(entries, kv.key, kv.value);
+    return { entries, revision: Number(res.header.revision) };
+  }
+
+  /** Set (value) or remove (undefined) a raw etcd key in a snapshot map, skipping keys we cannot map. */
+  apply(entries: Map<string, string>, rawKey: Buffer, value: Buffer | undefined): void {
+    const key = this.logicalKey(rawKey.toString());
+    if (key === undefined) return;
+    if (value === undefined) entries.delete(key);
+    else entries.set(key, value.toString());
+  }
+
+  async list(prefix: string): Promise<KV[]> {
+    return toKVs((await this.range(prefix)).entries);
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    const full = this.fullKey(key);
+    await this.op('put', () => this.client.put(full).value(value).exec());
+  }
+
+  async delete(key: string): Promise<void> {
+    const full = this.fullKey(key);
+    await this.op('delete', () => this.client.delete().key(full).exec());
+  }
+
+  async deleteTree(prefix: string): Promise<void> {
+    const full = this.fullKey(prefix, true);
+    await this.op('deleteTree', () => this.client.delete().prefix(`${full}/`).exec());
+    await this.op('deleteTree', () => this.client.delete().key(full).exec());
+  }
+
+  async cas(key: string, expected: string | undefined, value: string): Promise<boolean> {
+    const full = this.fullKey(key);
+    const cmp = expected === undefined ? this.client.if(full, 'Create', '==', 0) : this.client.if(full, 'Value', '==', expected);
+    const res = await this.op('cas', () => cmp.then(this.client.put(full).value(value)).commit());
+    return res.succeeded;
+  }
+
+  /** A granted etcd lease; `onLost` runs when etcd3 reports it lost. */
+  async grant(ttlMs: number, onLost: (l: EtcdLeaseHandle, err: Error) => void): Promise<{ handle: EtcdLeaseHandle; id: string }> {
+    const handle = this.client.lease(etcdLeaseSeconds(ttlMs), { autoKeepAlive: true });
+    handle.on('lost', (err) => onLost(handle, err));
+    try {
+      return { handle, id: await this.op('lease grant', () => handle.grant()) };
+    } catch (err) {
+      handle.release();
+      throw err;
+    }
+  }
+
+  async revoke(handle: EtcdLeaseHandle): Promise<void> {
+    await this.op('lease revoke', () => handle.revoke()).catch(() => handle.release());
+  }
+
+  track<T extends { release(): Promise<void> }>(o: T): T {
+    this.owned.add(o);
+    return o;
+  }
+
+  untrack(o: { release(): Promise<void> }): void {
+    this.owned.delete(o);
+  }
+
+  async lease(ttlMs: number): Promise<Lease> {
+    const lease = new EtcdLease(this, ttlMs);
+    await lease.start();
+    return this.track(lease);
+  }
+
+  async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
+    const lock = new EtcdLock(this, key, opts.ttlMs);
+    try {
+      await lock.acquire(value, opts.signal);
+    } catch (err) {
+      await lock.release().catch(() => {});
+      throw err;
+    }
+    return this.track(lock);
+  }
+
+  /** Resolves once `full` is deleted after `revision`, on an error, after `maxMs`, or when `signal` aborts. */
+  async waitForDelete(full: string, revision: number, maxMs: number, signal?: AbortSignal): Promise<void> {
+    const watcher = this.client.watch().key(full).startRevision(String(revision + 1)).only('delete').watcher();
+    try {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, maxMs);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        watcher.on('delete', done).on('error', done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    } finally {
+      await withTimeout(watcher.cancel(), 1000, () => new Error('cancel')).catch(() => {});
+    }
+  }
+
+  watch(prefix: string, opts: WatchOptions = {}): AsyncIterable<Snapshot> {
+    const dir = this.dirKey(prefix);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
+    return snapshotStream(async (push, stop) => {
+      for (let failures = 0; !stop.aborted;) {
+        let watcher: Watcher | undefined;
+        try {
+          const { entries, revision } = await this.range(prefix);
+          push({ entries: toKVs(entries), revision: String(revision) });
+          this.setState(this.state === 'lost' ? 'restored' : 'connected');
+          failures = 0;
+          // events from the next revision on; etcd3 resumes from the last seen revision after a disconnect
+          const w = this.client.watch().prefix(dir).startRevision(String(revision + 1)).watcher();
+          watcher = w;
+          await new Promise<void>((resolve, reject) => {
+            const changed = () => push({ entries: toKVs(entries), revision: String(w.lastRevision() ?? revision) });
+            w.on('put', (kv) => (this.apply(entries, kv.key, kv.value), changed()));
+            w.on('delete', (kv) => (this.apply(entries, kv.key, undefined), changed()));
+            w.on('disconnected', (err) => {
+              this.log.warn({ err: errorMessage(err) }, 'etcd watch disconnected; resuming');
+              this.setState('lost');
+            });
+            w.on('connected', () => this.setState(this.state === 'lost' ? 'restored' : 'connected'));
+            // compaction of the revision we resume from (or any cancel): re-list from scratch
+            w.on('error', reject);
+            stop.addEventListener('abort', () => resolve(), { once: true });
+          });
+        } catch (err) {
+          if (stop.aborted) return;
+          this.log.warn({ err: errorMessage(err), attempt: failures }, 'etcd watch failed; re-listing');
+          if (!(err instanceof Error && /compact/i.test(err.message))) this.setState('lost');
+          await sleep(backoffDelay(failures++, { initialMs: 200, maxMs: 5000 }), stop).catch(() => {});
+        } finally {
+          if (watcher) await withTimeout(watcher.cancel(), 1000, () => new Error('cancel')).catch(() => {});
+        }
+      }
+    }, { signal, coalesceMs: opts.coalesceMs });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.owned].map((o) => o.release().catch(() => {})));
+    this.closing.abort();
+    this.client.close();
+  }
+}
+
+function toKVs(entries: Map<string, string>): KV[] {
+  return sortKVs([...entries].map(([key, value]) => ({ key, value })));
+}
+
+class EtcdLease extends EventEmitter<LeaseEvents> implements Lease {
+  private readonly held = new Map<string, string>();
+  private current: { handle: EtcdLeaseHandle; id: string } | undefined;
+  private released = false;
+
+  constructor(private readonly store: EtcdStore, readonly ttlMs: number) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    this.current = await this.store.grant(this.ttlMs, (h, err) => void this.lost(h, err));
+  }
+
+  private async write(key: string, value: string): Promise<void> {
+    const id = this.current!.id;
+    const full = this.store.fullKey(key);
+    await this.store.op('lease put', () => this.store.client.put(full).value(value).lease(id).exec());
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    this.store.fullKey(key);
+    this.held.set(key, value);
+    await this.write(key, value);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.held.delete(key);
+    await this.store.delete(key);
+  }
+
+  keys(): string[] {
+    return [...this.held.keys()].sort();
+  }
+
+  /** etcd dropped the lease (expired during an outage): grant a new one and put every key again. */
+  private async lost(handle: EtcdLeaseHandle, err: Error): Promise<void> {
+    if (this.released || handle !== this.current?.handle) return;
+    this.emit('lost', etcdError(err, 'lease'));
+    for (let attempt = 0; !this.released; attempt++) {
+      try {
+        this.current = await this.store.grant(this.ttlMs, (h, e) => void this.lost(h, e));
+        for (const [k, v] of this.held) await this.write(k, v);
+        if (this.released) return void (await this.store.revoke(this.current.handle));
+        this.emit('restored');
+        return;
+      } catch (e) {
+        this.store.log.warn({ err: errorMessage(e), attempt }, 'etcd lease restore failed; retrying');
+        await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: 5000 })).catch(() => {});
+      }
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.store.untrack(this);
+    if (this.current) await this.store.revoke(this.current.handle);
+    for (const k of this.held.keys()) await this.store.delete(k).catch(() => {});
+    this.held.clear();
+  }
+}
+
+class EtcdLock extends EventEmitter<LockEvents> implements Lock {
+  held = false;
+  private current: { handle: EtcdLeaseHandle; id: string } | undefined;
+  private released = false;
+
+  constructor(private readonly store: EtcdStore, readonly key: string, private readonly ttlMs: number) {
+    super();
+  }
+
+  private onLost = (handle: EtcdLeaseHandle, err: Error): void => {
+    if (handle !== this.current?.handle) return;
+    this.current = undefined;
+    if (this.held) {
+      this.held = false;
+      this.emit('lost', etcdError(err, `lock ${this.key}`));
+    }
+  };
+
+  /** Create the key if absent, under our lease; otherwise wait for its deletion and try again. */
+  async acquire(value: string, signal?: AbortSignal): Promise<void> {
+    const full = this.store.fullKey(this.key);
+    const { client } = this.store;
+    for (let failures = 0; ;) {
+      if (signal?.aborted) throw new AbortedError(`etcd lock ${this.key}: aborted`);
+      try {
+        this.current ??= await this.store.grant(this.ttlMs, this.onLost);
+        const id = this.current.id;
+        const res = await this.store.op('lock', () => client.if(full, 'Create', '==', 0).then(client.put(full).value(value).lease(id)).commit());
+        if (res.succeeded) {
+          this.held = true;
+          return;
+        }
+        await this.store.waitForDelete(full, Number(res.header.revision), this.ttlMs * 2, signal);
+        failures = 0;
+      } catch (err) {
+        if (!(err instanceof ShoalError && err.recoverable)) throw err;
+        await sleep(backoffDelay(failures++, { initialMs: 200, maxMs: 5000 }), signal).catch(() => {});
+      }
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.held = false;
+    this.store.untrack(this);
+    const cur = this.current;
+    this.current = undefined;
+    if (cur) await this.store.revoke(cur.handle); // removes the lock key with the lease
+  }
+}
+
+export async function createEtcdStore(uri: StoreUri, opts: StoreOptions): Promise<Store> {
+  return new EtcdStore(uri, opts);
 }
