@@ -41,6 +41,8 @@ command -v nginx >/dev/null || need+=(nginx-light)
 command -v ip >/dev/null || need+=(iproute2)
 command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
+command -v systemd-analyze >/dev/null && command -v systemd-notify >/dev/null || need+=(systemd)
+command -v python3 >/dev/null || need+=(python3-minimal)
 
 add_bullseye
 if [ ${#need[@]} -gt 0 ] || ! command -v consul >/dev/null; then

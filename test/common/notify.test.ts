@@ -1,0 +1,94 @@
+/**
+ * sd_notify through the real systemd-notify to a real unix datagram socket (a python3 receiver, since node
+ * cannot bind one), as systemd would receive it: the assignments and the sender's credentials.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { notifier, notifyArgs, sdNotify } from '../../agents/common/notify.js';
+
+const RECEIVER = `
+import socket, struct, sys, json
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+s.bind(sys.argv[1])
+print("bound", flush=True)
+while True:
+    msg, anc, flags, addr = s.recvmsg(4096, socket.CMSG_SPACE(12))
+    pid = None
+    for level, typ, data in anc:
+        if level == socket.SOL_SOCKET and typ == socket.SCM_CREDENTIALS:
+            pid = struct.unpack("iII", data[:12])[0]
+    if msg == b"BARRIER=1":  # systemd-notify's sync point: the fd it passed is closed by the kernel here
+        continue
+    print(json.dumps({"msg": msg.decode(), "pid": pid}), flush=True)
+`;
+
+interface Received {
+  msg: string;
+  pid: number | null;
+}
+
+function receiver(t: { teardown(fn: () => unknown): void }): Promise<{ socket: string; next: () => Promise<Received> }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-notify-'));
+  const socket = path.join(dir, 'notify.sock');
+  const child = spawn('python3', ['-c', RECEIVER, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const lines: string[] = [];
+  const waiters: ((l: string) => void)[] = [];
+  let buf = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const w = waiters.shift();
+      if (w) w(line);
+      else lines.push(line);
+    }
+  });
+  const nextLine = () => new Promise<string>((resolve) => (lines.length ? resolve(lines.shift() as string) : waiters.push(resolve)));
+  return nextLine().then((first) => {
+    if (first !== 'bound' || !existsSync(socket)) throw new Error(`receiver did not start: ${first}`);
+    return { socket, next: async () => JSON.parse(await nextLine()) as Received };
+  });
+}
+
+t.test('notifyArgs: our pid as MAINPID, one-line values', async (t) => {
+  t.same(notifyArgs({ READY: '1', STATUS: 'synced 3\ncontainers' }, 42), ['--pid=42', 'READY=1', 'STATUS=synced 3 containers']);
+});
+
+t.test('no NOTIFY_SOCKET: nothing is run', async (t) => {
+  let ran = false;
+  const sent = await sdNotify({ READY: '1' }, { env: {}, run: async () => ((ran = true), { exitCode: 0, stderr: '' }) });
+  t.equal(sent, false);
+  t.equal(ran, false);
+});
+
+t.test('ready, status and stopping reach the notify socket with our pid', async (t) => {
+  const r = await receiver(t);
+  const n = notifier({ env: { NOTIFY_SOCKET: r.socket, PATH: process.env.PATH } });
+  t.equal(await n.ready('first sync done: 3 services'), true);
+  const ready = await r.next();
+  t.same(ready.msg.split('\n').filter(Boolean).sort(), [`MAINPID=${process.pid}`, 'READY=1', 'STATUS=first sync done: 3 services'].sort());
+  // root here, so systemd-notify can send with our pid as the credential too (what systemd attributes)
+  t.equal(ready.pid, process.pid);
+  t.equal(await n.status('watching'), true);
+  t.match((await r.next()).msg, /^STATUS=watching$/m);
+  t.equal(await n.stopping(), true);
+  t.match((await r.next()).msg, /^STOPPING=1$/m);
+});
+
+t.test('a socket that is not there: false and a warning, never a throw', async (t) => {
+  const warnings: unknown[] = [];
+  const log = { warn: (o: unknown) => warnings.push(o) } as unknown as import('../../agents/common/log.js').Logger;
+  const sent = await sdNotify({ READY: '1' }, { env: { NOTIFY_SOCKET: '/nonexistent/notify.sock', PATH: process.env.PATH }, log });
+  t.equal(sent, false);
+  t.equal(warnings.length, 1);
+});
