@@ -25,7 +25,8 @@ export function buildCommand<T>(spec: AgentSpec<T>, onParsed: (args: ParsedArgs)
   for (const o of spec.options) {
     const names = `${o.short ? `-${o.short}, ` : ''}--${o.flag}${o.value ? ` <${o.value}>` : ''}`;
     const envs = [envName(o.flag), ...(o.env ?? [])].join(', ');
-    const dflt = o.default === undefined ? '' : ` (default: ${Array.isArray(o.default) ? o.default.join(',') || 'none' : String(o.default)})`;
+    const off = !o.value && o.default === true ? `; off: --no-${o.flag} or --${o.flag}=false` : '';
+    const dflt = o.default === undefined ? '' : ` (default: ${Array.isArray(o.default) ? o.default.join(',') || 'none' : String(o.default)}${off})`;
     const more = o.aliases?.length ? ` [also --${o.aliases.join(', --')}]` : '';
     const desc = `${o.description}${dflt}${more} [env ${envs}]`;
     const opt = new Option(names, desc);

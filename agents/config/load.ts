@@ -82,10 +82,17 @@ function pick(opt: OptionSpec, input: RawInput, file: Record<string, unknown>, f
   return undefined;
 }
 
+/** Credentials inside a value (`scheme://user:pass@host`, `?token=...`) never reach an error line. */
+export function redactCredentials(text: string): string {
+  return text
+    .replace(/(\/\/)[^/@?#\s]*@/g, '$1[redacted]@')
+    .replace(/([?&](?:token|password|passwd|secret|key)=)[^&#\s]*/gi, '$1[redacted]');
+}
+
 function show(value: unknown, secret: boolean | undefined): string {
   if (secret) return '"[redacted]"';
-  if (Array.isArray(value)) return JSON.stringify(value.map(String));
-  return JSON.stringify(String(value));
+  if (Array.isArray(value)) return JSON.stringify(value.map((v) => redactCredentials(String(v))));
+  return JSON.stringify(redactCredentials(String(value)));
 }
 
 export interface Loaded<T> {
@@ -143,6 +150,8 @@ export function loadConfig<T>(spec: AgentSpec<T>, input: RawInput): Loaded<T> {
         throw new ConfigError(`shoal ${spec.name}: <${pos.name}> ${show(raw, false)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, pos.key);
       }
       values[pos.key] = parsed ? parsed.data : raw;
+      sources[pos.key] = 'flag';
+      labels.set(pos.key, { label: `<${pos.name}>`, raw });
     }
     if (pos.required && values[pos.key] === undefined) {
       throw new ConfigError(`shoal ${spec.name}: missing <${pos.name}>: ${pos.description}`, pos.key);
