@@ -1,7 +1,14 @@
+/** `shoal manage`: start the manager core, run until the shutdown signal, then stop it. */
 import type { AgentMain } from '../common/agent.js';
-import { ShoalError } from '../common/errors.js';
 import type { ManageConfig } from './config.js';
+import { startManager } from './manager.js';
 
-export const main: AgentMain<ManageConfig> = async () => {
-  throw new ShoalError('SHOAL_NOT_BUILT', 'shoal manage: this agent is not built yet (see the open issue)', { exitCode: 1 });
+export const main: AgentMain<ManageConfig> = async (config, ctx) => {
+  const manager = await startManager(config, ctx.log);
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) return resolve();
+    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await manager.stop();
+  return 0;
 };

@@ -1,0 +1,28 @@
+/** What every handler receives. */
+import type http from 'node:http';
+import type { Cluster } from '../cluster/cluster.js';
+import type { CreateOptions } from '../cluster/create.js';
+import type { Logger } from '../../common/log.js';
+
+export interface ApiOptions {
+  cluster: Cluster;
+  create: CreateOptions;
+  strategy: string;
+  filters: readonly string[];
+  log: Logger;
+  /** Replication: who the primary is when this manager is not it. */
+  role: () => { role: 'primary' | 'replica'; primary?: string };
+}
+
+export interface Ctx {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  /** Matched groups of the route pattern. */
+  params: string[];
+  url: URL;
+  /** `/v1.47` or '' */
+  versionPrefix: string;
+  api: ApiOptions;
+}
+
+export type Handler = (ctx: Ctx) => Promise<void>;

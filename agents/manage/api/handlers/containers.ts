@@ -1,0 +1,125 @@
+/** Container endpoints: the aggregated list, scheduled create, and everything routed to the owning node. */
+import { createContainer, GROUP_LABEL } from '../../cluster/create.js';
+import type { EngineNode } from '../../cluster/node.js';
+import type { Located } from '../../cluster/cluster.js';
+import { valueMatches } from '../../scheduler/expr.js';
+import type { ContainerSummary } from '../../engine/convert.js';
+import { forward } from '../proxy.js';
+import { ApiError, parseFilters, readBody, readJson, sendJson } from '../http.js';
+import type { Ctx, Handler } from '../context.js';
+
+export function nodeIp(node: EngineNode): string {
+  return node.addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+}
+
+export function nodeObject(node: EngineNode) {
+  return { ID: node.id, IP: nodeIp(node), Addr: node.addr, Name: node.name, Cpus: node.cpus, Memory: node.memory, Labels: node.labels };
+}
+
+/** One engine's container summaries as the cluster shows them: `/<node>/<name>`, 0.0.0.0 as the node IP. */
+export function clusterSummary(node: EngineNode, c: ContainerSummary, down: boolean): ContainerSummary & Record<string, unknown> {
+  const ip = nodeIp(node);
+  return {
+    ...c,
+    Names: (c.Names ?? []).map((n) => `/${node.name}${n.startsWith('/') ? n : `/${n}`}`),
+    Ports: (c.Ports ?? []).map((p) => (p.IP === '0.0.0.0' ? { ...p, IP: ip } : p)),
+    ...(down ? { Status: 'Host Down' } : {}),
+  };
+}
+
+export const list: Handler = async ({ res, url, api }) => {
+  const filters = parseFilters(url.searchParams.get('filters'));
+  const nodeFilter = filters['node'] ?? [];
+  delete filters['node'];
+  const q = new URLSearchParams(url.searchParams);
+  q.delete('filters');
+  q.delete('limit');
+  q.delete('latest');
+  if (Object.keys(filters).length > 0) q.set('filters', JSON.stringify(filters));
+  const nodes = api.cluster.list().filter((n) => nodeFilter.length === 0 || nodeFilter.some((f) => valueMatches(f, [n.name, n.id, n.addr])));
+  const all = q.get('all') === '1' || q.get('all') === 'true';
+  const parts = await Promise.all(
+    nodes.map(async (n) => {
+      if (n.health === 'healthy') {
+        try {
+          const r = await n.client.json<ContainerSummary[]>('GET', `/containers/json${q.size ? `?${q}` : ''}`, undefined, 5000);
+          if (r.status === 200 && Array.isArray(r.body)) return r.body.map((c) => clusterSummary(n, c, false));
+        } catch {
+          // fall through to the cached list, marked down
+        }
+      }
+      return n.summaries().filter((c) => all || c.State === 'running').map((c) => clusterSummary(n, c, true));
+    }),
+  );
+  let out = parts.flat().sort((a, b) => Number((b as { Created?: number }).Created ?? 0) - Number((a as { Created?: number }).Created ?? 0));
+  const limit = Number(url.searchParams.get('limit') ?? 0);
+  if (limit > 0) out = out.slice(0, limit);
+  if (url.searchParams.get('latest') === '1' || url.searchParams.get('latest') === 'true') out = out.slice(0, 1);
+  sendJson(res, 200, out);
+};
+
+export const create: Handler = async ({ req, res, url, api }) => {
+  const body = await readJson(req);
+  const name = url.searchParams.get('name') ?? undefined;
+  if (name !== undefined && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new ApiError(400, `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  const r = await createContainer(api.cluster, body, name?.replace(/^\//, ''), url.searchParams, api.create);
+  sendJson(res, r.status, r.body);
+};
+
+async function located(ctx: Ctx, ref: string): Promise<Located> {
+  const at = await ctx.api.cluster.locate(ref);
+  if (!at) throw new ApiError(404, `No such container: ${decodeURIComponent(ref)}`);
+  return at;
+}
+
+export const inspect: Handler = async (ctx) => {
+  const at = await located(ctx, ctx.params[0] as string);
+  const r = await at.node.client.json<Record<string, unknown>>('GET', `${ctx.versionPrefix}/containers/${at.id}/json${ctx.url.search}`);
+  if (r.status !== 200) return sendJson(ctx.res, r.status, r.body);
+  sendJson(ctx.res, 200, { ...r.body, Node: nodeObject(at.node) });
+};
+
+/** Everything else under /containers/<ref>/...: forwarded to the owning node with the ref resolved to the ID. */
+export const routed: Handler = async (ctx) => {
+  const [ref, rest = ''] = ctx.params as [string, string?];
+  const at = await located(ctx, ref);
+  const path = `${ctx.versionPrefix}/containers/${at.id}${rest}${ctx.url.search}`;
+  if (ctx.req.method === 'POST' && rest === '/exec') return execCreate(ctx, at, path);
+  const status = await forward(at.node.client, ctx.req, ctx.res, path);
+  if (ctx.req.method === 'POST' && rest === '/start' && status < 300) await startGroup(ctx, at);
+  if (ctx.req.method === 'DELETE' || rest === '/rename') void at.node.refreshContainers().catch(() => {});
+};
+
+async function execCreate(ctx: Ctx, at: Located, path: string): Promise<void> {
+  const body = await readBody(ctx.req);
+  let parsed: unknown;
+  try {
+    parsed = body.length ? JSON.parse(body.toString('utf8')) : {};
+  } catch (err) {
+    throw new ApiError(400, `malformed JSON body: ${(err as Error).message}`);
+  }
+  const r = await at.node.client.json<{ Id?: string }>('POST', path, parsed);
+  if (r.status === 201 && r.body.Id) ctx.api.cluster.rememberExec(r.body.Id, at.node.addr);
+  sendJson(ctx.res, r.status, r.body);
+}
+
+/** Starting one container of a global group starts its siblings that were only created. */
+async function startGroup(ctx: Ctx, at: Located): Promise<void> {
+  const me = at.node.snapshot().containers.find((c) => c.id === at.id);
+  const group = me?.labels[GROUP_LABEL];
+  if (!group) return;
+  await Promise.all(
+    ctx.api.cluster.list().flatMap((n) =>
+      n.snapshot().containers
+        .filter((c) => c.labels[GROUP_LABEL] === group && c.id !== at.id && c.state === 'created')
+        .map((c) => n.client.json('POST', `/containers/${c.id}/start`).catch(() => undefined)),
+    ),
+  );
+}
+
+export const execRouted: Handler = async (ctx) => {
+  const [id, rest = ''] = ctx.params as [string, string?];
+  const node = await ctx.api.cluster.locateExec(id);
+  if (!node) throw new ApiError(404, `No such exec instance: ${id}`);
+  await forward(node.client, ctx.req, ctx.res, `${ctx.versionPrefix}/exec/${id}${rest}${ctx.url.search}`);
+};

@@ -1,0 +1,55 @@
+/**
+ * Networks and volumes are per node: listed from every node as `<node>/<name>`, created on every healthy
+ * node (or the one named `<node>/<name>`), inspected and removed by `<node>/<name>` or plain name.
+ */
+import type { EngineNode } from '../../cluster/node.js';
+import { ApiError, readJson, sendJson } from '../http.js';
+import type { Ctx, Handler } from '../context.js';
+
+type Kind = 'networks' | 'volumes';
+
+function split(ctx: Ctx, ref: string): { nodes: EngineNode[]; name: string } {
+  const r = decodeURIComponent(ref);
+  const i = r.indexOf('/');
+  const healthy = ctx.api.cluster.list().filter((n) => n.health === 'healthy');
+  if (i > 0) {
+    const node = healthy.find((n) => n.name === r.slice(0, i));
+    if (node) return { nodes: [node], name: r.slice(i + 1) };
+  }
+  return { nodes: healthy, name: r };
+}
+
+export const list = (kind: Kind): Handler => async ({ res, url, api }) => {
+  const nodes = api.cluster.list().filter((n) => n.health === 'healthy');
+  const parts = await Promise.all(nodes.map(async (n) => {
+    const r = await n.client.json<unknown>('GET', `/${kind}${url.search}`).catch(() => undefined);
+    const items = kind === 'volumes' ? ((r?.body as { Volumes?: Record<string, unknown>[] })?.Volumes ?? []) : ((r?.body as Record<string, unknown>[]) ?? []);
+    return (Array.isArray(items) ? items : []).map((it) => ({ ...it, Name: `${n.name}/${it['Name']}`, Node: { Name: n.name, Addr: n.addr } }));
+  }));
+  sendJson(res, 200, kind === 'volumes' ? { Volumes: parts.flat(), Warnings: null } : parts.flat());
+};
+
+export const create = (kind: Kind): Handler => async (ctx) => {
+  const body = (await readJson(ctx.req)) as { Name?: unknown } | undefined;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'expected a JSON object');
+  const { nodes, name } = split(ctx, typeof body.Name === 'string' ? body.Name : '');
+  if (nodes.length === 0) throw new ApiError(503, 'no healthy node');
+  const results = await Promise.all(nodes.map((n) => n.client.json<Record<string, unknown>>('POST', `/${kind}/create`, { ...body, Name: name })));
+  const bad = results.find((r) => r.status >= 300);
+  if (bad) return sendJson(ctx.res, bad.status, bad.body);
+  sendJson(ctx.res, 201, results[0]?.body);
+};
+
+export const one = (kind: Kind): Handler => async (ctx) => {
+  const { nodes, name } = split(ctx, ctx.params[0] as string);
+  const method = ctx.req.method ?? 'GET';
+  const results = await Promise.all(nodes.map((n) => n.client.json<unknown>(method, `/${kind}/${encodeURIComponent(name)}${ctx.url.search}`).then((r) => ({ n, r }))));
+  const hit = results.filter(({ r }) => r.status < 300);
+  if (hit.length === 0) throw new ApiError(404, `No such ${kind === 'networks' ? 'network' : 'volume'}: ${name}`);
+  if (method === 'DELETE') {
+    ctx.res.writeHead(204);
+    return void ctx.res.end();
+  }
+  const first = hit[0] as { n: EngineNode; r: { body: unknown } };
+  sendJson(ctx.res, 200, { ...(first.r.body as object), Node: { Name: first.n.name, Addr: first.n.addr } });
+};

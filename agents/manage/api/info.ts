@@ -1,0 +1,90 @@
+/** `/info` in classic Swarm's layout: cluster totals plus a SystemStatus table with one block per node. Pure. */
+import type { NodeSnapshot } from '../scheduler/node.js';
+
+export interface NodeStatus {
+  snap: NodeSnapshot;
+  error: string;
+  updatedAt: Date;
+  serverVersion: string;
+}
+
+export interface InfoInput {
+  role: 'primary' | 'replica';
+  primary?: string;
+  strategy: string;
+  filters: readonly string[];
+  nodes: readonly NodeStatus[];
+  images: number;
+  name: string;
+  version: string;
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(3).replace(/\.?0+$/, '')} ${units[u]}`;
+}
+
+function counts(s: NodeSnapshot) {
+  const running = s.containers.filter((c) => c.state === 'running').length;
+  const paused = s.containers.filter((c) => c.state === 'paused').length;
+  return { total: s.containers.length, running, paused, stopped: s.containers.length - running - paused };
+}
+
+export function buildInfo(i: InfoInput): Record<string, unknown> {
+  const status: [string, string][] = [['Role', i.role]];
+  if (i.role === 'replica') status.push(['Primary', i.primary ?? '']);
+  status.push(['Strategy', i.strategy], ['Filters', i.filters.join(', ')], ['Nodes', String(i.nodes.length)]);
+  let total = { total: 0, running: 0, paused: 0, stopped: 0 };
+  let cpus = 0;
+  let memory = 0;
+  for (const n of i.nodes) {
+    const s = n.snap;
+    const c = counts(s);
+    total = { total: total.total + c.total, running: total.running + c.running, paused: total.paused + c.paused, stopped: total.stopped + c.stopped };
+    cpus += s.cpus;
+    memory += s.memory;
+    const labels = Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(', ');
+    status.push(
+      [` ${s.name}`, s.addr],
+      ['  └ ID', s.id],
+      ['  └ Status', s.health === 'healthy' ? 'Healthy' : s.health === 'pending' ? 'Pending' : 'Unhealthy'],
+      ['  └ Containers', `${c.total} (${c.running} Running, ${c.paused} Paused, ${c.stopped} Stopped)`],
+      ['  └ Reserved CPUs', `${s.reservedCpus} / ${s.cpus}`],
+      ['  └ Reserved Memory', `${formatBytes(s.reservedMemory)} / ${formatBytes(s.memory)}`],
+      ['  └ Labels', labels],
+      ['  └ Error', n.error === '' ? '(none)' : n.error],
+      ['  └ UpdatedAt', n.updatedAt.getTime() === 0 ? '(never)' : n.updatedAt.toISOString()],
+      ['  └ ServerVersion', n.serverVersion],
+    );
+  }
+  return {
+    ID: '',
+    Name: i.name,
+    Containers: total.total,
+    ContainersRunning: total.running,
+    ContainersPaused: total.paused,
+    ContainersStopped: total.stopped,
+    Images: i.images,
+    Driver: '',
+    DriverStatus: null,
+    SystemStatus: status,
+    NCPU: cpus,
+    MemTotal: memory,
+    ServerVersion: i.version,
+    OperatingSystem: 'linux',
+    OSType: 'linux',
+    Architecture: process.arch === 'x64' ? 'x86_64' : process.arch,
+    KernelVersion: '',
+    Labels: [],
+    Plugins: { Volume: null, Network: null, Authorization: null, Log: null },
+    Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+    SecurityOptions: [],
+    Warnings: null,
+  };
+}

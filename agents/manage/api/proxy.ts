@@ -1,0 +1,65 @@
+/**
+ * Pass a client request through to one engine: plain requests are piped both ways (streams such as logs
+ * --follow, stats, export and archives included); upgraded ones (attach, exec start) are hijacked: the raw
+ * request goes to a fresh engine connection and the two sockets are spliced.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { EngineClient } from '../engine/client.js';
+import { sendError } from './http.js';
+
+const HOP = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+export function forward(client: EngineClient, req: http.IncomingMessage, res: http.ServerResponse, path: string, body?: Buffer): Promise<number> {
+  return new Promise((resolve) => {
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k) && v !== undefined) headers[k] = v;
+    if (body) headers['content-length'] = body.length;
+    const preq = client.request(client.options(req.method ?? 'GET', path, headers, false));
+    preq.on('response', (pres) => {
+      const out: http.OutgoingHttpHeaders = {};
+      for (const [k, v] of Object.entries(pres.headers)) if (!HOP.has(k) && v !== undefined) out[k] = v;
+      res.writeHead(pres.statusCode ?? 502, out);
+      res.flushHeaders();
+      pres.pipe(res);
+      pres.on('end', () => resolve(pres.statusCode ?? 502));
+      pres.on('error', () => res.destroy());
+    });
+    preq.on('error', (err) => {
+      if (!res.headersSent) sendError(res, 502, `engine ${client.addr}: ${err.message}`);
+      else res.destroy();
+      resolve(502);
+    });
+    res.on('close', () => preq.destroy());
+    if (body) preq.end(body);
+    else req.pipe(preq);
+  });
+}
+
+export function hijack(client: EngineClient, req: http.IncomingMessage, socket: Duplex, head: Buffer, path: string): void {
+  const upstream: net.Socket = client.tls
+    ? tls.connect({ host: client.host, port: client.port, ca: client.tls.ca, cert: client.tls.cert, key: client.tls.key })
+    : net.connect({ host: client.host, port: client.port });
+  const onReady = () => {
+    const lines = [`${req.method} ${path} HTTP/1.1`, `Host: ${client.addr}`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const k = req.rawHeaders[i] as string;
+      if (k.toLowerCase() === 'host') continue;
+      lines.push(`${k}: ${req.rawHeaders[i + 1]}`);
+    }
+    upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+    if (head.length > 0) upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+  };
+  upstream.once(client.tls ? 'secureConnect' : 'connect', onReady);
+  upstream.on('error', () => {
+    if (socket.writable) socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"engine unreachable"}');
+    socket.destroy();
+  });
+  socket.on('error', () => upstream.destroy());
+  socket.on('close', () => upstream.destroy());
+  upstream.on('close', () => socket.destroy());
+}

@@ -1,0 +1,60 @@
+/** The route table, as data: method, path pattern (after the optional /vX.Y prefix), handler. Order matters. */
+import * as system from './handlers/system.js';
+import * as containers from './handlers/containers.js';
+import * as images from './handlers/images.js';
+import * as resources from './handlers/resources.js';
+import { events } from './handlers/events.js';
+import type { Handler } from './context.js';
+
+export interface Route {
+  method: string | string[];
+  path: RegExp;
+  handle: Handler;
+  /** May arrive as an HTTP upgrade (attach, exec start): the target is hijacked. */
+  hijack?: 'container' | 'exec';
+}
+
+const C = '(.+?)';
+const CONTAINER_OPS = 'start|stop|restart|kill|pause|unpause|rename|update|wait|resize|logs|top|stats|changes|export|archive|attach|exec';
+
+export const ROUTES: Route[] = [
+  { method: ['GET', 'HEAD'], path: /^\/_ping$/, handle: system.ping },
+  { method: 'GET', path: /^\/version$/, handle: system.version },
+  { method: 'GET', path: /^\/info$/, handle: system.info },
+  { method: 'GET', path: /^\/events$/, handle: events },
+  { method: 'GET', path: /^\/containers\/json$/, handle: containers.list },
+  { method: 'POST', path: /^\/containers\/create$/, handle: containers.create },
+  { method: 'GET', path: new RegExp(`^/containers/${C}/json$`), handle: containers.inspect },
+  { method: ['GET', 'POST', 'PUT', 'HEAD'], path: new RegExp(`^/containers/${C}(/(?:${CONTAINER_OPS}))$`), handle: containers.routed, hijack: 'container' },
+  { method: 'DELETE', path: new RegExp(`^/containers/${C}()$`), handle: containers.routed },
+  { method: ['GET', 'POST'], path: /^\/exec\/([^/]+)(\/(?:start|resize|json))$/, handle: containers.execRouted, hijack: 'exec' },
+  { method: 'GET', path: /^\/images\/json$/, handle: images.list },
+  { method: 'POST', path: /^\/images\/create$/, handle: images.pull },
+  { method: 'GET', path: new RegExp(`^/images/${C}/json$`), handle: images.inspect },
+  { method: 'POST', path: new RegExp(`^/images/${C}(/tag)$`), handle: images.onHolders },
+  { method: 'DELETE', path: new RegExp(`^/images/${C}()$`), handle: images.onHolders },
+  { method: 'GET', path: /^\/networks$/, handle: resources.list('networks') },
+  { method: 'POST', path: /^\/networks\/create$/, handle: resources.create('networks') },
+  { method: ['GET', 'DELETE'], path: /^\/networks\/(.+)$/, handle: resources.one('networks') },
+  { method: 'GET', path: /^\/volumes$/, handle: resources.list('volumes') },
+  { method: 'POST', path: /^\/volumes\/create$/, handle: resources.create('volumes') },
+  { method: ['GET', 'DELETE'], path: /^\/volumes\/(.+)$/, handle: resources.one('volumes') },
+];
+
+/** Engine API areas a classic cluster manager does not serve: 501, naming the endpoint. */
+export const UNSUPPORTED = /^\/(swarm|services|nodes|tasks|secrets|configs|plugins|build|commit|session|distribution|auth|grpc|system\/df|containers\/prune|images\/prune|images\/load|images\/get|images\/search|networks\/prune|volumes\/prune|build\/prune)(\/|$)/;
+
+export function splitVersion(pathname: string): { prefix: string; path: string } {
+  const m = /^(\/v\d+\.\d+)(\/.*)$/.exec(pathname);
+  return m ? { prefix: m[1] as string, path: m[2] as string } : { prefix: '', path: pathname };
+}
+
+export function match(method: string, path: string): { route: Route; params: string[] } | undefined {
+  for (const route of ROUTES) {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.includes(method)) continue;
+    const m = route.path.exec(path);
+    if (m) return { route, params: m.slice(1) };
+  }
+  return undefined;
+}

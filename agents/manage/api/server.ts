@@ -1,0 +1,122 @@
+/**
+ * The API server: one node:http (or https) server per `-H` address (tcp or unix socket). Requests go
+ * through the route table; upgrades (attach, exec start) are hijacked to the owning engine. Every error
+ * becomes a Docker-style JSON answer; nothing a client sends can crash the manager.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { existsSync, unlinkSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import type { ListenAddress } from '../../common/address.js';
+import { errorMessage } from '../../common/errors.js';
+import { CreateBodyError } from '../scheduler/request.js';
+import { PlacementError } from '../scheduler/scheduler.js';
+import { NameConflictError } from '../cluster/create.js';
+import { EngineUnreachableError } from '../engine/client.js';
+import { ApiError, sendError } from './http.js';
+import { hijack } from './proxy.js';
+import { match, splitVersion, UNSUPPORTED } from './routes.js';
+import type { ApiOptions } from './context.js';
+
+export interface ServerTls {
+  ca?: string;
+  cert: string;
+  key: string;
+  verify: boolean;
+}
+
+function statusOf(err: unknown): number {
+  if (err instanceof ApiError) return err.status;
+  if (err instanceof CreateBodyError) return 400;
+  if (err instanceof PlacementError) return 500;
+  if (err instanceof NameConflictError) return 409;
+  if (err instanceof EngineUnreachableError) return 502;
+  return 500;
+}
+
+export function handler(api: ApiOptions) {
+  return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://manager');
+      const { prefix, path } = splitVersion(url.pathname);
+      const method = req.method ?? 'GET';
+      const m = match(method, path);
+      if (!m) {
+        const status = UNSUPPORTED.test(path) ? 501 : 404;
+        req.resume();
+        return sendError(res, status, `shoal manage: ${method} ${path} is not supported${status === 501 ? ' by a cluster manager' : ''}`);
+      }
+      await m.route.handle({ req, res, params: m.params, url, versionPrefix: prefix, api });
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 500 && !(err instanceof PlacementError)) api.log.error({ err: errorMessage(err), url: req.url }, 'request failed');
+      if (res.headersSent) res.destroy();
+      else sendError(res, status, errorMessage(err));
+    }
+  };
+}
+
+export function upgradeHandler(api: ApiOptions) {
+  return async (req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    const refuse = (status: number, message: string) => {
+      const body = JSON.stringify({ message });
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = new URL(req.url ?? '/', 'http://manager');
+      const { prefix, path } = splitVersion(url.pathname);
+      const m = match(req.method ?? 'GET', path);
+      if (!m?.route.hijack) return refuse(404, `shoal manage: ${req.method} ${path} cannot be upgraded`);
+      const [ref, rest = ''] = m.params as [string, string?];
+      if (m.route.hijack === 'container') {
+        const at = await api.cluster.locate(ref);
+        if (!at) return refuse(404, `No such container: ${ref}`);
+        return hijack(at.node.client, req, socket, head, `${prefix}/containers/${at.id}${rest}${url.search}`);
+      }
+      const node = await api.cluster.locateExec(ref);
+      if (!node) return refuse(404, `No such exec instance: ${ref}`);
+      return hijack(node.client, req, socket, head, `${prefix}/exec/${ref}${rest}${url.search}`);
+    } catch (err) {
+      refuse(500, errorMessage(err));
+    }
+  };
+}
+
+export interface Listening {
+  addresses: string[];
+  close(): Promise<void>;
+}
+
+export async function listen(hosts: readonly ListenAddress[], api: ApiOptions, tls?: ServerTls): Promise<Listening> {
+  const servers: http.Server[] = [];
+  const addresses: string[] = [];
+  for (const h of hosts) {
+    const server = tls
+      ? https.createServer({ cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.verify, rejectUnauthorized: tls.verify })
+      : http.createServer();
+    server.on('request', (req, res) => void handler(api)(req, res));
+    server.on('upgrade', (req, socket, head) => void upgradeHandler(api)(req, socket, head));
+    server.on('clientError', (_err, socket) => socket.destroy());
+    server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      if (h.kind === 'unix') {
+        if (existsSync(h.path)) unlinkSync(h.path);
+        server.listen(h.path, () => resolve());
+      } else server.listen(h.port, h.host, () => resolve());
+    });
+    const a = server.address();
+    addresses.push(typeof a === 'string' ? `unix://${a}` : `${tls ? 'https' : 'tcp'}://${a?.address}:${a?.port}`);
+    servers.push(server);
+  }
+  return {
+    addresses,
+    close: async () => {
+      await Promise.all(servers.map((s) => new Promise<void>((r) => {
+        s.close(() => r());
+        s.closeAllConnections();
+      })));
+    },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The set of engines discovery names, and what spans them: snapshots for the scheduler (pending creates
+ * included, so concurrent creates never double-book ports or slots), container lookup by ID, name or
+ * `node/name`, and exec ownership. Nothing here outlives the process: all of it is rebuilt from the engines.
+ */
+import type { Logger } from '../../common/log.js';
+import type { ContainerSnapshot, NodeSnapshot } from '../scheduler/node.js';
+import { withContainer } from '../scheduler/node.js';
+import { containerIs } from '../scheduler/filters/dependency.js';
+import { EngineClient, type EngineTls } from '../engine/client.js';
+import { EngineNode } from './node.js';
+
+export interface ClusterOptions {
+  failureRetry: number;
+  refreshMinMs: number;
+  refreshMaxMs: number;
+  log: Logger;
+  tls?: EngineTls | undefined;
+}
+
+export interface Pending {
+  addr: string;
+  container: ContainerSnapshot;
+}
+
+export interface Located {
+  node: EngineNode;
+  id: string;
+}
+
+export class Cluster {
+  readonly nodes = new Map<string, EngineNode>();
+  private readonly pending = new Set<Pending>();
+  private readonly execs = new Map<string, string>();
+
+  constructor(private readonly opts: ClusterOptions) {}
+
+  /** Discovery's latest list: new engines are started, vanished ones dropped. */
+  setAddrs(addrs: readonly string[]): void {
+    for (const a of addrs) {
+      if (this.nodes.has(a)) continue;
+      const node = new EngineNode(new EngineClient(a, this.opts.tls), this.opts);
+      this.nodes.set(a, node);
+      node.start();
+      this.opts.log.info({ addr: a }, 'engine added');
+    }
+    for (const [a, node] of this.nodes) {
+      if (addrs.includes(a)) continue;
+      node.stop();
+      this.nodes.delete(a);
+      this.opts.log.info({ addr: a }, 'engine removed');
+    }
+  }
+
+  list(): EngineNode[] {
+    return [...this.nodes.values()].sort((a, b) => a.name.localeCompare(b.name) || a.addr.localeCompare(b.addr));
+  }
+
+  /** Resolves once every node left `pending` (or the timeout passes). */
+  async settled(timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until && this.list().some((n) => n.health === 'pending')) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  snapshots(): NodeSnapshot[] {
+    return this.list().map((n) => {
+      let s = n.snapshot();
+      for (const p of this.pending) if (p.addr === n.addr) s = withContainer(s, p.container);
+      return s;
+    });
+  }
+
+  /** Hold a placement until the engine's answer is in the cache; call the returned function to release. */
+  reserve(addr: string, container: ContainerSnapshot): () => void {
+    const p = { addr, container };
+    this.pending.add(p);
+    return () => this.pending.delete(p);
+  }
+
+  byAddr(addr: string): EngineNode | undefined {
+    return this.nodes.get(addr);
+  }
+
+  /** Is a container name taken anywhere (pending creates included)? */
+  nameTaken(name: string): boolean {
+    return this.snapshots().some((n) => n.containers.some((c) => c.names.includes(name)));
+  }
+
+  /** Find a container by full or unique-prefix ID, name, `node/name` or com.docker.swarm.id. */
+  async locate(ref: string): Promise<Located | undefined> {
+    const r = decodeURIComponent(ref).replace(/^\//, '');
+    const slash = r.indexOf('/');
+    if (slash > 0) {
+      const nodeName = r.slice(0, slash);
+      const name = r.slice(slash + 1);
+      const node = this.list().find((n) => n.name === nodeName || n.addr === nodeName || n.id === nodeName);
+      return node ? this.askNode(node, name) : undefined;
+    }
+    const hits: Located[] = [];
+    for (const node of this.list()) {
+      for (const c of node.snapshot().containers) {
+        if (c.id === r || c.names.includes(r) || c.labels['com.docker.swarm.id'] === r) return { node, id: c.id };
+        if (r.length >= 1 && c.id.startsWith(r)) hits.push({ node, id: c.id });
+      }
+    }
+    if (hits.length === 1) return hits[0];
+    if (hits.length > 1) return undefined;
+    // not in the cache (created behind our back, or the cache is behind): ask every healthy node
+    const answers = await Promise.all(this.list().filter((n) => n.health === 'healthy').map((n) => this.askNode(n, r)));
+    return answers.find((a) => a !== undefined);
+  }
+
+  private async askNode(node: EngineNode, ref: string): Promise<Located | undefined> {
+    try {
+      const res = await node.client.json<{ Id?: string }>('GET', `/containers/${encodeURIComponent(ref)}/json`);
+      return res.status === 200 && res.body.Id ? { node, id: res.body.Id } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  rememberExec(execId: string, addr: string): void {
+    this.execs.set(execId, addr);
+  }
+
+  async locateExec(execId: string): Promise<EngineNode | undefined> {
+    const addr = this.execs.get(execId);
+    if (addr && this.nodes.has(addr)) return this.nodes.get(addr);
+    for (const n of this.list()) {
+      try {
+        const r = await n.client.json('GET', `/exec/${encodeURIComponent(execId)}/json`);
+        if (r.status === 200) {
+          this.execs.set(execId, n.addr);
+          return n;
+        }
+      } catch {
+        // try the next node
+      }
+    }
+    return undefined;
+  }
+
+  /** Containers of a given node matching a reference, for dependency checks. */
+  static holds(s: NodeSnapshot, ref: string): boolean {
+    return s.containers.some((c) => containerIs(c, ref));
+  }
+
+  stop(): void {
+    for (const n of this.nodes.values()) n.stop();
+    this.nodes.clear();
+  }
+}

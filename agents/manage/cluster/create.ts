@@ -1,0 +1,127 @@
+/**
+ * `POST /containers/create` over the cluster: prepare the body, check the name, schedule (pure), reserve
+ * the placement, create on the engine; a missing image is pulled through that node, else placement is
+ * retried with image affinity where the image is; other failures retry on the next node up to
+ * swarm.createretry times. Global requests create one container per matching node.
+ */
+import { randomBytes } from 'node:crypto';
+import { ShoalError } from '../../common/errors.js';
+import { prepareCreate, type PlacementRequest, type CreateBody } from '../scheduler/request.js';
+import { schedule, scheduleGlobal, PlacementError, type SchedulerOptions } from '../scheduler/scheduler.js';
+import type { ContainerSnapshot, NodeSnapshot } from '../scheduler/node.js';
+import type { Cluster } from './cluster.js';
+import type { EngineNode } from './node.js';
+
+export const GROUP_LABEL = 'shoal.global.group';
+
+export class NameConflictError extends ShoalError {
+  constructor(name: string) {
+    super('SHOAL_MANAGE_NAME_CONFLICT', `Conflict. The container name "/${name}" is already in use in the cluster. You have to remove (or rename) that container to be able to reuse that name.`);
+  }
+}
+
+export interface CreateOptions extends SchedulerOptions {
+  createRetry: number;
+}
+
+export interface CreateResult {
+  status: number;
+  body: { Id?: string; Warnings?: string[]; message?: string };
+  node?: EngineNode;
+}
+
+const newId = () => randomBytes(32).toString('hex');
+
+function pendingOf(req: PlacementRequest, id: string): ContainerSnapshot {
+  return { id: `pending-${id}`, names: req.name ? [req.name] : [], image: req.image, imageId: '', labels: {}, ports: req.ports, state: 'pending', cpus: req.cpus, memory: req.memory };
+}
+
+function query(name: string | undefined, extra: URLSearchParams): string {
+  const q = new URLSearchParams(extra);
+  q.delete('name');
+  if (name) q.set('name', name);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+async function createOn(cluster: Cluster, node: EngineNode, req: PlacementRequest, body: CreateBody, params: URLSearchParams, swarmId: string): Promise<CreateResult> {
+  const release = cluster.reserve(node.addr, pendingOf(req, swarmId));
+  try {
+    let r = await node.client.json<CreateResult['body']>('POST', `/containers/create${query(req.name, params)}`, body);
+    if (r.status === 404 && /no such image/i.test(r.body?.message ?? String(r.body))) {
+      const pulled = await pull(node, req.image);
+      if (pulled) r = await node.client.json<CreateResult['body']>('POST', `/containers/create${query(req.name, params)}`, body);
+    }
+    if (r.status === 201) await node.refreshContainers().catch(() => {});
+    return { status: r.status, body: r.body, node };
+  } finally {
+    release();
+  }
+}
+
+/** Pull through the node; true when the engine reports no error. */
+async function pull(node: EngineNode, image: string): Promise<boolean> {
+  const i = image.lastIndexOf(':');
+  const [from, tag] = i > image.lastIndexOf('/') ? [image.slice(0, i), image.slice(i + 1)] : [image, 'latest'];
+  try {
+    const r = await node.client.json<string>('POST', `/images/create?fromImage=${encodeURIComponent(from)}&tag=${encodeURIComponent(tag)}`, undefined, 120_000);
+    return r.status === 200 && !/"error"/.test(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
+  } catch {
+    return false;
+  }
+}
+
+function hasImage(s: NodeSnapshot, image: string): boolean {
+  const want = image.includes(':') ? image : `${image}:latest`;
+  return s.images.some((i) => i.repoTags.includes(want) || i.id === image || i.id.replace(/^sha256:/, '').startsWith(image));
+}
+
+export async function createContainer(cluster: Cluster, input: unknown, name: string | undefined, params: URLSearchParams, opts: CreateOptions): Promise<CreateResult> {
+  const swarmId = newId();
+  const { request, body } = prepareCreate(input, name, swarmId);
+  if (request.global) return createGlobal(cluster, request, body, params, opts);
+  if (name && cluster.nameTaken(name)) throw new NameConflictError(name);
+  let req = request;
+  const tried = new Set<string>();
+  let last: CreateResult | undefined;
+  for (let attempt = 0; attempt <= opts.createRetry + 1; attempt++) {
+    // schedule and reserve in one synchronous step: no other create sees the node free in between
+    const snaps = cluster.snapshots().filter((s) => !tried.has(s.addr));
+    const ranked = schedule(req, snaps, opts);
+    const chosen = cluster.byAddr((ranked[0] as NodeSnapshot).addr) as EngineNode;
+    const res = await createOn(cluster, chosen, req, body, params, swarmId);
+    if (res.status === 201) return res;
+    last = res;
+    tried.add(chosen.addr);
+    const missing = res.status === 404 && /no such image/i.test(res.body?.message ?? '');
+    if (missing) {
+      const elsewhere = cluster.snapshots().some((s) => !tried.has(s.addr) && hasImage(s, req.image));
+      if (!elsewhere) return res;
+      req = { ...req, affinities: [...req.affinities, { key: 'image', op: '==', value: req.image, soft: false }] };
+      continue;
+    }
+    if (res.status < 500 || attempt >= opts.createRetry) return res;
+  }
+  return last as CreateResult;
+}
+
+async function createGlobal(cluster: Cluster, request: PlacementRequest, body: CreateBody, params: URLSearchParams, opts: CreateOptions): Promise<CreateResult> {
+  const targets = scheduleGlobal(request, cluster.snapshots(), opts);
+  const group = newId();
+  const results = await Promise.all(
+    targets.map((t) => {
+      const node = cluster.byAddr(t.addr) as EngineNode;
+      const name = request.name ? `${request.name}-${node.name || node.addr.replace(/[:.]/g, '-')}` : undefined;
+      if (name && cluster.nameTaken(name)) return Promise.resolve<CreateResult>({ status: 409, body: { message: new NameConflictError(name).message } });
+      const labels = { ...(body.Labels as Record<string, string>), [GROUP_LABEL]: group, 'com.docker.swarm.id': newId() };
+      return createOn(cluster, node, { ...request, name }, { ...body, Labels: labels }, params, labels['com.docker.swarm.id'] as string);
+    }),
+  );
+  const ok = results.filter((r) => r.status === 201);
+  if (ok.length === 0) return results[0] ?? { status: 500, body: { message: 'global create: no node' } };
+  const warnings = results.flatMap((r, i) => (r.status === 201 ? [] : [`global: ${targets[i]?.name}: ${r.body?.message ?? r.status}`]));
+  const first = ok[0] as CreateResult;
+  return { status: 201, body: { Id: first.body.Id, Warnings: [`global: ${ok.length} containers (group ${group.slice(0, 12)}), started together`, ...warnings] }, node: first.node };
+}
+
+export { PlacementError };

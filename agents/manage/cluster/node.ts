@@ -1,0 +1,223 @@
+/**
+ * One engine as the manager sees it: validated with /info and /version, its containers (all states, each
+ * inspected once per state) and images, kept fresh by the engine's event stream and a jittered refresh loop.
+ * Health: pending until the first refresh, healthy after a success, unhealthy after `failureRetry`
+ * consecutive failures (then retried with backoff until it answers again).
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../../common/log.js';
+import { backoffDelay, sleep } from '../../common/backoff.js';
+import { errorMessage, ShoalError } from '../../common/errors.js';
+import type { ContainerSnapshot, Health, ImageSnapshot, NodeSnapshot } from '../scheduler/node.js';
+import { reserved } from '../scheduler/node.js';
+import { EngineClient } from '../engine/client.js';
+import { containerSnapshot, imageSnapshot, nodeLabels, type ContainerInspect, type ContainerSummary, type EngineInfo, type EngineVersion } from '../engine/convert.js';
+
+export class EngineRefusedError extends ShoalError {
+  constructor(addr: string, why: string) {
+    super('SHOAL_MANAGE_ENGINE_REFUSED', `engine ${addr} refused: ${why}`, { recoverable: true });
+  }
+}
+
+export interface NodeOptions {
+  failureRetry: number;
+  refreshMinMs: number;
+  refreshMaxMs: number;
+  log: Logger;
+  random?: () => number;
+}
+
+interface Cached {
+  snap: ContainerSnapshot;
+  summary: ContainerSummary;
+}
+
+export class EngineNode extends EventEmitter<{ change: [] }> {
+  readonly client: EngineClient;
+  id = '';
+  name = '';
+  labels: Record<string, string> = {};
+  cpus = 0;
+  memory = 0;
+  serverVersion = '';
+  apiVersion = '';
+  health: Health = 'pending';
+  failures = 0;
+  error = '';
+  updatedAt = new Date(0);
+  private containers = new Map<string, Cached>();
+  private images: ImageSnapshot[] = [];
+  private readonly ac = new AbortController();
+  private refreshing: Promise<void> | undefined;
+
+  constructor(client: EngineClient, private readonly opts: NodeOptions) {
+    super();
+    this.client = client;
+  }
+
+  get addr(): string {
+    return this.client.addr;
+  }
+
+  /** Start the refresh loop and the event stream. */
+  start(): void {
+    void this.loop();
+    void this.events();
+  }
+
+  stop(): void {
+    this.ac.abort();
+    this.client.close();
+  }
+
+  snapshot(): NodeSnapshot {
+    const containers = [...this.containers.values()].map((c) => c.snap);
+    const r = reserved(containers);
+    return {
+      id: this.id,
+      name: this.name || this.addr,
+      addr: this.addr,
+      labels: this.labels,
+      cpus: this.cpus,
+      memory: this.memory,
+      reservedCpus: r.cpus,
+      reservedMemory: r.memory,
+      containers,
+      images: this.images,
+      health: this.health,
+    };
+  }
+
+  summaries(): ContainerSummary[] {
+    return [...this.containers.values()].map((c) => c.summary);
+  }
+
+  /** Refresh now (concurrent callers share one refresh). Never throws: failures count towards health. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.doRefresh().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    try {
+      const info = await this.client.ok<EngineInfo>('GET', '/info');
+      const version = await this.client.ok<EngineVersion>('GET', '/version');
+      if (!info.NCPU || info.NCPU <= 0) throw new EngineRefusedError(this.addr, 'it reports 0 CPUs (another manager?)');
+      if (!info.MemTotal || info.MemTotal <= 0) throw new EngineRefusedError(this.addr, 'it reports no memory');
+      this.id = info.ID ?? '';
+      this.name = info.Name ?? '';
+      this.labels = nodeLabels(info);
+      this.cpus = info.NCPU;
+      this.memory = info.MemTotal;
+      this.serverVersion = info.ServerVersion ?? version.Version ?? '';
+      this.apiVersion = version.ApiVersion ?? '';
+      await this.refreshContainers();
+      this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(imageSnapshot);
+      const was = this.health;
+      this.health = 'healthy';
+      this.failures = 0;
+      this.error = '';
+      this.updatedAt = new Date();
+      if (was !== 'healthy') this.opts.log.info({ node: this.name, addr: this.addr }, 'engine healthy');
+    } catch (err) {
+      this.failures += 1;
+      this.error = errorMessage(err);
+      if (this.failures >= this.opts.failureRetry && this.health !== 'unhealthy') {
+        this.health = 'unhealthy';
+        this.opts.log.warn({ addr: this.addr, err: this.error }, 'engine unhealthy');
+      }
+    }
+    this.emit('change');
+  }
+
+  /** List all containers; inspect the ones new or changed since the last look. */
+  async refreshContainers(): Promise<void> {
+    const list = await this.client.ok<ContainerSummary[]>('GET', '/containers/json?all=1');
+    const next = new Map<string, Cached>();
+    await Promise.all(
+      list.map(async (s) => {
+        const old = this.containers.get(s.Id);
+        if (old && old.summary.State === s.State) {
+          next.set(s.Id, { snap: { ...containerSnapshot(s, undefined), ports: mergePorts(old.snap, s), cpus: old.snap.cpus, memory: old.snap.memory }, summary: s });
+          return;
+        }
+        const r = await this.client.json<ContainerInspect>('GET', `/containers/${s.Id}/json`);
+        next.set(s.Id, { snap: containerSnapshot(s, r.status === 200 ? r.body : undefined), summary: s });
+      }),
+    );
+    this.containers = next;
+  }
+
+  private async loop(): Promise<void> {
+    const random = this.opts.random ?? Math.random;
+    while (!this.ac.signal.aborted) {
+      await this.refresh();
+      const wait =
+        this.health === 'healthy'
+          ? this.opts.refreshMinMs + random() * (this.opts.refreshMaxMs - this.opts.refreshMinMs)
+          : Math.min(this.opts.refreshMaxMs, backoffDelay(this.failures - 1, { initialMs: Math.max(200, this.opts.refreshMinMs / 10), maxMs: this.opts.refreshMaxMs }, random));
+      try {
+        await sleep(wait, this.ac.signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** Follow /events; container events refresh the container list (debounced); a broken stream refreshes all. */
+  private async events(): Promise<void> {
+    let attempt = 0;
+    while (!this.ac.signal.aborted) {
+      const ok = await this.followEvents();
+      if (this.ac.signal.aborted) return;
+      attempt = ok ? 0 : attempt + 1;
+      void this.refresh();
+      try {
+        await sleep(backoffDelay(attempt, { initialMs: 250, maxMs: 10_000 }), this.ac.signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  private followEvents(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = this.client.request(this.client.options('GET', '/events?filters=' + encodeURIComponent(JSON.stringify({ type: ['container', 'image'] })), {}, false));
+      const onAbort = () => req.destroy();
+      this.ac.signal.addEventListener('abort', onAbort, { once: true });
+      let timer: NodeJS.Timeout | undefined;
+      const debounced = () => {
+        if (timer) return;
+        timer = setTimeout(async () => {
+          timer = undefined;
+          try {
+            await this.refreshContainers();
+            this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(imageSnapshot);
+            this.emit('change');
+          } catch {
+            void this.refresh();
+          }
+        }, 50);
+      };
+      req.on('response', (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          return resolve(false);
+        }
+        res.on('data', debounced);
+        res.on('end', () => resolve(true));
+        res.on('error', () => resolve(false));
+      });
+      req.on('error', () => resolve(false));
+      req.on('close', () => this.ac.signal.removeEventListener('abort', onAbort));
+      req.end();
+    });
+  }
+}
+
+function mergePorts(old: ContainerSnapshot, s: ContainerSummary): ContainerSnapshot['ports'] {
+  return containerSnapshot(s, undefined).ports.reduce(
+    (acc, p) => (acc.some((q) => q.hostIp === p.hostIp && q.hostPort === p.hostPort && q.proto === p.proto) ? acc : [...acc, p]),
+    old.ports,
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * The manage core that `main` and the tests start and stop in-process: discovery feeds the cluster, the API
+ * server serves it. Returns once the listeners are up.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { storeOptionsFrom } from '../config/common.js';
+import type { Logger } from '../common/log.js';
+import { errorMessage } from '../common/errors.js';
+import { backoffDelay, sleep } from '../common/backoff.js';
+import type { ManageConfig } from './config.js';
+import { Cluster } from './cluster/cluster.js';
+import { discoveryWatch } from './discovery/source.js';
+import { parseDiscovery } from './discovery/parse.js';
+import { filtersByName } from './scheduler/filters/index.js';
+import { strategyByName } from './scheduler/strategies/index.js';
+import { listen, type Listening } from './api/server.js';
+import type { ApiOptions } from './api/context.js';
+import type { EngineTls } from './engine/client.js';
+
+export interface Manager {
+  addresses: string[];
+  cluster: Cluster;
+  stop(): Promise<void>;
+}
+
+export type ManagerConfig = Pick<ManageConfig, 'hosts' | 'discovery' | 'strategy' | 'filters' | 'heartbeatMs' | 'refreshMinMs' | 'refreshMaxMs' | 'failureRetry' | 'clusterOpts' | 'tls' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey' | 'store'>;
+
+function engineTls(c: ManagerConfig): EngineTls | undefined {
+  if (!c.tlsCaCert || !c.tlsCert || !c.tlsKey) return undefined;
+  return { ca: readFileSync(c.tlsCaCert, 'utf8'), cert: readFileSync(c.tlsCert, 'utf8'), key: readFileSync(c.tlsKey, 'utf8') };
+}
+
+export async function startManager(config: ManagerConfig, log: Logger): Promise<Manager> {
+  parseDiscovery(config.discovery); // refuse a bad URI before anything starts
+  const ac = new AbortController();
+  const tls = engineTls(config);
+  const cluster = new Cluster({ failureRetry: config.failureRetry, refreshMinMs: config.refreshMinMs, refreshMaxMs: config.refreshMaxMs, log, tls });
+  const api: ApiOptions = {
+    cluster,
+    create: {
+      filters: filtersByName(config.filters),
+      strategy: strategyByName(config.strategy),
+      overcommit: Number(config.clusterOpts['swarm.overcommit'] ?? 0.05),
+      createRetry: Number(config.clusterOpts['swarm.createretry'] ?? 0),
+    },
+    strategy: config.strategy,
+    filters: config.filters,
+    log,
+    role: () => ({ role: 'primary' }),
+  };
+  const storeOptions = { ...(await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'))), logger: log };
+  const discovered = (async () => {
+    for (let attempt = 0; !ac.signal.aborted; attempt++) {
+      try {
+        const ctx = { log, signal: ac.signal, heartbeatMs: config.heartbeatMs, storeOptions };
+        for await (const addrs of discoveryWatch(config.discovery, ctx)) {
+          cluster.setAddrs(addrs);
+          attempt = 0;
+        }
+        return;
+      } catch (err) {
+        if (ac.signal.aborted) return;
+        log.warn({ err: errorMessage(err) }, 'discovery failed; retrying');
+        await sleep(backoffDelay(attempt), ac.signal).catch(() => {});
+      }
+    }
+  })();
+  let server: Listening;
+  try {
+    const serverTls = config.tls && config.tlsCert && config.tlsKey
+      ? { cert: readFileSync(config.tlsCert, 'utf8'), key: readFileSync(config.tlsKey, 'utf8'), ...(config.tlsCaCert ? { ca: readFileSync(config.tlsCaCert, 'utf8') } : {}), verify: config.tlsVerify }
+      : undefined;
+    server = await listen(config.hosts, api, serverTls);
+  } catch (err) {
+    ac.abort();
+    cluster.stop();
+    throw err;
+  }
+  log.info({ addresses: server.addresses, discovery: config.discovery, strategy: config.strategy }, 'manager listening');
+  return {
+    addresses: server.addresses,
+    cluster,
+    async stop() {
+      ac.abort();
+      await server.close();
+      cluster.stop();
+      await discovered;
+    },
+  };
+}
