@@ -72,7 +72,8 @@ async function runAgent<T extends LogConfig>(agent: AgentEntry<T>, args: ParsedA
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   const main = await agent.main();
-  const code = await main(config, { log, signal: ac.signal, env: process.env });
+  const rereadConfig = () => loadConfig(agent.spec, { ...args, env: process.env }).config;
+  const code = await main(config, { log, signal: ac.signal, env: process.env, rereadConfig });
   log.flush?.();
   process.exitCode = code;
 }

@@ -6,6 +6,8 @@ export interface AgentContext {
   /** Aborted on SIGTERM/SIGINT: stop watches, release leases/sessions, close sockets, then return. */
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
+  /** Load and validate the agent's config again from the same flags, env and file (SIGHUP); throws ConfigError. */
+  rereadConfig?: () => unknown;
 }
 
 /** Runs until the signal aborts (or the work is done, e.g. `--once`); resolves to the exit code. */

@@ -1,0 +1,194 @@
+/**
+ * One template's pipeline: debounce -> render -> swap (stage, check, rename) -> reload, serialised so two
+ * renders of the same destination never overlap. A failed reload is retried with backoff until it works or a
+ * newer render takes over; nothing here ever throws into the daemon.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../common/log.js';
+import { backoffDelay } from '../common/backoff.js';
+import type { TemplateConfig, Wait } from './config.js';
+import type { BuiltContext } from './context.js';
+import { Debouncer, type Clock } from './debounce.js';
+import { CheckFailedError, ReloadFailedError } from './errors.js';
+import type { RenderMetrics, RenderResult } from './metrics.js';
+import { compileTemplate, TemplateError, type CompiledTemplate } from './template.js';
+import { swapFile } from './writer.js';
+import { runCommand } from './command.js';
+
+export interface RunnerDeps {
+  log: Logger;
+  metrics: RenderMetrics;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  dry: boolean;
+  stdout: NodeJS.WritableStream;
+  commandTimeoutMs: number;
+  wait: Wait;
+  /** The latest confirmed snapshot, parsed. */
+  current: () => BuiltContext | undefined;
+  onResult: (r: RunResult) => void;
+}
+
+export interface RunResult {
+  template: string;
+  destination: string;
+  result: RenderResult;
+  /** Reload ran and succeeded (false when it failed, undefined when none was needed). */
+  reloaded?: boolean;
+  error?: Error;
+}
+
+export class TemplateRunner {
+  private compiled: CompiledTemplate | undefined;
+  private readonly debouncer: Debouncer;
+  private queue: Promise<unknown> = Promise.resolve();
+  private queued = false;
+  private reloadPending = false;
+  private reloadAttempt = 0;
+  private retryTimer: unknown;
+  private stopped = false;
+  /** Result of the last render: true when the destination holds what the store says. */
+  lastOk = false;
+
+  constructor(
+    readonly config: TemplateConfig,
+    private readonly deps: RunnerDeps,
+  ) {
+    this.debouncer = new Debouncer(config.wait ?? deps.wait, () => this.schedule(), deps.clock);
+  }
+
+  private get log(): Logger {
+    return this.deps.log.child({ template: this.config.source, destination: this.config.destination });
+  }
+
+  /** (Re)read and compile the template source; a bad template keeps the previous one. */
+  async load(): Promise<boolean> {
+    try {
+      this.compiled = compileTemplate(await readFile(this.config.source, 'utf8'), this.config.source);
+      return true;
+    } catch (e) {
+      const err = e instanceof TemplateError ? e : new TemplateError(this.config.source, (e as Error).message, e);
+      this.log.error({ err: err.message, code: err.code }, 'template not loaded: keeping the live config');
+      this.deps.metrics.renders.inc({ template: this.config.source, result: 'template_error' });
+      this.lastOk = false;
+      this.deps.onResult({ template: this.config.source, destination: this.config.destination, result: 'template_error', error: err });
+      return false;
+    }
+  }
+
+  /** The store changed: render after the quiescence window. */
+  changed(): void {
+    this.debouncer.trigger();
+  }
+
+  /** Render now (first snapshot, template edit, SIGHUP); resolves when done. */
+  renderNow(): Promise<void> {
+    return this.schedule();
+  }
+
+  private schedule(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.queued) return this.queue.then(() => undefined);
+    this.queued = true;
+    const p = this.queue.then(async () => {
+      this.queued = false;
+      if (!this.stopped) await this.run();
+    });
+    this.queue = p.catch(() => undefined);
+    return this.queue.then(() => undefined);
+  }
+
+  /** One pass; returns the result (used by --once). */
+  async run(): Promise<RunResult> {
+    const r = await this.pass();
+    const m = this.deps.metrics;
+    m.renders.inc({ template: this.config.source, result: r.result });
+    this.lastOk = r.error === undefined && r.reloaded !== false;
+    if (this.lastOk && r.result !== 'dry') m.lastSuccess.set({ template: this.config.source }, this.deps.clock.now() / 1000);
+    this.deps.onResult(r);
+    return r;
+  }
+
+  private async pass(): Promise<RunResult> {
+    const base = { template: this.config.source, destination: this.config.destination };
+    const built = this.deps.current();
+    if (!this.compiled || !built) return { ...base, result: 'template_error', error: new Error(built ? 'template not loaded' : 'no snapshot yet') };
+    let text: string;
+    try {
+      const r = this.compiled(built.context, built.entries, this.deps.env);
+      for (const u of r.unsafe) {
+        this.log.warn({ what: u.what, reason: u.reason }, 'template helper refused an unsafe value');
+        this.deps.metrics.unsafeValues.inc({ template: this.config.source });
+      }
+      text = r.text;
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'template error: keeping the live config');
+      return { ...base, result: 'template_error', error: e as Error };
+    }
+    if (this.deps.dry) {
+      this.deps.stdout.write(`> ${this.config.destination}\n${text}${text.endsWith('\n') ? '' : '\n'}`);
+      return { ...base, result: 'dry' };
+    }
+    let changed: boolean;
+    try {
+      changed = (await swapFile({
+        destination: this.config.destination,
+        text,
+        check: this.config.check,
+        perms: this.config.perms,
+        backup: this.config.backup,
+        timeoutMs: this.config.commandTimeoutMs ?? this.deps.commandTimeoutMs,
+      })).changed;
+    } catch (e) {
+      if (e instanceof CheckFailedError) {
+        this.deps.metrics.checkFailures.inc({ template: this.config.source });
+        this.log.error({ output: e.output.trim() }, 'check failed: the new config was rejected, keeping the live config');
+        return { ...base, result: 'check_failed', error: e };
+      }
+      this.log.error({ err: (e as Error).message }, 'write failed: keeping the live config');
+      return { ...base, result: 'write_failed', error: e as Error };
+    }
+    if (changed) {
+      this.log.info('config changed');
+      this.reloadPending = true;
+      this.reloadAttempt = 0;
+    }
+    if (!this.reloadPending) return { ...base, result: changed ? 'changed' : 'unchanged' };
+    const ok = await this.reload();
+    return { ...base, result: changed ? 'changed' : 'unchanged', reloaded: ok };
+  }
+
+  private async reload(): Promise<boolean> {
+    this.clearRetry();
+    if (!this.config.reload) {
+      this.reloadPending = false;
+      return true;
+    }
+    const r = await runCommand(this.config.reload, { timeoutMs: this.config.commandTimeoutMs ?? this.deps.commandTimeoutMs, env: this.deps.env });
+    this.deps.metrics.reloadDuration.observe({ template: this.config.source }, r.durationMs / 1000);
+    if (r.ok) {
+      this.reloadPending = false;
+      this.reloadAttempt = 0;
+      this.log.info({ ms: Math.round(r.durationMs) }, 'reloaded');
+      return true;
+    }
+    this.deps.metrics.reloadFailures.inc({ template: this.config.source });
+    const delay = backoffDelay(this.reloadAttempt++, { initialMs: 500, maxMs: 30_000 });
+    const err = new ReloadFailedError(this.config.destination, r.output);
+    this.log.error({ err: err.message, retryInMs: delay }, 'reload failed: will retry');
+    if (!this.stopped) this.retryTimer = this.deps.clock.setTimeout(() => void this.schedule(), delay);
+    return false;
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== undefined) this.deps.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.debouncer.stop();
+    this.clearRetry();
+    await this.queue;
+  }
+}
