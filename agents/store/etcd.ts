@@ -9,9 +9,9 @@
 import { EventEmitter } from 'node:events';
 import {
   Etcd3, EtcdAuthenticationFailedError, EtcdInvalidAuthTokenError, EtcdPermissionDeniedError, EtcdRoleNotGrantedError,
-  GRPCDeadlineExceededError, GRPCUnauthenticatedError, ClientClosedError, isRecoverableError, type Lease as EtcdLeaseHandle, type Watcher,
+  GRPCDeadlineExceededError, GRPCInvalidArgumentError, GRPCUnauthenticatedError, ClientClosedError, isRecoverableError, type Lease as EtcdLeaseHandle, type Watcher,
 } from 'etcd3';
-import { ExponentialBackoff, noop } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
 import type { Logger } from 'pino';
 import {
   AbortedError, ShoalError, StoreAuthError, StoreError, StoreTimeoutError, StoreUnavailableError, errorMessage,
@@ -32,7 +32,9 @@ export function etcdError(err: unknown, what: string): ShoalError {
   if (err instanceof GRPCDeadlineExceededError) return new StoreTimeoutError(msg, err);
   if (err instanceof EtcdAuthenticationFailedError || err instanceof EtcdInvalidAuthTokenError || err instanceof EtcdPermissionDeniedError
     || err instanceof EtcdRoleNotGrantedError || err instanceof GRPCUnauthenticatedError) return new StoreAuthError(msg, err);
-  if (err instanceof ClientClosedError) return new StoreError(msg, err, false);
+  // etcd3 has no class for ErrUserEmpty (auth enabled, no credentials given): it arrives as INVALID_ARGUMENT
+  if (err instanceof GRPCInvalidArgumentError && /user name is empty/.test(err.message)) return new StoreAuthError(`${msg} (credentials required)`, err);
+  if (err instanceof ClientClosedError || err instanceof GRPCInvalidArgumentError) return new StoreError(msg, err, false);
   if (err instanceof Error && isRecoverableError(err)) return new StoreUnavailableError(msg, err);
   return new StoreError(msg, err);
 }
@@ -62,10 +64,13 @@ export class EtcdStore extends EventEmitter<StoreStateEvents> implements Store {
     this.client = new Etcd3({
       hosts,
       dialTimeout: opts.timeoutMs,
+      // gRPC's own reconnect backoff grows to 2 minutes; keep it short so a restarted server is seen soon
+      grpcOptions: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 3000 },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + opts.timeoutMs }),
       faultHandling: {
         host: () => noop,
-        global: noop,
+        // with several hosts, a call that fails on one (down, unreachable) moves on to the next at once
+        global: hosts.length > 1 ? retry(handleWhen(isRecoverableError), { maxAttempts: hosts.length - 1 }) : noop,
         // etcd3's typing says IBackoff, its code calls .next() on it: it wants the factory
         watchBackoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 3000 }) as never,
       },
