@@ -21,11 +21,16 @@ export class PlacementError extends ShoalError {
   readonly filter: string;
   readonly reason: string;
   readonly applied: string[];
-  constructor(filter: string, reason: string, applied: string[]) {
-    super('SHOAL_MANAGE_NO_NODE', `unable to find a node that satisfies the following conditions: [${reason}] (filter ${filter} left no node; filters applied: ${applied.join(', ')})`);
+  readonly conditions: string[];
+  constructor(filter: string, reason: string, applied: string[], conditions: string[] = [reason]) {
+    super(
+      'SHOAL_MANAGE_NO_NODE',
+      `unable to find a node that satisfies the following conditions [${conditions.join(', ')}]: ${reason} (filter ${filter} left no node; filters applied: ${applied.join(', ')})`,
+    );
     this.filter = filter;
     this.reason = reason;
     this.applied = applied;
+    this.conditions = conditions;
   }
 }
 
@@ -35,12 +40,13 @@ function hasSoft(req: PlacementRequest): boolean {
 
 function runFilters(req: PlacementRequest, nodes: readonly NodeSnapshot[], filters: readonly Filter[], soft: boolean): NodeSnapshot[] {
   const applied = filters.map((f) => f.name);
+  const conditions = filters.flatMap((f) => f.conditions(req));
   let current = [...nodes];
-  if (current.length === 0) throw new PlacementError('none', 'no node in the cluster', applied);
+  if (current.length === 0) throw new PlacementError('none', 'no node in the cluster', applied, conditions);
   for (const f of filters) {
     const out = f.apply(req, current, soft);
-    if (!out.ok) throw new PlacementError(f.name, out.reason, applied);
-    if (out.nodes.length === 0) throw new PlacementError(f.name, f.name, applied);
+    if (!out.ok) throw new PlacementError(f.name, out.reason, applied, conditions);
+    if (out.nodes.length === 0) throw new PlacementError(f.name, f.name, applied, conditions);
     current = out.nodes;
   }
   return current;

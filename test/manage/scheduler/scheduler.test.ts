@@ -35,7 +35,7 @@ t.test('a failed placement names the filter that emptied the list and why', asyn
   t.equal(err.filter, 'constraint');
   t.equal(err.reason, 'constraint zone==mars');
   t.same(err.applied, [...FILTERS]);
-  t.match(err.message, /unable to find a node that satisfies the following conditions: \[constraint zone==mars\]/);
+  t.match(err.message, /unable to find a node that satisfies the following conditions \[healthy node, available container slots, constraint zone==mars\]: constraint zone==mars \(filter constraint left no node/);
   const p = { hostIp: '', hostPort: 80, proto: 'tcp' as const };
   const busy = seed().map((n) => ({ ...n, containers: [ctr({ id: `x-${n.name}`, ports: [p] })] }));
   t.match(caught(() => schedule(req({ ports: [p] }), busy, opts)), { filter: 'port', reason: /port 80\/tcp/ });
@@ -66,4 +66,12 @@ t.test('global placement: every matching node, by name', async (t) => {
 t.test('unknown names are refused', async (t) => {
   t.throws(() => filtersByName(['nope']));
   t.throws(() => strategyByName('nope'));
+});
+
+t.test('the message lists every condition asked, not only the one that failed', async (t) => {
+  const p = { hostIp: '', hostPort: 8080, proto: 'tcp' as const };
+  const busy = seed().map((n) => (n.name === 'dockerhost03' ? n : { ...n, containers: [ctr({ id: `x-${n.name}`, ports: [p] })] }));
+  const err = caught(() => schedule(req({ ports: [p], constraints: ['zone==external'] }), busy, opts));
+  t.equal(err.filter, 'constraint', 'port kept only dockerhost03, then the constraint emptied the list');
+  t.same(err.conditions, ['healthy node', 'port 8080/tcp (Bridge mode)', 'available container slots', 'constraint zone==external']);
 });

@@ -85,8 +85,9 @@ export const routed: Handler = async (ctx) => {
   const at = await located(ctx, ref);
   const path = `${ctx.versionPrefix}/containers/${at.id}${rest}${ctx.url.search}`;
   if (ctx.req.method === 'POST' && rest === '/exec') return execCreate(ctx, at, path);
-  const status = await forward(at.node.client, ctx.req, ctx.res, path);
-  if (ctx.req.method === 'POST' && rest === '/start' && status < 300) await startGroup(ctx, at);
+  // siblings of a global group start before the answer, so the client sees the whole group running
+  if (ctx.req.method === 'POST' && rest === '/start') await startGroup(ctx, at);
+  await forward(at.node.client, ctx.req, ctx.res, path);
   if (ctx.req.method === 'DELETE' || rest === '/rename') void at.node.refreshContainers().catch(() => {});
 };
 

@@ -16,6 +16,7 @@ export function nodeMatches(e: Expr, n: NodeSnapshot): boolean {
 /** Keep nodes whose labels satisfy every constraint. */
 export const constraint: Filter = {
   name: 'constraint',
+  conditions: (req) => req.constraints.map((e) => `constraint ${formatExpr(e)}`),
   apply(req, nodes, soft) {
     let out = [...nodes];
     for (const e of req.constraints) {

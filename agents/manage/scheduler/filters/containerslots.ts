@@ -3,6 +3,7 @@ import { keep, type Filter } from './filter.js';
 /** A node labelled `containerslots=N` takes at most N containers (all states, pending included). */
 export const containerslots: Filter = {
   name: 'containerslots',
+  conditions: () => ['available container slots'],
   apply(_req, nodes) {
     return keep(
       nodes.filter((n) => {
