@@ -19,6 +19,7 @@ import { registratorSpec } from './registrator/config.js';
 import { renderSpec } from './render/config.js';
 import { manageSpec } from './manage/config.js';
 import { tlsCommand } from './tls/command.js';
+import { upCommands } from './up/command.js';
 
 interface AgentEntry<T extends LogConfig> {
   spec: AgentSpec<T>;
@@ -39,7 +40,7 @@ const AGENTS: { spec: AgentSpec<unknown>; add: (program: Command) => void }[] = 
 ];
 
 /** Commands that are not long-running agents. */
-const TOOLS: (() => Command)[] = [() => tlsCommand()];
+const TOOLS: (() => Command)[] = [() => tlsCommand(), ...upCommands().map((c) => () => c)];
 
 function quietAll(cmd: Command, quiet: { writeErr: () => void; outputError: () => void }): void {
   cmd.exitOverride().configureOutput(quiet);
@@ -105,8 +106,9 @@ async function cli(argv: string[]): Promise<void> {
   const agent = AGENTS.find((a) => a.spec.name === sub);
   const normalized = agent ? [sub as string, ...normalizeArgv(argv.slice(1), agent.spec.options)] : argv;
   try {
-    await program.parseAsync(normalized, { from: 'user' });
+    // `shoal` alone: the help on stdout, exit 0 (commander would throw "(outputHelp)" at us)
     if (normalized.length === 0) program.outputHelp();
+    else await program.parseAsync(normalized, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return;

@@ -1,0 +1,44 @@
+/**
+ * `shoal/busybox:latest` on every engine `up` uses, built from the host's busybox-static (no registry is
+ * needed): /bin/busybox plus one symlink per applet the demo and the README examples use.
+ */
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+
+export const DEMO_IMAGE = 'shoal/busybox:latest';
+const APPLETS = ['sh', 'httpd', 'sleep', 'nc', 'wget', 'cat', 'echo', 'ls', 'env', 'hostname', 'ip', 'ps', 'kill', 'mkdir', 'rm', 'true', 'false', 'test', 'printf', 'date'];
+
+/** The image's root filesystem as a tarball in `dir`, made once; undefined without busybox on the host. */
+export async function busyboxTarball(dir: string): Promise<string | undefined> {
+  const tar = path.join(dir, 'busybox-rootfs.tar');
+  if (existsSync(tar)) return tar;
+  const src = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
+  if (!src) return undefined;
+  mkdirSync(dir, { recursive: true });
+  const root = mkdtempSync(path.join(dir, 'rootfs-'));
+  try {
+    for (const d of ['bin', 'etc', 'tmp', 'www', 'proc', 'sys', 'dev']) mkdirSync(path.join(root, d));
+    copyFileSync(src, path.join(root, 'bin/busybox'));
+    chmodSync(path.join(root, 'bin/busybox'), 0o755);
+    for (const a of APPLETS) symlinkSync('busybox', path.join(root, 'bin', a));
+    writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+    writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
+    writeFileSync(path.join(root, 'www/index.html'), 'shoal busybox\n');
+    const tmp = `${tar}.tmp`;
+    await execa('tar', ['-C', root, '-cf', tmp, '.']);
+    renameSync(tmp, tar);
+    return tar;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Import the image on the engine unless it has it; returns whether it was imported (by us). */
+export async function ensureImage(dockerHost: string, tar: string, dockerConfig: string): Promise<boolean> {
+  const env = { DOCKER_CONFIG: dockerConfig, PATH: process.env.PATH ?? '/usr/bin:/bin' };
+  const has = await execa('docker', ['-H', dockerHost, 'image', 'inspect', '--format', '{{.Id}}', DEMO_IMAGE], { reject: false, env, extendEnv: false });
+  if (has.exitCode === 0) return false;
+  await execa('docker', ['-H', dockerHost, 'import', '--change', 'CMD ["sh"]', '--change', 'ENV PATH=/bin', tar, DEMO_IMAGE], { env, extendEnv: false });
+  return true;
+}

@@ -1,0 +1,79 @@
+/**
+ * The store of a local cluster: the one given with --store, else a Consul dev agent on 127.0.0.1:8500 (or
+ * etcd on 127.0.0.1:2379 when consul is not installed). A store already answering there is used, not
+ * started, and so never stopped by `down`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { formatHostPort } from '../common/address.js';
+import { ConfigError } from '../common/errors.js';
+import { parseStoreUri } from '../store/uri.js';
+import { httpGet, tcpOpen, waitUntil } from './probe.js';
+import { isAlive, logTail, startDetached, type ProcRecord } from './proc.js';
+import type { StoreRef } from './state.js';
+
+export type StoreKind = 'consul' | 'etcd';
+
+export async function hasBinary(name: string): Promise<boolean> {
+  const r = await execa('sh', ['-c', `command -v ${name}`], { reject: false });
+  return r.exitCode === 0;
+}
+
+async function consulUp(): Promise<boolean> {
+  const r = await httpGet('http://127.0.0.1:8500/v1/status/leader', { timeoutMs: 1000 });
+  return r.status === 200 && r.body.length > 4;
+}
+
+async function etcdUp(): Promise<boolean> {
+  const r = await httpGet('http://127.0.0.1:2379/health', { timeoutMs: 1000 });
+  return r.status === 200 && r.body.includes('true');
+}
+
+/** `--store consul://h:p/some/path` -> the store without its path, and the path (a key prefix for the cluster). */
+export function parseStoreFlag(uri: string): { ref: StoreRef; prefix: string } {
+  let u;
+  try {
+    u = parseStoreUri(uri, ['consul', 'etcd', 'etcd2', 'zk']);
+  } catch (err) {
+    throw new ConfigError(`shoal up: --store ${JSON.stringify(uri)}: ${err instanceof Error ? err.message : String(err)}`, 'store');
+  }
+  const hosts = u.hosts.map((h) => formatHostPort(h)).join(',');
+  return { ref: { kind: u.scheme as StoreRef['kind'], base: `${u.scheme}://${hosts}`, started: false }, prefix: u.prefix };
+}
+
+export interface StartedStore {
+  ref: StoreRef;
+  proc?: ProcRecord | undefined;
+}
+
+export async function ensureStore(opts: { kind: StoreKind | undefined; stateDir: string }): Promise<StartedStore> {
+  const kind = opts.kind ?? ((await hasBinary('consul')) ? 'consul' : (await hasBinary('etcd')) ? 'etcd' : undefined);
+  if (!kind) throw new ConfigError('shoal up: neither consul nor etcd is installed: install one (apt-get install consul | etcd-server) or give --store URI', 'store');
+  if (kind === 'consul') {
+    if (await consulUp().catch(() => false)) return { ref: { kind: 'consul', base: 'consul://127.0.0.1:8500', started: false } };
+    if (await tcpOpen('127.0.0.1', 8500)) throw new ConfigError('shoal up: 127.0.0.1:8500 is taken by something that is not Consul: give --store URI', 'store');
+    if (!(await hasBinary('consul'))) throw new ConfigError('shoal up: consul is not installed (--store-kind consul)', 'store');
+    const dir = path.join(opts.stateDir, 'consul');
+    mkdirSync(dir, { recursive: true });
+    const hcl = path.join(dir, 'shoal-up.hcl');
+    writeFileSync(hcl, 'ports { grpc = -1 }\n');
+    const proc = startDetached('consul', 'consul', ['agent', '-dev', '-client', '127.0.0.1', '-bind', '127.0.0.1', '-node', 'shoal-up', '-config-file', hcl], { log: path.join(opts.stateDir, 'logs', 'consul.log') });
+    await waitUntil('consul dev agent on 127.0.0.1:8500', consulUp, { timeoutMs: 60_000, abort: () => (isAlive(proc) ? undefined : `exited:\n${logTail(proc.log)}`) });
+    return { ref: { kind: 'consul', base: 'consul://127.0.0.1:8500', started: true }, proc };
+  }
+  if (await etcdUp().catch(() => false)) return { ref: { kind: 'etcd', base: 'etcd://127.0.0.1:2379', started: false } };
+  if (await tcpOpen('127.0.0.1', 2379)) throw new ConfigError('shoal up: 127.0.0.1:2379 is taken by something that is not etcd: give --store URI', 'store');
+  const data = path.join(opts.stateDir, 'etcd');
+  mkdirSync(data, { recursive: true, mode: 0o700 });
+  const proc = startDetached(
+    'etcd',
+    'etcd',
+    ['--name', 'shoal-up', '--data-dir', data, '--listen-client-urls', 'http://127.0.0.1:2379', '--advertise-client-urls', 'http://127.0.0.1:2379',
+      '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380', '--initial-cluster', 'shoal-up=http://127.0.0.1:2380',
+      '--enable-v2=true', '--log-level', 'warn'],
+    { log: path.join(opts.stateDir, 'logs', 'etcd.log') },
+  );
+  await waitUntil('etcd on 127.0.0.1:2379', etcdUp, { timeoutMs: 60_000, abort: () => (isAlive(proc) ? undefined : `exited:\n${logTail(proc.log)}`) });
+  return { ref: { kind: 'etcd', base: 'etcd://127.0.0.1:2379', started: true }, proc };
+}
