@@ -1,7 +1,44 @@
+/** `shoal join`: advertise this engine at `<prefix>/<addr>` while it answers /_ping (see joiner.ts). */
+import { readFile } from 'node:fs/promises';
 import type { AgentMain } from '../common/agent.js';
-import { ShoalError } from '../common/errors.js';
+import { formatHostPort } from '../common/address.js';
+import { sleep } from '../common/backoff.js';
+import { retry } from '../common/retry.js';
+import { storeOptionsFrom } from '../config/common.js';
+import { DockerEngine } from '../docker/engine.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
 import type { JoinConfig } from './config.js';
+import { startDelay } from './decide.js';
+import { Joiner } from './joiner.js';
 
-export const main: AgentMain<JoinConfig> = async () => {
-  throw new ShoalError('SHOAL_NOT_BUILT', 'shoal join: this agent is not built yet (see the open issue)', { exitCode: 1 });
+export const main: AgentMain<JoinConfig> = async (config, ctx) => {
+  const { log, signal } = ctx;
+  const addr = formatHostPort(config.addr);
+  const docker = config.checkEngine ? new DockerEngine(config.dockerHost, { env: ctx.env, timeoutMs: Math.min(5000, config.heartbeatMs) }) : undefined;
+  const storeOpts = await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'));
+  let store: Store | undefined;
+  try {
+    const delay = startDelay(config.delayMs);
+    if (delay > 0) {
+      log.info({ delayMs: delay }, 'waiting before the first registration');
+      await sleep(delay, signal);
+    }
+    store = await retry(() => openStore(config.discovery, { ...storeOpts, logger: log }), { signal, log, what: `store ${config.discovery.text}` });
+    const joiner = new Joiner(store, {
+      key: addr,
+      value: addr,
+      heartbeatMs: config.heartbeatMs,
+      ttlMs: config.ttlMs,
+      ping: docker ? () => docker.ping() : undefined,
+    }, log);
+    log.info({ discovery: store.description, addr, heartbeatMs: config.heartbeatMs, ttlMs: config.ttlMs }, 'join started');
+    await joiner.run(signal);
+    return 0;
+  } catch (err) {
+    if (signal.aborted) return 0;
+    throw err;
+  } finally {
+    await store?.close().catch(() => undefined);
+  }
 };

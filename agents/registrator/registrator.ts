@@ -123,8 +123,12 @@ export class Registrator {
           await this.syncContainers(ids);
         } else {
           await new Promise<void>((resolve) => {
-            this.wake = resolve;
-            signal.addEventListener('abort', () => resolve(), { once: true });
+            const done = () => {
+              signal.removeEventListener('abort', done);
+              resolve();
+            };
+            this.wake = done;
+            signal.addEventListener('abort', done, { once: true });
           });
           continue;
         }

@@ -1,0 +1,110 @@
+/** Shared helpers for the registrator/join tests: run the agent in-process, read the store, wait for keys. */
+import { randomBytes } from 'node:crypto';
+import { createLogger, silentLogger, type Logger } from '../../agents/common/log.js';
+import { loadConfig } from '../../agents/config/load.js';
+import { registratorSpec, type RegistratorConfig } from '../../agents/registrator/config.js';
+import { main as registratorMain } from '../../agents/registrator/main.js';
+import { joinSpec, type JoinConfig } from '../../agents/join/config.js';
+import { main as joinMain } from '../../agents/join/main.js';
+import { openStore } from '../../agents/store/open.js';
+import type { KV, Store } from '../../agents/store/store.js';
+import { service, type Instance } from '../harness/services.js';
+
+export type Backend = 'consul' | 'etcd' | 'etcd2' | 'zk';
+const SERVICE_OF: Record<Backend, 'consul' | 'etcd' | 'zk'> = { consul: 'consul', etcd: 'etcd', etcd2: 'etcd', zk: 'zk' };
+
+export const rand = () => randomBytes(3).toString('hex');
+
+export async function storeAddress(b: Backend, instance: Instance = 'main'): Promise<string> {
+  return (await service(SERVICE_OF[b], instance)).address;
+}
+
+/** The KV backends whose store module is built and answers (the others are still being written). */
+export async function builtBackends(wanted: Backend[] = ['consul', 'etcd', 'etcd2', 'zk']): Promise<{ ok: Backend[]; missing: string[] }> {
+  const ok: Backend[] = [];
+  const missing: string[] = [];
+  for (const b of wanted) {
+    try {
+      const s = await openStore(`${b}://${await storeAddress(b)}/shoal-probe`, { timeoutMs: 3000 });
+      await s.ping();
+      await s.close();
+      ok.push(b);
+    } catch (err) {
+      missing.push(`${b}: ${(err as Error).message}`);
+    }
+  }
+  return { ok, missing };
+}
+
+export function testLogger(name: string): Logger {
+  return process.env.SHOAL_TEST_LOG ? createLogger({ agent: name, level: 'debug', pretty: false }) : silentLogger();
+}
+
+export interface Running {
+  stop(): Promise<number>;
+}
+
+export function registratorConfig(uri: string, flags: Record<string, unknown>): RegistratorConfig {
+  return loadConfig(registratorSpec, { flags: { retryInterval: '200ms', storeTimeout: '3s', ...flags }, positional: uri, env: {} }).config;
+}
+
+export function startRegistrator(uri: string, flags: Record<string, unknown>, log = testLogger('registrator')): Running {
+  const ac = new AbortController();
+  const done = registratorMain(registratorConfig(uri, flags), { log, signal: ac.signal, env: {} });
+  done.catch(() => undefined);
+  return {
+    async stop() {
+      ac.abort(new Error('test done'));
+      return done;
+    },
+  };
+}
+
+export function startJoin(uri: string, flags: Record<string, unknown>, log = testLogger('join')): Running {
+  const ac = new AbortController();
+  const cfg: JoinConfig = loadConfig(joinSpec, { flags: { storeTimeout: '3s', ...flags }, positional: uri, env: {} }).config;
+  const done = joinMain(cfg, { log, signal: ac.signal, env: {} });
+  done.catch(() => undefined);
+  return {
+    async stop() {
+      ac.abort(new Error('test done'));
+      return done;
+    },
+  };
+}
+
+export async function readerFor(uri: string): Promise<Store> {
+  return openStore(uri, { timeoutMs: 3000 });
+}
+
+export async function listOr(store: Store, prefix = ''): Promise<KV[] | undefined> {
+  try {
+    return await store.list(prefix);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Poll until `pred(entries)` holds; returns the entries, or throws with the last ones seen. */
+export async function waitEntries(store: Store, pred: (kvs: KV[]) => boolean, timeoutMs = 20_000, filter: (kv: KV) => boolean = () => true): Promise<KV[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last: KV[] | undefined;
+  for (;;) {
+    const all = await listOr(store);
+    if (all) {
+      last = all.filter(filter);
+      if (pred(last)) return last;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out; last entries: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+export function asObject(kvs: KV[]): Record<string, string> {
+  return Object.fromEntries(kvs.map((kv) => [kv.key, kv.value]));
+}
+
+export function sameKeys(expected: Record<string, string>): (kvs: KV[]) => boolean {
+  const want = JSON.stringify(Object.entries(expected).sort());
+  return (kvs) => JSON.stringify(kvs.map((kv) => [kv.key, kv.value]).sort()) === want;
+}
