@@ -34,8 +34,21 @@ export const pull: Handler = async ({ req, res, url, versionPrefix, api }) => {
       if (typeof auth === 'string') headers['x-registry-auth'] = auth;
       const preq = n.client.request(n.client.options('POST', `${versionPrefix}/images/create${url.search}`, headers, false));
       preq.on('response', (pres) => {
-        pres.on('data', (d: Buffer) => res.write(d));
-        pres.on('end', () => resolve());
+        const failed = (pres.statusCode ?? 500) >= 300;
+        let text = '';
+        pres.on('data', (d: Buffer) => (failed ? (text += d.toString('utf8')) : res.write(d)));
+        pres.on('end', () => {
+          if (failed) {
+            let message = text.trim();
+            try {
+              message = (JSON.parse(text) as { message?: string }).message ?? message;
+            } catch {
+              // not JSON: the text itself
+            }
+            res.write(JSON.stringify({ errorDetail: { message: `${n.name}: ${message}` }, error: `${n.name}: ${message}` }) + '\n');
+          }
+          resolve();
+        });
         pres.on('error', () => resolve());
       });
       preq.on('error', (err) => {
