@@ -21,6 +21,8 @@ import { formatStoreUri, type StoreUri } from './uri.js';
 const SAFE = /^[A-Za-z0-9._~:@=+,-]$/;
 /** How long one blocking query waits on the server before it returns unchanged. */
 const WAIT_MS = 30_000;
+/** Certificate and handshake failures: retrying will not help until an operator fixes the TLS setup. */
+const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_)/;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
 
 /**
@@ -46,6 +48,7 @@ export function consulError(err: unknown, what: string): ShoalError {
   if (status === 401 || status === 403) return new StoreAuthError(`${msg} (check the ACL token)`, err);
   if (status !== undefined) return new StoreError(`${msg} (HTTP ${status})`, err, status >= 500 || status === 429);
   if (e.code && NETWORK_CODES.has(e.code)) return new StoreUnavailableError(msg, err);
+  if (e.code && TLS_CODES.test(e.code)) return new StoreAuthError(`${msg} (TLS: check the CA, certificate and key)`, err);
   return new StoreError(msg, err);
 }
 

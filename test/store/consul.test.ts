@@ -3,7 +3,7 @@
  * the blocking-query index rules, the stored key layout, sessions lost behind the lease's back, the ACL
  * token (a throwaway ACL-enabled agent on other loopback ports), and typed errors when nothing answers.
  */
-import t from 'tap';
+import t, { type Test as TapTest } from 'tap';
 import net from 'node:net';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { service } from '../harness/services.js';
+import { makeCerts } from './certs.js';
 import { storeContract } from './contract.js';
 import { openStore } from '../../agents/store/open.js';
 import { nextConsulIndex } from '../../agents/store/consul.js';
@@ -126,27 +127,35 @@ t.test('a server that accepts but never answers: a typed timeout within timeoutM
   await hung.close();
 });
 
-t.test('ACL token: sent on every request; a bogus one is a non-recoverable auth error', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shoal-consul-acl-'));
-  const port = await freePort();
-  const [serf, wan, server] = [await freePort(), await freePort(), await freePort()];
-  const hcl = path.join(dir, 'acl.hcl');
-  writeFileSync(hcl, `ports { http = ${port} dns = -1 grpc = -1 serf_lan = ${serf} serf_wan = ${wan} server = ${server} }\n` +
-    `acl { enabled = true default_policy = "deny" tokens { master = "shoal-root-token" } }\n`);
-  const agent = spawn('consul', ['agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-node', `acl-${port}`, '-config-file', hcl], { stdio: 'ignore' });
+/** A throwaway dev agent on free loopback ports with extra HCL; the returned port is its HTTP(S) port. */
+async function throwawayConsul(t: TapTest, https: boolean, extraHcl: string): Promise<number> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shoal-consul-'));
+  const [port, serf, wan, server] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const hcl = path.join(dir, 'extra.hcl');
+  const api = https ? `http = -1 https = ${port}` : `http = ${port}`;
+  writeFileSync(hcl, `ports { ${api} dns = -1 grpc = -1 serf_lan = ${serf} serf_wan = ${wan} server = ${server} }\n${extraHcl}\n`);
+  const agent = spawn('consul', ['agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-node', `throwaway-${port}`, '-config-file', hcl], { stdio: 'ignore' });
   t.teardown(async () => {
     const exited = once(agent, 'exit');
     agent.kill('SIGTERM');
     await exited;
     rmSync(dir, { recursive: true, force: true });
   });
-  const good = await openStore(`consul://127.0.0.1:${port}/acl`, { timeoutMs: 2000, token: 'shoal-root-token' });
+  return port;
+}
+
+async function until(what: string, fn: () => Promise<unknown>): Promise<void> {
   for (let i = 0; ; i++) {
-    const ok = await good.put('k', 'v').then(() => true, () => false);
-    if (ok) break;
-    if (i > 100) throw new Error('the ACL agent did not come up');
+    if (await fn().then(() => true, () => false)) return;
+    if (i > 100) throw new Error(`${what} did not come up`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+t.test('ACL token: sent on every request; a bogus one is a non-recoverable auth error', async (t) => {
+  const port = await throwawayConsul(t, false, `acl { enabled = true default_policy = "deny" tokens { master = "shoal-root-token" } }`);
+  const good = await openStore(`consul://127.0.0.1:${port}/acl`, { timeoutMs: 2000, token: 'shoal-root-token' });
+  await until('the ACL agent', () => good.put('k', 'v'));
   t.equal(await good.get('k'), 'v', 'the right token reads and writes');
   const bogus = await openStore(`consul://127.0.0.1:${port}/acl`, { timeoutMs: 2000, token: 'bogus-token' });
   await t.rejects(bogus.put('k', 'x'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'a bogus token is refused');
@@ -154,4 +163,22 @@ t.test('ACL token: sent on every request; a bogus one is a non-recoverable auth 
   await t.rejects(none.put('k', 'x'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'no token is refused');
   t.notMatch(none.description + bogus.description, /token/, 'the description carries no token');
   await Promise.all([good.close(), bogus.close(), none.close()]);
+});
+
+t.test('HTTPS with CA, client certificate and key', async (t) => {
+  const certs = makeCerts();
+  t.teardown(() => certs.remove());
+  const { ca, cert, key } = certs.files;
+  const port = await throwawayConsul(t, true, `ca_file = "${ca}"\ncert_file = "${cert}"\nkey_file = "${key}"\nverify_incoming_https = true`);
+  const good = await openStore(`consul://127.0.0.1:${port}/tls`, { timeoutMs: 2000, tls: certs.pem });
+  await until('the TLS agent', () => good.put('k', 'v'));
+  t.equal(await good.get('k'), 'v', 'CA + client certificate: reads and writes');
+  t.match(good.description, /^consul\+https:/, 'the description says HTTPS');
+  const noCa = await openStore(`consul://127.0.0.1:${port}/tls`, { timeoutMs: 2000, tls: { cert: certs.pem.cert, key: certs.pem.key } });
+  await t.rejects(noCa.get('k'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'an unknown server CA is a TLS (auth) error');
+  const noClientCert = await openStore(`consul://127.0.0.1:${port}/tls`, { timeoutMs: 2000, tls: { ca: certs.pem.ca } });
+  await t.rejects(noClientCert.get('k'), 'without a client certificate the server refuses');
+  const insecure = await openStore(`consul://127.0.0.1:${port}/tls`, { timeoutMs: 2000, tls: { cert: certs.pem.cert, key: certs.pem.key, insecure: true } });
+  t.equal(await insecure.get('k'), 'v', 'insecure skips server verification');
+  await Promise.all([good.close(), noCa.close(), noClientCert.close(), insecure.close()]);
 });
