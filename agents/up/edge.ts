@@ -15,6 +15,8 @@ export interface EdgeFiles {
   config: string;
   pid: string;
   renderConfig: string;
+  /** The same without a reload command: the first render, before the proxy runs. */
+  renderOnceConfig: string;
   socket: string;
   errorLog: string;
   temp: string;
@@ -27,6 +29,7 @@ export function edgeFiles(stateDir: string, proxy: Proxy): EdgeFiles {
     config: path.join(dir, proxy === 'haproxy' ? 'haproxy.cfg' : 'nginx.conf'),
     pid: path.join(dir, `${proxy}.pid`),
     renderConfig: path.join(dir, 'render.yaml'),
+    renderOnceConfig: path.join(dir, 'render-once.yaml'),
     socket: path.join(dir, 'haproxy.sock'),
     errorLog: path.join(dir, 'nginx-error.log'),
     temp: path.join(dir, 'nginx-tmp'),
@@ -51,8 +54,8 @@ export function templateEnv(proxy: Proxy, f: EdgeFiles, listen: { host: string; 
   return { SHOAL_NGINX_LISTEN: `${listen.host}:${listen.port}`, SHOAL_NGINX_PID: f.pid, SHOAL_NGINX_ERROR_LOG: f.errorLog, SHOAL_NGINX_TEMP: f.temp };
 }
 
-/** The render config: one template, checked by the proxy, reloaded hitlessly. Pure. */
-export function renderConfigYaml(o: { proxy: Proxy; files: EdgeFiles; templates: string; storeUri: string; domain: string }): string {
+/** The render config: one template, checked by the proxy, reloaded hitlessly (`reload: false`: no-op reload). Pure. */
+export function renderConfigYaml(o: { proxy: Proxy; files: EdgeFiles; templates: string; storeUri: string; domain: string; reload?: boolean }): string {
   const haproxy = o.proxy === 'haproxy';
   const doc = {
     store: o.storeUri,
@@ -61,7 +64,8 @@ export function renderConfigYaml(o: { proxy: Proxy; files: EdgeFiles; templates:
         source: path.join(o.templates, haproxy ? 'haproxy.cfg.hbs' : 'nginx.conf.hbs'),
         destination: o.files.config,
         check: haproxy ? 'haproxy -c -q -f {{path}}' : 'nginx -t -q -c {{path}}',
-        reload: haproxy ? `kill -USR2 "$(cat '${o.files.pid}')"` : `nginx -s reload -c '${o.files.config}'`,
+        // `true`: nothing to reload yet (an absent reload would be the shipped template's default)
+        reload: o.reload === false ? 'true' : haproxy ? `kill -USR2 "$(cat '${o.files.pid}')"` : `nginx -s reload -c '${o.files.config}'`,
       },
     ],
     wait: '200ms:1s',

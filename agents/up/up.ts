@@ -223,11 +223,13 @@ async function startEdge(opts: UpOptions, state: UpState, storeBase: string, pre
   mkdirSync(f.dir, { recursive: true, mode: 0o700 });
   mkdirSync(f.temp, { recursive: true, mode: 0o700 });
   const env = templateEnv(edge.proxy, f, edge);
-  writeFileSync(f.renderConfig, renderConfigYaml({ proxy: edge.proxy, files: f, templates: templatesDir(), storeUri: `${storeBase}/${keyPath(prefix, 'services')}`, domain: opts.domain }));
+  const rc = { proxy: edge.proxy, files: f, templates: templatesDir(), storeUri: `${storeBase}/${keyPath(prefix, 'services')}`, domain: opts.domain };
+  writeFileSync(f.renderConfig, renderConfigYaml(rc));
+  writeFileSync(f.renderOnceConfig, renderConfigYaml({ ...rc, reload: false }));
   const url = `http://${edge.host}:${edge.port}`;
   await step(io, `first render (${edge.proxy})`, async () => {
     if (await tcpOpen(edge.host, edge.port)) throw new Error(`${edge.host}:${edge.port} is already in use`);
-    const r = await runChild(renderer(f.renderConfig, env, true), io.env);
+    const r = await runChild(renderer(f.renderOnceConfig, env, true), io.env);
     if (r.exitCode !== 0) throw new Error(`shoal render --once exited ${r.exitCode}:\n${r.output}`);
     if (!existsSync(f.config)) throw new Error(`${f.config} was not written`);
   });
