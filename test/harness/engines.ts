@@ -8,10 +8,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { execa } from 'execa';
-import { pidAlive, readPid, startDetached, stateDir, stopProcess, waitFor, STATE_DIR } from './proc.js';
+import { pidAlive, readPid, startDetached, stateDir, stopProcess, waitFor, withLock, STATE_DIR } from './proc.js';
 import { busyboxTarball } from './busybox.js';
 
 export const RUN_DIR = '/run/shoal-test';
@@ -76,6 +77,21 @@ export function ping(socket: string, timeoutMs = 1000): Promise<boolean> {
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
+  });
+}
+
+/** Does something accept connections on this unix socket (a leftover file does not)? */
+function unixOpen(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (!existsSync(socket)) return resolve(false);
+    const s = net.connect({ path: socket });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(1000, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
   });
 }
 
@@ -163,7 +179,7 @@ async function launch(n: number, socket: string, extra: readonly string[] = []):
   if (readPid(nm.containerd) === undefined) {
     startDetached(nm.containerd, 'containerd', ['--config', cd.file]);
   }
-  await waitFor(`containerd of engine ${n}`, async () => existsSync(cd.socket), 60_000, nm.containerd);
+  await waitFor(`containerd of engine ${n}`, () => unixOpen(cd.socket), 60_000, nm.containerd);
   writeFileSync(extraFile(n), JSON.stringify(extra));
   const cmd = `hostname dockerhost0${n}; exec dockerd ${dockerdArgs(n, cd.socket, extra).map(shq).join(' ')}`;
   startDetached(nm.dockerd, 'unshare', ['--uts', 'sh', '-c', cmd]);
@@ -200,13 +216,16 @@ export async function engine(n: number, opts: EngineOptions = {}): Promise<Engin
     running: () => ping(socket),
     async start() {
       if (await ping(socket)) return;
-      const pid = readPid(nm.dockerd);
-      if (pid !== undefined && pidAlive(pid)) {
-        // starting up (or hung): give it time before declaring it dead
-        await waitFor(`dockerd ${n} on ${socket}`, () => ping(socket), 120_000, nm.dockerd);
-        return;
-      }
-      await launch(n, socket, extra);
+      await withLock(nm.dockerd, async () => {
+        if (await ping(socket)) return; // another process started it while we waited
+        const pid = readPid(nm.dockerd);
+        if (pid !== undefined && pidAlive(pid)) {
+          // starting up (or hung): give it time before declaring it dead
+          await waitFor(`dockerd ${n} on ${socket}`, () => ping(socket), 120_000, nm.dockerd);
+          return;
+        }
+        await launch(n, socket, extra);
+      });
     },
     async stop() {
       // dockerd first (it stops its containers through containerd), then its containerd

@@ -24,11 +24,60 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** The kernel's start time of a process (field 22 of /proc/PID/stat): tells a reused pid from ours. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid in NAME.pid if that process still runs (and is the one we started, not a reused pid). */
 export function readPid(name: string): number | undefined {
   const file = path.join(STATE_DIR, `${name}.pid`);
   if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? pid : undefined;
+  const [pidText = '', started] = readFileSync(file, 'utf8').trim().split(/\s+/);
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) return undefined;
+  if (started !== undefined && startTime(pid) !== started) return undefined;
+  return pid;
+}
+
+/**
+ * Run `fn` holding a lock shared by every process of the harness (a directory under STATE_DIR, made
+ * atomically), so two test files never start the same server twice. A lock whose owner died is taken over.
+ */
+export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
+  const dir = path.join(stateDir('locks'), `${name}.lock`);
+  const owner = path.join(dir, 'owner');
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(owner, `${process.pid} ${startTime(process.pid) ?? ''}`);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let holder: number | undefined;
+      try {
+        holder = Number(readFileSync(owner, 'utf8').split(' ')[0]);
+      } catch {
+        holder = undefined; // being created: wait
+      }
+      const stale = holder !== undefined && (!Number.isInteger(holder) || holder <= 0 || !pidAlive(holder));
+      const abandoned = holder === undefined && Date.now() - t0 > 5_000;
+      if (stale || abandoned) rmSync(dir, { recursive: true, force: true });
+      else if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for the harness lock ${name}`);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function startDetached(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): number {
@@ -37,7 +86,7 @@ export function startDetached(name: string, cmd: string, args: string[], opts: {
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], cwd: opts.cwd ?? STATE_DIR, env: opts.env ?? process.env });
   child.unref();
   if (!child.pid) throw new Error(`could not start ${name}: ${cmd}`);
-  writeFileSync(path.join(STATE_DIR, `${name}.pid`), String(child.pid));
+  writeFileSync(path.join(STATE_DIR, `${name}.pid`), `${child.pid} ${startTime(child.pid) ?? ''}`.trim());
   return child.pid;
 }
 

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startDetached, stateDir, stopProcess, readPid, tcpOpen, waitFor } from './proc.js';
+import { startDetached, stateDir, stopProcess, readPid, tcpOpen, waitFor, withLock } from './proc.js';
 
 export type ServiceKind = 'consul' | 'etcd' | 'zk';
 export type Instance = 'main' | 'chaos';
@@ -117,11 +117,14 @@ export async function service(kind: ServiceKind, instance: Instance = 'main'): P
     },
     async start() {
       if (await handle.running()) return;
-      if (readPid(name) === undefined) {
-        if (await tcpOpen('127.0.0.1', port)) throw new Error(`port ${port} is taken by a process the harness did not start (${name})`);
-        launch(kind, instance, port);
-      }
-      await waitFor(`${name} on 127.0.0.1:${port}`, isReady, 90_000, name);
+      await withLock(name, async () => {
+        if (await handle.running()) return; // another process started it while we waited
+        if (readPid(name) === undefined) {
+          if (await tcpOpen('127.0.0.1', port)) throw new Error(`port ${port} is taken by a process the harness did not start (${name})`);
+          launch(kind, instance, port);
+        }
+        await waitFor(`${name} on 127.0.0.1:${port}`, isReady, 90_000, name);
+      });
     },
     async stop() {
       await stopProcess(name);
