@@ -20,19 +20,29 @@ export function expandCommand(cmd: string, vars: Record<string, string>): string
 
 export async function runCommand(cmd: string, opts: { timeoutMs: number; vars?: Record<string, string>; env?: NodeJS.ProcessEnv }): Promise<CommandResult> {
   const start = performance.now();
-  const r = await execa(expandCommand(cmd, opts.vars ?? {}), {
+  // own process group, so a timeout kills the shell and everything it started (no orphan holding the pipes)
+  const sub = execa(expandCommand(cmd, opts.vars ?? {}), {
     shell: '/bin/sh',
     all: true,
     reject: false,
-    timeout: opts.timeoutMs,
-    killSignal: 'SIGKILL',
+    detached: true,
     stdin: 'ignore',
     env: opts.env ?? process.env,
     extendEnv: false,
   });
-  const timedOut = r.timedOut === true;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      if (sub.pid !== undefined) process.kill(-sub.pid, 'SIGKILL');
+    } catch {
+      sub.kill('SIGKILL');
+    }
+  }, opts.timeoutMs);
+  const r = await sub;
+  clearTimeout(timer);
   return {
-    ok: !r.failed && r.exitCode === 0,
+    ok: !timedOut && !r.failed && r.exitCode === 0,
     exitCode: r.exitCode,
     timedOut,
     output: (timedOut ? `timed out after ${opts.timeoutMs} ms\n` : '') + String(r.all ?? ''),

@@ -15,6 +15,21 @@ import { compileTemplate, TemplateError, type CompiledTemplate } from './templat
 import { swapFile } from './writer.js';
 import { runCommand } from './command.js';
 
+export interface DeclaredCommands {
+  check?: string;
+  reload?: string;
+}
+
+/** `shoal-check: CMD` and `shoal-reload: CMD` lines (in the template's leading comment) give default commands. */
+export function declaredCommands(text: string): DeclaredCommands {
+  const out: DeclaredCommands = {};
+  const check = /^[ \t]*shoal-check:[ \t]*(\S.*?)[ \t]*$/m.exec(text);
+  const reload = /^[ \t]*shoal-reload:[ \t]*(\S.*?)[ \t]*$/m.exec(text);
+  if (check) out.check = check[1] as string;
+  if (reload) out.reload = reload[1] as string;
+  return out;
+}
+
 export interface RunnerDeps {
   log: Logger;
   metrics: RenderMetrics;
@@ -40,6 +55,8 @@ export interface RunResult {
 
 export class TemplateRunner {
   private compiled: CompiledTemplate | undefined;
+  /** Check and reload commands the template declares for itself (`shoal-check:` / `shoal-reload:` lines). */
+  private declared: DeclaredCommands = {};
   private readonly debouncer: Debouncer;
   private queue: Promise<unknown> = Promise.resolve();
   private queued = false;
@@ -64,7 +81,9 @@ export class TemplateRunner {
   /** (Re)read and compile the template source; a bad template keeps the previous one. */
   async load(): Promise<boolean> {
     try {
-      this.compiled = compileTemplate(await readFile(this.config.source, 'utf8'), this.config.source);
+      const text = await readFile(this.config.source, 'utf8');
+      this.compiled = compileTemplate(text, this.config.source);
+      this.declared = declaredCommands(text);
       return true;
     } catch (e) {
       const err = e instanceof TemplateError ? e : new TemplateError(this.config.source, (e as Error).message, e);
@@ -74,6 +93,15 @@ export class TemplateRunner {
       this.deps.onResult({ template: this.config.source, destination: this.config.destination, result: 'template_error', error: err });
       return false;
     }
+  }
+
+  /** The configured check, else the template's own; an empty string turns it off. */
+  get check(): string | undefined {
+    return this.config.check ?? this.declared.check;
+  }
+
+  get reloadCommand(): string | undefined {
+    return this.config.reload ?? this.declared.reload;
   }
 
   /** The store changed: render after the quiescence window. */
@@ -134,7 +162,7 @@ export class TemplateRunner {
       changed = (await swapFile({
         destination: this.config.destination,
         text,
-        check: this.config.check,
+        check: this.check,
         perms: this.config.perms,
         backup: this.config.backup,
         timeoutMs: this.config.commandTimeoutMs ?? this.deps.commandTimeoutMs,
@@ -160,11 +188,12 @@ export class TemplateRunner {
 
   private async reload(): Promise<boolean> {
     this.clearRetry();
-    if (!this.config.reload) {
+    const reload = this.reloadCommand;
+    if (!reload) {
       this.reloadPending = false;
       return true;
     }
-    const r = await runCommand(this.config.reload, { timeoutMs: this.config.commandTimeoutMs ?? this.deps.commandTimeoutMs, env: this.deps.env });
+    const r = await runCommand(reload, { timeoutMs: this.config.commandTimeoutMs ?? this.deps.commandTimeoutMs, env: this.deps.env, vars: { destination: this.config.destination } });
     this.deps.metrics.reloadDuration.observe({ template: this.config.source }, r.durationMs / 1000);
     if (r.ok) {
       this.reloadPending = false;

@@ -94,7 +94,7 @@ t.test('a failing check leaves the live file untouched and logs the proxy error;
   writeFileSync(src, `${readFileSync(HAPROXY_TPL, 'utf8')}    {{keyOrDefault "extra" ""}}\n`);
   const h = path.join(dir, 'haproxy.cfg');
   const cap = captureLog();
-  const core = new RenderCore(renderConfig([{ source: src, destination: h, check: hcheck, backup: true }]), { store, log: cap.log, env: envFor(dir) });
+  const core = new RenderCore(renderConfig([{ source: src, destination: h, check: hcheck, reload: 'true', backup: true }]), { store, log: cap.log, env: envFor(dir) });
   const first = nextResult(core);
   await core.start();
   t.teardown(() => core.stop());
@@ -131,7 +131,7 @@ t.test('a template error (edited file, seen by the file watcher) leaves the live
   const src = path.join(dir, 'n.hbs');
   copyFileSync(NGINX_TPL, src);
   const n = path.join(dir, 'nginx.conf');
-  const core = new RenderCore(renderConfig([{ source: src, destination: n, check: ncheck(dir) }]), { store, log: silentLogger(), env: envFor(dir) });
+  const core = new RenderCore(renderConfig([{ source: src, destination: n, check: ncheck(dir), reload: 'true' }]), { store, log: silentLogger(), env: envFor(dir) });
   const first = nextResult(core);
   await core.start();
   t.teardown(() => core.stop());
@@ -208,7 +208,7 @@ t.test('1,000 malformed entries: skipped with one warning each, never rendered; 
   const n = path.join(dir, 'nginx.conf');
   const cap = captureLog();
   const core = new RenderCore(
-    renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck }, { source: NGINX_TPL, destination: n, check: ncheck(dir) }]),
+    renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: 'true' }, { source: NGINX_TPL, destination: n, check: ncheck(dir), reload: 'true' }]),
     { store, log: cap.log, env: envFor(dir) },
   );
   const first = Promise.all([nextResult(core, (r) => r.destination === h), nextResult(core, (r) => r.destination === n)]);
@@ -293,7 +293,7 @@ t.test('--dry prints and touches nothing; --once reports failure; SIGHUP reconfi
   const ok = new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: `touch ${dir}/reloaded` }], { once: true }), { store, log: silentLogger(), env: envFor(dir), watchTemplates: false });
   t.equal(await ok.renderOnce(), true);
   t.ok(existsSync(`${dir}/reloaded`));
-  const bad = new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h, check: 'false' }], { once: true }), { store, log: silentLogger(), env: envFor(dir), watchTemplates: false });
+  const bad = new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h, check: 'false', reload: 'true' }], { once: true }), { store, log: silentLogger(), env: envFor(dir), watchTemplates: false });
   await store.put('web-80/h2:web2:80', '127.0.0.1:20002');
   t.equal(await bad.renderOnce(), false, 'a failed check fails --once');
   const badReload = new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: 'exit 4' }], { once: true }), { store, log: silentLogger(), env: envFor(dir), watchTemplates: false });
@@ -302,7 +302,7 @@ t.test('--dry prints and touches nothing; --once reports failure; SIGHUP reconfi
   await t.rejects(new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h }], { once: true }), { store, log: silentLogger(), env: envFor(dir), watchTemplates: false }).renderOnce(), { code: 'SHOAL_STORE_UNAVAILABLE' });
   store.failing = false;
 
-  const cfg = renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck }]);
+  const cfg = renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: 'true' }]);
   const core = new RenderCore(cfg, { store, log: silentLogger(), env: envFor(dir) });
   const first = nextResult(core);
   await core.start();
@@ -313,4 +313,32 @@ t.test('--dry prints and touches nothing; --once reports failure; SIGHUP reconfi
   await core.reconfigure({ ...cfg, domain: 'example.org' });
   t.equal((await again).result, 'changed');
   t.match(readFileSync(h, 'utf8'), /web\.example\.org/);
+});
+
+t.test('a template declares its default check and reload; config replaces them; a hung check times out', async (t) => {
+  const dir = tmp(t);
+  const store = new MemoryStore();
+  store.setAll([web(1)]);
+  const src = path.join(dir, 't.hbs');
+  writeFileSync(src, `{{!--\n  shoal-check: cp {{path}} ${dir}/checked\n  shoal-reload: cp {{destination}} ${dir}/reloaded\n--}}\n{{#each services}}{{id}}\n{{/each}}`);
+  const out = path.join(dir, 'out');
+  const once = (over: object, destination = out) =>
+    new RenderCore(renderConfig([{ source: src, destination, ...over }], { once: true }), { store, log: silentLogger(), env: envFor(dir), watchTemplates: false }).renderOnce();
+  t.equal(await once({}), true);
+  t.equal(readFileSync(`${dir}/checked`, 'utf8'), 'web-80\n', 'declared check ran on the staged file');
+  t.equal(readFileSync(`${dir}/reloaded`, 'utf8'), 'web-80\n', 'declared reload ran after the swap');
+  await store.put('web-81/h1:w:81', '127.0.0.1:81');
+  t.equal(await once({ check: 'exit 1' }), false, 'configured check replaces the declared one');
+  t.equal(readFileSync(out, 'utf8'), 'web-80\n');
+  t.equal(await once({ check: '', reload: `touch ${dir}/r2` }), true, 'empty check turns it off');
+  t.ok(existsSync(`${dir}/r2`));
+  t.equal(readFileSync(out, 'utf8'), 'web-80\nweb-81\n');
+  t.equal(statSync(out).mode & 0o777, 0o644);
+  await store.put('web-82/h1:w:82', '127.0.0.1:82');
+  const start = Date.now();
+  t.equal(await once({ check: 'sleep 20', commandTimeoutMs: 300 }), false, 'a hung check is killed after command_timeout');
+  t.ok(Date.now() - start < 5000);
+  t.equal(readFileSync(out, 'utf8'), 'web-80\nweb-81\n');
+  t.equal(await once({ check: '', reload: 'true', perms: 0o600 }, path.join(dir, 'p')), true);
+  t.equal(statSync(path.join(dir, 'p')).mode & 0o777, 0o600, 'perms applied');
 });
