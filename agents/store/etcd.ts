@@ -75,8 +75,9 @@ export class EtcdStore extends EventEmitter<StoreStateEvents> implements Store {
         watchBackoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 3000 }) as never,
       },
       ...(opts.username !== undefined ? { auth: { username: opts.username, password: opts.password ?? '' } } : {}),
+      // without a CA, gRPC verifies against the system roots (etcd3 offers no way to skip verification)
       ...(tls?.ca || tls?.cert
-        ? { credentials: { rootCertificate: Buffer.from(tls.ca ?? ''), ...(tls.key ? { privateKey: Buffer.from(tls.key) } : {}), ...(tls.cert ? { certChain: Buffer.from(tls.cert) } : {}) } }
+        ? { credentials: { rootCertificate: (tls.ca ? Buffer.from(tls.ca) : undefined) as Buffer, ...(tls.key ? { privateKey: Buffer.from(tls.key) } : {}), ...(tls.cert ? { certChain: Buffer.from(tls.cert) } : {}) } }
         : {}),
     });
     this.root = `/${uri.prefix}`.replace(/\/$/, '');

@@ -3,7 +3,7 @@
  * key layout, leases revoked behind the lease's back, locks losing their lease, re-listing after compaction,
  * and typed errors when nothing (or nothing useful) answers.
  */
-import t from 'tap';
+import t, { type Test as TapTest } from 'tap';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
 import { service } from '../harness/services.js';
+import { makeCerts } from './certs.js';
 import { storeContract } from './contract.js';
 import { openStore } from '../../agents/store/open.js';
 import { etcdLeaseSeconds } from '../../agents/store/etcd.js';
@@ -150,39 +151,67 @@ t.test('a watch that resumes from a compacted revision re-lists and yields the c
   await proxy.down();
 });
 
-t.test('user/password auth: the right credentials work, wrong ones are a non-recoverable auth error', async (t) => {
+/** A throwaway etcd on free loopback ports; returns its client URL. */
+async function throwawayEtcd(t: TapTest, https: boolean, extra: string[]): Promise<string> {
   const [port, peer] = [await freePort(), await freePort()];
-  const dir = mkdtempSync(path.join(tmpdir(), 'shoal-etcd-auth-'));
-  const etcd = spawn('etcd', ['--name', 'auth', '--data-dir', path.join(dir, 'data'),
-    '--listen-client-urls', `http://127.0.0.1:${port}`, '--advertise-client-urls', `http://127.0.0.1:${port}`,
+  const dir = mkdtempSync(path.join(tmpdir(), 'shoal-etcd-'));
+  const client = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const etcd = spawn('etcd', ['--name', 'throwaway', '--data-dir', path.join(dir, 'data'),
+    '--listen-client-urls', client, '--advertise-client-urls', client,
     '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-    '--initial-cluster', `auth=http://127.0.0.1:${peer}`, '--log-level', 'error', '--logger', 'zap'], { stdio: 'ignore' });
+    '--initial-cluster', `throwaway=http://127.0.0.1:${peer}`, '--log-level', 'error', '--logger', 'zap', ...extra], { stdio: 'ignore' });
   t.teardown(async () => {
     const exited = once(etcd, 'exit');
     etcd.kill('SIGTERM');
     await exited;
     rmSync(dir, { recursive: true, force: true });
   });
-  const admin = new Etcd3({ hosts: `http://127.0.0.1:${port}` });
+  return `127.0.0.1:${port}`;
+}
+
+async function until(what: string, fn: () => Promise<unknown>): Promise<void> {
   for (let i = 0; ; i++) {
-    if (await admin.get('x').then(() => true, () => false)) break;
-    if (i > 100) throw new Error('the auth etcd did not come up');
+    if (await fn().then(() => true, () => false)) return;
+    if (i > 100) throw new Error(`${what} did not come up`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+t.test('user/password auth: the right credentials work, wrong ones are a non-recoverable auth error', async (t) => {
+  const address = await throwawayEtcd(t, false, []);
+  const admin = new Etcd3({ hosts: `http://${address}` });
+  await until('the auth etcd', () => admin.get('x').string());
   await admin.role('root').create();
   await admin.user('root').create('s3cret');
   await admin.user('root').addRole('root');
   await admin.auth.authEnable({});
   admin.close();
-  const good = await openStore(`etcd://127.0.0.1:${port}/auth`, { timeoutMs: 2000, username: 'root', password: 's3cret' });
+  const good = await openStore(`etcd://${address}/auth`, { timeoutMs: 2000, username: 'root', password: 's3cret' });
   await good.put('k', 'v');
   t.equal(await good.get('k'), 'v', 'the right password reads and writes');
-  const bad = await openStore(`etcd://127.0.0.1:${port}/auth`, { timeoutMs: 2000, username: 'root', password: 'wrong' });
+  const bad = await openStore(`etcd://${address}/auth`, { timeoutMs: 2000, username: 'root', password: 'wrong' });
   await t.rejects(bad.put('k', 'x'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'a wrong password is refused');
-  const none = await openStore(`etcd://127.0.0.1:${port}/auth`, { timeoutMs: 2000 });
+  const none = await openStore(`etcd://${address}/auth`, { timeoutMs: 2000 });
   await t.rejects(none.put('k', 'x'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'no credentials are refused');
   t.notMatch(good.description, /s3cret|root/, 'the description carries no credentials');
   await Promise.all([good.close(), bad.close(), none.close()]);
+});
+
+t.test('TLS with CA, client certificate and key', async (t) => {
+  const certs = makeCerts();
+  t.teardown(() => certs.remove());
+  const { ca, cert, key } = certs.files;
+  const address = await throwawayEtcd(t, true, ['--cert-file', cert, '--key-file', key, '--trusted-ca-file', ca, '--client-cert-auth']);
+  const good = await openStore(`etcd://${address}/tls`, { timeoutMs: 2000, tls: certs.pem });
+  await until('the TLS etcd', () => good.put('k', 'v'));
+  t.equal(await good.get('k'), 'v', 'CA + client certificate: reads and writes');
+  const noClientCert = await openStore(`etcd://${address}/tls`, { timeoutMs: 2000, tls: { ca: certs.pem.ca } });
+  await t.rejects(noClientCert.get('k'), 'without a client certificate the server refuses');
+  const noCa = await openStore(`etcd://${address}/tls`, { timeoutMs: 2000, tls: { cert: certs.pem.cert, key: certs.pem.key } });
+  await t.rejects(noCa.get('k'), 'an unknown server CA is refused');
+  const plain = await openStore(`etcd://${address}/tls`, { timeoutMs: 2000 });
+  await t.rejects(plain.get('k'), 'plain gRPC to a TLS port fails');
+  await Promise.all([good.close(), noClientCert.close(), noCa.close(), plain.close()]);
 });
 
 t.test('nothing listening: typed recoverable errors', async (t) => {
