@@ -42,6 +42,8 @@ export function testLogger(name: string): Logger {
 
 export interface Running {
   stop(): Promise<number>;
+  /** Whether main returned (or threw) on its own. */
+  settled(): boolean;
 }
 
 export function registratorConfig(uri: string, flags: Record<string, unknown>): RegistratorConfig {
@@ -51,8 +53,10 @@ export function registratorConfig(uri: string, flags: Record<string, unknown>): 
 export function startRegistrator(uri: string, flags: Record<string, unknown>, log = testLogger('registrator')): Running {
   const ac = new AbortController();
   const done = registratorMain(registratorConfig(uri, flags), { log, signal: ac.signal, env: {} });
-  done.catch(() => undefined);
+  let settled = false;
+  done.then(() => (settled = true), () => (settled = true));
   return {
+    settled: () => settled,
     async stop() {
       ac.abort(new Error('test done'));
       return done;
@@ -64,8 +68,10 @@ export function startJoin(uri: string, flags: Record<string, unknown>, log = tes
   const ac = new AbortController();
   const cfg: JoinConfig = loadConfig(joinSpec, { flags: { storeTimeout: '3s', ...flags }, positional: uri, env: {} }).config;
   const done = joinMain(cfg, { log, signal: ac.signal, env: {} });
-  done.catch(() => undefined);
+  let settled = false;
+  done.then(() => (settled = true), () => (settled = true));
   return {
+    settled: () => settled,
     async stop() {
       ac.abort(new Error('test done'));
       return done;
@@ -107,4 +113,33 @@ export function asObject(kvs: KV[]): Record<string, string> {
 export function sameKeys(expected: Record<string, string>): (kvs: KV[]) => boolean {
   const want = JSON.stringify(Object.entries(expected).sort());
   return (kvs) => JSON.stringify(kvs.map((kv) => [kv.key, kv.value]).sort()) === want;
+}
+
+/** `shoal <args>` as a child process (the real CLI under tsx), logs to a file; `kill` sends SIGKILL. */
+export interface Child {
+  pid: number;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+  exited(): boolean;
+}
+
+export async function spawnShoal(args: string[], logName: string): Promise<Child> {
+  const { spawn } = await import('node:child_process');
+  const { openSync, mkdirSync } = await import('node:fs');
+  const { stateDir } = await import('../harness/proc.js');
+  mkdirSync(stateDir('registrator-logs'), { recursive: true });
+  const out = openSync(`${stateDir('registrator-logs')}/${logName}.log`, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'agents/cli.ts', ...args], { cwd: new URL('../../', import.meta.url).pathname, stdio: ['ignore', out, out], env: { ...process.env, DOCKER_HOST: '' } });
+  let code: number | null | undefined;
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => {
+    code = c;
+    resolve(c);
+  }));
+  return {
+    pid: child.pid ?? -1,
+    exited: () => code !== undefined,
+    async kill(signal = 'SIGKILL') {
+      if (code === undefined) child.kill(signal);
+      return exit;
+    },
+  };
 }

@@ -1,0 +1,162 @@
+/**
+ * The registrator under failure, on engine 4 (reserved for this file: its entries are asserted exactly):
+ * SIGKILL and restart loses and duplicates nothing; with --ttl a dead host's entries vanish; a store restarted
+ * mid-run and a dockerd restarted mid-run are caught up with, and the daemon never exits.
+ */
+import t from 'tap';
+import { busyboxImage, engine, type EngineHandle } from '../harness/engines.js';
+import { service } from '../harness/services.js';
+import { asObject, builtBackends, rand, readerFor, sameKeys, spawnShoal, startRegistrator, storeAddress, waitEntries, type Backend } from './helpers.js';
+
+const E = 4;
+const HOST = `dockerhost0${E}`;
+const { ok: backends, missing } = await builtBackends();
+for (const m of missing) t.comment(`backend not built yet, not tested: ${m}`);
+const SERVICE_OF: Record<Backend, 'consul' | 'etcd' | 'zk'> = { consul: 'consul', etcd: 'etcd', etcd2: 'etcd', zk: 'zk' };
+
+async function hostPort(e: EngineHandle, name: string): Promise<string> {
+  return ((await e.cli(['port', name, '80/tcp'])).stdout.split('\n')[0] ?? '').trim();
+}
+
+function containers(e: EngineHandle, image: string, t: { teardown(fn: () => unknown): void }) {
+  const names: string[] = [];
+  t.teardown(async () => {
+    if (names.length && (await e.running())) await e.cli(['rm', '-f', ...names], { reject: false });
+  });
+  return {
+    async run(name: string, extra: string[] = []) {
+      names.push(name);
+      await e.cli(['run', '-d', '--name', name, '-p', '80', ...extra, image, 'httpd', '-f', '-p', '80']);
+      return hostPort(e, name);
+    },
+  };
+}
+
+/** Only this engine's entries (the file owns engine 4). */
+const onHost = (kv: { key: string }) => kv.key.includes(`/${HOST}:`);
+
+t.test('cleanup: engine 4 has no leftover containers', async () => {
+  const e = await engine(E);
+  const ids = (await e.cli(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+  if (ids.length) await e.cli(['rm', '-f', ...ids]);
+});
+
+for (const b of backends) {
+  t.test(`SIGKILL then restart on ${b}: nothing lost, nothing duplicated, nothing stale`, async (t) => {
+    const e = await engine(E);
+    const image = await busyboxImage(e);
+    const s = rand();
+    const uri = `${b}://${await storeAddress(b)}/shoaltest-kill-${s}`;
+    const store = await readerFor(uri);
+    t.teardown(async () => {
+      await store.deleteTree('').catch(() => undefined);
+      await store.close();
+    });
+    const c = containers(e, image, t);
+    const want: Record<string, string> = {};
+    for (const i of [1, 2, 3]) want[`busybox-80/${HOST}:k${i}-${s}:80`] = await c.run(`k${i}-${s}`);
+    const args = ['registrator', '--docker-host', e.dockerHost, '--retry-interval', '200ms', uri];
+    let child = await spawnShoal(args, `kill-${b}-${s}`);
+    t.teardown(() => child.kill());
+    await waitEntries(store, sameKeys(want), 30_000, onHost);
+    t.equal(await child.kill('SIGKILL'), null, 'killed');
+    // while it is dead: one container goes, one comes
+    await e.cli(['rm', '-f', `k1-${s}`]);
+    delete want[`busybox-80/${HOST}:k1-${s}:80`];
+    want[`busybox-80/${HOST}:k4-${s}:80`] = await c.run(`k4-${s}`);
+    child = await spawnShoal(args, `kill-${b}-${s}`);
+    const got = await waitEntries(store, sameKeys(want), 30_000, onHost).catch((err) => String(err));
+    t.same(typeof got === 'string' ? got : asObject(got), want, 'exactly the running containers after restart');
+    // and it keeps following events
+    want[`busybox-80/${HOST}:k5-${s}:80`] = await c.run(`k5-${s}`);
+    await waitEntries(store, sameKeys(want), 30_000, onHost).then(() => t.pass('follows events after restart'), (err) => t.fail(String(err)));
+    await child.kill('SIGTERM');
+  });
+
+  t.test(`--ttl on ${b}: a dead registrator's entries vanish within the TTL`, async (t) => {
+    const e = await engine(E);
+    const image = await busyboxImage(e);
+    const s = rand();
+    const uri = `${b}://${await storeAddress(b)}/shoaltest-ttl-${s}`;
+    const store = await readerFor(uri);
+    t.teardown(async () => {
+      await store.deleteTree('').catch(() => undefined);
+      await store.close();
+    });
+    const c = containers(e, image, t);
+    const want = { [`busybox-80/${HOST}:t1-${s}:80`]: await c.run(`t1-${s}`) };
+    const child = await spawnShoal(['registrator', '--docker-host', e.dockerHost, '--ttl', '3s', '--ttl-refresh', '1s', uri], `ttl-${b}-${s}`);
+    t.teardown(() => child.kill());
+    await waitEntries(store, sameKeys(want), 30_000, onHost);
+    await new Promise((r) => setTimeout(r, 5000));
+    t.same(asObject((await store.list('')).filter(onHost)), want, 'still there after more than one TTL (kept alive)');
+    await child.kill('SIGKILL');
+    const killedAt = Date.now();
+    // Consul invalidates a session up to 2x its TTL after the last renewal; etcd/zk at the TTL
+    await waitEntries(store, (kvs) => kvs.length === 0, 2 * 3000 + 5000, onHost).then(
+      () => t.pass(`gone ${Date.now() - killedAt} ms after SIGKILL`),
+      (err) => t.fail(String(err)),
+    );
+  });
+
+  t.test(`store (${b} chaos instance) restarted mid-run`, async (t) => {
+    const e = await engine(E);
+    const image = await busyboxImage(e);
+    const s = rand();
+    const chaos = await service(SERVICE_OF[b], 'chaos');
+    const uri = `${b}://${chaos.address}/shoaltest-chaos-${s}`;
+    const store = await readerFor(uri);
+    t.teardown(async () => {
+      await chaos.start();
+      await store.deleteTree('').catch(() => undefined);
+      await store.close();
+    });
+    const c = containers(e, image, t);
+    const want: Record<string, string> = { [`busybox-80/${HOST}:c1-${s}:80`]: await c.run(`c1-${s}`), [`busybox-80/${HOST}:c2-${s}:80`]: await c.run(`c2-${s}`) };
+    const reg = startRegistrator(uri, { dockerHost: e.dockerHost });
+    t.teardown(() => reg.stop());
+    await waitEntries(store, sameKeys(want), 30_000, onHost);
+    await chaos.stop();
+    // during the outage: one goes, one comes
+    await e.cli(['rm', '-f', `c1-${s}`]);
+    delete want[`busybox-80/${HOST}:c1-${s}:80`];
+    want[`busybox-80/${HOST}:c3-${s}:80`] = await c.run(`c3-${s}`);
+    await new Promise((r) => setTimeout(r, 3000));
+    await chaos.start();
+    await waitEntries(store, sameKeys(want), 60_000, onHost).then(() => t.pass('caught up after the store came back'), (err) => t.fail(String(err)));
+    t.equal(reg.settled(), false, 'registrator did not exit during the outage');
+  });
+}
+
+t.test('dockerd (engine 4) restarted mid-run: registrator stays up and catches up', async (t) => {
+  const e = await engine(E);
+  const image = await busyboxImage(e);
+  const s = rand();
+  const b: Backend = backends.includes('consul') ? 'consul' : (backends[0] as Backend);
+  const uri = `${b}://${await storeAddress(b)}/shoaltest-dockerd-${s}`;
+  const store = await readerFor(uri);
+  t.teardown(async () => {
+    await store.deleteTree('').catch(() => undefined);
+    await store.close();
+  });
+  const c = containers(e, image, t);
+  const keep = `always-${s}`;
+  const once = `once-${s}`;
+  const want: Record<string, string> = { [`busybox-80/${HOST}:${keep}:80`]: await c.run(keep, ['--restart', 'always']), [`busybox-80/${HOST}:${once}:80`]: await c.run(once) };
+  const reg = startRegistrator(uri, { dockerHost: e.dockerHost });
+  t.teardown(() => reg.stop());
+  await waitEntries(store, sameKeys(want), 30_000, onHost);
+  await e.stop();
+  await new Promise((r) => setTimeout(r, 3000));
+  await e.start();
+  await e.cli(['start', keep], { reject: false }); // restart=always brings it back; make sure
+  const after = { [`busybox-80/${HOST}:${keep}:80`]: await hostPort(e, keep) };
+  await waitEntries(store, sameKeys(after), 60_000, onHost).then(
+    (kvs) => t.same(asObject(kvs), after, 'the container that came back is registered, the one that did not is gone'),
+    (err) => t.fail(String(err)),
+  );
+  // still following events after the reconnect
+  after[`busybox-80/${HOST}:late-${s}:80`] = await c.run(`late-${s}`);
+  await waitEntries(store, sameKeys(after), 30_000, onHost).then(() => t.pass('events followed after the reconnect'), (err) => t.fail(String(err)));
+  t.equal(reg.settled(), false, 'registrator did not exit');
+});
