@@ -17,6 +17,8 @@ import { strategyByName } from './scheduler/strategies/index.js';
 import { listen, type Listening } from './api/server.js';
 import type { ApiOptions } from './api/context.js';
 import type { EngineTls } from './engine/client.js';
+import type { CreateOptions } from './cluster/create.js';
+import { watchForRescheduling } from './cluster/reschedule.js';
 
 export interface Manager {
   addresses: string[];
@@ -35,15 +37,16 @@ export async function startManager(config: ManagerConfig, log: Logger): Promise<
   parseDiscovery(config.discovery); // refuse a bad URI before anything starts
   const ac = new AbortController();
   const tls = engineTls(config);
-  const cluster = new Cluster({ failureRetry: config.failureRetry, refreshMinMs: config.refreshMinMs, refreshMaxMs: config.refreshMaxMs, log, tls });
+  const createOpts: CreateOptions = {
+    filters: filtersByName(config.filters),
+    strategy: strategyByName(config.strategy),
+    overcommit: Number(config.clusterOpts['swarm.overcommit'] ?? 0.05),
+    createRetry: Number(config.clusterOpts['swarm.createretry'] ?? 0),
+  };
+  const cluster: Cluster = new Cluster({ onNode: (n) => watchForRescheduling(cluster, n, createOpts, log), failureRetry: config.failureRetry, refreshMinMs: config.refreshMinMs, refreshMaxMs: config.refreshMaxMs, log, tls });
   const api: ApiOptions = {
     cluster,
-    create: {
-      filters: filtersByName(config.filters),
-      strategy: strategyByName(config.strategy),
-      overcommit: Number(config.clusterOpts['swarm.overcommit'] ?? 0.05),
-      createRetry: Number(config.clusterOpts['swarm.createretry'] ?? 0),
-    },
+    create: createOpts,
     strategy: config.strategy,
     filters: config.filters,
     log,

@@ -11,6 +11,8 @@ import { EngineClient, type EngineTls } from '../engine/client.js';
 import { EngineNode } from './node.js';
 
 export interface ClusterOptions {
+  /** Called for every engine added (the manager hooks rescheduling here). */
+  onNode?: (node: EngineNode) => void;
   failureRetry: number;
   refreshMinMs: number;
   refreshMaxMs: number;
@@ -41,6 +43,7 @@ export class Cluster {
       if (this.nodes.has(a)) continue;
       const node = new EngineNode(new EngineClient(a, this.opts.tls), this.opts);
       this.nodes.set(a, node);
+      this.opts.onNode?.(node);
       node.start();
       this.opts.log.info({ addr: a }, 'engine added');
     }
@@ -81,9 +84,9 @@ export class Cluster {
     return this.nodes.get(addr);
   }
 
-  /** Is a container name taken anywhere (pending creates included)? */
+  /** Is a container name taken on a node that is not unhealthy (pending creates included)? */
   nameTaken(name: string): boolean {
-    return this.snapshots().some((n) => n.containers.some((c) => c.names.includes(name)));
+    return this.snapshots().some((n) => n.health !== 'unhealthy' && n.containers.some((c) => c.names.includes(name)));
   }
 
   /** Find a container by full or unique-prefix ID, name, `node/name` or com.docker.swarm.id. */
@@ -97,7 +100,9 @@ export class Cluster {
       return node ? this.askNode(node, name) : undefined;
     }
     const hits: Located[] = [];
-    for (const node of this.list()) {
+    // a stale copy on a failed node never shadows the live one
+    const ordered = this.list().sort((a, b) => Number(a.health === 'unhealthy') - Number(b.health === 'unhealthy'));
+    for (const node of ordered) {
       for (const c of node.snapshot().containers) {
         if (c.id === r || c.names.includes(r) || c.labels['com.docker.swarm.id'] === r) return { node, id: c.id };
         if (r.length >= 1 && c.id.startsWith(r)) hits.push({ node, id: c.id });

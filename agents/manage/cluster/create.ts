@@ -76,8 +76,7 @@ function hasImage(s: NodeSnapshot, image: string): boolean {
   return s.images.some((i) => i.repoTags.includes(want) || i.id === image || i.id.replace(/^sha256:/, '').startsWith(image));
 }
 
-export async function createContainer(cluster: Cluster, input: unknown, name: string | undefined, params: URLSearchParams, opts: CreateOptions): Promise<CreateResult> {
-  const swarmId = newId();
+export async function createContainer(cluster: Cluster, input: unknown, name: string | undefined, params: URLSearchParams, opts: CreateOptions, swarmId = newId()): Promise<CreateResult> {
   const { request, body } = prepareCreate(input, name, swarmId);
   if (request.global) return createGlobal(cluster, request, body, params, opts);
   if (name && cluster.nameTaken(name)) throw new NameConflictError(name);

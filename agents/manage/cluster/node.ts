@@ -30,9 +30,13 @@ export interface NodeOptions {
 interface Cached {
   snap: ContainerSnapshot;
   summary: ContainerSummary;
+  /** Kept for containers that ask to be rescheduled: their config must outlive the node. */
+  inspect?: ContainerInspect | undefined;
 }
 
-export class EngineNode extends EventEmitter<{ change: [] }> {
+const wantsReschedule = (labels: Record<string, string> | null | undefined) => (labels?.['com.docker.swarm.reschedule-policies'] ?? '').includes('on-node-failure');
+
+export class EngineNode extends EventEmitter<{ change: []; health: [Health, Health] }> {
   readonly client: EngineClient;
   id = '';
   name = '';
@@ -88,6 +92,11 @@ export class EngineNode extends EventEmitter<{ change: [] }> {
     };
   }
 
+  /** Containers with `reschedule:on-node-failure`, with the config to re-create them from. */
+  reschedulable(): { snap: ContainerSnapshot; inspect: ContainerInspect }[] {
+    return [...this.containers.values()].flatMap((c) => (c.inspect && wantsReschedule(c.snap.labels) ? [{ snap: c.snap, inspect: c.inspect }] : []));
+  }
+
   summaries(): ContainerSummary[] {
     return [...this.containers.values()].map((c) => c.summary);
   }
@@ -118,13 +127,18 @@ export class EngineNode extends EventEmitter<{ change: [] }> {
       this.failures = 0;
       this.error = '';
       this.updatedAt = new Date();
-      if (was !== 'healthy') this.opts.log.info({ node: this.name, addr: this.addr }, 'engine healthy');
+      if (was !== 'healthy') {
+        this.opts.log.info({ node: this.name, addr: this.addr }, 'engine healthy');
+        this.emit('health', was, 'healthy');
+      }
     } catch (err) {
       this.failures += 1;
       this.error = errorMessage(err);
       if (this.failures >= this.opts.failureRetry && this.health !== 'unhealthy') {
+        const was = this.health;
         this.health = 'unhealthy';
         this.opts.log.warn({ addr: this.addr, err: this.error }, 'engine unhealthy');
+        this.emit('health', was, 'unhealthy');
       }
     }
     this.emit('change');
@@ -138,11 +152,12 @@ export class EngineNode extends EventEmitter<{ change: [] }> {
       list.map(async (s) => {
         const old = this.containers.get(s.Id);
         if (old && old.summary.State === s.State) {
-          next.set(s.Id, { snap: { ...containerSnapshot(s, undefined), ports: mergePorts(old.snap, s), cpus: old.snap.cpus, memory: old.snap.memory }, summary: s });
+          next.set(s.Id, { snap: { ...containerSnapshot(s, undefined), ports: mergePorts(old.snap, s), cpus: old.snap.cpus, memory: old.snap.memory }, summary: s, inspect: old.inspect });
           return;
         }
         const r = await this.client.json<ContainerInspect>('GET', `/containers/${s.Id}/json`);
-        next.set(s.Id, { snap: containerSnapshot(s, r.status === 200 ? r.body : undefined), summary: s });
+        const inspect = r.status === 200 ? r.body : undefined;
+        next.set(s.Id, { snap: containerSnapshot(s, inspect), summary: s, inspect: wantsReschedule(s.Labels) ? inspect : undefined });
       }),
     );
     this.containers = next;

@@ -48,8 +48,15 @@ export interface ContainerSummary {
 }
 
 export interface ContainerInspect {
-  HostConfig?: { PortBindings?: unknown; NetworkMode?: string; CpuShares?: number; NanoCpus?: number; Memory?: number };
-  Config?: { ExposedPorts?: unknown };
+  Name?: string;
+  HostConfig?: { PortBindings?: unknown; NetworkMode?: string; CpuShares?: number; NanoCpus?: number; Memory?: number; [k: string]: unknown };
+  Config?: { ExposedPorts?: unknown; [k: string]: unknown };
+}
+
+/** A create body that re-creates an inspected container elsewhere (rescheduling). */
+export function createBodyFrom(i: ContainerInspect): Record<string, unknown> {
+  const { Hostname: _h, Domainname: _d, ...config } = i.Config ?? {};
+  return { ...config, HostConfig: i.HostConfig ?? {} };
 }
 
 export function containerSnapshot(s: ContainerSummary, inspect: ContainerInspect | undefined): ContainerSnapshot {

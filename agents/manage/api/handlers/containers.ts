@@ -5,6 +5,7 @@ import type { Located } from '../../cluster/cluster.js';
 import { valueMatches } from '../../scheduler/expr.js';
 import type { ContainerSummary } from '../../engine/convert.js';
 import { forward } from '../proxy.js';
+import { matchesFilters } from '../filters.js';
 import { ApiError, parseFilters, readBody, readJson, sendJson } from '../http.js';
 import type { Ctx, Handler } from '../context.js';
 
@@ -48,7 +49,7 @@ export const list: Handler = async ({ res, url, api }) => {
           // fall through to the cached list, marked down
         }
       }
-      return n.summaries().filter((c) => all || c.State === 'running').map((c) => clusterSummary(n, c, true));
+      return n.summaries().filter((c) => (all || c.State === 'running') && matchesFilters(c, filters)).map((c) => clusterSummary(n, c, true));
     }),
   );
   let out = parts.flat().sort((a, b) => Number((b as { Created?: number }).Created ?? 0) - Number((a as { Created?: number }).Created ?? 0));

@@ -1,0 +1,55 @@
+/**
+ * Rescheduling on node failure: when a node turns unhealthy, each of its containers labelled
+ * `reschedule-policies: on-node-failure` is re-created (same name, same com.docker.swarm.id) on a healthy
+ * node and started. When the failed node comes back, its stale copies (a swarm ID that now lives on
+ * another node) are removed.
+ */
+import { errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import { createBodyFrom } from '../engine/convert.js';
+import type { Cluster } from './cluster.js';
+import { createContainer, type CreateOptions } from './create.js';
+import type { EngineNode } from './node.js';
+
+const ID = 'com.docker.swarm.id';
+
+export function watchForRescheduling(cluster: Cluster, node: EngineNode, opts: CreateOptions, log: Logger): void {
+  node.on('health', (was, now) => {
+    if (now === 'unhealthy') void rescheduleFrom(cluster, node, opts, log);
+    if (now === 'healthy' && was === 'unhealthy') void removeStale(cluster, node, log);
+  });
+}
+
+export async function rescheduleFrom(cluster: Cluster, node: EngineNode, opts: CreateOptions, log: Logger): Promise<void> {
+  for (const { snap, inspect } of node.reschedulable()) {
+    if (snap.state !== 'running') continue;
+    const swarmId = snap.labels[ID];
+    if (swarmId && cluster.list().some((n) => n !== node && n.snapshot().containers.some((c) => c.labels[ID] === swarmId))) continue;
+    const name = snap.names[0];
+    try {
+      const r = await createContainer(cluster, createBodyFrom(inspect), name, new URLSearchParams(), opts, swarmId);
+      if (r.status !== 201 || !r.node || !r.body.Id) throw new Error(r.body.message ?? `status ${r.status}`);
+      await r.node.client.ok('POST', `/containers/${r.body.Id}/start`);
+      await r.node.refreshContainers();
+      log.info({ name, from: node.addr, to: r.node.addr }, 'container rescheduled');
+    } catch (err) {
+      log.warn({ name, from: node.addr, err: errorMessage(err) }, 'rescheduling failed');
+    }
+  }
+}
+
+export async function removeStale(cluster: Cluster, node: EngineNode, log: Logger): Promise<void> {
+  for (const { snap } of node.reschedulable()) {
+    const swarmId = snap.labels[ID];
+    if (!swarmId) continue;
+    const elsewhere = cluster.list().some((n) => n !== node && n.health === 'healthy' && n.snapshot().containers.some((c) => c.labels[ID] === swarmId));
+    if (!elsewhere) continue;
+    try {
+      await node.client.ok('DELETE', `/containers/${snap.id}?force=1`);
+      log.info({ name: snap.names[0], node: node.addr }, 'stale copy of a rescheduled container removed');
+    } catch (err) {
+      log.warn({ name: snap.names[0], err: errorMessage(err) }, 'could not remove a stale copy');
+    }
+  }
+  await node.refreshContainers().catch(() => {});
+}
