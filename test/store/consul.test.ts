@@ -95,6 +95,24 @@ t.test('a lock whose session is destroyed emits lost; a waiter gives up when its
   t.equal(await store.get('locks/l'), undefined);
 });
 
+t.test('a lease outlives a server outage: renewal retries with backoff and the key is held after the restart', async (t) => {
+  const c = await openStore(`consul://${chaos.address}/${prefix}`, { timeoutMs: 2000 });
+  t.teardown(async () => {
+    await c.deleteTree('').catch(() => {});
+    await c.close();
+  });
+  const lease = await c.lease(3000);
+  await lease.put('outage/k', 'v');
+  await chaos.stop();
+  await new Promise((r) => setTimeout(r, 4000));
+  await chaos.start();
+  await until('the chaos agent', () => c.list(''));
+  await new Promise((r) => setTimeout(r, 2 * lease.ttlMs)); // a lease that stopped renewing is gone by now
+  t.equal(await c.get('outage/k'), 'v', 'the key is held after the restart');
+  await lease.release();
+  t.equal(await c.get('outage/k'), undefined);
+});
+
 async function freePort(): Promise<number> {
   const srv = net.createServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));

@@ -94,6 +94,28 @@ t.test('a lock whose lease is revoked emits lost; a waiter gives up when its sig
   t.equal(await store.get('locks/l'), undefined);
 });
 
+t.test('a lease lost in a server outage is re-granted and its keys re-put after the restart', async (t) => {
+  const c = await openStore(`etcd://${chaos.address}/${prefix}`, { timeoutMs: 2000 });
+  t.teardown(async () => {
+    await c.deleteTree('').catch(() => {});
+    await c.close();
+  });
+  const lease = await c.lease(2000);
+  await lease.put('outage/k', 'v');
+  const events: string[] = [];
+  lease.on('lost', () => events.push('lost'));
+  lease.on('restored', () => events.push('restored'));
+  await chaos.stop();
+  await new Promise((r) => setTimeout(r, 5000)); // longer than 2x TTL: the client gives the lease up
+  await chaos.start();
+  for (let i = 0; i < 100 && !events.includes('restored'); i++) await new Promise((r) => setTimeout(r, 100));
+  t.same(events, ['lost', 'restored'], 'lost, then restored');
+  await new Promise((r) => setTimeout(r, 2 * lease.ttlMs)); // the old lease has expired by now
+  t.equal(await c.get('outage/k'), 'v', 'the key is held on the new lease');
+  await lease.release();
+  t.equal(await c.get('outage/k'), undefined);
+});
+
 /** A TCP proxy to the main etcd that can cut every connection and refuse new ones for a while. */
 async function faultProxy(target: number) {
   const port = await freePort();
