@@ -52,6 +52,11 @@ export function consulError(err: unknown, what: string): ShoalError {
   return new StoreError(msg, err);
 }
 
+/** The HTTP status behind a typed error, if the server answered at all. */
+function statusOf(err: unknown): number | undefined {
+  return ((err as { cause?: { response?: { statusCode?: number } } }).cause)?.response?.statusCode;
+}
+
 interface Entry { Key: string; Value: string | null; ModifyIndex: number; Session?: string }
 interface Answer<T> { body: T | undefined; index: number }
 type Call = (opts: Record<string, unknown>) => Promise<unknown>;
@@ -214,7 +219,7 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
       await this.call('session renew', this.session('renew'), { id });
       return true;
     } catch (err) {
-      if (err instanceof StoreError && /HTTP 404/.test(err.message)) return false;
+      if (statusOf(err) === 404) return false;
       throw err;
     }
   }
@@ -352,6 +357,7 @@ class ConsulLease extends EventEmitter<LeaseEvents> implements Lease {
       try {
         this.keeper.id = await this.store.createSession(this.ttlMs, 'shoal-lease');
         for (const [k, v] of this.held) await this.write(k, v);
+        if (this.keeper.stopped) return void (await this.store.destroySession(this.keeper.id).catch(() => {})); // released meanwhile
         this.emit('restored');
         return;
       } catch (err) {
