@@ -1,0 +1,49 @@
+import t from 'tap';
+import { buildInfo, formatBytes } from '../../../agents/manage/api/info.js';
+import { ctr, node } from '../scheduler/fixtures.js';
+
+t.test('formatBytes', async (t) => {
+  t.equal(formatBytes(0), '0 B');
+  t.equal(formatBytes(2048), '2 KiB');
+  t.equal(formatBytes(1536 * 1024 * 1024), '1.5 GiB');
+});
+
+t.test('swarm SystemStatus layout: role, strategy, filters, nodes, per-node block', async (t) => {
+  const n1 = node('dockerhost01', { labels: { zone: 'external' }, containers: [ctr({ id: 'a', cpus: 1, memory: 1024 }), ctr({ id: 'b', state: 'paused' }), ctr({ id: 'c', state: 'exited' })] });
+  const n2 = node('dockerhost02', { health: 'unhealthy' });
+  const info = buildInfo({
+    role: 'replica',
+    primary: '10.0.0.1:2375',
+    strategy: 'binpack',
+    filters: ['health', 'port'],
+    nodes: [
+      { snap: { ...n1, memory: 2048 }, error: '', updatedAt: new Date('2026-01-01T00:00:00Z'), serverVersion: '20.10.24' },
+      { snap: n2, error: 'connection refused', updatedAt: new Date(0), serverVersion: '' },
+    ],
+    images: 4,
+    name: 'mgr',
+    version: 'shoal/0.1.0',
+  });
+  const status = info['SystemStatus'] as [string, string][];
+  t.same(status.slice(0, 5), [['Role', 'replica'], ['Primary', '10.0.0.1:2375'], ['Strategy', 'binpack'], ['Filters', 'health, port'], ['Nodes', '2']]);
+  const block = Object.fromEntries(status.slice(5, 15));
+  t.equal(block[' dockerhost01'], '127.0.1.1:2375');
+  t.equal(block['  └ Status'], 'Healthy');
+  t.equal(block['  └ Containers'], '3 (1 Running, 1 Paused, 1 Stopped)');
+  t.equal(block['  └ Reserved CPUs'], '1 / 2');
+  t.equal(block['  └ Reserved Memory'], '1 KiB / 2 KiB');
+  t.match(block['  └ Labels'], /zone=external/);
+  t.equal(block['  └ Error'], '(none)');
+  t.equal(block['  └ UpdatedAt'], '2026-01-01T00:00:00.000Z');
+  t.same(status.slice(15, 18), [[' dockerhost02', '127.0.1.2:2375'], ['  └ ID', 'ID-dockerhost02'], ['  └ Status', 'Unhealthy']]);
+  t.same(status[22], ['  └ Error', 'connection refused']);
+  t.equal(info['Containers'], 3);
+  t.equal(info['ContainersRunning'], 1);
+  t.equal(info['NCPU'], 4);
+  t.equal(info['Images'], 4);
+});
+
+t.test('a primary has no Primary line', async (t) => {
+  const info = buildInfo({ role: 'primary', strategy: 'spread', filters: [], nodes: [], images: 0, name: 'm', version: 'v' });
+  t.same((info['SystemStatus'] as string[][]).map((p) => p[0]), ['Role', 'Strategy', 'Filters', 'Nodes']);
+});
