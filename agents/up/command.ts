@@ -48,7 +48,7 @@ export function upOptions(o: RawUp, env: NodeJS.ProcessEnv = process.env): UpOpt
   if (!/^\d$/.test(o.engines)) throw new ConfigError(`shoal up: --engines ${JSON.stringify(o.engines)}: expected 0..9 (0: the local engine)`, 'engines');
   if (o.storeKind !== undefined && o.storeKind !== 'consul' && o.storeKind !== 'etcd') throw new ConfigError(`shoal up: --store-kind ${JSON.stringify(o.storeKind)}: expected consul or etcd`, 'storeKind');
   if (o.proxy !== 'haproxy' && o.proxy !== 'nginx') throw new ConfigError(`shoal up: --proxy ${JSON.stringify(o.proxy)}: expected haproxy or nginx`, 'proxy');
-  if (o.prefix !== undefined && !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(o.prefix)) throw new ConfigError(`shoal up: --prefix ${JSON.stringify(o.prefix)}: expected a key path such as demo or team/dev`, 'prefix');
+  if (o.prefix !== undefined && (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(o.prefix) || o.prefix.split('/').some((seg) => seg === '.' || seg === '..'))) throw new ConfigError(`shoal up: --prefix ${JSON.stringify(o.prefix)}: expected a key path such as demo or team/dev`, 'prefix');
   const stateDir = path.resolve(o.stateDir ?? defaultStateDir(env));
   return {
     stateDir,
