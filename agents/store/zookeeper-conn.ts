@@ -1,0 +1,161 @@
+/**
+ * One ZooKeeper session over node-zookeeper-client, with promise operations that honour the per-operation
+ * timeout and throw typed errors. The client queues requests while disconnected and would wait forever:
+ * every call first waits (bounded) for the connection, then races the answer against the timeout.
+ */
+import { EventEmitter } from 'node:events';
+import zookeeper, { type Client } from 'node-zookeeper-client';
+import { StoreAuthError, StoreError, StoreTimeoutError, StoreUnavailableError } from '../common/errors.js';
+import { withTimeout } from '../common/backoff.js';
+
+const { Exception, CreateMode } = zookeeper;
+export { CreateMode };
+
+export interface ZkStat {
+  version: number;
+  numChildren: number;
+  dataLength: number;
+  ephemeralOwner: Buffer;
+  mzxid: Buffer;
+  pzxid: Buffer;
+}
+
+export type ZkWatcher = (event: unknown) => void;
+
+export interface ZkConnEvents {
+  connected: [];
+  disconnected: [];
+  expired: [];
+}
+
+/** Exception codes the callers act on. */
+export const ZK = { noNode: Exception.NO_NODE, nodeExists: Exception.NODE_EXISTS, badVersion: Exception.BAD_VERSION, notEmpty: Exception.NOT_EMPTY };
+
+/** A ZooKeeper failure the caller may handle (`zkCode`), or a typed store error it may not. */
+export class ZkCodeError extends StoreError {
+  constructor(readonly zkCode: number, message: string) {
+    super(message, undefined, false);
+  }
+}
+
+export class ZkConn extends EventEmitter<ZkConnEvents> {
+  readonly client: Client;
+  connected = false;
+  closed = false;
+
+  constructor(readonly connectString: string, readonly sessionTimeoutMs: number, private readonly timeoutMs: number) {
+    super();
+    this.client = zookeeper.createClient(connectString, { sessionTimeout: sessionTimeoutMs, spinDelay: 200, retries: 0 });
+    this.client.on('state', (s: { name: string }) => {
+      if (s.name === 'SYNC_CONNECTED') {
+        this.connected = true;
+        this.emit('connected');
+      } else if (s.name === 'DISCONNECTED') {
+        this.connected = false;
+        this.emit('disconnected');
+      } else if (s.name === 'EXPIRED') {
+        this.connected = false;
+        this.emit('expired');
+      } else if (s.name === 'AUTH_FAILED') {
+        this.connected = false;
+      }
+    });
+    this.client.connect();
+  }
+
+  /** The session id (to recognise our own ephemeral nodes). */
+  sessionId(): Buffer {
+    return this.client.getSessionId();
+  }
+
+  /** Resolves once connected; a typed recoverable error after `ms`. */
+  async ready(ms = this.timeoutMs): Promise<void> {
+    if (this.connected) return;
+    if (this.closed) throw new StoreUnavailableError('zookeeper session closed');
+    let onConnect: (() => void) | undefined;
+    try {
+      await withTimeout(
+        new Promise<void>((resolve) => this.once('connected', (onConnect = resolve))),
+        ms,
+        () => new StoreUnavailableError(`zookeeper ${this.connectString}: not connected within ${ms} ms`),
+      );
+    } finally {
+      if (onConnect) this.off('connected', onConnect);
+    }
+  }
+
+  getData(path: string, watcher?: ZkWatcher): Promise<{ data: Buffer | undefined; stat: ZkStat }> {
+    return this.call(`getData ${path}`, (cb) =>
+      watcher ? this.client.getData(path, watcher, (e, d, s) => cb(e, { data: d, stat: s })) : this.client.getData(path, (e, d, s) => cb(e, { data: d, stat: s })),
+    );
+  }
+
+  getChildren(path: string, watcher?: ZkWatcher): Promise<string[]> {
+    return this.call(`getChildren ${path}`, (cb) => (watcher ? this.client.getChildren(path, watcher, cb) : this.client.getChildren(path, cb)));
+  }
+
+  exists(path: string, watcher?: ZkWatcher): Promise<ZkStat | undefined> {
+    return this.call(`exists ${path}`, (cb) => (watcher ? this.client.exists(path, watcher, cb) : this.client.exists(path, cb)));
+  }
+
+  create(path: string, data: Buffer | undefined, mode: number): Promise<void> {
+    return this.call(`create ${path}`, (cb) => this.client.create(path, data ?? null, mode, (e) => cb(e, undefined)));
+  }
+
+  setData(path: string, data: Buffer, version = -1): Promise<void> {
+    return this.call(`setData ${path}`, (cb) => this.client.setData(path, data, version, (e) => cb(e, undefined)));
+  }
+
+  remove(path: string, version = -1): Promise<void> {
+    return this.call(`remove ${path}`, (cb) => this.client.remove(path, version, (e) => cb(e, undefined)));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.connected = false;
+    this.client.close();
+  }
+
+  private async call<T>(what: string, fn: (cb: (err: Error | null | undefined, res: T) => void) => void): Promise<T> {
+    const start = Date.now();
+    await this.ready();
+    const left = Math.max(1, this.timeoutMs - (Date.now() - start));
+    return withTimeout(
+      new Promise<T>((resolve, reject) => {
+        try {
+          fn((err, res) => (err ? reject(mapError(err, what, this.connectString)) : resolve(res)));
+        } catch (err) {
+          reject(new StoreError(`zookeeper ${what}: ${(err as Error).message}`, err, false));
+        }
+      }),
+      left,
+      () => (this.connected ? new StoreTimeoutError(`zookeeper ${what}: no answer within ${this.timeoutMs} ms`) : new StoreUnavailableError(`zookeeper ${what}: connection lost`)),
+    );
+  }
+}
+
+function mapError(err: Error & { getCode?: () => number }, what: string, where: string): Error {
+  const code = typeof err.getCode === 'function' ? err.getCode() : undefined;
+  const msg = `zookeeper ${where} ${what}: ${err.message}`;
+  switch (code) {
+    case Exception.CONNECTION_LOSS:
+    case Exception.SESSION_EXPIRED:
+      return new StoreUnavailableError(msg, err);
+    case Exception.OPERATION_TIMEOUT:
+      return new StoreTimeoutError(msg, err);
+    case Exception.NO_AUTH:
+    case Exception.AUTH_FAILED:
+    case Exception.INVALID_ACL:
+      return new StoreAuthError(msg, err);
+    case undefined:
+      return new StoreError(msg, err);
+    default:
+      return new ZkCodeError(code, msg);
+  }
+}
+
+/** True when `err` is the ZooKeeper failure `code`. */
+export function isZk(err: unknown, code: number): boolean {
+  return err instanceof ZkCodeError && err.zkCode === code;
+}

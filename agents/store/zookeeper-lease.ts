@@ -1,0 +1,186 @@
+/**
+ * Leases and locks for the ZooKeeper backend, each on a session of its own whose timeout is the TTL.
+ * A lease holds EPHEMERAL nodes; when its session expires (an outage longer than the TTL) it emits `lost`,
+ * opens a new session, re-creates every node and emits `restored`. A lock is an EPHEMERAL node created
+ * exclusively at the key; waiters set an exists-watch and retry when it is deleted.
+ */
+import { EventEmitter } from 'node:events';
+import { AbortedError, StoreUnavailableError, isRecoverable } from '../common/errors.js';
+import { backoffDelay, sleep } from '../common/backoff.js';
+import type { Lease, LeaseEvents, Lock, LockEvents, LockOptions } from './store.js';
+import { CreateMode, ZK, ZkConn, isZk } from './zookeeper-conn.js';
+import type { ZookeeperStore } from './zookeeper.js';
+
+/** The harness and ZooKeeper defaults allow session timeouts between 2 and 20 ticks; ask within 1-60 s. */
+function sessionMs(ttlMs: number): number {
+  return Math.min(60_000, Math.max(1000, Math.round(ttlMs)));
+}
+
+const ignoreNoNode = (err: unknown) => {
+  if (!isZk(err, ZK.noNode)) throw err;
+};
+
+/** Create an ephemeral node of `conn`'s session at `path`, taking it over from an older session. */
+async function putEphemeral(store: ZookeeperStore, conn: ZkConn, path: string, value: string): Promise<void> {
+  const data = Buffer.from(value, 'utf8');
+  try {
+    return await store.createWithParents(conn, path, data, CreateMode.EPHEMERAL);
+  } catch (err) {
+    if (!isZk(err, ZK.nodeExists)) throw err;
+  }
+  const { stat } = await conn.getData(path);
+  if (stat.ephemeralOwner.equals(conn.sessionId())) return conn.setData(path, data, stat.version);
+  await conn.remove(path, stat.version).catch(ignoreNoNode);
+  await store.createWithParents(conn, path, data, CreateMode.EPHEMERAL);
+}
+
+export class ZkLease extends EventEmitter<LeaseEvents> implements Lease {
+  private readonly held = new Map<string, string>();
+  private conn: ZkConn;
+  private released = false;
+
+  constructor(private readonly store: ZookeeperStore, readonly ttlMs: number, private readonly onEnd: () => void) {
+    super();
+    this.conn = this.session();
+  }
+
+  private session(): ZkConn {
+    const conn = new ZkConn(this.store.connectString, sessionMs(this.ttlMs), this.store.opts.timeoutMs);
+    conn.on('expired', () => void this.renew(conn));
+    return conn;
+  }
+
+  /** The session expired: its nodes are gone. Open a new one and re-create them until it works. */
+  private async renew(old: ZkConn): Promise<void> {
+    if (this.released || old !== this.conn) return;
+    old.close();
+    const err = new StoreUnavailableError('zookeeper lease session expired; re-creating its nodes');
+    this.store.opts.logger?.warn({ keys: this.keys() }, err.message);
+    this.emit('lost', err);
+    const conn = (this.conn = this.session());
+    for (let attempt = 0; !this.released && conn === this.conn; attempt++) {
+      try {
+        for (const [k, v] of [...this.held]) await putEphemeral(this.store, conn, this.store.path(k), v);
+        this.emit('restored');
+        return;
+      } catch {
+        await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: 3000 }));
+      }
+    }
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    await putEphemeral(this.store, this.conn, this.store.path(key), value);
+    this.held.set(key, value);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.held.delete(key);
+    const path = this.store.path(key);
+    await this.conn.remove(path).catch(ignoreNoNode);
+    await this.store.pruneParents(path);
+  }
+
+  keys(): string[] {
+    return [...this.held.keys()].sort();
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.onEnd();
+    try {
+      for (const k of this.keys()) {
+        const path = this.store.path(k);
+        await this.conn.remove(path).catch(ignoreNoNode);
+        await this.store.pruneParents(path);
+      }
+    } finally {
+      this.held.clear();
+      this.conn.close(); // closing the session removes whatever is left
+    }
+  }
+}
+
+export class ZkLock extends EventEmitter<LockEvents> implements Lock {
+  private holding = true;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly store: ZookeeperStore, private readonly conn: ZkConn, readonly key: string, private readonly ttlMs: number, private readonly onEnd: () => void) {
+    super();
+    conn.on('expired', () => this.lose(new StoreUnavailableError(`zookeeper lock ${key}: session expired`)));
+    // disconnected for a whole session timeout: the server has (or will have) dropped the node
+    conn.on('disconnected', () => {
+      this.timer ??= setTimeout(() => this.lose(new StoreUnavailableError(`zookeeper lock ${key}: disconnected for ${ttlMs} ms`)), sessionMs(ttlMs));
+    });
+    conn.on('connected', () => {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    });
+  }
+
+  get held(): boolean {
+    return this.holding;
+  }
+
+  private lose(err: Error): void {
+    clearTimeout(this.timer);
+    if (!this.holding) return;
+    this.holding = false;
+    this.emit('lost', err);
+  }
+
+  async release(): Promise<void> {
+    clearTimeout(this.timer);
+    this.onEnd();
+    try {
+      if (this.holding && !this.conn.closed) {
+        this.holding = false;
+        const path = this.store.path(this.key);
+        await this.conn.remove(path).catch(ignoreNoNode);
+        await this.store.pruneParents(path);
+      }
+    } finally {
+      this.holding = false;
+      this.conn.close();
+    }
+  }
+}
+
+/** Create the lock node exclusively; while another session holds it, wait for its deletion. */
+export async function acquireZkLock(store: ZookeeperStore, key: string, value: string, opts: LockOptions, onEnd: () => void): Promise<ZkLock> {
+  const conn = new ZkConn(store.connectString, sessionMs(opts.ttlMs), store.opts.timeoutMs);
+  const path = store.path(key);
+  const signal = opts.signal;
+  const aborted = () => new AbortedError(`lock ${key}: wait aborted`);
+  try {
+    for (let attempt = 0; ; ) {
+      if (signal?.aborted) throw aborted();
+      try {
+        await store.createWithParents(conn, path, Buffer.from(value, 'utf8'), CreateMode.EPHEMERAL);
+        return new ZkLock(store, conn, key, opts.ttlMs, onEnd);
+      } catch (err) {
+        if (signal?.aborted) throw aborted();
+        if (isZk(err, ZK.nodeExists)) {
+          attempt = 0;
+          let deleted!: () => void;
+          const gone = new Promise<void>((r) => (deleted = r));
+          if (await conn.exists(path, () => deleted())) await sleep(30_000, AbortSignal.any([...(signal ? [signal] : []), abortOn(gone)])).catch(() => {});
+          continue;
+        }
+        if (!isRecoverable(err)) throw err;
+        await sleep(backoffDelay(attempt++, { initialMs: 200, maxMs: 3000 }), signal).catch(() => {});
+      }
+    }
+  } catch (err) {
+    conn.close();
+    throw err;
+  }
+}
+
+/** An AbortSignal that fires when `p` settles (to cut a sleep short). */
+function abortOn(p: Promise<void>): AbortSignal {
+  const ac = new AbortController();
+  void p.then(() => ac.abort());
+  return ac.signal;
+}

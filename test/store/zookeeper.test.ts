@@ -1,0 +1,144 @@
+/**
+ * The ZooKeeper backend against the harness zk (tickTime 500, sessions 1-60 s): the Store contract, plus what
+ * only ZooKeeper has: escaped znode names, parents created and pruned, sessions expiring under leases and
+ * locks, and typed errors when nothing listens.
+ */
+import t from 'tap';
+import net from 'node:net';
+import { once } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import zookeeper from 'node-zookeeper-client';
+import { service } from '../harness/services.js';
+import { storeContract } from './contract.js';
+import { openStore } from '../../agents/store/open.js';
+import { escapeZkSegment } from '../../agents/store/zookeeper.js';
+
+const main = await service('zk');
+const chaos = await service('zk', 'chaos');
+
+storeContract(t, {
+  scheme: 'zk',
+  address: main.address,
+  chaos: { address: chaos.address, stop: () => chaos.stop(), start: () => chaos.start() },
+  ttlMs: 3000,
+});
+
+const prefix = `zk-test-${randomUUID().slice(0, 8)}`;
+const store = await openStore(`zk://${main.address}/${prefix}`, { timeoutMs: 3000 });
+
+/** A plain client to look at the raw znodes. */
+const raw = zookeeper.createClient(main.address, { sessionTimeout: 10_000 });
+raw.connect();
+await once(raw, 'connected');
+const rawChildren = (path: string) =>
+  new Promise<string[] | undefined>((resolve, reject) => raw.getChildren(path, (e, c) => (e ? (e.message.includes('NO_NODE') ? resolve(undefined) : reject(e)) : resolve(c))));
+const rawRemove = (path: string) => new Promise<void>((resolve) => raw.remove(path, -1, () => resolve()));
+
+t.teardown(async () => {
+  await store.deleteTree('').catch(() => {});
+  await store.close();
+  raw.close();
+});
+
+t.test('escaping: pure segment mapping', async (t) => {
+  t.equal(escapeZkSegment('dockerhost01:web_1:80'), 'dockerhost01:web_1:80');
+  t.equal(escapeZkSegment('a b%c?d#e'), 'a%20b%25c%3Fd%23e');
+  t.equal(escapeZkSegment('ü\u00a0'), '%C3%BC%C2%A0');
+});
+
+t.test('hostile key segments round-trip and are stored as escaped znode names', async (t) => {
+  const keys = ['h/_u', 'h/a b/%41', 'h/q?x#y&z=1', 'h/ünï/✓', 'h/.dot/...', 'h/zookeeper', 'h/back\\slash', 'h/\u00a0\ufff0'];
+  for (const [i, k] of keys.entries()) await store.put(k, `v${i}`);
+  for (const [i, k] of keys.entries()) t.equal(await store.get(k), `v${i}`, JSON.stringify(k));
+  t.same((await store.list('h')).map((e) => e.key), [...keys].sort(), 'list returns the logical keys');
+  t.same((await rawChildren(`/${prefix}/h/a%20b`)), ['%2541'], 'one escaped znode per segment; "%" itself is escaped');
+});
+
+t.test('parents are created as needed and pruned when their last key goes', async (t) => {
+  await store.put('deep/a/b/c', '1');
+  await store.put('deep/a/x', '2');
+  t.same(await store.list('deep'), [{ key: 'deep/a/b/c', value: '1' }, { key: 'deep/a/x', value: '2' }], 'empty parents are not keys');
+  await store.delete('deep/a/b/c');
+  t.same(await rawChildren(`/${prefix}/deep/a`), ['x'], 'the emptied parent b is removed');
+  await store.delete('deep/a/x');
+  t.equal(await rawChildren(`/${prefix}/deep`), undefined, 'pruned up to the prefix');
+  t.ok(await rawChildren(`/${prefix}`), 'the prefix node stays');
+  await store.put('both', 'parent value');
+  await store.put('both/child', 'c');
+  await store.delete('both');
+  t.same(await store.list('both'), [{ key: 'both/child', value: 'c' }], 'a key that is also a parent keeps its children');
+  t.equal(await store.get('both'), undefined);
+});
+
+/** Drop everything a lease's or lock's client writes from now on, as a stalled network would. */
+function stall(holder: object): void {
+  const cm = (holder as { conn: { client: { connectionManager: { socket: { write(): boolean } } } } }).conn.client.connectionManager;
+  cm.socket.write = () => true;
+}
+
+t.test('a lease whose session expired emits lost, re-creates its nodes, then restored', async (t) => {
+  const lease = await store.lease(1500);
+  t.teardown(() => lease.release());
+  await lease.put('lease/re', 'x');
+  const lost = once(lease, 'lost');
+  const restored = once(lease, 'restored');
+  stall(lease); // the server hears nothing for longer than the TTL and expires the session
+  await lost;
+  await restored;
+  t.equal(await store.get('lease/re'), 'x', 'the node is back, on the new session');
+});
+
+t.test('a lock whose node is deleted behind its back is not re-taken by us; a waiter then acquires', async (t) => {
+  const a = await store.lock('locks/l', 'a', { ttlMs: 2000 });
+  t.equal(a.held, true);
+  const ac = new AbortController();
+  const b = store.lock('locks/l', 'b', { ttlMs: 2000, signal: ac.signal });
+  await new Promise((r) => setTimeout(r, 300));
+  await rawRemove(`/${prefix}/locks/l`);
+  const lockB = await b;
+  t.equal(await store.get('locks/l'), 'b', 'the waiter took it as soon as the node was deleted');
+  await lockB.release();
+  await a.release();
+});
+
+t.test('a lock whose session expired emits lost', async (t) => {
+  const lock = await store.lock('locks/expire', 'me', { ttlMs: 1500 });
+  const lost = once(lock, 'lost');
+  stall(lock);
+  await lost;
+  t.equal(lock.held, false);
+  await lock.release();
+});
+
+t.test('a lock waiter gives up when its signal aborts', async (t) => {
+  const lock = await store.lock('locks/abort', 'a', { ttlMs: 3000 });
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 300);
+  await t.rejects(store.lock('locks/abort', 'b', { ttlMs: 3000, signal: ac.signal }), { code: 'SHOAL_ABORTED' });
+  await lock.release();
+  t.equal(await store.get('locks/abort'), undefined);
+});
+
+t.test('nothing listening: a typed recoverable error within the timeout', async (t) => {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  const dead = await openStore(`zk://127.0.0.1:${port}/x`, { timeoutMs: 800 });
+  const start = Date.now();
+  await t.rejects(dead.get('k'), { code: 'SHOAL_STORE_UNAVAILABLE', recoverable: true });
+  t.ok(Date.now() - start < 2000, `gave up after ${Date.now() - start} ms`);
+  await t.rejects(dead.ping(), { code: 'SHOAL_STORE_UNAVAILABLE' });
+  await dead.close();
+});
+
+t.test('several hosts: the ones that answer are used', async (t) => {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  const multi = await openStore(`zk://127.0.0.1:${port},${main.address}/${prefix}`, { timeoutMs: 5000 });
+  await multi.put('multi/k', 'v');
+  t.equal(await store.get('multi/k'), 'v');
+  await multi.close();
+});
