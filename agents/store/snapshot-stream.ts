@@ -53,11 +53,15 @@ export async function* snapshotStream(producer: Producer, opts: { signal?: Abort
       if (last !== undefined && coalesceMs > 0) {
         // let a burst settle: keep waiting while pushes arrive within the window
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, coalesceMs);
-          ac.signal.addEventListener('abort', () => {
+          const onAbort = () => {
             clearTimeout(t);
             resolve();
-          }, { once: true });
+          };
+          const t = setTimeout(() => {
+            ac.signal.removeEventListener('abort', onAbort);
+            resolve();
+          }, coalesceMs);
+          ac.signal.addEventListener('abort', onAbort, { once: true });
         });
         if (ac.signal.aborted) break;
       }
