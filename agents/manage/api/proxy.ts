@@ -61,5 +61,9 @@ export function hijack(client: EngineClient, req: http.IncomingMessage, socket: 
   });
   socket.on('error', () => upstream.destroy());
   socket.on('close', () => upstream.destroy());
-  upstream.on('close', () => socket.destroy());
+  // end, never destroy, on the engine's close: a TLS client socket still has output to flush
+  upstream.on('close', () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), 5000).unref();
+  });
 }

@@ -93,7 +93,7 @@ export async function listen(hosts: readonly ListenAddress[], api: ApiOptions, t
   const addresses: string[] = [];
   for (const h of hosts) {
     const server = tls
-      ? https.createServer({ cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.verify, rejectUnauthorized: tls.verify })
+      ? https.createServer({ allowHalfOpen: true, cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.verify, rejectUnauthorized: tls.verify })
       : http.createServer();
     server.on('request', (req, res) => void handler(api)(req, res));
     server.on('upgrade', (req, socket, head) => void upgradeHandler(api)(req, socket, head));
