@@ -18,6 +18,13 @@ export class RenderMetrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly checkDuration = new Histogram({
+    name: 'shoal_render_check_duration_seconds',
+    help: 'Duration of check commands',
+    labelNames: ['template'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   readonly lastSuccess = new Gauge({ name: 'shoal_render_last_success_timestamp_seconds', help: 'When the template was last rendered, checked and (if changed) reloaded successfully', labelNames: ['template'] as const, registers: [this.registry] });
   readonly storeConnected = new Gauge({ name: 'shoal_render_store_connected', help: '1 while the store watch is connected', registers: [this.registry] });
   readonly snapshots = new Counter({ name: 'shoal_render_snapshots_total', help: 'Confirmed snapshots received from the store watch', registers: [this.registry] });

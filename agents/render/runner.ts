@@ -159,14 +159,16 @@ export class TemplateRunner {
     }
     let changed: boolean;
     try {
-      changed = (await swapFile({
+      const swapped = await swapFile({
         destination: this.config.destination,
         text,
         check: this.check,
         perms: this.config.perms,
         backup: this.config.backup,
         timeoutMs: this.config.commandTimeoutMs ?? this.deps.commandTimeoutMs,
-      })).changed;
+      });
+      changed = swapped.changed;
+      if (swapped.checkMs !== undefined) this.deps.metrics.checkDuration.observe({ template: this.config.source }, swapped.checkMs / 1000);
     } catch (e) {
       if (e instanceof CheckFailedError) {
         this.deps.metrics.checkFailures.inc({ template: this.config.source });
