@@ -342,3 +342,35 @@ t.test('a template declares its default check and reload; config replaces them; 
   t.equal(await once({ check: '', reload: 'true', perms: 0o600 }, path.join(dir, 'p')), true);
   t.equal(statSync(path.join(dir, 'p')).mode & 0o777, 0o600, 'perms applied');
 });
+
+t.test('a template block wait overrides the global one; a burst gives one render', async (t) => {
+  const dir = tmp(t);
+  const store = new MemoryStore();
+  store.setAll([web(1)]);
+  const src = path.join(dir, 't.hbs');
+  writeFileSync(src, '{{#each services}}{{#each backends}}{{container}}\n{{/each}}{{/each}}');
+  const fast = path.join(dir, 'fast');
+  const slow = path.join(dir, 'slow');
+  const core = new RenderCore(
+    renderConfig([{ source: src, destination: fast, check: '', reload: 'true' }, { source: src, destination: slow, check: '', reload: 'true', wait: { minMs: 1500, maxMs: 3000 } }], { wait: { minMs: 50, maxMs: 100 } }),
+    { store, log: silentLogger(), env: envFor(dir) },
+  );
+  const first = Promise.all([nextResult(core, (r) => r.destination === fast), nextResult(core, (r) => r.destination === slow)]);
+  await core.start();
+  t.teardown(() => core.stop());
+  await first;
+  const renders: string[] = [];
+  core.on('result', (r) => renders.push(path.basename(r.destination)));
+  const slowDone = nextResult(core, (r) => r.destination === slow);
+  for (let i = 2; i <= 6; i++) {
+    const r = web(i);
+    await store.put(r.key, r.value);
+    await sleepMs(120);
+  }
+  await sleepMs(400);
+  t.equal(readFileSync(fast, 'utf8'), 'web1\nweb2\nweb3\nweb4\nweb5\nweb6\n', 'fast template follows within its own wait');
+  t.equal(readFileSync(slow, 'utf8'), 'web1\n', 'slow template still waiting');
+  await slowDone;
+  t.equal(readFileSync(slow, 'utf8'), 'web1\nweb2\nweb3\nweb4\nweb5\nweb6\n');
+  t.equal(renders.filter((r) => r === 'slow').length, 1, 'the burst gave one render of the slow template');
+});

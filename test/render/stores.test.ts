@@ -18,7 +18,7 @@ import { nextResult, renderConfig, sleepMs } from './helpers.js';
 const HAPROXY_TPL = path.resolve('templates/haproxy.cfg.hbs');
 const NGINX_TPL = path.resolve('templates/nginx.conf.hbs');
 
-async function setup(t: Tap.Test, scheme: 'consul' | 'etcd', kind: ServiceKind, instance: Instance) {
+async function setup(t: Tap.Test, scheme: 'consul' | 'etcd' | 'etcd2', kind: ServiceKind, instance: Instance) {
   const svc = await service(kind, instance);
   const prefix = `shoal-render-${randomBytes(4).toString('hex')}`;
   const uri = `${scheme}://${svc.address}/${prefix}`;
@@ -59,7 +59,7 @@ declare namespace Tap {
   type Test = { teardown(fn: () => unknown): void };
 }
 
-for (const [scheme, kind] of [['consul', 'consul'], ['etcd', 'etcd']] as const) {
+for (const [scheme, kind] of [['consul', 'consul'], ['etcd', 'etcd'], ['etcd2', 'etcd']] as const) {
   t.test(`${scheme}: entries -> configs that pass haproxy -c and nginx -t`, async (t) => {
     const s = await setup(t, scheme, kind, 'main');
     await s.store.put('web-80/dockerhost01:web1:80', '127.0.1.1:32001');
