@@ -3,7 +3,11 @@
  * per-segment escaping as v2 stores it, keys written by plain v2 PUTs (old registrator), TTL-refresh leases
  * and locks losing their key, and typed errors when nothing (or nothing useful) listens.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -130,4 +134,58 @@ t.test('a second host is used when the first refuses', async (t) => {
   await multi.put('multi/k', 'v');
   t.equal(await store.get('multi/k'), 'v');
   await multi.close();
+});
+
+/** A private etcd on free loopback ports, for the one case that changes server-wide settings (auth). */
+async function privateEtcd(t: Test): Promise<string> {
+  const free = async () => {
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    await new Promise((r) => srv.close(r));
+    return port;
+  };
+  const [client, peer] = [await free(), await free()];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-etcd2-auth-'));
+  const child = spawn('etcd', [
+    '--name', 'auth', '--data-dir', dir, '--listen-client-urls', `http://127.0.0.1:${client}`, '--advertise-client-urls', `http://127.0.0.1:${client}`,
+    '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
+    '--initial-cluster', `auth=http://127.0.0.1:${peer}`, '--enable-v2=true', '--log-level', 'error', '--logger', 'zap',
+  ], { stdio: 'ignore' });
+  t.teardown(async () => {
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`http://127.0.0.1:${client}/health`).then((r) => r.ok, () => false);
+    if (ok) return `127.0.0.1:${client}`;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('private etcd did not start');
+}
+
+t.test('basic auth: the right password works, a wrong one is a typed, non-recoverable auth error', async (t) => {
+  const address = await privateEtcd(t);
+  const put = (p: string, body: unknown, auth?: string) =>
+    fetch(`http://${address}${p}`, { method: 'PUT', body: JSON.stringify(body), headers: auth ? { authorization: auth } : {} });
+  t.equal((await put('/v2/auth/users/root', { user: 'root', password: 'pw-root' })).status, 201);
+  t.equal((await put('/v2/auth/enable', {})).status, 200);
+  const rootAuth = `Basic ${Buffer.from('root:pw-root').toString('base64')}`;
+  // take the guest role's rights away, so that only authenticated users may read and write
+  t.equal((await put('/v2/auth/roles/guest', { role: 'guest', revoke: { kv: { read: ['/*'], write: ['/*'] } } }, rootAuth)).status, 200);
+
+  const good = await openStore(`etcd2://${address}/auth`, { timeoutMs: 3000, username: 'root', password: 'pw-root' });
+  await good.put('k', 'v');
+  t.equal(await good.get('k'), 'v', 'authenticated round trip');
+  t.notMatch(good.description, /pw-root/, 'the password is not in the description');
+  await good.close();
+
+  const bad = await openStore(`etcd2://${address}/auth`, { timeoutMs: 3000, username: 'root', password: 'wrong' });
+  await t.rejects(bad.get('k'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'wrong password');
+  await bad.close();
+  const anon = await openStore(`etcd2://${address}/auth`, { timeoutMs: 3000 });
+  await t.rejects(anon.put('k', 'x'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'no credentials');
+  await anon.close();
 });
