@@ -16,7 +16,11 @@ import { filtersByName } from './scheduler/filters/index.js';
 import { strategyByName } from './scheduler/strategies/index.js';
 import { listen, type Listening } from './api/server.js';
 import type { ApiOptions } from './api/context.js';
-import type { EngineTls } from './engine/client.js';
+import { EngineClient, type EngineTls } from './engine/client.js';
+import { Replication } from './replication.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
+import { ConfigError } from '../common/errors.js';
 import type { CreateOptions } from './cluster/create.js';
 import { watchForRescheduling } from './cluster/reschedule.js';
 
@@ -26,7 +30,8 @@ export interface Manager {
   stop(): Promise<void>;
 }
 
-export type ManagerConfig = Pick<ManageConfig, 'hosts' | 'discovery' | 'strategy' | 'filters' | 'heartbeatMs' | 'refreshMinMs' | 'refreshMaxMs' | 'failureRetry' | 'clusterOpts' | 'tls' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey' | 'store'>;
+export type ManagerConfig = Pick<ManageConfig, 'hosts' | 'discovery' | 'strategy' | 'filters' | 'heartbeatMs' | 'refreshMinMs' | 'refreshMaxMs' | 'failureRetry' | 'clusterOpts' | 'tls' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey' | 'store'> &
+  Partial<Pick<ManageConfig, 'replication' | 'replicationTtlMs' | 'advertise'>>;
 
 function engineTls(c: ManagerConfig): EngineTls | undefined {
   if (!c.tlsCaCert || !c.tlsCert || !c.tlsKey) return undefined;
@@ -34,9 +39,12 @@ function engineTls(c: ManagerConfig): EngineTls | undefined {
 }
 
 export async function startManager(config: ManagerConfig, log: Logger): Promise<Manager> {
-  parseDiscovery(config.discovery); // refuse a bad URI before anything starts
+  const discovery = parseDiscovery(config.discovery); // refuse a bad URI before anything starts
+  if (config.replication && discovery.kind !== 'store') throw new ConfigError('--replication needs a store discovery (consul://, etcd://, etcd2://, zk://)', 'replication');
+  if (config.replication && !config.advertise) throw new ConfigError('--replication needs --advertise HOST:PORT (the address other managers reach this one at)', 'advertise');
   const ac = new AbortController();
   const tls = engineTls(config);
+  const storeOptions = { ...(await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'))), logger: log };
   const createOpts: CreateOptions = {
     filters: filtersByName(config.filters),
     strategy: strategyByName(config.strategy),
@@ -52,7 +60,22 @@ export async function startManager(config: ManagerConfig, log: Logger): Promise<
     log,
     role: () => ({ role: 'primary' }),
   };
-  const storeOptions = { ...(await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'))), logger: log };
+  let replication: Replication | undefined;
+  let replicationStore: Store | undefined;
+  if (config.replication && discovery.kind === 'store' && config.advertise) {
+    replicationStore = await openStore(discovery.uri, storeOptions);
+    const r = new Replication(replicationStore, config.advertise, config.replicationTtlMs ?? 20_000, log);
+    replication = r;
+    const clients = new Map<string, EngineClient>();
+    api.role = () => (r.role === 'primary' ? { role: 'primary' } : { role: 'replica', ...(r.primary ? { primary: r.primary } : {}) });
+    api.primaryClient = () => {
+      if (!r.primary) return undefined;
+      let c = clients.get(r.primary);
+      if (!c) clients.set(r.primary, (c = new EngineClient(r.primary, config.tls ? tls : undefined)));
+      return c;
+    };
+    r.start();
+  }
   const discovered = (async () => {
     for (let attempt = 0; !ac.signal.aborted; attempt++) {
       try {
@@ -86,6 +109,8 @@ export async function startManager(config: ManagerConfig, log: Logger): Promise<
     cluster,
     async stop() {
       ac.abort();
+      await replication?.stop();
+      await replicationStore?.close().catch(() => {});
       await server.close();
       cluster.stop();
       await discovered;

@@ -3,6 +3,7 @@ import type http from 'node:http';
 import type { Cluster } from '../cluster/cluster.js';
 import type { CreateOptions } from '../cluster/create.js';
 import type { Logger } from '../../common/log.js';
+import type { EngineClient } from '../engine/client.js';
 
 export interface ApiOptions {
   cluster: Cluster;
@@ -12,6 +13,8 @@ export interface ApiOptions {
   log: Logger;
   /** Replication: who the primary is when this manager is not it. */
   role: () => { role: 'primary' | 'replica'; primary?: string };
+  /** The primary to proxy to while this manager is a replica (undefined while none is known). */
+  primaryClient?: () => EngineClient | undefined;
 }
 
 export interface Ctx {

@@ -14,7 +14,7 @@ import { PlacementError } from '../scheduler/scheduler.js';
 import { NameConflictError } from '../cluster/create.js';
 import { EngineUnreachableError } from '../engine/client.js';
 import { ApiError, sendError } from './http.js';
-import { hijack } from './proxy.js';
+import { forward, hijack } from './proxy.js';
 import { match, splitVersion, UNSUPPORTED } from './routes.js';
 import type { ApiOptions } from './context.js';
 
@@ -34,12 +34,23 @@ function statusOf(err: unknown): number {
   return 500;
 }
 
+/** A replica answers /_ping and /info itself and proxies everything else to the primary. */
+function isReplicaRequest(api: ApiOptions, path: string): boolean {
+  return api.role().role === 'replica' && path !== '/_ping' && path !== '/info';
+}
+
 export function handler(api: ApiOptions) {
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     try {
       const url = new URL(req.url ?? '/', 'http://manager');
       const { prefix, path } = splitVersion(url.pathname);
       const method = req.method ?? 'GET';
+      if (isReplicaRequest(api, path)) {
+        const primary = api.primaryClient?.();
+        if (!primary) throw new ApiError(503, 'this manager is a replica and no primary is elected yet');
+        await forward(primary, req, res, `${url.pathname}${url.search}`);
+        return;
+      }
       const m = match(method, path);
       if (!m) {
         const status = UNSUPPORTED.test(path) ? 501 : 404;
@@ -66,6 +77,11 @@ export function upgradeHandler(api: ApiOptions) {
     try {
       const url = new URL(req.url ?? '/', 'http://manager');
       const { prefix, path } = splitVersion(url.pathname);
+      if (isReplicaRequest(api, path)) {
+        const primary = api.primaryClient?.();
+        if (!primary) return refuse(503, 'this manager is a replica and no primary is elected yet');
+        return hijack(primary, req, socket, head, `${url.pathname}${url.search}`);
+      }
       const m = match(req.method ?? 'GET', path);
       if (!m?.route.hijack) return refuse(404, `shoal manage: ${req.method} ${path} cannot be upgraded`);
       const [ref, rest = ''] = m.params as [string, string?];

@@ -81,6 +81,7 @@ export function parseNodeFile(content: string): string[] {
 export function addrsFromEntries(entries: readonly { key: string; value: string }[]): string[] {
   const out: string[] = [];
   for (const e of entries) {
+    if (e.key.startsWith('docker/')) continue; // the managers' own keys (leader election), never an engine
     const last = e.key.split('/').pop() ?? '';
     for (const cand of [last, e.value.trim()]) {
       try {

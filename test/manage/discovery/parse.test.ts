@@ -37,6 +37,7 @@ t.test('store entries: address in the key (as shoal join writes it) or in the va
       { key: 'nodes/127.0.1.2:2375', value: '' },
       { key: 'abc', value: '127.0.1.3:2375' },
       { key: 'junk', value: 'junk' },
+      { key: 'docker/swarm/leader', value: '127.0.0.1:4000' },
     ]),
     ['127.0.1.1:2375', '127.0.1.2:2375', '127.0.1.3:2375'],
   );
