@@ -4,10 +4,10 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { parseHostPort } from '../common/address.js';
 import { ConfigError } from '../common/errors.js';
-import { openStore } from '../store/open.js';
 import { down } from './down.js';
 import { readState, defaultStateDir } from './state.js';
 import { statusReport } from './status.js';
+import { openClusterStore } from './store.js';
 import { up, type UpOptions } from './up.js';
 
 const out = (l: string) => process.stdout.write(`${l}\n`);
@@ -112,7 +112,7 @@ export function upCommands(): Command[] {
       const dir = path.resolve(o.stateDir ?? defaultStateDir());
       const state = readState(dir);
       if (!state) throw new ConfigError(`shoal status: no cluster: nothing recorded in ${dir} (run 'shoal up')`, 'stateDir');
-      const store = state.store ? await openStore(state.store.base, { timeoutMs: 3000 }).catch(() => undefined) : undefined;
+      const store = state.store ? await openClusterStore(state.store.base, state.prefix).catch(() => undefined) : undefined;
       try {
         out(await statusReport(state, store));
       } finally {

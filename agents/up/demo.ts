@@ -53,15 +53,14 @@ export async function runDemo(state: UpState, store: Store, io: Io, save: () => 
     placed.push({ name: c.name, service: c.service, node });
   }
   io.out(table(['name', 'service', 'node'], placed));
-  const services = keyPath(state.prefix, 'services');
   const wanted = { proxy: 2, webapp: 3 };
   let entries: { key: string; value: string }[] = [];
   await waitUntil('registrator entries for the demo', async () => {
-    entries = (await store.list(services)).filter((kv) => /\/(proxy|webapp)-80\//.test(kv.key) && kv.key.split('/').pop()?.split(':')[1]?.startsWith('shoal-demo-'));
+    entries = (await store.list('services')).filter((kv) => /\/(proxy|webapp)-80\//.test(kv.key) && kv.key.split('/').pop()?.split(':')[1]?.startsWith('shoal-demo-'));
     return entries.filter((e) => e.key.includes('/proxy-80/')).length >= wanted.proxy && entries.filter((e) => e.key.includes('/webapp-80/')).length >= wanted.webapp;
   }, { timeoutMs: 60_000 });
   io.out('');
-  io.out(table(['key', 'value'], entries.map((kv) => ({ key: kv.key, value: kv.value }))));
+  io.out(table(['key', 'value'], entries.map((kv) => ({ key: keyPath(state.prefix, kv.key), value: kv.value }))));
   io.out('');
   const url = state.edge?.url as string;
   for (const [service, count] of Object.entries(wanted)) {

@@ -7,10 +7,10 @@ import { rmSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { errorMessage } from '../common/errors.js';
-import { openStore } from '../store/open.js';
 import { deleteBridge } from './engines.js';
 import { keyPath } from './plan.js';
 import { isAlive, stopRecorded } from './proc.js';
+import { openClusterStore } from './store.js';
 import { readState, stateFile, writeState, type UpState } from './state.js';
 import type { Io } from './up.js';
 
@@ -56,10 +56,10 @@ export async function down(stateDir: string, io: Pick<Io, 'out'>): Promise<numbe
   // the agents' entries in a store that outlives us
   if (state.store && !state.store.started) {
     try {
-      const store = await openStore(state.store.base, { timeoutMs: 5000 });
+      const store = await openClusterStore(state.store.base, state.prefix);
       try {
-        const keys = [...(await store.list(keyPath(state.prefix, 'services'))), ...(await store.list(keyPath(state.prefix, 'swarm')))].map((kv) => kv.key);
-        const mine = [...ourKeys(keys, state), ...state.keys];
+        const keys = [...(await store.list('services')), ...(await store.list('swarm'))].map((kv) => kv.key);
+        const mine = [...ourKeys(keys, { prefix: '', engines: state.engines }), ...state.keys];
         for (const k of mine) await store.delete(k);
         ok(`store: ${mine.length} key(s) of this cluster removed from ${state.store.base}`);
       } finally {

@@ -47,7 +47,7 @@ export interface UpState {
   /** In start order; `down` stops them in reverse. */
   processes: ProcRecord[];
   containers: ContainerRef[];
-  /** Store keys written by `up` itself (the demo's; the agents' entries are found by engine name). */
+  /** Store keys written by `up` itself, relative to the prefix (the agents' entries are found by engine name). */
   keys: string[];
   /** Bridges `up` created (deleted by `down`). */
   bridges: string[];

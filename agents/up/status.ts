@@ -46,7 +46,7 @@ export async function clusterTable(state: UpState, store: Store | undefined): Pr
     return p ? (isAlive(p) ? `running (pid ${p.pid})` : 'NOT RUNNING') : '-';
   };
   if (state.store) rows.push({ component: 'store', name: state.store.kind, address: state.store.base, state: state.store.started ? procState(state.store.kind) : 'reused (not ours)' });
-  const swarm = store ? new Map((await store.list(keyPath(state.prefix, 'swarm')).catch(() => [])).map((kv) => [kv.key.split('/').pop() as string, kv.value])) : new Map<string, string>();
+  const swarm = store ? new Map((await store.list('swarm').catch(() => [])).map((kv) => [kv.key.split('/').pop() as string, kv.value])) : new Map<string, string>();
   for (const e of state.engines) {
     const up = await dockerPing(e.dockerHost);
     rows.push({ component: 'engine', name: e.name, address: `tcp://${e.addr}`, state: `${up ? 'up' : 'DOWN'}${swarm.has(e.addr) ? ', joined' : ''}  ${formatLabels(e.labels)}` });
@@ -71,9 +71,9 @@ export async function clusterTable(state: UpState, store: Store | undefined): Pr
 export async function statusReport(state: UpState, store: Store | undefined): Promise<string> {
   const out = [await clusterTable(state, store)];
   if (store) {
-    const services = await store.list(keyPath(state.prefix, 'services')).catch(() => []);
+    const services = await store.list('services').catch(() => []);
     out.push('', `services in the store (${keyPath(state.prefix, 'services')}):`);
-    out.push(services.length ? table(['key', 'value'], services.map((kv) => ({ key: kv.key, value: kv.value }))) : '  (none)');
+    out.push(services.length ? table(['key', 'value'], services.map((kv) => ({ key: keyPath(state.prefix, kv.key), value: kv.value }))) : '  (none)');
   }
   if (state.manager) {
     const view = await managerView(state.manager);

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { formatHostPort } from '../common/address.js';
 import { ConfigError } from '../common/errors.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
 import { parseStoreUri } from '../store/uri.js';
 import { httpGet, tcpOpen, waitUntil } from './probe.js';
 import { isAlive, logTail, startDetached, type ProcRecord } from './proc.js';
@@ -40,6 +42,14 @@ export function parseStoreFlag(uri: string): { ref: StoreRef; prefix: string } {
   }
   const hosts = u.hosts.map((h) => formatHostPort(h)).join(',');
   return { ref: { kind: u.scheme as StoreRef['kind'], base: `${u.scheme}://${hosts}`, started: false }, prefix: u.prefix };
+}
+
+/**
+ * A client rooted at the cluster's prefix (keys `services/...`, `swarm/...`): every backend handles a
+ * prefixed URI, while a bare one trips the etcd backend.
+ */
+export function openClusterStore(base: string, prefix: string): Promise<Store> {
+  return openStore(prefix === '' ? base : `${base}/${prefix}`, { timeoutMs: 5000 });
 }
 
 export interface StartedStore {

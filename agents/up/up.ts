@@ -7,7 +7,6 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, errorMessage } from '../common/errors.js';
-import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { startChild, runChild } from './children.js';
 import { down } from './down.js';
@@ -18,7 +17,7 @@ import { hostAgents, keyPath, manager, renderer, type ChildSpec } from './plan.j
 import { checkPrerequisites } from './prereq.js';
 import { dockerPing, httpGet, tcpOpen, waitUntil } from './probe.js';
 import { isAlive, logTail, startDetached, type ProcRecord } from './proc.js';
-import { ensureStore, parseStoreFlag, type StoreKind } from './store.js';
+import { ensureStore, openClusterStore, parseStoreFlag, type StoreKind } from './store.js';
 import { newState, readState, stateFile, writeState, type EngineRef, type UpState } from './state.js';
 import { clusterTable } from './status.js';
 import { progress } from './table.js';
@@ -102,8 +101,9 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
     state.store = s.ref;
     if (s.proc) record(s.proc);
     save();
-    store = await openStore(s.ref.base, { timeoutMs: 5000 });
-    await step(io, 'store answers', () => store!.ping());
+    store = await openClusterStore(s.ref.base, prefix);
+    // a read, not ping(): the etcd backend's ping fails on a store URI without a path
+    await step(io, 'store answers', async () => void (await store!.list('swarm')));
 
     // 2. engines
     if (opts.engines > 0) {
@@ -132,7 +132,7 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
     // 3. registrator + join per engine
     if (opts.agents) {
       for (const spec of hostAgents(s.ref.base, prefix, state.engines)) {
-        await step(io, spec.name, () => startAgent(spec, logs, io.env, record, store!, prefix, state.engines), () => undefined);
+        await step(io, spec.name, () => startAgent(spec, logs, io.env, record, store!, state.engines), () => undefined);
       }
     }
 
@@ -180,12 +180,12 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
   }
 }
 
-async function startAgent(spec: ChildSpec, logs: string, env: NodeJS.ProcessEnv, record: (p: ProcRecord) => void, store: Store, prefix: string, engines: EngineRef[]): Promise<void> {
+async function startAgent(spec: ChildSpec, logs: string, env: NodeJS.ProcessEnv, record: (p: ProcRecord) => void, store: Store, engines: EngineRef[]): Promise<void> {
   const p = startChild(spec, logs, env);
   record(p);
   if (spec.role === 'join') {
     const e = engines.find((x) => spec.name === `join-${x.name}`) as EngineRef;
-    const key = `${keyPath(prefix, 'swarm')}/${e.addr}`;
+    const key = `swarm/${e.addr}`;
     await waitUntil(`key ${key}`, async () => (await store.get(key)) !== undefined, { timeoutMs: 60_000, abort: () => (isAlive(p) ? undefined : `exited:\n${logTail(p.log)}`) });
   } else {
     await stillRunning(p, 2000);

@@ -157,8 +157,10 @@ t.test('the local engine (harness engine 1): its image and containers are not ou
   const stateDir = path.join(os.tmpdir(), `shoal-up-test-local-${RAND}`);
   t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
   t.teardown(() => store.deleteTree(prefix));
-  const r = await shoal(['up', '--store', `consul://127.0.0.1:8500/${prefix}`, '--docker-host', e1.dockerHost, '--engine-addr', e1.tcp, '--no-manager', '--no-edge', '--state-dir', stateDir]);
+  // no --store: a Consul already answering on 127.0.0.1:8500 (the harness's) is used, not started, not stopped
+  const r = await shoal(['up', '--prefix', prefix, '--docker-host', e1.dockerHost, '--engine-addr', e1.tcp, '--no-manager', '--no-edge', '--state-dir', stateDir]);
   t.equal(r.exitCode, 0, String(r.all));
+  t.match(String(r.all), /ok {2}store .*consul:\/\/127\.0\.0\.1:8500 \(already running: reused\)/);
   t.match(String(r.all), /ok {2}image shoal\/busybox:latest on dockerhost01 .*already there/);
   let keys: string[] = [];
   for (let i = 0; i < 40 && !keys.some((k) => k.includes(`:${preName}:80`)); i++) {
@@ -173,6 +175,42 @@ t.test('the local engine (harness engine 1): its image and containers are not ou
   t.equal((await e1.cli(['image', 'inspect', '--format', '{{.Id}}', 'shoal/busybox:latest'], { reject: false })).exitCode, 0, 'image kept');
   t.equal(String((await e1.cli(['inspect', '--format', '{{.State.Running}}', preName])).stdout).trim(), 'true', 'container kept');
   t.ok(await e1.running(), 'engine still up');
+  t.ok(await consul.running(), 'the reused Consul still runs');
+});
+
+t.test('etcd store and the Nginx edge: docker run through the manager is routed, down cleans up', async (t) => {
+  const prefix = `up-nginx-${RAND}`;
+  const etcd = await service('etcd');
+  const estore = await openStore(`etcd://${etcd.address}/${prefix}`, { timeoutMs: 5000 });
+  t.teardown(async () => {
+    await estore.deleteTree('services').catch(() => {});
+    await estore.deleteTree('swarm').catch(() => {});
+    await estore.close();
+  });
+  const stateDir = path.join(os.tmpdir(), `shoal-up-test-nginx-${RAND}`);
+  t.teardown(async () => {
+    if (existsSync(stateDir)) await shoal(['down', '--state-dir', stateDir]);
+  });
+  const [mport, eport] = [await freePort(), await freePort()];
+  const r = await shoal(['up', '--store', `etcd://${etcd.address}/${prefix}`, '--engines', '1', '--proxy', 'nginx', '--manager', `127.0.0.1:${mport}`, '--edge', `127.0.0.1:${eport}`, '--state-dir', stateDir]);
+  t.equal(r.exitCode, 0, String(r.all));
+  if (r.exitCode !== 0) return;
+  t.match(String(r.all), /edge +nginx +http:\/\/127\.0\.0\.1:\d+ +running/);
+  t.ok(await estore.get('swarm/127.0.2.1:2375'), 'joined in etcd');
+  const run = await execa('docker', ['-H', `127.0.0.1:${mport}`, 'run', '-d', '-e', 'SERVICE_NAME=web', '-p', '80', 'shoal/busybox', 'httpd', '-f', '-p', '80', '-h', '/www'], { reject: false, env: { DOCKER_CONFIG: path.join(stateDir, 'docker-cli') } });
+  t.equal(run.exitCode, 0, String(run.stderr));
+  let body = '';
+  for (let i = 0; i < 60 && body !== 'shoal busybox'; i++) {
+    await new Promise((res) => setTimeout(res, 250));
+    body = await httpGet(`http://127.0.0.1:${eport}/`, { headers: { Host: 'web.local' } }).then((x) => x.body.trim(), () => '');
+  }
+  t.equal(body, 'shoal busybox', 'routed through nginx');
+  const state = readState(stateDir);
+  const d = await shoal(['down', '--state-dir', stateDir]);
+  t.equal(d.exitCode, 0, String(d.all));
+  for (const p of state!.processes) t.notOk(isAlive(p), `${p.name} stopped`);
+  t.notOk(await portOpen(eport), 'nginx stopped');
+  t.same([...(await estore.list('services')), ...(await estore.list('swarm'))], [], 'no keys of this cluster left in etcd');
 });
 
 t.test('down and status without a cluster', async (t) => {
