@@ -56,7 +56,7 @@ export async function proxy(kind: ProxyKind): Promise<ProxyHandle> {
     env = { SHOAL_HAPROXY_BIND: `127.0.0.1:${port}`, SHOAL_HAPROXY_STATS_BIND: `127.0.0.1:${stats}`, SHOAL_HAPROXY_SOCKET: path.join(dir, 'admin.sock') };
     check = 'haproxy -c -f {{path}}';
     // SIGUSR2, then wait for the new worker (see templates/haproxy.cfg.hbs: a USR2 during a reload is lost)
-    reload = `m=$(cat ${pidFile}) && o=$(pgrep -d, -P "$m" || true) && kill -USR2 "$m" && for i in $(seq 200); do for p in $(pgrep -P "$m"); do case ",$o," in *",$p,"*) ;; *) exit 0 ;; esac; done; sleep 0.05; done; exit 1`;
+    reload = `m=$(cat ${pidFile}) && o=$(pgrep -d, -P "$m") && kill -USR2 "$m" && for i in $(seq 200); do for p in $(pgrep -P "$m"); do case ",$o," in *",$p,"*) ;; *) exit 0 ;; esac; done; sleep 0.05; done; exit 1`;
     args = ['-W', '-f', config, '-p', pidFile];
   } else {
     env = { SHOAL_NGINX_LISTEN: `127.0.0.1:${port}`, SHOAL_NGINX_PID: pidFile, SHOAL_NGINX_ERROR_LOG: path.join(dir, 'error.log'), SHOAL_NGINX_TEMP: dir };

@@ -132,6 +132,22 @@ t.test('HAProxy and Nginx route real traffic to containers; changes follow the s
   t.ok(Math.max(...removed) <= within, `removed: unroutable after ${removed.join('/')} ms (limit ${within})`);
   t.equal(core.status().lastRenderOk, true);
 
+  // hostile entries next to good ones: skipped; both proxies keep serving the good routes
+  const hostile = nextResult(core, (r) => r.destination === hap.config);
+  await store.put('evil} server x 6.6.6.6:80 {-80/h1:c:80', '127.0.0.1:80'); // the store refuses control characters in keys
+  await store.put('evil;-80/h1:c:80', '127.0.0.1:80');
+  await store.put(`web-80/${engines[0].name}:evil;c:80`, '127.0.0.1:80');
+  await store.put(`web-80/${engines[0].name}:evilv:80`, `${web1.address}\n  bind *:6666`);
+  await store.put(new1.key('new-80'), new1.address);
+  await hostile;
+  for (const p of [hap, ngx] as ProxyHandle[]) {
+    t.equal((await until(p, (r) => r.body === `${new1.name}\n`)) <= within, true, `${p.kind}: good change next to hostile ones is served`);
+    t.equal((await get(p.port, 'api.shoal.test')).body, `${api1.name}\n`, `${p.kind}: still serving`);
+    const text = (await import('node:fs')).readFileSync(p.config, 'utf8');
+    t.notMatch(text, /6\.6\.6\.6|6666|evil/, `${p.kind}: nothing hostile in the live config`);
+  }
+  await store.delete(new1.key('new-80'));
+
   // hitless: a steady request stream through HAProxy while 20 consecutive backend changes are reloaded
   let stop = false;
   let ok = 0;
