@@ -133,7 +133,7 @@ function abortError(own: AbortSignal | undefined, closing: AbortSignal, where: s
 function classify(err: Error & { code?: string }, where: string): Error {
   const code = err.code ?? '';
   if (NETWORK_CODES.has(code)) return new StoreUnavailableError(`${where}: ${code}`, err);
-  if (/CERT|SSL|TLS|SELF_SIGNED/i.test(code)) return new StoreAuthError(`${where}: TLS failed: ${code}`, err);
+  if (/CERT|SSL|TLS|VERIFY|SIGNATURE/i.test(code)) return new StoreAuthError(`${where}: TLS failed: ${code}`, err);
   return new StoreUnavailableError(`${where}: ${err.message}`, err);
 }
 

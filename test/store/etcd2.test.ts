@@ -12,6 +12,9 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { service } from '../harness/services.js';
+import { tcpOpen } from '../harness/proc.js';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { storeContract } from './contract.js';
 import { openStore } from '../../agents/store/open.js';
 import { escapeEtcd2Segment } from '../../agents/store/etcd2.js';
@@ -137,7 +140,7 @@ t.test('a second host is used when the first refuses', async (t) => {
 });
 
 /** A private etcd on free loopback ports, for the one case that changes server-wide settings (auth). */
-async function privateEtcd(t: Test): Promise<string> {
+async function privateEtcd(t: Test, tls?: { dir: string }): Promise<string> {
   const free = async () => {
     const srv = net.createServer();
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
@@ -147,19 +150,24 @@ async function privateEtcd(t: Test): Promise<string> {
   };
   const [client, peer] = [await free(), await free()];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-etcd2-auth-'));
+  const scheme = tls ? 'https' : 'http';
+  const tlsArgs = tls ? ['--cert-file', `${tls.dir}/server.crt`, '--key-file', `${tls.dir}/server.key`, '--client-cert-auth', '--trusted-ca-file', `${tls.dir}/ca.crt`] : [];
   const child = spawn('etcd', [
-    '--name', 'auth', '--data-dir', dir, '--listen-client-urls', `http://127.0.0.1:${client}`, '--advertise-client-urls', `http://127.0.0.1:${client}`,
+    ...tlsArgs,
+    '--name', 'private', '--data-dir', dir, '--listen-client-urls', `${scheme}://127.0.0.1:${client}`, '--advertise-client-urls', `${scheme}://127.0.0.1:${client}`,
     '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-    '--initial-cluster', `auth=http://127.0.0.1:${peer}`, '--enable-v2=true', '--log-level', 'error', '--logger', 'zap',
+    '--initial-cluster', `private=http://127.0.0.1:${peer}`, '--enable-v2=true', '--log-level', 'error', '--logger', 'zap',
   ], { stdio: 'ignore' });
   t.teardown(async () => {
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }
     rmSync(dir, { recursive: true, force: true });
   });
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://127.0.0.1:${client}/health`).then((r) => r.ok, () => false);
+    const ok = tls ? await tcpOpen('127.0.0.1', client) : await fetch(`http://127.0.0.1:${client}/health`).then((r) => r.ok, () => false);
     if (ok) return `127.0.0.1:${client}`;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -188,4 +196,35 @@ t.test('basic auth: the right password works, a wrong one is a typed, non-recove
   const anon = await openStore(`etcd2://${address}/auth`, { timeoutMs: 3000 });
   await t.rejects(anon.put('k', 'x'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'no credentials');
   await anon.close();
+});
+
+/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
+function makeCerts(t: Test): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-etcd2-tls-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=shoal test CA', '-keyout', 'ca.key', '-out', 'ca.crt');
+  for (const [name, ext] of [['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'], ['client', 'extendedKeyUsage=clientAuth']] as const) {
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
+    execFileSync('sh', ['-c', `printf '${ext}\n' > ${name}.ext`], { cwd: dir });
+    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
+  }
+  return dir;
+}
+
+t.test('TLS: CA, client certificate and key from the options; an untrusted server is a typed auth error', async (t) => {
+  const dir = makeCerts(t);
+  const address = await privateEtcd(t, { dir });
+  const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
+  const client = { cert: read('client.crt'), key: read('client.key') };
+  const good = await openStore(`etcd2://${address}/tls`, { timeoutMs: 3000, tls: { ca: read('ca.crt'), ...client } });
+  await good.put('k', 'over tls');
+  t.equal(await good.get('k'), 'over tls', 'round trip over TLS with a client certificate');
+  await good.close();
+  const untrusted = await openStore(`etcd2://${address}/tls`, { timeoutMs: 3000, tls: client });
+  await t.rejects(untrusted.get('k'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'server certificate not signed by a trusted CA');
+  await untrusted.close();
+  const insecure = await openStore(`etcd2://${address}/tls`, { timeoutMs: 3000, tls: { ...client, insecure: true } });
+  t.equal(await insecure.get('k'), 'over tls', 'insecure skips verification when asked to');
+  await insecure.close();
 });
