@@ -228,3 +228,20 @@ t.test('TLS: CA, client certificate and key from the options; an untrusted serve
   t.equal(await insecure.get('k'), 'over tls', 'insecure skips verification when asked to');
   await insecure.close();
 });
+
+t.test('a lease outlived by a server outage emits lost, then re-writes its keys and emits restored', async (t) => {
+  const outage = await openStore(`etcd2://${chaos.address}/${prefix}`, { timeoutMs: 1000 });
+  t.teardown(() => outage.close());
+  const lease = await outage.lease(1500);
+  await lease.put('outage/k', 'v');
+  const events: string[] = [];
+  lease.on('lost', () => events.push('lost'));
+  lease.on('restored', () => events.push('restored'));
+  await chaos.stop();
+  await new Promise((r) => setTimeout(r, 3000)); // longer than the TTL
+  await chaos.start();
+  for (let i = 0; i < 100 && !events.includes('restored'); i++) await new Promise((r) => setTimeout(r, 100));
+  t.same(events, ['lost', 'restored']);
+  t.equal(await outage.get('outage/k'), 'v', 'the key is there again after the outage');
+  await lease.release();
+});
