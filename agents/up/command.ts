@@ -8,6 +8,7 @@ import { down } from './down.js';
 import { readState, defaultStateDir } from './state.js';
 import { statusReport } from './status.js';
 import { openClusterStore } from './store.js';
+import { parseWait } from '../render/config.js';
 import { up, type UpOptions } from './up.js';
 
 const out = (l: string) => process.stdout.write(`${l}\n`);
@@ -37,6 +38,7 @@ interface RawUp {
   agents: boolean;
   demo?: boolean;
   domain: string;
+  renderWait: string;
   stateDir?: string;
   dataDir?: string;
   storageDriver: string;
@@ -49,6 +51,11 @@ export function upOptions(o: RawUp, env: NodeJS.ProcessEnv = process.env): UpOpt
   if (o.storeKind !== undefined && o.storeKind !== 'consul' && o.storeKind !== 'etcd') throw new ConfigError(`shoal up: --store-kind ${JSON.stringify(o.storeKind)}: expected consul or etcd`, 'storeKind');
   if (o.proxy !== 'haproxy' && o.proxy !== 'nginx') throw new ConfigError(`shoal up: --proxy ${JSON.stringify(o.proxy)}: expected haproxy or nginx`, 'proxy');
   if (o.prefix !== undefined && (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(o.prefix) || o.prefix.split('/').some((seg) => seg === '.' || seg === '..'))) throw new ConfigError(`shoal up: --prefix ${JSON.stringify(o.prefix)}: expected a key path such as demo or team/dev`, 'prefix');
+  try {
+    parseWait(o.renderWait);
+  } catch (err) {
+    throw new ConfigError(`shoal up: --render-wait ${JSON.stringify(o.renderWait)}: ${err instanceof Error ? err.message : String(err)}`, 'renderWait');
+  }
   const stateDir = path.resolve(o.stateDir ?? defaultStateDir(env));
   return {
     stateDir,
@@ -64,6 +71,7 @@ export function upOptions(o: RawUp, env: NodeJS.ProcessEnv = process.env): UpOpt
     agents: o.agents,
     demo: o.demo === true,
     domain: o.domain,
+    renderWait: o.renderWait,
     storageDriver: o.storageDriver,
     keepOnError: o.keepOnError === true,
   };
@@ -88,6 +96,7 @@ export function upCommands(): Command[] {
     .option('--no-agents', 'do not start registrator and join')
     .option('--demo', "run the seed's sample: 2 proxy + 3 webapp containers placed by constraints, routed through the edge")
     .option('--domain <DOMAIN>', 'edge routes <service>.<domain>', 'local')
+    .option('--render-wait <MIN[:MAX]>', "render's quiescence (shoal render's own default is 500ms:5s)", '200ms:1s')
     .addOption(stateDirOption())
     .option('--data-dir <DIR>', 'engine data (default: /var/lib/shoal-up as root, else <state-dir>/data)')
     .option('--storage-driver <NAME>', "storage driver of started engines (vfs works everywhere, also inside containers)", 'vfs')

@@ -55,7 +55,7 @@ export function templateEnv(proxy: Proxy, f: EdgeFiles, listen: { host: string; 
 }
 
 /** The render config: one template, checked by the proxy, reloaded hitlessly (`reload: false`: no-op reload). Pure. */
-export function renderConfigYaml(o: { proxy: Proxy; files: EdgeFiles; templates: string; storeUri: string; domain: string; reload?: boolean }): string {
+export function renderConfigYaml(o: { proxy: Proxy; files: EdgeFiles; templates: string; storeUri: string; domain: string; reload?: boolean; wait?: string }): string {
   const haproxy = o.proxy === 'haproxy';
   const doc = {
     store: o.storeUri,
@@ -68,7 +68,7 @@ export function renderConfigYaml(o: { proxy: Proxy; files: EdgeFiles; templates:
         reload: o.reload === false ? 'true' : haproxy ? `kill -USR2 "$(cat '${o.files.pid}')"` : `nginx -s reload -c '${o.files.config}'`,
       },
     ],
-    wait: '200ms:1s',
+    wait: o.wait ?? '200ms:1s',
     domain: o.domain,
     'log-format': 'json',
   };

@@ -37,6 +37,8 @@ export interface UpOptions {
   agents: boolean;
   demo: boolean;
   domain: string;
+  /** render's quiescence (MIN[:MAX]). */
+  renderWait: string;
   storageDriver: string;
   keepOnError: boolean;
 }
@@ -223,7 +225,7 @@ async function startEdge(opts: UpOptions, state: UpState, storeBase: string, pre
   mkdirSync(f.dir, { recursive: true, mode: 0o700 });
   mkdirSync(f.temp, { recursive: true, mode: 0o700 });
   const env = templateEnv(edge.proxy, f, edge);
-  const rc = { proxy: edge.proxy, files: f, templates: templatesDir(), storeUri: `${storeBase}/${keyPath(prefix, 'services')}`, domain: opts.domain };
+  const rc = { proxy: edge.proxy, files: f, templates: templatesDir(), storeUri: `${storeBase}/${keyPath(prefix, 'services')}`, domain: opts.domain, wait: opts.renderWait };
   writeFileSync(f.renderConfig, renderConfigYaml(rc));
   writeFileSync(f.renderOnceConfig, renderConfigYaml({ ...rc, reload: false }));
   const url = `http://${edge.host}:${edge.port}`;

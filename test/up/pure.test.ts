@@ -98,7 +98,7 @@ t.test('demo: two proxies on zone==external, three webapps on status==worker', a
 });
 
 t.test('options: defaults, and one-line errors for bad flags', async (t) => {
-  const base = { engines: '0', manager: '127.0.0.1:2375' as string | false, proxy: 'haproxy', edge: '127.0.0.1:8080' as string | false, agents: true, domain: 'local', storageDriver: 'vfs' };
+  const base = { engines: '0', manager: '127.0.0.1:2375' as string | false, proxy: 'haproxy', edge: '127.0.0.1:8080' as string | false, agents: true, domain: 'local', renderWait: '200ms:1s', storageDriver: 'vfs' };
   const o = upOptions({ ...base, stateDir: '/tmp/x' }, {});
   t.match(o, { stateDir: '/tmp/x', dataDir: '/tmp/x/data', engines: 0, dockerHost: 'unix:///var/run/docker.sock', manager: { host: '127.0.0.1', port: 2375 }, edge: { proxy: 'haproxy', host: '127.0.0.1', port: 8080 } });
   t.equal(upOptions({ ...base, stateDir: '/tmp/x' }, { DOCKER_HOST: 'tcp://h:2375' }).dockerHost, 'tcp://h:2375');
@@ -109,6 +109,7 @@ t.test('options: defaults, and one-line errors for bad flags', async (t) => {
     [{ edge: 'nowhere' }, /^shoal up: --edge "nowhere": expected HOST:PORT$/],
     [{ storeKind: 'zk' }, /^shoal up: --store-kind "zk"/],
     [{ prefix: '../x' }, /^shoal up: --prefix "\.\.\/x"/],
+    [{ renderWait: '5s:1s' }, /^shoal up: --render-wait "5s:1s": expected MAX at least MIN$/],
   ];
   for (const [o2, re] of bad) {
     t.throws(() => upOptions({ ...base, ...o2 } as never, {}), re);
