@@ -31,7 +31,7 @@ export interface Manager {
 }
 
 export type ManagerConfig = Pick<ManageConfig, 'hosts' | 'discovery' | 'strategy' | 'filters' | 'heartbeatMs' | 'refreshMinMs' | 'refreshMaxMs' | 'failureRetry' | 'clusterOpts' | 'tls' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey' | 'store'> &
-  Partial<Pick<ManageConfig, 'replication' | 'replicationTtlMs' | 'advertise'>>;
+  Partial<Pick<ManageConfig, 'replication' | 'replicationTtlMs' | 'advertise'>> & { liveListMax?: number };
 
 function engineTls(c: ManagerConfig): EngineTls | undefined {
   if (!c.tlsCaCert || !c.tlsCert || !c.tlsKey) return undefined;
@@ -58,6 +58,7 @@ export async function startManager(config: ManagerConfig, log: Logger): Promise<
     strategy: config.strategy,
     filters: config.filters,
     log,
+    liveListMax: config.liveListMax ?? 64,
     role: () => ({ role: 'primary' }),
   };
   let replication: Replication | undefined;

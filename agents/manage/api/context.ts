@@ -11,6 +11,8 @@ export interface ApiOptions {
   strategy: string;
   filters: readonly string[];
   log: Logger;
+  /** Up to this many nodes, GET /containers/json asks every node live; above it, the cache answers. */
+  liveListMax: number;
   /** Replication: who the primary is when this manager is not it. */
   role: () => { role: 'primary' | 'replica'; primary?: string };
   /** The primary to proxy to while this manager is a replica (undefined while none is known). */

@@ -67,3 +67,32 @@ export function hijack(client: EngineClient, req: http.IncomingMessage, socket: 
     setTimeout(() => socket.destroy(), 5000).unref();
   });
 }
+
+/**
+ * Forward, but hold the engine's (small) answer until `after` ran: used for state changes so that the
+ * manager's cache already shows the new state when the client's next request arrives.
+ */
+export function forwardThen(client: EngineClient, req: http.IncomingMessage, res: http.ServerResponse, path: string, after: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k) && v !== undefined) headers[k] = v;
+    const preq = client.request(client.options(req.method ?? 'POST', path, headers, false));
+    preq.on('response', (pres) => {
+      const chunks: Buffer[] = [];
+      pres.on('data', (c: Buffer) => chunks.push(c));
+      pres.on('end', async () => {
+        await after().catch(() => {});
+        const out: http.OutgoingHttpHeaders = {};
+        for (const [k, v] of Object.entries(pres.headers)) if (!HOP.has(k) && v !== undefined) out[k] = v;
+        res.writeHead(pres.statusCode ?? 502, out);
+        res.end(Buffer.concat(chunks));
+        resolve(pres.statusCode ?? 502);
+      });
+    });
+    preq.on('error', (err) => {
+      sendError(res, 502, `engine ${client.addr}: ${err.message}`);
+      resolve(502);
+    });
+    req.pipe(preq);
+  });
+}

@@ -74,7 +74,16 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     this.client.close();
   }
 
+  /** Dropped whenever anything the snapshot shows changes; rebuilt on the next read. */
+  private cached: NodeSnapshot | undefined;
+
   snapshot(): NodeSnapshot {
+    if (this.cached && this.cached.health === this.health) return this.cached;
+    this.cached = this.build();
+    return this.cached;
+  }
+
+  private build(): NodeSnapshot {
     const containers = [...this.containers.values()].map((c) => c.snap);
     const r = reserved(containers);
     return {
@@ -122,6 +131,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       this.apiVersion = version.ApiVersion ?? '';
       await this.refreshContainers();
       this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(imageSnapshot);
+      this.cached = undefined;
       const was = this.health;
       this.health = 'healthy';
       this.failures = 0;
@@ -141,6 +151,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
         this.emit('health', was, 'unhealthy');
       }
     }
+    this.cached = undefined;
     this.emit('change');
   }
 
@@ -161,6 +172,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       }),
     );
     this.containers = next;
+    this.cached = undefined;
   }
 
   private async loop(): Promise<void> {
@@ -208,6 +220,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
           try {
             await this.refreshContainers();
             this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(imageSnapshot);
+      this.cached = undefined;
             this.emit('change');
           } catch {
             void this.refresh();

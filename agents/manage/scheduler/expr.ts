@@ -43,10 +43,20 @@ function isRegex(v: string): boolean {
 
 /** Does any of `whats` match the value (glob and plain case-insensitive, regex as written)? */
 export function valueMatches(value: string, whats: readonly string[]): boolean {
-  let re: RegExp;
-  if (isRegex(value)) re = new RegExp(value.slice(1, -1));
-  else re = new RegExp(`^${value.split('*').map(escapeRe).join('.*')}$`, 'i');
+  const re = compiled(value);
   return whats.some((w) => re.test(w));
+}
+
+const CACHE = new Map<string, RegExp>();
+
+/** Patterns are compiled once: one create checks the same few values against every node. */
+function compiled(value: string): RegExp {
+  let re = CACHE.get(value);
+  if (re) return re;
+  re = isRegex(value) ? new RegExp(value.slice(1, -1)) : new RegExp(`^${value.split('*').map(escapeRe).join('.*')}$`, 'i');
+  if (CACHE.size > 1000) CACHE.clear();
+  CACHE.set(value, re);
+  return re;
 }
 
 /** The expression's verdict given the candidate strings of one node (or container). */

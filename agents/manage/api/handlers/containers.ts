@@ -4,7 +4,7 @@ import type { EngineNode } from '../../cluster/node.js';
 import type { Located } from '../../cluster/cluster.js';
 import { valueMatches } from '../../scheduler/expr.js';
 import type { ContainerSummary } from '../../engine/convert.js';
-import { forward } from '../proxy.js';
+import { forward, forwardThen } from '../proxy.js';
 import { matchesFilters } from '../filters.js';
 import { ApiError, parseFilters, readBody, readJson, sendJson } from '../http.js';
 import type { Ctx, Handler } from '../context.js';
@@ -28,6 +28,8 @@ export function clusterSummary(node: EngineNode, c: ContainerSummary, down: bool
   };
 }
 
+const CACHED_FILTERS = new Set(['name', 'id', 'label', 'status']);
+
 export const list: Handler = async ({ res, url, api }) => {
   const filters = parseFilters(url.searchParams.get('filters'));
   const nodeFilter = filters['node'] ?? [];
@@ -39,8 +41,11 @@ export const list: Handler = async ({ res, url, api }) => {
   if (Object.keys(filters).length > 0) q.set('filters', JSON.stringify(filters));
   const nodes = api.cluster.list().filter((n) => nodeFilter.length === 0 || nodeFilter.some((f) => valueMatches(f, [n.name, n.id, n.addr])));
   const all = q.get('all') === '1' || q.get('all') === 'true';
+  // small clusters are asked live (exact Status text); large ones are answered from the event-fed cache
+  const live = nodes.length <= api.liveListMax || q.has('size') || Object.keys(filters).some((k) => !CACHED_FILTERS.has(k));
   const parts = await Promise.all(
     nodes.map(async (n) => {
+      if (n.health === 'healthy' && !live) return n.summaries().filter((c) => (all || c.State === 'running') && matchesFilters(c, filters)).map((c) => clusterSummary(n, c, false));
       if (n.health === 'healthy') {
         try {
           const r = await n.client.json<ContainerSummary[]>('GET', `/containers/json${q.size ? `?${q}` : ''}`, undefined, 5000);
@@ -88,9 +93,15 @@ export const routed: Handler = async (ctx) => {
   if (ctx.req.method === 'POST' && rest === '/exec') return execCreate(ctx, at, path);
   // siblings of a global group start before the answer, so the client sees the whole group running
   if (ctx.req.method === 'POST' && rest === '/start') await startGroup(ctx, at);
+  if (ctx.req.method === 'DELETE' || (ctx.req.method === 'POST' && STATE_OPS.has(rest))) {
+    await forwardThen(at.node.client, ctx.req, ctx.res, path, () => at.node.refreshContainers());
+    return;
+  }
   await forward(at.node.client, ctx.req, ctx.res, path);
-  if (ctx.req.method === 'DELETE' || rest === '/rename') void at.node.refreshContainers().catch(() => {});
 };
+
+/** Operations whose small answer waits for the node's container cache to catch up. */
+const STATE_OPS = new Set(['/start', '/stop', '/restart', '/kill', '/pause', '/unpause', '/rename', '/update']);
 
 async function execCreate(ctx: Ctx, at: Located, path: string): Promise<void> {
   const body = await readBody(ctx.req);

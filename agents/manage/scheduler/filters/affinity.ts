@@ -21,7 +21,12 @@ export function imageNames(n: NodeSnapshot): string[] {
 function candidates(e: Expr, n: NodeSnapshot): string[] {
   if (e.key === 'container') return n.containers.flatMap((c) => [...c.names, c.id, c.id.slice(0, 12)]);
   if (e.key === 'image') return imageNames(n);
-  return n.containers.flatMap((c) => (c.labels[e.key] === undefined ? [] : [c.labels[e.key] as string]));
+  const out: string[] = [];
+  for (const c of n.containers) {
+    const v = c.labels[e.key];
+    if (v !== undefined) out.push(v);
+  }
+  return out;
 }
 
 /** Place next to (or away from) containers by ID/name, images by ID/name/tag, or container labels. */
