@@ -1,12 +1,12 @@
 /**
- * A thin wrapper over dockerode: the calls the agents make, answering plain values (ContainerInfo,
- * EngineInfo) and typed errors. One client with a request timeout for calls, one without for the event stream.
+ * The Engine API calls the host agents make, answering plain values (ContainerInfo, EngineInfo) and typed
+ * errors. Calls have a timeout; the event stream has none (see http.ts for why this is not dockerode).
  */
-import Docker from 'dockerode';
 import { ShoalError } from '../common/errors.js';
 import { dockerEndpoint, type DockerEndpoint } from './client.js';
 import { toContainerInfo, type ContainerInfo } from './container.js';
 import { eventStream, type EventItem } from './events.js';
+import { DockerHttp } from './http.js';
 
 export class DockerUnavailableError extends ShoalError {
   constructor(message: string, cause?: unknown) {
@@ -39,31 +39,23 @@ function wrap(what: string, err: unknown): Error {
   return new DockerUnavailableError(`${what}: ${(err as Error).message ?? String(err)}`, err);
 }
 
-function modemOptions(ep: DockerEndpoint, timeoutMs?: number): Docker.DockerOptions {
-  return {
-    ...(ep.socketPath ? { socketPath: ep.socketPath } : { host: ep.host, port: ep.port, protocol: ep.protocol }),
-    ...(ep.ca ? { ca: ep.ca, cert: ep.cert, key: ep.key } : {}),
-    ...(timeoutMs ? { timeout: timeoutMs } : {}),
-  };
-}
-
 export class DockerEngine {
   readonly endpoint: DockerEndpoint;
-  private readonly api: Docker;
-  private readonly stream: Docker;
+  private readonly http: DockerHttp;
+  private readonly timeoutMs: number;
   /** Calls made, for benchmarks and logs. */
   readonly calls = { ping: 0, info: 0, list: 0, inspect: 0, events: 0 };
 
   constructor(url: string, opts: EngineOptions = {}) {
     this.endpoint = dockerEndpoint(url, opts.env ?? process.env);
-    this.api = new Docker(modemOptions(this.endpoint, opts.timeoutMs ?? 10_000));
-    this.stream = new Docker(modemOptions(this.endpoint));
+    this.http = new DockerHttp(this.endpoint);
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
   async ping(): Promise<void> {
     this.calls.ping += 1;
     try {
-      await this.api.ping();
+      await this.http.get('/_ping', { timeoutMs: this.timeoutMs, text: true });
     } catch (err) {
       throw wrap(`docker ping ${this.endpoint.url}`, err);
     }
@@ -73,7 +65,7 @@ export class DockerEngine {
     this.calls.info += 1;
     let raw: Record<string, unknown>;
     try {
-      raw = await this.api.info();
+      raw = await this.http.get<Record<string, unknown>>('/info', { timeoutMs: this.timeoutMs });
     } catch (err) {
       throw wrap(`docker info ${this.endpoint.url}`, err);
     }
@@ -90,7 +82,7 @@ export class DockerEngine {
   async listContainers(all = false): Promise<ContainerSummary[]> {
     this.calls.list += 1;
     try {
-      const list = await this.api.listContainers({ all });
+      const list = await this.http.get<{ Id: string; Names?: string[]; State: string }[]>(`/containers/json${all ? '?all=1' : ''}`, { timeoutMs: this.timeoutMs });
       return list.map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? '').replace(/^\//, ''), state: c.State }));
     } catch (err) {
       throw wrap('docker list containers', err);
@@ -101,19 +93,22 @@ export class DockerEngine {
   async inspect(id: string): Promise<ContainerInfo | undefined> {
     this.calls.inspect += 1;
     try {
-      return toContainerInfo(await this.api.getContainer(id).inspect());
+      return toContainerInfo(await this.http.get(`/containers/${encodeURIComponent(id)}/json`, { timeoutMs: this.timeoutMs }));
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
       throw wrap(`docker inspect ${id.slice(0, 12)}`, err);
     }
   }
 
+  close(): void {
+    this.http.close();
+  }
+
   /** Container events, reconnecting forever (see events.ts). */
   events(signal: AbortSignal, filters: Record<string, string[]> = { type: ['container'] }): AsyncGenerator<EventItem> {
     return eventStream(async (sig) => {
       this.calls.events += 1;
-      const s = await this.stream.getEvents({ filters: JSON.stringify(filters) as never, abortSignal: sig } as Docker.GetEventsOptions);
-      return s;
+      return this.http.open(`/events?filters=${encodeURIComponent(JSON.stringify(filters))}`, { signal: sig });
     }, { signal });
   }
 }

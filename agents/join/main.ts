@@ -40,5 +40,6 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
     throw err;
   } finally {
     await store?.close().catch(() => undefined);
+    docker?.close();
   }
 };

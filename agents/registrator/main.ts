@@ -87,5 +87,6 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
     throw err;
   } finally {
     await store?.close().catch(() => undefined);
+    docker.close();
   }
 };
