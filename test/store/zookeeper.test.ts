@@ -142,3 +142,18 @@ t.test('several hosts: the ones that answer are used', async (t) => {
   t.equal(await store.get('multi/k'), 'v');
   await multi.close();
 });
+
+t.test('a lock disconnected for longer than its TTL emits lost (the leader must stop at once)', async (t) => {
+  const outage = await openStore(`zk://${chaos.address}/${prefix}`, { timeoutMs: 1000 });
+  t.teardown(() => outage.close());
+  const lock = await outage.lock('outage/lock', 'me', { ttlMs: 1500 });
+  const lost = once(lock, 'lost');
+  const stoppedAt = Date.now();
+  await chaos.stop();
+  t.teardown(() => chaos.start());
+  await lost;
+  t.ok(Date.now() - stoppedAt < 1500 + 2000, `lost ${Date.now() - stoppedAt} ms after the server went away`);
+  t.equal(lock.held, false);
+  await chaos.start();
+  await lock.release();
+});
