@@ -11,6 +11,7 @@ import { loadConfig } from './config/load.js';
 import type { AgentSpec } from './config/spec.js';
 import type { LogConfig } from './config/common.js';
 import { createLogger } from './common/log.js';
+import { notifier } from './common/notify.js';
 import { ShoalError } from './common/errors.js';
 import type { AgentMain } from './common/agent.js';
 import { VERSION } from './version.js';
@@ -60,6 +61,7 @@ async function runAgent<T extends LogConfig>(agent: AgentEntry<T>, args: ParsedA
     ...(config.logFormat === 'auto' ? {} : { pretty: config.logFormat === 'pretty' }),
   });
   const ac = new AbortController();
+  const notify = notifier({ log });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals += 1;
@@ -68,13 +70,14 @@ async function runAgent<T extends LogConfig>(agent: AgentEntry<T>, args: ParsedA
       process.exit(130);
     }
     log.info({ signal: sig }, 'shutting down');
+    void notify.stopping();
     ac.abort(new Error(`received ${sig}`));
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   const main = await agent.main();
   const rereadConfig = () => loadConfig(agent.spec, { ...args, env: process.env }).config;
-  const code = await main(config, { log, signal: ac.signal, env: process.env, rereadConfig });
+  const code = await main(config, { log, signal: ac.signal, env: process.env, rereadConfig, notify });
   log.flush?.();
   process.exitCode = code;
 }

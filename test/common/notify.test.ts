@@ -92,3 +92,29 @@ t.test('a socket that is not there: false and a warning, never a throw', async (
   t.equal(sent, false);
   t.equal(warnings.length, 1);
 });
+
+t.test('an agent run by the CLI tells systemd STOPPING=1 when SIGTERM arrives', async (t) => {
+  const { service, engine } = await import('../harness/index.js');
+  const { fileURLToPath } = await import('node:url');
+  await service('consul');
+  const e1 = await engine(1);
+  const r = await receiver(t);
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const prefix = `notify-${Math.random().toString(36).slice(2, 8)}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'agents/cli.ts'), 'join', '--addr', e1.tcp, '--docker-host', e1.dockerHost, '--heartbeat', '1s', '--ttl', '5s', '--log-format', 'json', `consul://127.0.0.1:8500/${prefix}`], {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...process.env, NOTIFY_SOCKET: r.socket },
+  });
+  t.teardown(() => child.kill('SIGKILL'));
+  await new Promise((res) => setTimeout(res, 4000));
+  t.equal(child.exitCode, null, 'join is running');
+  child.kill('SIGTERM');
+  let got: Received | undefined;
+  for (let i = 0; i < 5; i++) {
+    got = await Promise.race([r.next(), new Promise<undefined>((res) => setTimeout(() => res(undefined), 10_000))]);
+    if (!got || /^STOPPING=1$/m.test(got.msg)) break;
+  }
+  t.match(got?.msg ?? '', /^STOPPING=1$/m);
+  t.equal(got?.pid, child.pid, 'sent on behalf of the agent process');
+});
