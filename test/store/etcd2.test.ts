@@ -245,3 +245,38 @@ t.test('a lease outlived by a server outage emits lost, then re-writes its keys 
   t.equal(await outage.get('outage/k'), 'v', 'the key is there again after the outage');
   await lease.release();
 });
+
+t.test('a watch whose waitIndex fell out of the 1000-event history re-lists quietly (EventIndexCleared)', async (t) => {
+  const s = (await openStore(`etcd2://${main.address}/${prefix}`, { timeoutMs: 3000 })) as import('../../agents/store/etcd2.js').Etcd2Store;
+  t.teardown(() => s.close());
+  await s.put('cleared/a', '1');
+  // hold the watch's first long poll back until the event history has moved on by more than 1000 events
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const request = s.http.request.bind(s.http);
+  let held = false;
+  s.http.request = async (method, path, ro = {}) => {
+    if (ro.query?.wait === true && !held) {
+      held = true;
+      await gate;
+    }
+    return request(method, path, ro);
+  };
+  const states: string[] = [];
+  s.on('state', (st) => states.push(st));
+  const ac = new AbortController();
+  const seen: string[][] = [];
+  const done = (async () => {
+    for await (const snap of s.watch('cleared', { signal: ac.signal, coalesceMs: 0 })) seen.push(snap.entries.map((e) => `${e.key}=${e.value}`));
+  })();
+  while (!held) await new Promise((r) => setTimeout(r, 20));
+  await s.put('cleared/b', '2');
+  for (let i = 0; i < 1100; i++) await store.put('churn/k', String(i));
+  release();
+  for (let i = 0; i < 50 && !seen.some((e) => e.includes('cleared/b=2')); i++) await new Promise((r) => setTimeout(r, 100));
+  ac.abort();
+  await done;
+  t.same(seen[0], ['cleared/a=1'], 'first snapshot');
+  t.ok(seen.some((e) => e.join() === 'cleared/a=1,cleared/b=2'), 'the change hidden behind the cleared index is delivered');
+  t.same(states, [], 'a cleared index is not an outage');
+});
