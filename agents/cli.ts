@@ -70,8 +70,8 @@ async function runAgent<T extends LogConfig>(agent: AgentEntry<T>, args: ParsedA
       process.exit(130);
     }
     log.info({ signal: sig }, 'shutting down');
-    void notify.stopping();
-    ac.abort(new Error(`received ${sig}`));
+    // STOPPING=1 first (immediate without NOTIFY_SOCKET; systemd-notify has a 5 s timeout), then shut down
+    void notify.stopping().finally(() => ac.abort(new Error(`received ${sig}`)));
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -107,7 +107,12 @@ t.test('an agent run by the CLI tells systemd STOPPING=1 when SIGTERM arrives', 
     env: { ...process.env, NOTIFY_SOCKET: r.socket },
   });
   t.teardown(() => child.kill('SIGKILL'));
-  await new Promise((res) => setTimeout(res, 4000));
+  // signal only once join is in its main loop (its key is written), not while node is still loading
+  const { openStore } = await import('../../agents/store/open.js');
+  const store = await openStore(`consul://127.0.0.1:8500/${prefix}`, { timeoutMs: 5000 });
+  t.teardown(() => store.close());
+  for (let i = 0; i < 240 && (await store.get(e1.tcp)) === undefined; i++) await new Promise((res) => setTimeout(res, 250));
+  t.ok(await store.get(e1.tcp), 'join advertised the engine');
   t.equal(child.exitCode, null, 'join is running');
   child.kill('SIGTERM');
   let got: Received | undefined;
