@@ -21,7 +21,10 @@ export interface BuiltContext {
 }
 
 export function buildContext(entries: readonly KV[], opts: { domain: string }): BuiltContext {
-  const sorted = [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // stores answer sorted; sort only when needed (the output must not depend on the order we were given)
+  let inOrder = true;
+  for (let i = 1; i < entries.length && inOrder; i++) inOrder = (entries[i - 1] as KV).key <= (entries[i] as KV).key;
+  const sorted = inOrder ? entries.slice() : [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const model = parseEntries(sorted);
   const backendCount = model.services.reduce((n, s) => n + s.backends.length, 0);
   return { context: { services: model.services, domain: opts.domain, backendCount }, entries: sorted, skipped: model.skipped };

@@ -69,11 +69,11 @@ export function parseServiceKey(key: string): Parsed<ServiceKey> {
   const segs = key.split('/');
   if (segs.length !== 2) return { ok: false, reason: 'key is not <name>-<port>/<host>:<container>:<port>[:udp]' };
   const [svc, inst] = segs as [string, string];
-  const m = /^(.+)-([^-]+)$/.exec(svc);
-  if (!m) return { ok: false, reason: 'service segment is not <name>-<port>' };
-  const name = m[1] as string;
+  const dash = svc.lastIndexOf('-');
+  if (dash <= 0 || dash === svc.length - 1) return { ok: false, reason: 'service segment is not <name>-<port>' };
+  const name = svc.slice(0, dash);
   if (!isSafeToken(name)) return { ok: false, reason: 'service name is not a safe config token ([A-Za-z0-9_.-])' };
-  const p = port(m[2] as string);
+  const p = port(svc.slice(dash + 1));
   if (p === undefined) return { ok: false, reason: 'service port out of range 1-65535' };
   const parts = inst.split(':');
   if (parts.length < 3 || parts.length > 4) return { ok: false, reason: 'instance segment is not <host>:<container>:<port>[:udp]' };

@@ -51,7 +51,7 @@ t.test('shoal render CLI', async (t) => {
   const daemon = execa(process.execPath, ['--import', 'tsx', CLI, 'render', '--log-format', 'json', '--config', yaml, uri], { cwd: ROOT, env, extendEnv: false, reject: false });
   t.teardown(() => void daemon.kill('SIGKILL'));
   const waitFile = async (re: RegExp) => {
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 600; i++) {
       if (existsSync(dest) && re.test(readFileSync(dest, 'utf8'))) return true;
       await sleepMs(100);
     }
