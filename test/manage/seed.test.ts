@@ -54,6 +54,21 @@ t.test('affinity:container== follows the named container; != avoids it', async (
   t.equal(await nodeOf(`${P}-soft`), 'dockerhost03');
 });
 
+t.test('dependencies: --volumes-from, --link and --net=container: land next to their target', async (t) => {
+  for (const [suffixName, extra] of [
+    ['vf', ['--volumes-from', `${P}-int`]],
+    ['ln', ['--link', `${P}-int:db`]],
+    ['net', ['--net', `container:${P}-int`]],
+  ] as const) {
+    const r = await run(`${P}-dep-${suffixName}`, [], [...extra]);
+    t.equal(r.exitCode, 0, r.stderr);
+    t.equal(await nodeOf(`${P}-dep-${suffixName}`), 'dockerhost03', suffixName);
+  }
+  const missing = await run(`${P}-dep-missing`, [], ['--volumes-from', `${P}-nothere`]);
+  t.equal(missing.exitCode, 125);
+  t.match(missing.stderr, new RegExp(`dependency ${P}-nothere`));
+});
+
 t.test('affinity:image= (the seed single =) follows an image only one node has; a missing image retries where it is', async (t) => {
   const tag = `mgseed/only2:${s}`;
   await engines[1]!.cli(['tag', IMAGE, tag]);

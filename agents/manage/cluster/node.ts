@@ -120,6 +120,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     try {
       const info = await this.client.ok<EngineInfo>('GET', '/info');
       const version = await this.client.ok<EngineVersion>('GET', '/version');
+      if (/^(shoal|swarm)\//.test(version.Version ?? '') || /^(shoal|swarm)\//.test(info.ServerVersion ?? '')) throw new EngineRefusedError(this.addr, `it is a cluster manager (${version.Version}), not an engine`);
       if (!info.NCPU || info.NCPU <= 0) throw new EngineRefusedError(this.addr, 'it reports 0 CPUs (another manager?)');
       if (!info.MemTotal || info.MemTotal <= 0) throw new EngineRefusedError(this.addr, 'it reports no memory');
       this.id = info.ID ?? '';
