@@ -109,10 +109,13 @@ t.test('concurrent creates do not double-book a port', async (t) => {
   t.same(nodes.sort(), ['dockerhost01', 'dockerhost02']);
 });
 
-t.test('names are unique across the cluster', async (t) => {
+t.test('names are unique across the cluster, for create and rename', async (t) => {
   const r = await run(`${P}-master`, ['constraint:node==dockerhost02']);
   t.equal(r.exitCode, 125);
   t.match(r.stderr, /is already in use in the cluster/);
+  const mv = await tm.docker(['rename', `${P}-int`, `${P}-master`], { reject: false });
+  t.not(mv.exitCode, 0, 'dockerhost03 alone would accept it; the cluster does not');
+  t.match(mv.stderr, /is already in use in the cluster/);
 });
 
 t.test('docker info: swarm status layout', async (t) => {

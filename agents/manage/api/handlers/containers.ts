@@ -1,5 +1,5 @@
 /** Container endpoints: the aggregated list, scheduled create, and everything routed to the owning node. */
-import { createContainer, GROUP_LABEL } from '../../cluster/create.js';
+import { createContainer, GROUP_LABEL, NameConflictError } from '../../cluster/create.js';
 import type { EngineNode } from '../../cluster/node.js';
 import type { Located } from '../../cluster/cluster.js';
 import { valueMatches } from '../../scheduler/expr.js';
@@ -91,6 +91,8 @@ export const routed: Handler = async (ctx) => {
   const at = await located(ctx, ref);
   const path = `${ctx.versionPrefix}/containers/${at.id}${rest}${ctx.url.search}`;
   if (ctx.req.method === 'POST' && rest === '/exec') return execCreate(ctx, at, path);
+  const newName = rest === '/rename' ? ctx.url.searchParams.get('name')?.replace(/^\//, '') : undefined;
+  if (newName && ctx.api.cluster.nameTaken(newName)) throw new NameConflictError(newName);
   // siblings of a global group start before the answer, so the client sees the whole group running
   if (ctx.req.method === 'POST' && rest === '/start') await startGroup(ctx, at);
   if (ctx.req.method === 'DELETE' || (ctx.req.method === 'POST' && STATE_OPS.has(rest))) {
