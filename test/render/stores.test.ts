@@ -1,5 +1,5 @@
 /**
- * Real stores: entries written to Consul and etcd are rendered into HAProxy and Nginx configs that pass the
+ * Real stores: entries written to Consul, etcd (v3 and v2) and ZooKeeper are rendered into HAProxy and Nginx configs that pass the
  * proxies' own checks; an emptied prefix (confirmed by the store) renders a valid empty config; the chaos
  * instance stopped and restarted: the config stays as it was during the outage and follows the store after.
  */
@@ -18,7 +18,7 @@ import { nextResult, renderConfig, sleepMs } from './helpers.js';
 const HAPROXY_TPL = path.resolve('templates/haproxy.cfg.hbs');
 const NGINX_TPL = path.resolve('templates/nginx.conf.hbs');
 
-async function setup(t: Tap.Test, scheme: 'consul' | 'etcd' | 'etcd2', kind: ServiceKind, instance: Instance) {
+async function setup(t: Tap.Test, scheme: 'consul' | 'etcd' | 'etcd2' | 'zk', kind: ServiceKind, instance: Instance) {
   const svc = await service(kind, instance);
   const prefix = `shoal-render-${randomBytes(4).toString('hex')}`;
   const uri = `${scheme}://${svc.address}/${prefix}`;
@@ -59,7 +59,7 @@ declare namespace Tap {
   type Test = { teardown(fn: () => unknown): void };
 }
 
-for (const [scheme, kind] of [['consul', 'consul'], ['etcd', 'etcd'], ['etcd2', 'etcd']] as const) {
+for (const [scheme, kind] of [['consul', 'consul'], ['etcd', 'etcd'], ['etcd2', 'etcd'], ['zk', 'zk']] as const) {
   t.test(`${scheme}: entries -> configs that pass haproxy -c and nginx -t`, async (t) => {
     const s = await setup(t, scheme, kind, 'main');
     await s.store.put('web-80/dockerhost01:web1:80', '127.0.1.1:32001');
