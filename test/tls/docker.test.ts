@@ -67,3 +67,42 @@ t.test('dockerode with the issued client certificate verifies the engine by its 
   const info = (await d.info()) as { Name: string };
   t.equal(info.Name, `dockerhost0${N}`);
 });
+
+t.test('shoal manage with issued material: mutual TLS to its clients and to a --tlsverify engine', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const https = await import('node:https');
+  const net = await import('node:net');
+  const { fileURLToPath } = await import('node:url');
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  if (!existsSync(issuedFiles(dir, 'manager').cert)) await issueCert(dir, certRequest({ name: 'manager', ips: ['127.0.0.1'] }), { keyType: 'ec', force: true });
+  const mgr = issuedFiles(dir, 'manager');
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as import('node:net').AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'agents/cli.ts'), 'manage', '-H', `tcp://127.0.0.1:${port}`, '--tlsverify', '--tlscacert', mgr.ca, '--tlscert', mgr.cert, '--tlskey', mgr.key,
+    '--engine-refresh-min-interval', '1s', '--engine-refresh-max-interval', '2s', '--log-format', 'json', `nodes://${IP}:2375`], { cwd: root, stdio: 'ignore' });
+  t.teardown(() => child.kill('SIGKILL'));
+  const info = (opts: { cert?: string; key?: string }) =>
+    new Promise<{ status: number; body: string } | { error: string }>((resolve) => {
+      const req = https.get({ host: '127.0.0.1', port, path: '/info', ca: readFileSync(client.ca), ...(opts.cert ? { cert: readFileSync(opts.cert), key: readFileSync(opts.key as string) } : {}), agent: false, timeout: 3000 }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', (e) => resolve({ error: e.message }));
+    });
+  let healthy = false;
+  let last = '';
+  for (let i = 0; i < 120 && !healthy; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const r = await info({ cert: client.cert, key: client.key });
+    last = JSON.stringify(r).slice(0, 300);
+    healthy = 'body' in r && r.status === 200 && /"  └ Status","Healthy"/.test(r.body) && r.body.includes(`dockerhost0${N}`);
+  }
+  t.ok(healthy, `the manager reaches the TLS engine with its issued certificate and a client with hers reaches the manager (${last})`);
+  const noCert = await info({});
+  t.ok('error' in noCert || noCert.status !== 200, 'a client without a certificate is refused by the manager');
+});
