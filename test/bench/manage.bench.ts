@@ -82,7 +82,7 @@ async function benchReal(): Promise<BenchRow[]> {
   const viaMgr: number[] = [];
   const direct: number[] = [];
   try {
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 12; i++) {
       let t0 = process.hrtime.bigint();
       await tm.docker(['run', '-d', '--name', `${P}-m${i}`, '-e', 'constraint:node==dockerhost01', IMAGE, 'true']);
       viaMgr.push(ms(t0));

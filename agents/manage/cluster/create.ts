@@ -1,7 +1,7 @@
 /**
  * `POST /containers/create` over the cluster: prepare the body, check the name, schedule (pure), reserve
  * the placement, create on the engine; a missing image is pulled through that node, else placement is
- * retried with image affinity where the image is; other failures retry on the next node up to
+ * retried with image affinity where the image is; other failures (but a 409) retry on the next node up to
  * swarm.createretry times. Global requests create one container per matching node.
  */
 import { randomBytes } from 'node:crypto';
@@ -52,7 +52,7 @@ async function createOn(cluster: Cluster, node: EngineNode, req: PlacementReques
       const pulled = await pull(node, req.image);
       if (pulled) r = await node.client.json<CreateResult['body']>('POST', `/containers/create${query(req.name, params)}`, body);
     }
-    if (r.status === 201) await node.refreshContainers().catch(() => {});
+    if (r.status === 201 && r.body.Id) await node.refreshContainer(r.body.Id).catch(() => node.refreshContainers().catch(() => {}));
     return { status: r.status, body: r.body, node };
   } finally {
     release();
@@ -99,7 +99,9 @@ export async function createContainer(cluster: Cluster, input: unknown, name: st
       req = { ...req, affinities: [...req.affinities, { key: 'image', op: '==', value: req.image, soft: false }] };
       continue;
     }
-    if (res.status < 500 || attempt >= opts.createRetry) return res;
+    // as classic Swarm: any refusal but a name clash may be particular to that node (a 400 included: e.g.
+    // `--ipc container:X` with X elsewhere), so it is retried on the next node, up to swarm.createretry times
+    if (res.status === 409 || attempt >= opts.createRetry) return res;
   }
   return last as CreateResult;
 }

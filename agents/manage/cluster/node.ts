@@ -176,6 +176,21 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     this.cached = undefined;
   }
 
+  /** Re-read one container (after an operation through the manager): two small calls, not a full list. */
+  async refreshContainer(id: string): Promise<void> {
+    const q = encodeURIComponent(JSON.stringify({ id: [id] }));
+    const list = await this.client.ok<ContainerSummary[]>('GET', `/containers/json?all=1&filters=${q}`);
+    const s = list.find((c) => c.Id === id);
+    if (!s) {
+      this.containers.delete(id);
+    } else {
+      const r = await this.client.json<ContainerInspect>('GET', `/containers/${id}/json`);
+      const inspect = r.status === 200 ? r.body : undefined;
+      this.containers.set(id, { snap: containerSnapshot(s, inspect), summary: s, inspect: wantsReschedule(s.Labels) ? inspect : undefined });
+    }
+    this.cached = undefined;
+  }
+
   private async loop(): Promise<void> {
     const random = this.opts.random ?? Math.random;
     while (!this.ac.signal.aborted) {

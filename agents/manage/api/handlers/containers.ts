@@ -96,7 +96,7 @@ export const routed: Handler = async (ctx) => {
   // siblings of a global group start before the answer, so the client sees the whole group running
   if (ctx.req.method === 'POST' && rest === '/start') await startGroup(ctx, at);
   if (ctx.req.method === 'DELETE' || (ctx.req.method === 'POST' && STATE_OPS.has(rest))) {
-    await forwardThen(at.node.client, ctx.req, ctx.res, path, () => at.node.refreshContainers());
+    await forwardThen(at.node.client, ctx.req, ctx.res, path, () => at.node.refreshContainer(at.id).catch(() => at.node.refreshContainers()));
     return;
   }
   await forward(at.node.client, ctx.req, ctx.res, path);
