@@ -50,6 +50,16 @@ export function readPid(name: string): number | undefined {
  * atomically), so two test files never start the same server twice. A lock whose owner died is taken over.
  */
 export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
+  const release = await acquireLock(name, timeoutMs);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
+/** Take the harness lock `name` (see withLock); the returned function releases it. */
+export async function acquireLock(name: string, timeoutMs = 180_000): Promise<() => void> {
   const dir = path.join(stateDir('locks'), `${name}.lock`);
   const owner = path.join(dir, 'owner');
   const t0 = Date.now();
@@ -57,7 +67,7 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs 
     try {
       mkdirSync(dir);
       writeFileSync(owner, `${process.pid} ${startTime(process.pid) ?? ''}`);
-      break;
+      return () => rmSync(dir, { recursive: true, force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       let holder: number | undefined;
@@ -73,11 +83,20 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs 
       else await new Promise((r) => setTimeout(r, 100));
     }
   }
-  try {
-    return await fn();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+}
+
+let chaosHeld: Promise<void> | undefined;
+
+/**
+ * The chaos servers are stopped and restarted by the tests that use them. Two test files doing that at once
+ * would see each other's outages, so the first use of any chaos server in a process takes one lock for all of
+ * them (one lock: no lock-order deadlock) and keeps it until the process exits.
+ */
+export function holdChaosForProcess(timeoutMs = 540_000): Promise<void> {
+  chaosHeld ??= acquireLock('chaos', timeoutMs).then((release) => {
+    process.once('exit', release);
+  });
+  return chaosHeld;
 }
 
 export function startDetached(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): number {

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startDetached, stateDir, stopProcess, readPid, tcpOpen, waitFor, withLock } from './proc.js';
+import { startDetached, stateDir, stopProcess, readPid, tcpOpen, waitFor, withLock, holdChaosForProcess } from './proc.js';
 
 export type ServiceKind = 'consul' | 'etcd' | 'zk';
 export type Instance = 'main' | 'chaos';
@@ -103,6 +103,7 @@ function launch(kind: ServiceKind, instance: Instance, port: number): void {
 }
 
 export async function service(kind: ServiceKind, instance: Instance = 'main'): Promise<ServiceHandle> {
+  if (instance === 'chaos') await holdChaosForProcess();
   const port = PORTS[kind][instance];
   const name = `${kind}-${instance}`;
   const isReady = ready(kind, port);
