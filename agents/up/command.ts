@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { parseHostPort } from '../common/address.js';
 import { ConfigError } from '../common/errors.js';
 import { down } from './down.js';
+import { forward } from './forward.js';
 import { readState, defaultStateDir } from './state.js';
 import { statusReport } from './status.js';
 import { openClusterStore } from './store.js';
@@ -128,5 +129,15 @@ export function upCommands(): Command[] {
         await store?.close().catch(() => {});
       }
     });
-  return [upCmd, downCmd, statusCmd];
+  const forwardCmd = new Command('up-forward')
+    .description('(used by shoal up) forward a loopback TCP address to the local engine socket')
+    .argument('<listen>', 'HOST:PORT')
+    .argument('<socket>', 'unix socket path')
+    .action(async (listen: string, socket: string) => {
+      const server = await forward(hostPort('listen', listen), socket);
+      await new Promise<void>((resolve) => {
+        for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => server.close(() => resolve()));
+      });
+    });
+  return [upCmd, downCmd, statusCmd, forwardCmd];
 }

@@ -7,7 +7,7 @@ import type { EngineRef } from './state.js';
 export interface ChildSpec {
   /** Unique, used for the log file and the status table: `registrator-dockerhost01`. */
   name: string;
-  role: 'registrator' | 'join' | 'manage' | 'render';
+  role: 'registrator' | 'join' | 'manage' | 'render' | 'forward';
   /** Arguments after `shoal`. */
   args: string[];
   env?: Record<string, string>;

@@ -5,6 +5,7 @@
  * --keep-on-error), so `up` either leaves a working cluster or nothing.
  */
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { ConfigError, errorMessage } from '../common/errors.js';
 import type { Store } from '../store/store.js';
@@ -19,7 +20,7 @@ import { dockerPing, httpGet, tcpOpen, waitUntil } from './probe.js';
 import { isAlive, logTail, startDetached, type ProcRecord } from './proc.js';
 import { ensureStore, openClusterStore, parseStoreFlag, type StoreKind } from './store.js';
 import { newState, readState, stateFile, writeState, type EngineRef, type UpState } from './state.js';
-import { clusterTable } from './status.js';
+import { clusterTable, parseSystemStatus } from './status.js';
 import { progress } from './table.js';
 import { runDemo } from './demo.js';
 
@@ -118,7 +119,7 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
         save();
       }
     } else {
-      const ref = await step(io, `local engine ${opts.dockerHost}`, () => localEngine(opts), (e) => `${e.name} (manager dials ${e.addr})`);
+      const ref = await step(io, `local engine ${opts.dockerHost}`, () => localEngine(opts, logs, io.env, record), (e) => `${e.name} (manager dials ${e.addr})`);
       state.engines.push(ref);
       save();
     }
@@ -151,7 +152,7 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
         save();
         if (opts.agents) await waitUntil('manager sees every engine', async () => (await managerNodes(listen)) >= state.engines.length, { timeoutMs: 60_000, abort: () => (isAlive(p) ? undefined : 'exited') });
         return managerNodes(listen);
-      }, (n) => `${n} node(s)`);
+      }, (n) => `${n} healthy node(s)`);
     }
 
     // 5. edge
@@ -194,14 +195,24 @@ async function startAgent(spec: ChildSpec, logs: string, env: NodeJS.ProcessEnv,
   }
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+    s.once('error', reject);
+  });
+}
+
+/** Nodes the manager reports Healthy. */
 async function managerNodes(listen: string): Promise<number> {
   const r = await httpGet(`http://${listen}/info`);
   const info = JSON.parse(r.body) as { SystemStatus?: [string, string][] };
-  const nodes = info.SystemStatus?.find(([k]) => k.trim() === 'Nodes');
-  return nodes ? Number(nodes[1]) : 0;
+  return parseSystemStatus(info.SystemStatus ?? []).filter((n) => n.status === 'Healthy').length;
 }
 
-async function localEngine(opts: UpOptions): Promise<EngineRef> {
+async function localEngine(opts: UpOptions, logs: string, env: NodeJS.ProcessEnv, record: (p: ProcRecord) => void): Promise<EngineRef> {
   if (!(await dockerPing(opts.dockerHost))) throw new Error(`no Docker engine answers at ${opts.dockerHost}: start docker, give --docker-host, or use --engines N`);
   const info = JSON.parse(
     (opts.dockerHost.startsWith('unix://')
@@ -209,8 +220,15 @@ async function localEngine(opts: UpOptions): Promise<EngineRef> {
       : await httpGet(`http://${opts.dockerHost.replace(/^tcp:\/\//, '')}/info`)
     ).body,
   ) as { Name: string; Labels?: string[] };
-  const addr = opts.engineAddr ?? (opts.dockerHost.startsWith('tcp://') ? opts.dockerHost.slice(6) : undefined);
-  if (!addr) throw new Error(`the engine at ${opts.dockerHost} has no TCP address the manager could dial: give --engine-addr HOST:PORT (dockerd -H tcp://...), or use --engines N`);
+  let addr = opts.engineAddr ?? (opts.dockerHost.startsWith('tcp://') ? opts.dockerHost.slice(6) : undefined);
+  if (!addr) {
+    // a unix-only engine: a loopback forwarder gives the manager a HOST:PORT to dial
+    const port = await freePort();
+    addr = `127.0.0.1:${port}`;
+    const p = startChild({ name: 'engine-forward', role: 'forward', args: ['up-forward', addr, opts.dockerHost.slice('unix://'.length)] }, logs, env);
+    record(p);
+    await waitUntil(`forwarder on ${addr}`, () => dockerPing(`tcp://${addr}`), { timeoutMs: 30_000, abort: () => (isAlive(p) ? undefined : `exited:\n${logTail(p.log)}`) });
+  }
   const labels: Record<string, string> = {};
   for (const l of info.Labels ?? []) {
     const i = l.indexOf('=');

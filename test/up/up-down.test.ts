@@ -80,7 +80,7 @@ t.test('up --engines 3 --demo, status, a second up refused, then down removes ex
   const out = String(r.all);
   t.equal(r.exitCode, 0, out);
   if (r.exitCode !== 0) return;
-  for (const re of [/ok {2}engine 1 .*dockerhost01 tcp:\/\/127\.0\.2\.1:2375/, /ok {2}manager on tcp:\/\/127\.0\.0\.1:\d+ .*: 3 node\(s\)/, /engine +dockerhost03 +tcp:\/\/127\.0\.2\.3:2375 +up, joined +zone=internal,disk=ssd,status=worker/, /edge +haproxy +http:\/\/127\.0\.0\.1:\d+ +running/]) {
+  for (const re of [/ok {2}engine 1 .*dockerhost01 tcp:\/\/127\.0\.2\.1:2375/, /ok {2}manager on tcp:\/\/127\.0\.0\.1:\d+ .*: 3 healthy node\(s\)/, /engine +dockerhost03 +tcp:\/\/127\.0\.2\.3:2375 +up, joined +zone=internal,disk=ssd,status=worker/, /edge +haproxy +http:\/\/127\.0\.0\.1:\d+ +running/]) {
     t.match(out, re);
   }
   // the demo: placed by constraints, registered, routed to each
@@ -152,13 +152,14 @@ t.test('a failed step rolls back what was started, and says which step failed', 
   t.same(await store.list(`up-fail-${RAND}`), [], 'no keys left');
 });
 
-t.test('the local engine (harness engine 1): its image and containers are not ours to remove', async (t) => {
+t.test('the local engine (harness engine 1, by its unix socket): reached through a forwarder; its image and containers are not ours to remove', async (t) => {
   const prefix = `up-local-${RAND}`;
   const stateDir = path.join(os.tmpdir(), `shoal-up-test-local-${RAND}`);
   t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
   t.teardown(() => store.deleteTree(prefix));
   // no --store: a Consul already answering on 127.0.0.1:8500 (the harness's) is used, not started, not stopped
-  const r = await shoal(['up', '--prefix', prefix, '--docker-host', e1.dockerHost, '--engine-addr', e1.tcp, '--no-manager', '--no-edge', '--state-dir', stateDir]);
+  const mport = await freePort();
+  const r = await shoal(['up', '--prefix', prefix, '--docker-host', e1.dockerHost, '--manager', `127.0.0.1:${mport}`, '--no-edge', '--state-dir', stateDir]);
   t.equal(r.exitCode, 0, String(r.all));
   t.match(String(r.all), /ok {2}store .*consul:\/\/127\.0\.0\.1:8500 \(already running: reused\)/);
   t.match(String(r.all), /ok {2}image shoal\/busybox:latest on dockerhost01 .*already there/);
@@ -168,7 +169,15 @@ t.test('the local engine (harness engine 1): its image and containers are not ou
     keys = (await store.list(prefix)).map((kv) => kv.key);
   }
   t.ok(keys.includes(`${prefix}/services/pre-80/dockerhost01:${preName}:80`), 'the engine\'s containers registered under our prefix');
-  t.ok(keys.includes(`${prefix}/swarm/${e1.tcp}`), 'joined');
+  t.match(String(r.all), /ok {2}local engine unix:\/\/\S+ .*: dockerhost01 \(manager dials 127\.0\.0\.1:\d+\)/);
+  t.match(String(r.all), /ok {2}manager on tcp:\/\/127\.0\.0\.1:\d+ .*: 1 healthy node\(s\)/);
+  t.ok(keys.some((k) => /\/swarm\/127\.0\.0\.1:\d+$/.test(k)), 'joined with the forwarder address');
+  let ps = { stdout: '' as unknown };
+  for (let i = 0; i < 40 && !String(ps.stdout).includes(preName); i++) {
+    if (i > 0) await new Promise((res) => setTimeout(res, 250));
+    ps = await execa('docker', ['-H', `127.0.0.1:${mport}`, 'ps', '--format', '{{.Names}}'], { reject: false, env: { DOCKER_CONFIG: path.join(stateDir, 'docker-cli') } });
+  }
+  t.match(String(ps.stdout), new RegExp(`dockerhost01/${preName}`), 'the manager lists the local engine\'s containers');
   const d = await shoal(['down', '--state-dir', stateDir]);
   t.equal(d.exitCode, 0, String(d.all));
   t.same(await store.list(prefix), [], 'our entries removed');
