@@ -1,14 +1,14 @@
 /** Images: listed across nodes, pulled on every healthy node, tagged/removed where they are. */
 import type { EngineNode } from '../../cluster/node.js';
-import { imageNames } from '../../scheduler/filters/affinity.js';
 import { forward } from '../proxy.js';
 import { ApiError, sendJson } from '../http.js';
 import type { Ctx, Handler } from '../context.js';
 
-function holders(ctx: Ctx, ref: string): EngineNode[] {
-  const name = decodeURIComponent(ref);
-  const want = [name, name.includes(':') ? name : `${name}:latest`];
-  return ctx.api.cluster.list().filter((n) => n.health === 'healthy' && imageNames(n.snapshot()).some((x) => want.includes(x)));
+/** The healthy nodes holding an image, asked live (the image cache may lag a tag made a moment ago). */
+async function holders(ctx: Ctx, ref: string): Promise<EngineNode[]> {
+  const nodes = ctx.api.cluster.list().filter((n) => n.health === 'healthy');
+  const found = await Promise.all(nodes.map((n) => n.client.json('GET', `/images/${ref}/json`).then((r) => r.status === 200, () => false)));
+  return nodes.filter((_, i) => found[i]);
 }
 
 export const list: Handler = async ({ res, url, api }) => {
@@ -63,7 +63,7 @@ export const pull: Handler = async ({ req, res, url, versionPrefix, api }) => {
 };
 
 export const inspect: Handler = async (ctx) => {
-  const [node] = holders(ctx, ctx.params[0] as string);
+  const [node] = await holders(ctx, ctx.params[0] as string);
   if (!node) throw new ApiError(404, `No such image: ${decodeURIComponent(ctx.params[0] as string)}`);
   await forward(node.client, ctx.req, ctx.res, `${ctx.versionPrefix}/images/${ctx.params[0]}/json${ctx.url.search}`);
 };
@@ -71,11 +71,11 @@ export const inspect: Handler = async (ctx) => {
 /** tag and rmi: on every node holding the image; the first failure (if all fail) is the answer. */
 export const onHolders: Handler = async (ctx) => {
   const [ref, rest = ''] = ctx.params as [string, string?];
-  const nodes = holders(ctx, ref);
+  const nodes = await holders(ctx, ref);
   if (nodes.length === 0) throw new ApiError(404, `No such image: ${decodeURIComponent(ref)}`);
   const method = ctx.req.method ?? 'POST';
   const results = await Promise.all(nodes.map((n) => n.client.json(method, `${ctx.versionPrefix}/images/${ref}${rest}${ctx.url.search}`)));
-  for (const n of nodes) void n.refresh();
+  await Promise.all(nodes.map((n) => n.refresh()));
   const ok = results.filter((r) => r.status < 300);
   if (ok.length === 0) return sendJson(ctx.res, results[0]?.status ?? 500, results[0]?.body);
   if (method === 'DELETE') return sendJson(ctx.res, 200, ok.flatMap((r) => (Array.isArray(r.body) ? r.body : [])));
