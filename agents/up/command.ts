@@ -57,6 +57,9 @@ export function upOptions(o: RawUp, env: NodeJS.ProcessEnv = process.env): UpOpt
   } catch (err) {
     throw new ConfigError(`shoal up: --render-wait ${JSON.stringify(o.renderWait)}: ${err instanceof Error ? err.message : String(err)}`, 'renderWait');
   }
+  if (o.demo === true && (!(Number(o.engines) >= 3) || o.manager === false || o.edge === false || o.agents === false)) {
+    throw new ConfigError("shoal up: --demo places containers by the seed's engine labels: use it with --engines 3 (or more), the manager, the edge and the agents", 'demo');
+  }
   const stateDir = path.resolve(o.stateDir ?? defaultStateDir(env));
   return {
     stateDir,

@@ -163,8 +163,14 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
     io.out('');
     io.out(await clusterTable(state, store));
     if (opts.demo) {
-      if (!opts.manager || !opts.edge) throw new StepError('--demo needs the manager and the edge');
-      await runDemo(state, store, io, save);
+      // the cluster is up and stays up: a failed demo is reported, not rolled back (down removes its containers)
+      try {
+        await runDemo(state, store, io, save);
+      } catch (err) {
+        io.out(progress.fail('demo', errorMessage(err)));
+        io.out("the cluster is still up: 'shoal status', 'shoal down'");
+        return 1;
+      }
     }
     return 0;
   } catch (err) {

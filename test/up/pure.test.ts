@@ -109,6 +109,7 @@ t.test('options: defaults, and one-line errors for bad flags', async (t) => {
     [{ edge: 'nowhere' }, /^shoal up: --edge "nowhere": expected HOST:PORT$/],
     [{ storeKind: 'zk' }, /^shoal up: --store-kind "zk"/],
     [{ prefix: '../x' }, /^shoal up: --prefix "\.\.\/x"/],
+    [{ demo: true, engines: '1' } as never, /^shoal up: --demo places containers by the seed's engine labels: use it with --engines 3/],
     [{ renderWait: '5s:1s' }, /^shoal up: --render-wait "5s:1s": expected MAX at least MIN$/],
   ];
   for (const [o2, re] of bad) {
