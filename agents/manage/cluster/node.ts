@@ -11,6 +11,7 @@ import { errorMessage, ShoalError } from '../../common/errors.js';
 import type { ContainerSnapshot, Health, ImageSnapshot, NodeSnapshot } from '../scheduler/node.js';
 import { reserved } from '../scheduler/node.js';
 import { EngineClient } from '../engine/client.js';
+import { followEngineEvents } from './events.js';
 import { containerSnapshot, imageSnapshot, nodeLabels, type ContainerInspect, type ContainerSummary, type EngineInfo, type EngineVersion } from '../engine/convert.js';
 
 export class EngineRefusedError extends ShoalError {
@@ -223,38 +224,30 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     }
   }
 
+  /** Batch the changed container IDs for 50 ms, then re-read just those (and the images if they changed). */
   private followEvents(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const req = this.client.request(this.client.options('GET', '/events?filters=' + encodeURIComponent(JSON.stringify({ type: ['container', 'image'] })), {}, false));
-      const onAbort = () => req.destroy();
-      this.ac.signal.addEventListener('abort', onAbort, { once: true });
-      let timer: NodeJS.Timeout | undefined;
-      const debounced = () => {
-        if (timer) return;
-        timer = setTimeout(async () => {
-          timer = undefined;
-          try {
-            await this.refreshContainers();
-            this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(imageSnapshot);
-      this.cached = undefined;
-            this.emit('change');
-          } catch {
-            void this.refresh();
-          }
-        }, 50);
-      };
-      req.on('response', (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          return resolve(false);
-        }
-        res.on('data', debounced);
-        res.on('end', () => resolve(true));
-        res.on('error', () => resolve(false));
-      });
-      req.on('error', () => resolve(false));
-      req.on('close', () => this.ac.signal.removeEventListener('abort', onAbort));
-      req.end();
+    const ids = new Set<string>();
+    let images = false;
+    let timer: NodeJS.Timeout | undefined;
+    const flush = async () => {
+      timer = undefined;
+      const batch = [...ids];
+      ids.clear();
+      const withImages = images;
+      images = false;
+      try {
+        for (const id of batch) await this.refreshContainer(id);
+        if (withImages) this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(imageSnapshot);
+        this.cached = undefined;
+        this.emit('change');
+      } catch {
+        void this.refresh();
+      }
+    };
+    return followEngineEvents(this.client, this.ac.signal, (e) => {
+      if (e.kind === 'image') images = true;
+      else ids.add(e.id);
+      timer ??= setTimeout(() => void flush(), 50);
     });
   }
 }
