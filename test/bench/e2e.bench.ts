@@ -17,6 +17,8 @@ import { percentile, printTable, type BenchRow } from './table.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RUNS = Number(process.env.SHOAL_BENCH_RUNS ?? 50);
+/** render's quiescence: its own default (the target's "default waits"); SHOAL_BENCH_RENDER_WAIT=200ms:1s is shoal up's. */
+const WAIT = process.env.SHOAL_BENCH_RENDER_WAIT ?? '500ms:5s';
 const RAND = Math.random().toString(36).slice(2, 8);
 const prefix = `bench-e2e-${RAND}`;
 const stateDir = path.join(os.tmpdir(), `shoal-bench-e2e-${RAND}`);
@@ -48,7 +50,7 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000
 
 await service('consul');
 const [mport, eport] = [await freePort(), await freePort()];
-const up = await shoal(['up', '--store', `consul://127.0.0.1:8500/${prefix}`, '--engines', '3', '--manager', `127.0.0.1:${mport}`, '--edge', `127.0.0.1:${eport}`, '--render-wait', '500ms:5s', '--state-dir', stateDir]);
+const up = await shoal(['up', '--store', `consul://127.0.0.1:8500/${prefix}`, '--engines', '3', '--manager', `127.0.0.1:${mport}`, '--edge', `127.0.0.1:${eport}`, '--render-wait', WAIT, '--state-dir', stateDir]);
 if (up.exitCode !== 0) {
   console.error(String(up.all));
   process.exit(1);
@@ -103,4 +105,4 @@ const rows: BenchRow[] = [
     { name: `${k} share of the total`, value: (100 * sum(xs)) / all, unit: '%', better: 'lower' as const },
   ]),
 ];
-printTable('end to end (shoal up: 3 engines, Consul, manager, HAProxy; render wait 500ms:5s)', rows);
+printTable(`end to end (shoal up: 3 engines, Consul, manager, HAProxy; render wait ${WAIT})`, rows);
