@@ -46,17 +46,22 @@ function query(name: string | undefined, extra: URLSearchParams): string {
 
 async function createOn(cluster: Cluster, node: EngineNode, req: PlacementRequest, body: CreateBody, params: URLSearchParams, swarmId: string): Promise<CreateResult> {
   const release = cluster.reserve(node.addr, pendingOf(req, swarmId));
+  let r;
   try {
-    let r = await node.client.json<CreateResult['body']>('POST', `/containers/create${query(req.name, params)}`, body);
+    r = await node.client.json<CreateResult['body']>('POST', `/containers/create${query(req.name, params)}`, body);
     if (r.status === 404 && /no such image/i.test(r.body?.message ?? String(r.body))) {
       const pulled = await pull(node, req.image);
       if (pulled) r = await node.client.json<CreateResult['body']>('POST', `/containers/create${query(req.name, params)}`, body);
     }
-    if (r.status === 201 && r.body.Id) await node.refreshContainer(r.body.Id).catch(() => node.refreshContainers().catch(() => {}));
-    return { status: r.status, body: r.body, node };
-  } finally {
+  } catch (err) {
     release();
+    throw err;
   }
+  if (r.status === 201 && r.body.Id) {
+    // the reservation (name, ports, resources) holds until the cache has the real container: no need to wait
+    void node.refreshContainer(r.body.Id).catch(() => node.refreshContainers()).catch(() => {}).finally(release);
+  } else release();
+  return { status: r.status, body: r.body, node };
 }
 
 /** Pull through the node; true when the engine reports no error. */

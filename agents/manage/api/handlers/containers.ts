@@ -96,7 +96,10 @@ export const routed: Handler = async (ctx) => {
   // siblings of a global group start before the answer, so the client sees the whole group running
   if (ctx.req.method === 'POST' && rest === '/start') await startGroup(ctx, at);
   if (ctx.req.method === 'DELETE' || (ctx.req.method === 'POST' && STATE_OPS.has(rest))) {
-    await forwardThen(at.node.client, ctx.req, ctx.res, path, () => at.node.refreshContainer(at.id).catch(() => at.node.refreshContainers()));
+    const refresh = () => at.node.refreshContainer(at.id).catch(() => at.node.refreshContainers());
+    // a cached `ps` (large clusters) must see the change at once; a live one asks the engines anyway
+    if (ctx.api.cluster.list().length > ctx.api.liveListMax) await forwardThen(at.node.client, ctx.req, ctx.res, path, refresh);
+    else if ((await forward(at.node.client, ctx.req, ctx.res, path)) < 300) void refresh().catch(() => {});
     return;
   }
   await forward(at.node.client, ctx.req, ctx.res, path);
@@ -118,17 +121,23 @@ async function execCreate(ctx: Ctx, at: Located, path: string): Promise<void> {
   sendJson(ctx.res, r.status, r.body);
 }
 
-/** Starting one container of a global group starts its siblings that were only created. */
+/** Starting one container of a global group starts its siblings that were only created (asked live). */
 async function startGroup(ctx: Ctx, at: Located): Promise<void> {
-  const me = at.node.snapshot().containers.find((c) => c.id === at.id);
+  const find = () => at.node.snapshot().containers.find((c) => c.id === at.id);
+  let me = find();
+  if (!me) {
+    await at.node.refreshContainer(at.id).catch(() => {});
+    me = find();
+  }
   const group = me?.labels[GROUP_LABEL];
   if (!group) return;
+  const q = encodeURIComponent(JSON.stringify({ label: [`${GROUP_LABEL}=${group}`], status: ['created'] }));
   await Promise.all(
-    ctx.api.cluster.list().flatMap((n) =>
-      n.snapshot().containers
-        .filter((c) => c.labels[GROUP_LABEL] === group && c.id !== at.id && c.state === 'created')
-        .map((c) => n.client.json('POST', `/containers/${c.id}/start`).catch(() => undefined)),
-    ),
+    ctx.api.cluster.list().filter((n) => n.health === 'healthy').map(async (n) => {
+      const r = await n.client.json<ContainerSummary[]>('GET', `/containers/json?all=1&filters=${q}`).catch(() => undefined);
+      const ids = Array.isArray(r?.body) ? r.body.map((c) => c.Id).filter((id) => id !== at.id) : [];
+      await Promise.all(ids.map((id) => n.client.json('POST', `/containers/${id}/start`).catch(() => undefined)));
+    }),
   );
 }
 
