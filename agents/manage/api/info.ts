@@ -36,6 +36,40 @@ function counts(s: NodeSnapshot) {
   return { total: s.containers.length, running, paused, stopped: s.containers.length - running - paused };
 }
 
+type Counts = ReturnType<typeof counts>;
+interface Block {
+  c: Counts;
+  rows: [string, string][];
+  error: string;
+  updatedAt: number;
+}
+
+/** Per-node rows, memoised on the node's (cached, immutable) snapshot: 1,000 nodes cost only what changed. */
+const BLOCKS = new WeakMap<NodeSnapshot, Block>();
+
+function nodeBlock(n: NodeStatus): Block {
+  const s = n.snap;
+  const hit = BLOCKS.get(s);
+  if (hit && hit.error === n.error && hit.updatedAt === n.updatedAt.getTime()) return hit;
+  const c = counts(s);
+  const labels = Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(', ');
+  const rows: [string, string][] = [
+    [` ${s.name}`, s.addr],
+    ['  └ ID', s.id],
+    ['  └ Status', s.health === 'healthy' ? 'Healthy' : s.health === 'pending' ? 'Pending' : 'Unhealthy'],
+    ['  └ Containers', `${c.total} (${c.running} Running, ${c.paused} Paused, ${c.stopped} Stopped)`],
+    ['  └ Reserved CPUs', `${s.reservedCpus} / ${s.cpus}`],
+    ['  └ Reserved Memory', `${formatBytes(s.reservedMemory)} / ${formatBytes(s.memory)}`],
+    ['  └ Labels', labels],
+    ['  └ Error', n.error === '' ? '(none)' : n.error],
+    ['  └ UpdatedAt', n.updatedAt.getTime() === 0 ? '(never)' : n.updatedAt.toISOString()],
+    ['  └ ServerVersion', n.serverVersion],
+  ];
+  const block = { c, rows, error: n.error, updatedAt: n.updatedAt.getTime() };
+  BLOCKS.set(s, block);
+  return block;
+}
+
 export function buildInfo(i: InfoInput): Record<string, unknown> {
   const status: [string, string][] = [['Role', i.role]];
   if (i.role === 'replica') status.push(['Primary', i.primary ?? '']);
@@ -45,23 +79,11 @@ export function buildInfo(i: InfoInput): Record<string, unknown> {
   let memory = 0;
   for (const n of i.nodes) {
     const s = n.snap;
-    const c = counts(s);
+    const { c, rows } = nodeBlock(n);
     total = { total: total.total + c.total, running: total.running + c.running, paused: total.paused + c.paused, stopped: total.stopped + c.stopped };
     cpus += s.cpus;
     memory += s.memory;
-    const labels = Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(', ');
-    status.push(
-      [` ${s.name}`, s.addr],
-      ['  └ ID', s.id],
-      ['  └ Status', s.health === 'healthy' ? 'Healthy' : s.health === 'pending' ? 'Pending' : 'Unhealthy'],
-      ['  └ Containers', `${c.total} (${c.running} Running, ${c.paused} Paused, ${c.stopped} Stopped)`],
-      ['  └ Reserved CPUs', `${s.reservedCpus} / ${s.cpus}`],
-      ['  └ Reserved Memory', `${formatBytes(s.reservedMemory)} / ${formatBytes(s.memory)}`],
-      ['  └ Labels', labels],
-      ['  └ Error', n.error === '' ? '(none)' : n.error],
-      ['  └ UpdatedAt', n.updatedAt.getTime() === 0 ? '(never)' : n.updatedAt.toISOString()],
-      ['  └ ServerVersion', n.serverVersion],
-    );
+    status.push(...rows);
   }
   return {
     ID: '',

@@ -47,3 +47,15 @@ t.test('a primary has no Primary line', async (t) => {
   const info = buildInfo({ role: 'primary', strategy: 'spread', filters: [], nodes: [], images: 0, name: 'm', version: 'v' });
   t.same((info['SystemStatus'] as string[][]).map((p) => p[0]), ['Role', 'Strategy', 'Filters', 'Nodes']);
 });
+
+t.test('per-node rows are reused for an unchanged snapshot, and rebuilt when the error or update time moves', async (t) => {
+  const snap = node('h1');
+  const base = { role: 'primary' as const, strategy: 's', filters: [], images: 0, name: 'm', version: 'v' };
+  const one = buildInfo({ ...base, nodes: [{ snap, error: '', updatedAt: new Date(1000), serverVersion: 'x' }] });
+  const two = buildInfo({ ...base, nodes: [{ snap, error: 'down', updatedAt: new Date(1000), serverVersion: 'x' }] });
+  const three = buildInfo({ ...base, nodes: [{ snap, error: 'down', updatedAt: new Date(2000), serverVersion: 'x' }] });
+  const row = (info: Record<string, unknown>, key: string) => (info['SystemStatus'] as [string, string][]).find(([k]) => k === key)?.[1];
+  t.equal(row(one, '  └ Error'), '(none)');
+  t.equal(row(two, '  └ Error'), 'down');
+  t.equal(row(three, '  └ UpdatedAt'), new Date(2000).toISOString());
+});
