@@ -1,7 +1,7 @@
 /**
  * Registrator and joiner benchmarks (engine 8; consul and etcd main instances):
  *   - event -> key visible: per container, from the Docker `start` event's time to the key answering a GET
- *     (polled every 2 ms), p50/p99 over N containers, next to raw PUT latency on the same store in the same run
+ *     (polled back to back; the registrator is a separate compiled process), p50/p99 over N containers, next to raw PUT latency on the same store in the same run
  *     (target: p50 within 2x of one PUT);
  *   - full resync of M running containers: wall time, Docker calls and store calls;
  *   - idle RSS and CPU of `shoal registrator` and `shoal join` (compiled JS, 10 s idle window).
@@ -20,7 +20,7 @@ import { StoreWriter } from '../../agents/registrator/writer.js';
 import { openStore } from '../../agents/store/open.js';
 import type { Store } from '../../agents/store/store.js';
 import { busyboxImage, engine, type EngineHandle } from '../harness/engines.js';
-import { rand, startRegistrator, storeAddress, type Backend } from '../registrator/helpers.js';
+import { rand, storeAddress, type Backend } from '../registrator/helpers.js';
 import { percentile, printTable, type BenchRow } from './table.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -45,12 +45,13 @@ async function putLatency(store: Store, n: number): Promise<number[]> {
   return out;
 }
 
-async function eventToKey(b: Backend, e: EngineHandle, image: string): Promise<BenchRow[]> {
+async function eventToKey(b: Backend, e: EngineHandle, image: string, cli: string): Promise<BenchRow[]> {
   const s = rand();
   const uri = `${b}://${await storeAddress(b)}/shoalbench-lat-${s}`;
   const store = await openStore(uri, { timeoutMs: 5000 });
   const puts = await putLatency(store, N);
-  const reg = startRegistrator(uri, { dockerHost: e.dockerHost, internal: true }, silentLogger());
+  // the registrator runs as its own process (compiled JS), as in production: the poller here does not share its event loop
+  const reg = spawn(process.execPath, [cli, 'registrator', '--internal', '--docker-host', e.dockerHost, uri], { stdio: 'ignore' });
   const docker = new DockerEngine(e.dockerHost);
   const ac = new AbortController();
   const started = new Map<string, number>();
@@ -78,7 +79,7 @@ async function eventToKey(b: Backend, e: EngineHandle, image: string): Promise<B
       });
       await c.start();
       const key = `busybox-80/${HOST}:${name}:80`;
-      while ((await store.get(key).catch(() => undefined)) === undefined) await new Promise((r) => setTimeout(r, 2));
+      while ((await store.get(key).catch(() => undefined)) === undefined) await new Promise((r) => setImmediate(r));
       const seen = Date.now();
       lat.push(seen - (await evTime));
       const t0 = performance.now();
@@ -87,7 +88,8 @@ async function eventToKey(b: Backend, e: EngineHandle, image: string): Promise<B
     }
   } finally {
     ac.abort();
-    await reg.stop();
+    reg.kill('SIGTERM');
+    await new Promise((r) => reg.once('exit', r));
     await store.deleteTree('').catch(() => undefined);
     await store.close();
     await clear(e);
@@ -196,9 +198,9 @@ const e = await engine(E);
 const image = await busyboxImage(e);
 await clear(e);
 const only = (process.env.BENCH_ONLY ?? 'latency,resync,idle').split(',');
-if (only.includes('latency')) for (const b of ['consul', 'etcd'] as Backend[]) printTable(`registrator event -> key visible on ${b} (${N} containers, --internal)`, await eventToKey(b, e, image));
-if (only.includes('resync')) printTable(`registrator full resync on consul (net=host containers)`, await resync('consul', e, image));
 const cli = buildDist();
+if (only.includes('latency')) for (const b of ['consul', 'etcd'] as Backend[]) printTable(`registrator event -> key visible on ${b} (${N} containers, --internal)`, await eventToKey(b, e, image, cli));
+if (only.includes('resync')) printTable(`registrator full resync on consul (net=host containers)`, await resync('consul', e, image));
 const c = await storeAddress('consul');
 const s = rand();
 await pool(Array.from({ length: 10 }, (_, i) => `idle${i}-${s}`), 4, async (name) => {
