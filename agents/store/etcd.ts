@@ -107,7 +107,8 @@ export class EtcdStore extends EventEmitter<StoreStateEvents> implements Store {
   }
 
   logicalKey(full: string): string | undefined {
-    const rel = relativeKey(this.root, full);
+    // with no prefix the root is '' and every key starts with '/'
+    const rel = this.root === '' ? (full.startsWith('/') ? full.slice(1) : undefined) : relativeKey(this.root, full);
     if (rel === undefined || rel === '' || rel.split('/').some((s) => s === '')) return undefined;
     return rel.split('/').map(unescapeSegment).join('/');
   }
@@ -119,7 +120,8 @@ export class EtcdStore extends EventEmitter<StoreStateEvents> implements Store {
   }
 
   async ping(): Promise<void> {
-    await this.op('ping', () => this.client.get(this.fullKey('', true)).exec());
+    // a status call, not a read: with no prefix there is no key to read ('' is not a valid etcd key)
+    await this.op('ping', () => this.client.maintenance.status());
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -161,7 +163,7 @@ export class EtcdStore extends EventEmitter<StoreStateEvents> implements Store {
   async deleteTree(prefix: string): Promise<void> {
     const full = this.fullKey(prefix, true);
     await this.op('deleteTree', () => this.client.delete().prefix(`${full}/`).exec());
-    await this.op('deleteTree', () => this.client.delete().key(full).exec());
+    if (full !== '') await this.op('deleteTree', () => this.client.delete().key(full).exec());
   }
 
   async cas(key: string, expected: string | undefined, value: string): Promise<boolean> {

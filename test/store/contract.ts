@@ -113,6 +113,20 @@ export function storeContract(t: Test, target: ContractTarget): void {
     await t.rejects(store.put('a//b', 'x'), { code: 'SHOAL_STORE_KEY' });
   });
 
+  t.test('a URI with no path uses the store root', async (t) => {
+    const root = await openStore(`${target.scheme}://${target.address}`, opts);
+    t.teardown(() => root.close());
+    await root.ping();
+    const top = `contract-root-${randomUUID().slice(0, 8)}`;
+    t.teardown(() => root.deleteTree(top).catch(() => {}));
+    await root.put(`${top}/web-80/h1:web:80`, '10.0.0.1:80');
+    t.equal(await root.get(`${top}/web-80/h1:web:80`), '10.0.0.1:80');
+    t.same(await root.list(top), [{ key: `${top}/web-80/h1:web:80`, value: '10.0.0.1:80' }], 'list below the root');
+    t.ok((await root.list('')).some((e) => e.key === `${top}/web-80/h1:web:80`), 'listing the root includes the key');
+    await root.deleteTree(top);
+    t.same(await root.list(top), [], 'deleteTree below the root');
+  });
+
   t.test('values round-trip unchanged', async (t) => {
     const values = ['[fe80::1]:8080', 'line1\nline2', '{"json":true}', 'ünïcode ✓', ' spaced '];
     for (const [i, v] of values.entries()) await store.put(`values/${i}`, v);
