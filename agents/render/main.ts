@@ -21,6 +21,13 @@ export const main: AgentMain<RenderConfig> = async (config, ctx) => {
     }
     const status = config.statusAddr ? await startStatusServer(config.statusAddr, () => core.status(), core.metrics.registry) : undefined;
     if (status) ctx.log.info({ address: status.address }, 'status server listening');
+    // systemd Type=notify: ready once every template has rendered (and reloaded) successfully
+    const onResult = () => {
+      if (!core.status().lastRenderOk) return;
+      core.off('result', onResult);
+      void ctx.notify?.ready(`rendered ${config.templates.length} template(s)`);
+    };
+    core.on('result', onResult);
     await core.start();
     const onHup = () => {
       ctx.log.info('SIGHUP: re-reading config and templates');
