@@ -78,5 +78,5 @@ t.test('a key that is not an option is refused (the check above relies on it)', 
 t.test('the render example carries a check and reload per template', async (t) => {
   const { config } = loadConfig(renderSpec, { flags: {}, env: {}, configFile: path.join(ROOT, 'config/render.yaml') });
   t.equal(config.templates.length, 1);
-  t.match(config.templates[0], { destination: '/etc/haproxy/haproxy.cfg', check: 'haproxy -c -q -f {{path}}', reload: 'systemctl reload haproxy', perms: 0o644, backup: true });
+  t.match(config.templates[0], { destination: '/etc/haproxy/haproxy.cfg', check: 'haproxy -c -f {{path}}', reload: 'systemctl reload haproxy', perms: 0o644, backup: true });
 });
