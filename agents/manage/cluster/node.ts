@@ -48,9 +48,14 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
   apiVersion = '';
   health: Health = 'pending';
   failures = 0;
+  /** When the current run of failures began (ms), to tell containers the failure stopped from earlier exits. */
+  firstFailureAt: number | undefined;
   error = '';
   updatedAt = new Date(0);
   private containers = new Map<string, Cached>();
+  /** Per container, the sequence number of the read that last set it: later-started reads win. */
+  private touched = new Map<string, number>();
+  private seq = 0;
   private images: ImageSnapshot[] = [];
   private readonly ac = new AbortController();
   private refreshing: Promise<void> | undefined;
@@ -137,6 +142,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       const was = this.health;
       this.health = 'healthy';
       this.failures = 0;
+      this.firstFailureAt = undefined;
       this.error = '';
       this.updatedAt = new Date();
       if (was !== 'healthy') {
@@ -145,6 +151,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       }
     } catch (err) {
       this.failures += 1;
+      this.firstFailureAt ??= Date.now();
       this.error = errorMessage(err);
       if (this.failures >= this.opts.failureRetry && this.health !== 'unhealthy') {
         const was = this.health;
@@ -159,6 +166,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
 
   /** List all containers; inspect the ones new or changed since the last look. */
   async refreshContainers(): Promise<void> {
+    const started = ++this.seq;
     const list = await this.client.ok<ContainerSummary[]>('GET', '/containers/json?all=1');
     const next = new Map<string, Cached>();
     await Promise.all(
@@ -173,22 +181,30 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
         next.set(s.Id, { snap: containerSnapshot(s, inspect), summary: s, inspect: wantsReschedule(s.Labels) ? inspect : undefined });
       }),
     );
+    // a single-container read that started after this list won: keep what it found (or that it is gone)
+    for (const [id, at] of this.touched) {
+      if (at < started) continue;
+      const cur = this.containers.get(id);
+      if (cur) next.set(id, cur);
+      else next.delete(id);
+    }
+    for (const id of next.keys()) if ((this.touched.get(id) ?? 0) < started) this.touched.set(id, started);
+    for (const id of this.touched.keys()) if (!next.has(id) && (this.touched.get(id) ?? 0) <= started) this.touched.delete(id);
     this.containers = next;
     this.cached = undefined;
   }
 
   /** Re-read one container (after an operation through the manager): two small calls, not a full list. */
   async refreshContainer(id: string): Promise<void> {
+    const mine = ++this.seq;
     const q = encodeURIComponent(JSON.stringify({ id: [id] }));
     const list = await this.client.ok<ContainerSummary[]>('GET', `/containers/json?all=1&filters=${q}`);
     const s = list.find((c) => c.Id === id);
-    if (!s) {
-      this.containers.delete(id);
-    } else {
-      const r = await this.client.json<ContainerInspect>('GET', `/containers/${id}/json`);
-      const inspect = r.status === 200 ? r.body : undefined;
-      this.containers.set(id, { snap: containerSnapshot(s, inspect), summary: s, inspect: wantsReschedule(s.Labels) ? inspect : undefined });
-    }
+    const inspect = s ? await this.client.json<ContainerInspect>('GET', `/containers/${id}/json`).then((r) => (r.status === 200 ? r.body : undefined)) : undefined;
+    if ((this.touched.get(id) ?? 0) > mine) return; // a later read already answered
+    this.touched.set(id, mine);
+    if (!s) this.containers.delete(id);
+    else this.containers.set(id, { snap: containerSnapshot(s, inspect), summary: s, inspect: wantsReschedule(s.Labels) ? inspect : undefined });
     this.cached = undefined;
   }
 

@@ -20,9 +20,20 @@ export function watchForRescheduling(cluster: Cluster, node: EngineNode, opts: C
   });
 }
 
+/** How long before the first failure an exit still counts as caused by it (a dockerd shutdown stops its containers first). */
+export const FAILURE_WINDOW_MS = 10_000;
+
+/** Running when last seen, or exited around the time the node started failing: not stopped on purpose. Pure. */
+export function stoppedByFailure(state: string, finishedAt: string | undefined, firstFailureAt: number | undefined): boolean {
+  if (state === 'running') return true;
+  if (state !== 'exited' || !finishedAt || firstFailureAt === undefined) return false;
+  const t = Date.parse(finishedAt);
+  return Number.isFinite(t) && t >= firstFailureAt - FAILURE_WINDOW_MS;
+}
+
 export async function rescheduleFrom(cluster: Cluster, node: EngineNode, opts: CreateOptions, log: Logger): Promise<void> {
   for (const { snap, inspect } of node.reschedulable()) {
-    if (snap.state !== 'running') continue;
+    if (!stoppedByFailure(snap.state, inspect.State?.FinishedAt, node.firstFailureAt)) continue;
     const swarmId = snap.labels[ID];
     if (swarmId && cluster.list().some((n) => n !== node && n.snapshot().containers.some((c) => c.labels[ID] === swarmId))) continue;
     const name = snap.names[0];

@@ -49,6 +49,7 @@ export interface ContainerSummary {
 
 export interface ContainerInspect {
   Name?: string;
+  State?: { FinishedAt?: string };
   HostConfig?: { PortBindings?: unknown; NetworkMode?: string; CpuShares?: number; NanoCpus?: number; Memory?: number; [k: string]: unknown };
   Config?: { ExposedPorts?: unknown; [k: string]: unknown };
 }
