@@ -15,7 +15,9 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import type { RegistratorConfig } from './config.js';
 import { unsafeTokenReason } from './names.js';
-import { Registrator } from './registrator.js';
+import { openCatalog } from './catalog-main.js';
+import type { CatalogWriter } from './catalog-writer.js';
+import { Registrator, type RegistratorOptions } from './registrator.js';
 import { LeaseWriter, StoreWriter, type EntryWriter } from './writer.js';
 
 function firstExternalIpv4(): string | undefined {
@@ -30,15 +32,39 @@ async function resolveDockerHost(config: RegistratorConfig, docker: DockerEngine
   return name;
 }
 
+function registratorOptions(config: RegistratorConfig, docker: DockerEngine, dockerHost: string): RegistratorOptions {
+  return {
+    dockerHost,
+    ip: config.ip,
+    defaultIp: config.ip ?? endpointHostIp(docker.endpoint) ?? firstExternalIpv4() ?? '127.0.0.1',
+    internal: config.internal,
+    explicit: config.explicit,
+    useIpFromLabel: config.useIpFromLabel,
+    tags: config.tags,
+    nameSuffix: config.nameSuffix,
+    deregister: config.deregister,
+    healthAware: config.healthAware,
+    cleanup: config.cleanup,
+    resyncMs: config.resyncMs,
+    retryIntervalMs: config.retryIntervalMs,
+  };
+}
+
 export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
-  if (config.registry.scheme === 'consul-catalog') {
-    throw new ShoalError('SHOAL_NOT_BUILT', 'shoal registrator: consul-catalog:// is not built yet; use consul:// (KV layout)', { exitCode: 1 });
-  }
   const { log, signal } = ctx;
   const docker = new DockerEngine(config.dockerHost, { env: ctx.env });
   const storeOpts = await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'));
   let store: Store | undefined;
+  let catalog: CatalogWriter | undefined;
   try {
+    if (config.registry.scheme === 'consul-catalog') {
+      catalog = await openCatalog(config, storeOpts, await resolveDockerHost(config, docker, ctx), ctx, (why) => reg.requestFull(why));
+      const reg: Registrator = new Registrator(docker, catalog, registratorOptions(config, docker, catalog.dockerHost), log);
+      catalog.start();
+      log.info({ registry: catalog.description, dockerHost: catalog.dockerHost, docker: docker.endpoint.url, ttlMs: config.ttlMs }, 'registrator started (catalog mode)');
+      await reg.run(signal);
+      return 0;
+    }
     store = await retry(async () => {
       const s = await openStore(config.registry, { ...storeOpts, logger: log });
       try {
@@ -60,21 +86,7 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
     } else {
       writer = new StoreWriter(store);
     }
-    const reg: Registrator = new Registrator(docker, writer, {
-      dockerHost,
-      ip: config.ip,
-      defaultIp: config.ip ?? endpointHostIp(docker.endpoint) ?? firstExternalIpv4() ?? '127.0.0.1',
-      internal: config.internal,
-      explicit: config.explicit,
-      useIpFromLabel: config.useIpFromLabel,
-      tags: config.tags,
-      nameSuffix: config.nameSuffix,
-      deregister: config.deregister,
-      healthAware: config.healthAware,
-      cleanup: config.cleanup,
-      resyncMs: config.resyncMs,
-      retryIntervalMs: config.retryIntervalMs,
-    }, log);
+    const reg: Registrator = new Registrator(docker, writer, registratorOptions(config, docker, dockerHost), log);
     store.on('state', (state) => {
       if (state === 'restored') reg.requestFull('store restored');
       else if (state === 'lost') log.warn('store connection lost');
@@ -86,6 +98,7 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
     if (signal.aborted) return 0;
     throw err;
   } finally {
+    catalog?.stop();
     await store?.close().catch(() => undefined);
     docker.close();
   }

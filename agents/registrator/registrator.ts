@@ -151,7 +151,10 @@ export class Registrator {
     if (c === undefined || decision !== 'register') return out;
     const { services, rejected } = servicesFor(c, this.opts);
     for (const r of rejected) this.log.warn({ container: c.name, port: r.port, reason: r.reason }, 'service skipped: unsafe for the store');
-    for (const s of services) out.set(keyFor(s), valueFor(s));
+    for (const s of services) {
+      const [k, v] = this.writer.entry?.(s) ?? [keyFor(s), valueFor(s)];
+      out.set(k, v);
+    }
     return out;
   }
 

@@ -3,6 +3,7 @@
  * of this host vanishes when the host stops refreshing it.
  */
 import type { KV, Lease, Store } from '../store/store.js';
+import type { Service } from './service.js';
 
 export interface EntryWriter {
   put(key: string, value: string): Promise<void>;
@@ -12,6 +13,8 @@ export interface EntryWriter {
    * run's lease that has not expired yet) counts as absent, so it is written again onto our lease.
    */
   current(): Promise<KV[]>;
+  /** How a service becomes an entry, when not the KV layout's `keyFor`/`valueFor` (catalog mode). */
+  entry?(s: Service): [string, string];
 }
 
 /** Sentinel value that never equals a real `<ip>:<port>`. */
