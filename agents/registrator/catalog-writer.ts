@@ -2,8 +2,8 @@
  * Catalog mode writer: the EntryWriter of the KV modes, over the local Consul agent's service API.
  * Entries are `<name>/<id>` -> the canonical view text (catalog.ts); put registers (PUT
  * /v1/agent/service/register), delete deregisters, current() lists this host's services (Meta shoal-host).
- * With --ttl every service carries a TTL check that this writer passes every --ttl-refresh; a check the
- * agent no longer knows (agent restarted, service removed behind our back) calls `onMissing` for a resync.
+ * With --ttl every service carries a TTL check that this writer passes every --ttl-refresh. A service of ours
+ * the agent no longer has (agent restarted, removed behind our back) calls `onMissing` for a resync.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -33,6 +33,8 @@ export class CatalogRefusedError extends ShoalError {
 export interface CatalogWriterOptions extends CatalogOptions {
   dockerHost: string;
   ttlRefreshMs: number;
+  /** Without --ttl: how often the agent's services are checked for ours having vanished. */
+  watchMs?: number;
   onMissing?: (why: string) => void;
 }
 
@@ -41,6 +43,8 @@ export class CatalogWriter implements EntryWriter {
   /** Service ids registered or seen as ours: the TTL refresher passes their checks. */
   private readonly ours = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private down = false;
 
   get dockerHost(): string {
     return this.opts.dockerHost;
@@ -93,10 +97,19 @@ export class CatalogWriter implements EntryWriter {
     if (status !== 200) throw new StoreError(`consul agent: HTTP ${status}: ${text.trim()}`, undefined, status >= 500);
   }
 
-  /** Start passing the --ttl checks every --ttl-refresh (no-op without --ttl). */
+  /**
+   * Start the check loop: every --ttl-refresh (with --ttl) or `watchMs` (default 10s), list the agent's
+   * services; one of ours missing (agent restarted, removed behind our back) or the agent answering again
+   * after a failure asks for a resync; with --ttl, pass the TTL check of each of ours.
+   */
   start(): void {
-    if (this.opts.ttlMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => void this.refresh(), this.opts.ttlRefreshMs);
+    if (this.timer) return;
+    const every = this.opts.ttlMs > 0 ? this.opts.ttlRefreshMs : (this.opts.watchMs ?? 10_000);
+    this.timer = setInterval(() => {
+      if (this.ticking) return;
+      this.ticking = true;
+      void this.tick().finally(() => (this.ticking = false));
+    }, every);
   }
 
   stop(): void {
@@ -104,15 +117,30 @@ export class CatalogWriter implements EntryWriter {
     this.timer = undefined;
   }
 
-  /** Pass every TTL check of ours once; a check the agent does not know asks for a resync. */
-  async refresh(): Promise<void> {
-    for (const id of [...this.ours]) {
+  async tick(): Promise<void> {
+    let listed: Set<string>;
+    try {
+      listed = new Set((await this.current()).map((kv) => kv.key.slice(kv.key.indexOf('/') + 1)));
+    } catch (err) {
+      if (!this.down) this.log.warn({ err: errorMessage(err) }, 'consul agent unreachable; will resync when it answers');
+      this.down = true;
+      return;
+    }
+    const missing = [...this.ours].filter((id) => !listed.has(id));
+    for (const id of missing) this.ours.delete(id);
+    if (this.down || missing.length > 0) {
+      this.log.warn({ missing: missing.length, agentBack: this.down }, 'consul agent lost services of ours or came back; resyncing');
+      this.down = false;
+      this.opts.onMissing?.(missing.length > 0 ? `${missing.length} services missing from the agent` : 'consul agent back');
+    }
+    if (this.opts.ttlMs <= 0) return;
+    for (const id of listed) {
       try {
         const { status, text } = await this.request('PUT', `/v1/agent/check/pass/${encodeURIComponent(ttlCheckId(id))}`);
-        if (status === 200) continue;
-        this.ours.delete(id);
-        this.log.warn({ id, consul: text.trim() }, 'TTL check unknown to the agent; resyncing');
-        this.opts.onMissing?.(`TTL check of ${id} missing`);
+        if (status !== 200) {
+          this.log.warn({ id, consul: text.trim() }, 'TTL check unknown to the agent; resyncing');
+          this.opts.onMissing?.(`TTL check of ${id} missing`);
+        }
       } catch (err) {
         this.log.warn({ err: errorMessage(err) }, 'TTL refresh failed; will retry');
         return;
