@@ -104,3 +104,49 @@ t.test('consul-catalog registrator', async (t) => {
   t.ok((await catalog(web)).some((x) => x.ServiceID === foreignId), "another host's service still there");
   t.equal(await reg.stop(), 0);
 });
+
+t.test('consul-catalog --internal: udp, SERVICE_ID, SERVICE_IGNORE; a restarted registrator re-registers nothing', async (t) => {
+  const e = await engine(E);
+  const image = await busyboxImage(e);
+  const addr = (await service('consul')).address;
+  const s = rand();
+  const host = `dh6i-${s}`;
+  const names = [`u-${s}`, `id-${s}`, `ign-${s}`];
+  t.teardown(async () => {
+    await e.cli(['rm', '-f', ...names], { reject: false });
+    await deregisterHosts(addr, [host]);
+  });
+  await e.cli(['run', '-d', '--name', names[0]!, '-p', '5353/udp', '-e', `SERVICE_NAME=dns-${s}`, '-e', 'SERVICE_CHECK_TCP=true', image, 'sleep', '600']);
+  await e.cli(['run', '-d', '--name', names[1]!, '-p', '80', '-e', `SERVICE_ID=custom-${s}`, '-e', `SERVICE_NAME=idsvc-${s}`, image, ...HTTPD]);
+  await e.cli(['run', '-d', '--name', names[2]!, '-p', '80', '-e', 'SERVICE_IGNORE=1', '-e', `SERVICE_NAME=ign-${s}`, image, ...HTTPD]);
+  const ipOf = async (n: string) => (await e.cli(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', n])).stdout.trim();
+  const first = capturingLogger();
+  let reg = startRegistrator('consul-catalog://' + addr, { dockerHost: e.dockerHost, hostname: host, internal: true }, first.log);
+  t.teardown(() => reg.stop());
+  const byId = async () => Object.fromEntries((await servicesOf(addr, [host])).map((x) => [x.ID as string, x]));
+  const got = await until('two services', async () => {
+    const m = await byId();
+    return Object.keys(m).length === 2 ? m : undefined;
+  });
+  const udp = got[`${host}:${names[0]}:5353:udp`];
+  t.ok(udp, 'udp service id ends in :udp');
+  t.equal(udp?.Service, `dns-${s}`);
+  t.equal(udp?.Address, await ipOf(names[0]!), '--internal: container IP');
+  t.equal(udp?.Port, 5353, '--internal: exposed port');
+  t.same(udp?.Tags, ['udp']);
+  t.ok(first.lines.some((l) => l.msg === 'SERVICE_CHECK_TCP ignored on a udp port'), 'tcp check on udp refused with a warning');
+  const custom = got[`${host}:custom-${s}`];
+  t.equal(custom?.Service, `idsvc-${s}`, 'SERVICE_ID (prefixed with the host)');
+  t.equal(custom?.Address, await ipOf(names[1]!));
+  t.equal(custom?.Port, 80);
+  t.notOk(Object.values(got).some((x) => x.Service === `ign-${s}`), 'SERVICE_IGNORE');
+  t.equal(await reg.stop(), 0);
+
+  const second = capturingLogger();
+  reg = startRegistrator('consul-catalog://' + addr, { dockerHost: e.dockerHost, hostname: host, internal: true }, second.log);
+  const done = await until('first resync of the second run', async () => second.lines.find((l) => l.msg === 'full resync done'));
+  t.equal(done.put, 0, 'nothing re-registered: the views in the agent match');
+  t.equal(done.delete, 0, 'nothing deregistered');
+  t.equal(Object.keys(await byId()).length, 2);
+  t.equal(await reg.stop(), 0);
+});
