@@ -51,7 +51,7 @@ t.test('consul-catalog registrator', async (t) => {
   const reg = startRegistrator('consul-catalog://' + addr, { dockerHost: e.dockerHost, hostname: host, tags: 'shoal' }, log);
   t.teardown(() => reg.stop());
 
-  const entry = await until('web in the catalog', async () => (await catalog(web))).then(async () => until('web with our id', async () => (await catalog(web)).find((x) => x.ServiceID === `${host}:${web}:80`)));
+  const entry = await until('web in the catalog with our id', async () => (await catalog(web)).find((x) => x.ServiceID === `${host}:${web}:80`), 40_000);
   t.equal(entry.ServiceAddress, '127.0.1.6', 'address from the published binding');
   t.equal(entry.ServicePort, await port(web, '80/tcp'), 'published host port');
   t.same(entry.ServiceTags, ['shoal', 'blue', 'v,2'], '--tags then SERVICE_TAGS, escapes kept');
