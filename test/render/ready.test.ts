@@ -33,7 +33,7 @@ t.test('READY=1 after the first render, STOPPING=1 on SIGTERM', async (t) => {
     { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NOTIFY_SOCKET: rx.socket, SHOAL_HAPROXY_SOCKET: path.join(dir, 'h.sock') }, extendEnv: false, reject: false },
   );
   t.teardown(() => void daemon.kill('SIGKILL'));
-  const ready = await Promise.race([rx.next(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 60_000))]);
+  const ready = await Promise.race([rx.next(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 60_000).unref())]);
   t.ok(ready, 'a notify message arrived');
   t.match(ready?.msg ?? '', /READY=1/);
   t.match(ready?.msg ?? '', /STATUS=rendered 1 template/);
