@@ -2,8 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import type { AgentMain } from '../common/agent.js';
 import { formatHostPort } from '../common/address.js';
-import { sleep } from '../common/backoff.js';
 import { retry } from '../common/retry.js';
+import { sleep, withTimeout } from '../common/backoff.js';
+import { errorMessage } from '../common/errors.js';
 import { storeOptionsFrom } from '../config/common.js';
 import { DockerEngine } from '../docker/engine.js';
 import { openStore } from '../store/open.js';
@@ -39,7 +40,8 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
     if (signal.aborted) return 0;
     throw err;
   } finally {
-    await store?.close().catch(() => undefined);
+    // a store that is down or half-closed must not hold up shutdown
+    if (store) await withTimeout(store.close(), 5000, () => new Error('store close timed out')).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'store close failed'));
     docker?.close();
   }
 };

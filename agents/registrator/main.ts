@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { AgentContext, AgentMain } from '../common/agent.js';
 import { ShoalError, errorMessage } from '../common/errors.js';
 import { retry } from '../common/retry.js';
+import { withTimeout } from '../common/backoff.js';
 import { storeOptionsFrom } from '../config/common.js';
 import { DockerEngine } from '../docker/engine.js';
 import { endpointHostIp } from '../docker/client.js';
@@ -99,7 +100,8 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
     throw err;
   } finally {
     catalog?.stop();
-    await store?.close().catch(() => undefined);
+    // a store that is down or half-closed must not hold up shutdown
+    if (store) await withTimeout(store.close(), 5000, () => new Error('store close timed out')).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'store close failed'));
     docker.close();
   }
 };
