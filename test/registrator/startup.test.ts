@@ -27,9 +27,3 @@ t.test('a host name that cannot be part of a key is refused', async (t) => {
   const cfg = registratorConfig(`consul://${await storeAddress('consul')}/shoaltest-badhost`, { hostname: 'bad/host', dockerHost: e.dockerHost });
   await t.rejects(main(cfg, { log: silentLogger(), signal: ac.signal, env: {} }), { code: 'SHOAL_BAD_HOSTNAME' });
 });
-
-t.test('consul-catalog:// says it is not built', async (t) => {
-  const ac = new AbortController();
-  const cfg = registratorConfig('consul-catalog://127.0.0.1:8500', {});
-  await t.rejects(main(cfg, { log: silentLogger(), signal: ac.signal, env: {} }), { code: 'SHOAL_NOT_BUILT' });
-});
