@@ -22,6 +22,9 @@ export class Joiner {
   private lease: Lease | undefined;
   private advertised = false;
   readonly stats = { beats: 0, advertised: 0, withdrawn: 0, errors: 0 };
+  private resolveFirstBeat!: () => void;
+  /** Resolves after the first heartbeat that reached the store (key written, or withdrawn/left absent). */
+  readonly firstBeat = new Promise<void>((resolve) => (this.resolveFirstBeat = resolve));
 
   constructor(private readonly store: Store, private readonly opts: JoinerOptions, private readonly log: Logger) {}
 
@@ -64,6 +67,7 @@ export class Joiner {
       let wait = this.opts.heartbeatMs;
       try {
         await this.beat();
+        this.resolveFirstBeat();
         failures = 0;
       } catch (err) {
         if (signal.aborted) break;

@@ -34,6 +34,7 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
       ping: docker ? () => docker.ping() : undefined,
     }, log);
     log.info({ discovery: store.description, addr, heartbeatMs: config.heartbeatMs, ttlMs: config.ttlMs }, 'join started');
+    void joiner.firstBeat.then(() => ctx.notify?.ready(`${joiner.stats.advertised > 0 ? 'advertising' : 'engine down, not advertising'} ${addr}`));
     await joiner.run(signal);
     return 0;
   } catch (err) {

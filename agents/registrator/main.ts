@@ -62,6 +62,7 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
       catalog = await openCatalog(config, storeOpts, await resolveDockerHost(config, docker, ctx), ctx, (why) => reg.requestFull(why));
       const reg: Registrator = new Registrator(docker, catalog, registratorOptions(config, docker, catalog.dockerHost), log);
       catalog.start();
+      void reg.firstSync.then(() => ctx.notify?.ready('first sync done (catalog)'));
       log.info({ registry: catalog.description, dockerHost: catalog.dockerHost, docker: docker.endpoint.url, ttlMs: config.ttlMs }, 'registrator started (catalog mode)');
       await reg.run(signal);
       return 0;
@@ -93,6 +94,7 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
       else if (state === 'lost') log.warn('store connection lost');
     });
     log.info({ registry: store.description, dockerHost, docker: docker.endpoint.url, ttlMs: config.ttlMs }, 'registrator started');
+    void reg.firstSync.then(() => ctx.notify?.ready(`first sync done: ${reg.stats.puts} put, ${reg.stats.deletes} deleted`));
     await reg.run(signal);
     return 0;
   } catch (err) {

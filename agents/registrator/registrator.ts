@@ -50,6 +50,9 @@ export class Registrator {
   private fullWanted = false;
   private wake: (() => void) | undefined;
   private readonly limit: number;
+  private resolveFirstSync!: () => void;
+  /** Resolves after the first full resync has been applied (systemd readiness). */
+  readonly firstSync = new Promise<void>((resolve) => (this.resolveFirstSync = resolve));
 
   constructor(
     private readonly docker: DockerSource,
@@ -226,6 +229,7 @@ export class Registrator {
     this.registered.clear();
     for (const [id, m] of byContainer) this.registered.set(id, m);
     this.stats.fullSyncs += 1;
+    this.resolveFirstSync();
     this.log.info({ containers: all.length, entries: desired.size, put: plan.put.length, delete: plan.delete.length }, 'full resync done');
   }
 }
