@@ -14,8 +14,9 @@ import { backoffDelay, sleep } from '../common/backoff.js';
 import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
 import { snapshotStream } from './snapshot-stream.js';
-import type { KV, Lease, LeaseEvents, Lock, LockEvents, LockOptions, Snapshot, Store, StoreOptions, StoreState, StoreStateEvents, WatchOptions } from './store.js';
+import type { KV, Lease, Lock, LockEvents, LockOptions, Snapshot, Store, StoreOptions, StoreState, StoreStateEvents, WatchOptions } from './store.js';
 import { formatStoreUri, type StoreUri } from './uri.js';
+import { KeptLease } from './kept-lease.js';
 
 /** Characters a key segment may hold as they are; everything else (and `%`) is percent-escaped. */
 const SAFE = /^[A-Za-z0-9._~:@=+,-]$/;
@@ -322,58 +323,46 @@ class SessionKeeper {
   }
 }
 
-class ConsulLease extends EventEmitter<LeaseEvents> implements Lease {
-  private readonly held = new Map<string, string>();
+class ConsulLease extends KeptLease {
   private readonly keeper: SessionKeeper;
 
   constructor(private readonly store: ConsulStore, readonly ttlMs: number, session: string) {
     super();
-    this.keeper = new SessionKeeper(store, session, ttlMs, () => this.recreate());
+    this.keeper = new SessionKeeper(store, session, ttlMs, () => this.restore(new StoreError('consul session expired; re-creating it')));
   }
 
-  private async write(key: string, value: string): Promise<void> {
+  protected get ended(): boolean {
+    return this.keeper.stopped;
+  }
+
+  protected checkKey(key: string): void {
+    this.store.fullKey(key);
+  }
+
+  protected async write(key: string, value: string): Promise<void> {
     if (!(await this.store.set(key, value, { acquire: this.keeper.id }))) throw new StoreError(`consul lease put ${key}: the key is held by another session`, undefined, false);
   }
 
-  async put(key: string, value: string): Promise<void> {
-    this.store.fullKey(key);
-    this.held.set(key, value);
-    await this.write(key, value);
-  }
-
-  async delete(key: string): Promise<void> {
-    this.held.delete(key);
+  protected async remove(key: string): Promise<void> {
     await this.store.delete(key);
   }
 
-  keys(): string[] {
-    return [...this.held.keys()].sort();
-  }
-
-  /** The session expired (e.g. during an outage): make a new one and write every key again. */
-  private async recreate(): Promise<void> {
-    this.emit('lost', new StoreError('consul session expired; re-creating it'));
-    for (let attempt = 0; !this.keeper.stopped; attempt++) {
-      try {
-        this.keeper.id = await this.store.createSession(this.ttlMs, 'shoal-lease');
-        for (const [k, v] of this.held) await this.write(k, v);
-        if (this.keeper.stopped) return void (await this.store.destroySession(this.keeper.id).catch(() => {})); // released meanwhile
-        this.emit('restored');
-        return;
-      } catch (err) {
-        this.store.log.warn({ err: errorMessage(err), attempt }, 'consul lease restore failed; retrying');
-        await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: 5000 })).catch(() => {});
-      }
-    }
-  }
-
-  async release(): Promise<void> {
-    if (this.keeper.stopped) return;
+  protected stopKeeping(): void {
     this.keeper.stop();
     this.store.untrack(this);
+  }
+
+  /** The session expired (e.g. during an outage): make a new one. */
+  protected override async renewOwner(): Promise<void> {
+    this.keeper.id = await this.store.createSession(this.ttlMs, 'shoal-lease');
+  }
+
+  protected override async dropOwner(): Promise<void> {
     await this.store.destroySession(this.keeper.id).catch(() => {});
-    for (const k of this.held.keys()) await this.store.delete(k).catch(() => {});
-    this.held.clear();
+  }
+
+  protected override restoreFailed(err: unknown, attempt: number): void {
+    this.store.log.warn({ err: errorMessage(err), attempt }, 'consul lease restore failed; retrying');
   }
 }
 

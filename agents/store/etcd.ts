@@ -20,8 +20,9 @@ import { backoffDelay, sleep, withTimeout } from '../common/backoff.js';
 import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
 import { snapshotStream } from './snapshot-stream.js';
-import type { KV, Lease, LeaseEvents, Lock, LockEvents, LockOptions, Snapshot, Store, StoreOptions, StoreState, StoreStateEvents, WatchOptions } from './store.js';
+import type { KV, Lease, Lock, LockEvents, LockOptions, Snapshot, Store, StoreOptions, StoreState, StoreStateEvents, WatchOptions } from './store.js';
 import { formatStoreUri, type StoreUri } from './uri.js';
+import { KeptLease } from './kept-lease.js';
 
 const SAFE = /^[^%]$/u;
 
@@ -283,8 +284,7 @@ function toKVs(entries: Map<string, string>): KV[] {
   return sortKVs([...entries].map(([key, value]) => ({ key, value })));
 }
 
-class EtcdLease extends EventEmitter<LeaseEvents> implements Lease {
-  private readonly held = new Map<string, string>();
+class EtcdLease extends KeptLease {
   private current: { handle: EtcdLeaseHandle; id: string } | undefined;
   private released = false;
 
@@ -296,52 +296,45 @@ class EtcdLease extends EventEmitter<LeaseEvents> implements Lease {
     this.current = await this.store.grant(this.ttlMs, (h, err) => void this.lost(h, err));
   }
 
-  private async write(key: string, value: string): Promise<void> {
+  protected get ended(): boolean {
+    return this.released;
+  }
+
+  protected checkKey(key: string): void {
+    this.store.fullKey(key);
+  }
+
+  protected async write(key: string, value: string): Promise<void> {
     const id = this.current!.id;
     const full = this.store.fullKey(key);
     await this.store.op('lease put', () => this.store.client.put(full).value(value).lease(id).exec());
   }
 
-  async put(key: string, value: string): Promise<void> {
-    this.store.fullKey(key);
-    this.held.set(key, value);
-    await this.write(key, value);
-  }
-
-  async delete(key: string): Promise<void> {
-    this.held.delete(key);
+  protected async remove(key: string): Promise<void> {
     await this.store.delete(key);
   }
 
-  keys(): string[] {
-    return [...this.held.keys()].sort();
-  }
-
-  /** etcd dropped the lease (expired during an outage): grant a new one and put every key again. */
+  /** etcd dropped the lease (expired during an outage); a stale handle's loss is ignored. */
   private async lost(handle: EtcdLeaseHandle, err: Error): Promise<void> {
     if (this.released || handle !== this.current?.handle) return;
-    this.emit('lost', etcdError(err, 'lease'));
-    for (let attempt = 0; !this.released; attempt++) {
-      try {
-        this.current = await this.store.grant(this.ttlMs, (h, e) => void this.lost(h, e));
-        for (const [k, v] of this.held) await this.write(k, v);
-        if (this.released) return void (await this.store.revoke(this.current.handle));
-        this.emit('restored');
-        return;
-      } catch (e) {
-        this.store.log.warn({ err: errorMessage(e), attempt }, 'etcd lease restore failed; retrying');
-        await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: 5000 })).catch(() => {});
-      }
-    }
+    await this.restore(etcdError(err, 'lease'));
   }
 
-  async release(): Promise<void> {
-    if (this.released) return;
+  protected override async renewOwner(): Promise<void> {
+    this.current = await this.store.grant(this.ttlMs, (h, e) => void this.lost(h, e));
+  }
+
+  protected override async dropOwner(): Promise<void> {
+    if (this.current) await this.store.revoke(this.current.handle);
+  }
+
+  protected stopKeeping(): void {
     this.released = true;
     this.store.untrack(this);
-    if (this.current) await this.store.revoke(this.current.handle);
-    for (const k of this.held.keys()) await this.store.delete(k).catch(() => {});
-    this.held.clear();
+  }
+
+  protected override restoreFailed(err: unknown, attempt: number): void {
+    this.store.log.warn({ err: errorMessage(err), attempt }, 'etcd lease restore failed; retrying');
   }
 }
 

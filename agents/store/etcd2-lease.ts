@@ -7,9 +7,10 @@
 import { EventEmitter } from 'node:events';
 import { AbortedError, StoreError, isRecoverable } from '../common/errors.js';
 import { backoffDelay, sleep } from '../common/backoff.js';
-import type { Lease, LeaseEvents, Lock, LockEvents, LockOptions } from './store.js';
+import type { Lock, LockEvents, LockOptions } from './store.js';
 import { V2 } from './etcd2-http.js';
 import type { Etcd2Store } from './etcd2.js';
+import { KeptLease } from './kept-lease.js';
 
 export const POLL_MS = 30_000;
 
@@ -44,8 +45,13 @@ class Ticker {
   }
 }
 
-export class Etcd2Lease extends EventEmitter<LeaseEvents> implements Lease {
-  private readonly held = new Map<string, string>();
+/**
+ * v2 keys carry their own TTL, so there is no owner to renew or drop: a Ticker refreshes every key, and a
+ * refresh that finds keys gone (or a whole TTL without an answer) means lost; the next ticks re-write the
+ * keys (no backoff loop of its own) until that works, then `restored`.
+ */
+export class Etcd2Lease extends KeptLease {
+  protected override readonly rememberAfterWrite = true;
   private readonly ticker: Ticker;
   private readonly ttl: number;
   private lastOk = Date.now();
@@ -57,31 +63,32 @@ export class Etcd2Lease extends EventEmitter<LeaseEvents> implements Lease {
     this.ticker = new Ticker(Math.max(200, Math.floor(ttlMs / 3)), () => this.tick().then(() => true));
   }
 
-  async put(key: string, value: string): Promise<void> {
-    await this.write(key, value);
-    this.held.set(key, value);
+  protected get ended(): boolean {
+    return this.ticker.stopped;
   }
 
-  async delete(key: string): Promise<void> {
-    this.held.delete(key);
+  protected checkKey(): void {} // write() checks it (store.keyPath), before the key is remembered
+
+  protected async write(key: string, value: string): Promise<void> {
+    await this.store.expect(await this.store.http.request('PUT', this.store.keyPath(key), { form: { value, ttl: this.ttl } }));
+  }
+
+  protected async remove(key: string): Promise<void> {
     await this.store.delete(key);
   }
 
-  keys(): string[] {
-    return [...this.held.keys()].sort();
-  }
-
-  async release(): Promise<void> {
-    if (this.ticker.stopped) return;
+  protected async stopKeeping(): Promise<void> {
     await this.ticker.stop();
     this.onEnd();
-    const keys = this.keys();
-    this.held.clear();
-    await Promise.all(keys.map((k) => this.store.delete(k)));
   }
 
-  private async write(key: string, value: string): Promise<void> {
-    await this.store.expect(await this.store.http.request('PUT', this.store.keyPath(key), { form: { value, ttl: this.ttl } }));
+  /** Unlike the base: forget the keys first, then delete them all at once; errors propagate. */
+  override async release(): Promise<void> {
+    if (this.ended) return;
+    await this.stopKeeping();
+    const keys = this.keys();
+    this.held.clear();
+    await Promise.all(keys.map((k) => this.remove(k)));
   }
 
   private async tick(): Promise<void> {

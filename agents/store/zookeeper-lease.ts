@@ -7,9 +7,10 @@
 import { EventEmitter } from 'node:events';
 import { AbortedError, StoreUnavailableError, isRecoverable } from '../common/errors.js';
 import { backoffDelay, sleep } from '../common/backoff.js';
-import type { Lease, LeaseEvents, Lock, LockEvents, LockOptions } from './store.js';
+import type { Lock, LockEvents, LockOptions } from './store.js';
 import { CreateMode, ZK, ZkConn, isZk } from './zookeeper-conn.js';
 import type { ZookeeperStore } from './zookeeper.js';
+import { KeptLease } from './kept-lease.js';
 
 /** The harness and ZooKeeper defaults allow session timeouts between 2 and 20 ticks; ask within 1-60 s. */
 function sessionMs(ttlMs: number): number {
@@ -34,8 +35,8 @@ async function putEphemeral(store: ZookeeperStore, conn: ZkConn, path: string, v
   await store.createWithParents(conn, path, data, CreateMode.EPHEMERAL);
 }
 
-export class ZkLease extends EventEmitter<LeaseEvents> implements Lease {
-  private readonly held = new Map<string, string>();
+export class ZkLease extends KeptLease {
+  protected override readonly rememberAfterWrite = true;
   private conn: ZkConn;
   private released = false;
 
@@ -50,7 +51,35 @@ export class ZkLease extends EventEmitter<LeaseEvents> implements Lease {
     return conn;
   }
 
-  /** The session expired: its nodes are gone. Open a new one and re-create them until it works. */
+  protected get ended(): boolean {
+    return this.released;
+  }
+
+  protected checkKey(): void {} // write() checks it (store.path), before the key is remembered
+
+  protected async write(key: string, value: string): Promise<void> {
+    await putEphemeral(this.store, this.conn, this.store.path(key), value);
+  }
+
+  protected async remove(key: string): Promise<void> {
+    const path = this.store.path(key);
+    await this.conn.remove(path).catch(ignoreNoNode);
+    await this.store.pruneParents(path);
+  }
+
+  protected stopKeeping(): void {
+    this.released = true;
+    this.onEnd();
+  }
+
+  protected override async dropOwner(): Promise<void> {
+    this.conn.close(); // closing the session removes whatever is left
+  }
+
+  /**
+   * The session expired: its nodes are gone. Unlike the base loop, one new session is opened per loss (not
+   * per attempt) and the loop stops once a newer session replaced it; re-create the nodes until it works.
+   */
   private async renew(old: ZkConn): Promise<void> {
     if (this.released || old !== this.conn) return;
     old.close();
@@ -69,35 +98,15 @@ export class ZkLease extends EventEmitter<LeaseEvents> implements Lease {
     }
   }
 
-  async put(key: string, value: string): Promise<void> {
-    await putEphemeral(this.store, this.conn, this.store.path(key), value);
-    this.held.set(key, value);
-  }
-
-  async delete(key: string): Promise<void> {
-    this.held.delete(key);
-    const path = this.store.path(key);
-    await this.conn.remove(path).catch(ignoreNoNode);
-    await this.store.pruneParents(path);
-  }
-
-  keys(): string[] {
-    return [...this.held.keys()].sort();
-  }
-
-  async release(): Promise<void> {
+  /** Unlike the base: keys first (errors other than NoNode propagate), then the session, always. */
+  override async release(): Promise<void> {
     if (this.released) return;
-    this.released = true;
-    this.onEnd();
+    this.stopKeeping();
     try {
-      for (const k of this.keys()) {
-        const path = this.store.path(k);
-        await this.conn.remove(path).catch(ignoreNoNode);
-        await this.store.pruneParents(path);
-      }
+      for (const k of this.keys()) await this.remove(k);
     } finally {
       this.held.clear();
-      this.conn.close(); // closing the session removes whatever is left
+      await this.dropOwner();
     }
   }
 }
