@@ -6,7 +6,7 @@ import { storeOptionsFrom } from '../config/common.js';
 import { openStore } from '../store/open.js';
 import type { RenderConfig } from './config.js';
 import { RenderCore } from './core.js';
-import { startStatusServer } from './status.js';
+import { startStatusServer } from '../common/status.js';
 
 export const main: AgentMain<RenderConfig> = async (config, ctx) => {
   const store = await openStore(config.storeUri, { ...(await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'))), logger: ctx.log });

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { RenderCore } from '../../agents/render/core.js';
-import { startStatusServer } from '../../agents/render/status.js';
+import { startStatusServer } from '../../agents/common/status.js';
 import { silentLogger } from '../../agents/common/log.js';
 import { MemoryStore } from '../fakes/memory-store.js';
 import { nextResult, renderConfig, sleepMs } from './helpers.js';

@@ -1,9 +1,16 @@
-/** `--status-addr`: GET /healthz (200 when the last render is ok and the store connected, else 503), GET /metrics. */
+/**
+ * `--status-addr` for every daemon: GET /healthz answers the agent's health as JSON (200 when `ok`, else
+ * 503), GET /metrics serves the agent's own prom-client registry, anything else 404.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseHostPort } from '../common/address.js';
 import type { Registry } from 'prom-client';
-import type { CoreStatus } from './core.js';
+import { parseHostPort } from './address.js';
+
+/** What /healthz reports: `ok` plus whatever details the agent adds. */
+export interface Health {
+  ok: boolean;
+}
 
 export interface StatusServer {
   /** `host:port` actually bound (port 0 picks a free one). */
@@ -11,7 +18,7 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-export async function startStatusServer(addr: string, status: () => CoreStatus, registry: Registry): Promise<StatusServer> {
+export async function startStatusServer<H extends Health>(addr: string, health: () => H, registry: Registry): Promise<StatusServer> {
   const full = addr.startsWith(':') ? `0.0.0.0${addr}` : addr;
   // port 0 (pick a free one) is fine here, though not a valid port elsewhere
   const hp = full.endsWith(':0') ? { host: parseHostPort(`${full.slice(0, -2)}:1`).host, port: 0 } : parseHostPort(full);
@@ -22,8 +29,13 @@ export async function startStatusServer(addr: string, status: () => CoreStatus, 
       return;
     }
     if (url === '/healthz') {
-      const s = status();
-      res.writeHead(s.ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(s)}\n`);
+      let h: Health;
+      try {
+        h = health();
+      } catch (err) {
+        h = { ok: false, error: String(err) } as Health;
+      }
+      res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(h)}\n`);
       return;
     }
     if (url === '/metrics') {
@@ -37,11 +49,14 @@ export async function startStatusServer(addr: string, status: () => CoreStatus, 
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(hp.port === 0 ? 0 : hp.port, hp.host, () => resolve());
+    server.listen(hp.port, hp.host, () => resolve());
   });
   const a = server.address() as AddressInfo;
   return {
     address: a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
   };
 }
