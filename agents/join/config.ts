@@ -15,6 +15,8 @@ export interface JoinConfig extends LogConfig {
   dockerHost: string;
   checkEngine: boolean;
   store: StoreConfig;
+  /** Serve /healthz and /metrics here. */
+  statusAddr: string | undefined;
 }
 
 export const joinSpec: AgentSpec<JoinConfig> = {
@@ -29,6 +31,7 @@ export const joinSpec: AgentSpec<JoinConfig> = {
     { key: 'delay', flag: 'delay', value: 'DURATION', description: 'wait a random time up to this before the first registration', default: '0s', schema: duration() },
     { key: 'dockerHost', flag: 'docker-host', value: 'URL', description: 'local engine checked with /_ping', default: 'unix:///var/run/docker.sock', schema: text(), env: ['DOCKER_HOST'] },
     { key: 'checkEngine', flag: 'check-engine', description: 'withdraw the key while the local engine does not answer', default: true, schema: bool() },
+    { key: 'statusAddr', flag: 'status-addr', value: 'HOST:PORT', description: 'serve /healthz and /metrics (Prometheus) here', schema: text() },
     ...storeOptions,
     ...logOptions,
   ],
@@ -51,6 +54,7 @@ export const joinSpec: AgentSpec<JoinConfig> = {
       delayMs: v.delay as number,
       dockerHost: v.dockerHost as string,
       checkEngine: v.checkEngine as boolean,
+      statusAddr: v.statusAddr as string | undefined,
       store: storeConfigFrom(v),
       ...logConfigFrom(v),
     };

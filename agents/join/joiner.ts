@@ -22,6 +22,10 @@ export class Joiner {
   private lease: Lease | undefined;
   private advertised = false;
   readonly stats = { beats: 0, advertised: 0, withdrawn: 0, errors: 0 };
+  /** Did the last heartbeat reach the store? undefined before the first one. */
+  lastBeatOk: boolean | undefined;
+  /** Did the engine answer at the last heartbeat? undefined before the first one. */
+  lastEngineUp: boolean | undefined;
   private resolveFirstBeat!: () => void;
   /** Resolves after the first heartbeat that reached the store (key written, or withdrawn/left absent). */
   readonly firstBeat = new Promise<void>((resolve) => (this.resolveFirstBeat = resolve));
@@ -43,6 +47,7 @@ export class Joiner {
   async beat(): Promise<void> {
     this.stats.beats += 1;
     const up = await this.engineUp();
+    this.lastEngineUp = up;
     const action = joinStep(this.advertised, up);
     if (action === 'advertise' || action === 'refresh') {
       this.lease ??= await this.store.lease(this.opts.ttlMs);
@@ -69,9 +74,11 @@ export class Joiner {
         await this.beat();
         this.resolveFirstBeat();
         failures = 0;
+        this.lastBeatOk = true;
       } catch (err) {
         if (signal.aborted) break;
         this.stats.errors += 1;
+        this.lastBeatOk = false;
         wait = Math.min(this.opts.heartbeatMs, backoffDelay(failures, { initialMs: 250, maxMs: this.opts.heartbeatMs }));
         failures += 1;
         this.log.warn({ err: errorMessage(err), retryInMs: wait }, 'heartbeat failed');

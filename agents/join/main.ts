@@ -12,6 +12,9 @@ import type { Store } from '../store/store.js';
 import type { JoinConfig } from './config.js';
 import { startDelay } from './decide.js';
 import { Joiner } from './joiner.js';
+import { startStatusServer, type StatusServer } from '../common/status.js';
+import { VERSION } from '../version.js';
+import { JoinMetrics } from './metrics.js';
 
 export const main: AgentMain<JoinConfig> = async (config, ctx) => {
   const { log, signal } = ctx;
@@ -19,7 +22,13 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
   const docker = config.checkEngine ? new DockerEngine(config.dockerHost, { env: ctx.env, timeoutMs: Math.min(5000, config.heartbeatMs) }) : undefined;
   const storeOpts = await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'));
   let store: Store | undefined;
+  const metrics = new JoinMetrics(addr, config.checkEngine);
+  let status: StatusServer | undefined;
   try {
+    if (config.statusAddr) {
+      status = await startStatusServer(config.statusAddr, () => metrics.health(), metrics.registry);
+      log.info({ address: status.address }, 'status server listening');
+    }
     const delay = startDelay(config.delayMs);
     if (delay > 0) {
       log.info({ delayMs: delay }, 'waiting before the first registration');
@@ -33,7 +42,8 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
       ttlMs: config.ttlMs,
       ping: docker ? () => docker.ping() : undefined,
     }, log);
-    log.info({ discovery: store.description, addr, heartbeatMs: config.heartbeatMs, ttlMs: config.ttlMs }, 'join started');
+    metrics.joiner = joiner;
+    log.info({ version: VERSION, discovery: store.description, addr, docker: docker?.endpoint.url, checkEngine: config.checkEngine, heartbeatMs: config.heartbeatMs, ttlMs: config.ttlMs, statusAddr: status?.address }, 'join started');
     void joiner.firstBeat.then(() => ctx.notify?.ready(`${joiner.stats.advertised > 0 ? 'advertising' : 'engine down, not advertising'} ${addr}`));
     await joiner.run(signal);
     return 0;
@@ -44,5 +54,6 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
     // a store that is down or half-closed must not hold up shutdown
     if (store) await withTimeout(store.close(), 5000, () => new Error('store close timed out')).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'store close failed'));
     docker?.close();
+    await status?.close();
   }
 };

@@ -26,6 +26,8 @@ export interface ManageConfig extends LogConfig {
   replicationTtlMs: number;
   advertise: string | undefined;
   store: StoreConfig;
+  /** Serve /healthz and /metrics here. */
+  statusAddr: string | undefined;
 }
 
 export const manageSpec: AgentSpec<ManageConfig> = {
@@ -50,6 +52,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
     { key: 'replication', flag: 'replication', description: 'elect a primary among managers through the store', default: false, schema: bool() },
     { key: 'replicationTtl', flag: 'replication-ttl', value: 'DURATION', description: 'leader lock TTL', default: '20s', schema: duration() },
     { key: 'advertise', flag: 'advertise', value: 'HOST:PORT', description: 'address replicas use to reach this manager', schema: text() },
+    { key: 'statusAddr', flag: 'status-addr', value: 'HOST:PORT', description: 'serve /healthz and /metrics (Prometheus) here', schema: text() },
     ...storeOptions,
     ...logOptions,
   ],
@@ -94,6 +97,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
       replication: v.replication as boolean,
       replicationTtlMs: v.replicationTtl as number,
       advertise: v.advertise as string | undefined,
+      statusAddr: v.statusAddr as string | undefined,
       store: storeConfigFrom(v),
       ...logConfigFrom(v),
     };

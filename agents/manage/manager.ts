@@ -23,15 +23,21 @@ import type { Store } from '../store/store.js';
 import { ConfigError } from '../common/errors.js';
 import type { CreateOptions } from './cluster/create.js';
 import { watchForRescheduling } from './cluster/reschedule.js';
+import { ManageMetrics } from './metrics.js';
+import { startStatusServer, type StatusServer } from '../common/status.js';
+import { VERSION } from '../version.js';
 
 export interface Manager {
   addresses: string[];
   cluster: Cluster;
+  metrics: ManageMetrics;
+  /** Where /healthz and /metrics are served (with --status-addr). */
+  statusAddress: string | undefined;
   stop(): Promise<void>;
 }
 
 export type ManagerConfig = Pick<ManageConfig, 'hosts' | 'discovery' | 'strategy' | 'filters' | 'heartbeatMs' | 'refreshMinMs' | 'refreshMaxMs' | 'failureRetry' | 'clusterOpts' | 'tls' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey' | 'store'> &
-  Partial<Pick<ManageConfig, 'replication' | 'replicationTtlMs' | 'advertise'>> & { liveListMax?: number };
+  Partial<Pick<ManageConfig, 'replication' | 'replicationTtlMs' | 'advertise' | 'statusAddr'>> & { liveListMax?: number };
 
 function engineTls(c: ManagerConfig): EngineTls | undefined {
   if (!c.tlsCaCert || !c.tlsCert || !c.tlsKey) return undefined;
@@ -52,8 +58,10 @@ export async function startManager(config: ManagerConfig, log: Logger): Promise<
     createRetry: Number(config.clusterOpts['swarm.createretry'] ?? 0),
   };
   const cluster: Cluster = new Cluster({ onNode: (n) => watchForRescheduling(cluster, n, createOpts, log), failureRetry: config.failureRetry, refreshMinMs: config.refreshMinMs, refreshMaxMs: config.refreshMaxMs, log, tls });
+  const metrics = new ManageMetrics(cluster);
   const api: ApiOptions = {
     cluster,
+    metrics,
     create: createOpts,
     strategy: config.strategy,
     filters: config.filters,
@@ -94,6 +102,7 @@ export async function startManager(config: ManagerConfig, log: Logger): Promise<
     }
   })();
   let server: Listening;
+  let status: StatusServer | undefined;
   try {
     const serverTls = config.tls && config.tlsCert && config.tlsKey
       ? { cert: readFileSync(config.tlsCert, 'utf8'), key: readFileSync(config.tlsKey, 'utf8'), ...(config.tlsCaCert ? { ca: readFileSync(config.tlsCaCert, 'utf8') } : {}), verify: config.tlsVerify }
@@ -104,11 +113,27 @@ export async function startManager(config: ManagerConfig, log: Logger): Promise<
     cluster.stop();
     throw err;
   }
-  log.info({ addresses: server.addresses, discovery: config.discovery, strategy: config.strategy }, 'manager listening');
+  metrics.listening = true;
+  if (config.statusAddr) {
+    try {
+      status = await startStatusServer(config.statusAddr, () => metrics.health(), metrics.registry);
+    } catch (err) {
+      metrics.listening = false;
+      ac.abort();
+      await server.close();
+      cluster.stop();
+      throw err;
+    }
+  }
+  log.info({ version: VERSION, addresses: server.addresses, discovery: config.discovery, strategy: config.strategy, filters: config.filters, replication: config.replication ?? false, tls: config.tls, statusAddr: status?.address }, 'manager listening');
   return {
     addresses: server.addresses,
     cluster,
+    metrics,
+    statusAddress: status?.address,
     async stop() {
+      metrics.listening = false;
+      await status?.close();
       ac.abort();
       await replication?.stop();
       await replicationStore?.close().catch(() => {});

@@ -20,6 +20,9 @@ import { openCatalog } from './catalog-main.js';
 import type { CatalogWriter } from './catalog-writer.js';
 import { Registrator, type RegistratorOptions } from './registrator.js';
 import { LeaseWriter, StoreWriter, type EntryWriter } from './writer.js';
+import { startStatusServer, type StatusServer } from '../common/status.js';
+import { VERSION } from '../version.js';
+import { RegistratorMetrics } from './metrics.js';
 
 function firstExternalIpv4(): string | undefined {
   for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
@@ -57,13 +60,21 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
   const storeOpts = await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'));
   let store: Store | undefined;
   let catalog: CatalogWriter | undefined;
+  const metrics = new RegistratorMetrics();
+  let status: StatusServer | undefined;
   try {
+    if (config.statusAddr) {
+      status = await startStatusServer(config.statusAddr, () => metrics.health(), metrics.registry);
+      log.info({ address: status.address }, 'status server listening');
+    }
     if (config.registry.scheme === 'consul-catalog') {
       catalog = await openCatalog(config, storeOpts, await resolveDockerHost(config, docker, ctx), ctx, (why) => reg.requestFull(why));
       const reg: Registrator = new Registrator(docker, catalog, registratorOptions(config, docker, catalog.dockerHost), log);
+      metrics.reg = reg;
+      metrics.storeConnected = true; // the catalog writer retries on its own; syncs fail (and say so) while it is away
       catalog.start();
       void reg.firstSync.then(() => ctx.notify?.ready('first sync done (catalog)'));
-      log.info({ registry: catalog.description, dockerHost: catalog.dockerHost, docker: docker.endpoint.url, ttlMs: config.ttlMs }, 'registrator started (catalog mode)');
+      log.info({ version: VERSION, registry: catalog.description, dockerHost: catalog.dockerHost, docker: docker.endpoint.url, ttlMs: config.ttlMs, resyncMs: config.resyncMs, internal: config.internal, explicit: config.explicit, statusAddr: status?.address }, 'registrator started (catalog mode)');
       await reg.run(signal);
       return 0;
     }
@@ -77,6 +88,7 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
       }
       return s;
     }, { attempts: config.retryAttempts, initialMs: config.retryIntervalMs, signal, log, what: `store ${config.registry.text}` });
+    metrics.storeConnected = true;
     const dockerHost = await resolveDockerHost(config, docker, ctx);
     let writer: EntryWriter;
     if (config.ttlMs > 0) {
@@ -89,11 +101,13 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
       writer = new StoreWriter(store);
     }
     const reg: Registrator = new Registrator(docker, writer, registratorOptions(config, docker, dockerHost), log);
+    metrics.reg = reg;
     store.on('state', (state) => {
+      metrics.storeConnected = state !== 'lost';
       if (state === 'restored') reg.requestFull('store restored');
       else if (state === 'lost') log.warn('store connection lost');
     });
-    log.info({ registry: store.description, dockerHost, docker: docker.endpoint.url, ttlMs: config.ttlMs }, 'registrator started');
+    log.info({ version: VERSION, registry: store.description, dockerHost, docker: docker.endpoint.url, ttlMs: config.ttlMs, resyncMs: config.resyncMs, internal: config.internal, explicit: config.explicit, statusAddr: status?.address }, 'registrator started');
     void reg.firstSync.then(() => ctx.notify?.ready(`first sync done: ${reg.stats.puts} put, ${reg.stats.deletes} deleted`));
     await reg.run(signal);
     return 0;
@@ -102,6 +116,7 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
     throw err;
   } finally {
     catalog?.stop();
+    await status?.close();
     // a store that is down or half-closed must not hold up shutdown
     if (store) await withTimeout(store.close(), 5000, () => new Error('store close timed out')).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'store close failed'));
     docker.close();

@@ -44,6 +44,8 @@ export interface RegistratorStats {
 
 export class Registrator {
   readonly stats: RegistratorStats = { fullSyncs: 0, containerSyncs: 0, puts: 0, deletes: 0, errors: 0, events: 0, reconnects: 0 };
+  /** Did the last sync pass (full or per container) succeed? undefined before the first one. */
+  lastSyncOk: boolean | undefined;
   /** container id -> (key -> value) of what we last wrote for it. */
   private readonly registered = new Map<string, Map<string, string>>();
   private readonly dirty = new Set<string>();
@@ -136,9 +138,11 @@ export class Registrator {
           continue;
         }
         failures = 0;
+        this.lastSyncOk = true;
       } catch (err) {
         if (signal.aborted) break;
         this.stats.errors += 1;
+        this.lastSyncOk = false;
         this.fullWanted = true; // catch up with everything once Docker and the store answer again
         const delay = backoffDelay(failures, { initialMs: this.opts.retryIntervalMs, maxMs: 30_000 });
         failures += 1;

@@ -4,6 +4,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { CreateOptions } from '../cluster/create.js';
 import type { Logger } from '../../common/log.js';
 import type { EngineClient } from '../engine/client.js';
+import type { ManageMetrics } from '../metrics.js';
 
 export interface ApiOptions {
   cluster: Cluster;
@@ -17,6 +18,8 @@ export interface ApiOptions {
   role: () => { role: 'primary' | 'replica'; primary?: string };
   /** The primary to proxy to while this manager is a replica (undefined while none is known). */
   primaryClient?: () => EngineClient | undefined;
+  /** Request, create and placement counters (--status-addr). */
+  metrics?: ManageMetrics;
 }
 
 export interface Ctx {

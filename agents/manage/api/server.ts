@@ -17,6 +17,7 @@ import { ApiError, sendError } from './http.js';
 import { forward, hijack } from './proxy.js';
 import { match, splitVersion, UNSUPPORTED } from './routes.js';
 import type { ApiOptions } from './context.js';
+import { routeLabel } from '../metrics.js';
 
 export interface ServerTls {
   ca?: string;
@@ -41,11 +42,20 @@ function isReplicaRequest(api: ApiOptions, path: string): boolean {
 
 export function handler(api: ApiOptions) {
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    let route = 'unmatched';
+    const metrics = api.metrics;
+    if (metrics) {
+      res.once('finish', () => {
+        metrics.requests.inc({ route, status: String(res.statusCode) });
+        if (route === 'POST /containers/create' && res.statusCode === 201) metrics.containersCreated.inc();
+      });
+    }
     try {
       const url = new URL(req.url ?? '/', 'http://manager');
       const { prefix, path } = splitVersion(url.pathname);
       const method = req.method ?? 'GET';
       if (isReplicaRequest(api, path)) {
+        route = 'proxied to primary';
         const primary = api.primaryClient?.();
         if (!primary) throw new ApiError(503, 'this manager is a replica and no primary is elected yet');
         await forward(primary, req, res, `${url.pathname}${url.search}`);
@@ -57,9 +67,11 @@ export function handler(api: ApiOptions) {
         req.resume();
         return sendError(res, status, `shoal manage: ${method} ${path} is not supported${status === 501 ? ' by a cluster manager' : ''}`);
       }
+      route = routeLabel(method, path, m.params);
       await m.route.handle({ req, res, params: m.params, url, versionPrefix: prefix, api });
     } catch (err) {
       const status = statusOf(err);
+      if (err instanceof PlacementError) api.metrics?.placementFailures.inc();
       if (status === 500 && !(err instanceof PlacementError)) api.log.error({ err: errorMessage(err), url: req.url }, 'request failed');
       if (res.headersSent) res.destroy();
       else sendError(res, status, errorMessage(err));

@@ -1,0 +1,53 @@
+/** Prometheus metrics and /healthz of one manager (its own Registry: tests run several managers in one process). */
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Cluster } from './cluster/cluster.js';
+import { gaugeFrom } from '../common/metrics.js';
+
+const HEALTH_STATES = ['pending', 'healthy', 'unhealthy'] as const;
+
+export interface ManageHealth {
+  ok: boolean;
+  listening: boolean;
+  nodes: Record<string, number>;
+}
+
+/** The `route` label: method and path with the container/exec/image id replaced, so it stays bounded. */
+export function routeLabel(method: string, path: string, params: readonly string[]): string {
+  const id = params[0];
+  return `${method} ${id ? path.replace(id, '{id}') : path}`;
+}
+
+export class ManageMetrics {
+  readonly registry = new Registry();
+  listening = false;
+  readonly containersCreated = new Counter({ name: 'shoal_manage_containers_created_total', help: 'Containers created through the manager', registers: [this.registry] });
+  readonly placementFailures = new Counter({ name: 'shoal_manage_placement_failures_total', help: 'Create requests no node could take', registers: [this.registry] });
+  readonly requests = new Counter({ name: 'shoal_manage_api_requests_total', help: 'API requests by route and HTTP status', labelNames: ['route', 'status'] as const, registers: [this.registry] });
+
+  constructor(private readonly cluster: Cluster) {
+    const counts = () => this.nodeCounts();
+    new Gauge({
+      name: 'shoal_manage_nodes',
+      help: 'Engines known to the manager by health state',
+      labelNames: ['health'] as const,
+      registers: [this.registry],
+      collect() {
+        const c = counts();
+        for (const h of HEALTH_STATES) this.set({ health: h }, c[h] ?? 0);
+      },
+    });
+    gaugeFrom(this.registry, 'shoal_manage_listening', '1 while the API listeners are up', () => this.listening);
+  }
+
+  nodeCounts(): Record<string, number> {
+    const c: Record<string, number> = Object.fromEntries(HEALTH_STATES.map((h) => [h, 0]));
+    for (const n of this.cluster.list()) c[n.health] = (c[n.health] ?? 0) + 1;
+    return c;
+  }
+
+  /** ok: listening and at least one healthy engine to place containers on. */
+  health(): ManageHealth {
+    const nodes = this.nodeCounts();
+    return { ok: this.listening && (nodes.healthy ?? 0) > 0, listening: this.listening, nodes };
+  }
+}
