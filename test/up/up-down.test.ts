@@ -16,6 +16,7 @@ import { openStore } from '../../agents/store/open.js';
 import { httpGet } from '../../agents/up/probe.js';
 import { isAlive } from '../../agents/up/proc.js';
 import { readState } from '../../agents/up/state.js';
+import { withLock } from '../harness/proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'agents/cli.ts');
@@ -60,7 +61,8 @@ const preName = `up-pre-${RAND}`;
 await e1.cli(['run', '-d', '--name', preName, '-e', 'SERVICE_NAME=pre', '-p', '80', 'shoal/busybox:latest', 'httpd', '-f', '-p', '80', '-h', '/www']);
 t.teardown(() => e1.cli(['rm', '-f', preName], { reject: false }));
 
-t.test('up --engines 3 --demo, status, a second up refused, then down removes exactly what up made', async (t) => {
+// one `shoal up` cluster at a time on this machine (test/e2e/seed.test.ts too): the lock spans the test and its teardown
+await withLock('shoal-up', () => t.test('up --engines 3 --demo, status, a second up refused, then down removes exactly what up made', async (t) => {
   const prefix = `up-${RAND}`;
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'shoal-up-test-'));
   rmSync(stateDir, { recursive: true }); // up creates it, so down removes it whole
@@ -129,9 +131,10 @@ t.test('up --engines 3 --demo, status, a second up refused, then down removes ex
   t.equal(await store.get(`${other}/services/web-80/dockerhost01:web:80`), '127.0.2.1:1', 'another prefix untouched');
   t.ok(sleeper.exitCode === null && !sleeper.killed, 'an unrelated process still runs');
   t.equal(String((await e1.cli(['inspect', '--format', '{{.State.Running}}', preName])).stdout).trim(), 'true', 'a container up did not create still runs');
-});
+}), 900_000);
 
-t.test('a failed step rolls back what was started, and says which step failed', async (t) => {
+// one `shoal up` cluster at a time on this machine (test/e2e/seed.test.ts too): the lock spans the test and its teardown
+await withLock('shoal-up', () => t.test('a failed step rolls back what was started, and says which step failed', async (t) => {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'shoal-up-test-'));
   t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
   const busy = net.createServer().listen(0, '127.0.0.1');
@@ -150,9 +153,10 @@ t.test('a failed step rolls back what was started, and says which step failed', 
   t.notOk(existsSync(path.join(stateDir, 'state.json')), 'state removed');
   t.ok(existsSync(stateDir), 'the state dir existed before: kept');
   t.same(await store.list(`up-fail-${RAND}`), [], 'no keys left');
-});
+}), 900_000);
 
-t.test('the local engine (harness engine 1, by its unix socket): reached through a forwarder; its image and containers are not ours to remove', async (t) => {
+// one `shoal up` cluster at a time on this machine (test/e2e/seed.test.ts too): the lock spans the test and its teardown
+await withLock('shoal-up', () => t.test('the local engine (harness engine 1, by its unix socket): reached through a forwarder; its image and containers are not ours to remove', async (t) => {
   const prefix = `up-local-${RAND}`;
   const stateDir = path.join(os.tmpdir(), `shoal-up-test-local-${RAND}`);
   t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
@@ -185,9 +189,10 @@ t.test('the local engine (harness engine 1, by its unix socket): reached through
   t.equal(String((await e1.cli(['inspect', '--format', '{{.State.Running}}', preName])).stdout).trim(), 'true', 'container kept');
   t.ok(await e1.running(), 'engine still up');
   t.ok(await consul.running(), 'the reused Consul still runs');
-});
+}), 900_000);
 
-t.test('etcd store and the Nginx edge: docker run through the manager is routed, down cleans up', async (t) => {
+// one `shoal up` cluster at a time on this machine (test/e2e/seed.test.ts too): the lock spans the test and its teardown
+await withLock('shoal-up', () => t.test('etcd store and the Nginx edge: docker run through the manager is routed, down cleans up', async (t) => {
   const prefix = `up-nginx-${RAND}`;
   const etcd = await service('etcd');
   const estore = await openStore(`etcd://${etcd.address}/${prefix}`, { timeoutMs: 5000 });
@@ -220,7 +225,7 @@ t.test('etcd store and the Nginx edge: docker run through the manager is routed,
   for (const p of state!.processes) t.notOk(isAlive(p), `${p.name} stopped`);
   t.notOk(await portOpen(eport), 'nginx stopped');
   t.same([...(await estore.list('services')), ...(await estore.list('swarm'))], [], 'no keys of this cluster left in etcd');
-});
+}), 900_000);
 
 t.test('down and status without a cluster', async (t) => {
   const dir = path.join(os.tmpdir(), `shoal-up-none-${RAND}`);
