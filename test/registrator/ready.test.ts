@@ -40,10 +40,10 @@ t.test('registrator: READY=1 after the first sync wrote the running containers',
   t.teardown(() => void daemon.kill('SIGKILL'));
   const ready = await within(rx.next(), 60_000);
   t.match(ready?.msg ?? '', /READY=1/);
-  t.match(ready?.msg ?? '', /STATUS=first sync done: 1 put/);
+  // engine 1 is shared: other tests' containers are synced too, so only the format of the count is fixed
+  t.match(ready?.msg ?? '', /STATUS=first sync done: [1-9]\d* put, 0 deleted/);
   const entries = await store.list('readyweb-80');
-  t.equal(entries.length, 1, 'the entry was in the store when READY was sent');
-  t.match(entries[0]?.key ?? '', new RegExp(`^readyweb-80/readyhost-${id}:${name}:80$`));
+  t.same(entries.map((e) => e.key), [`readyweb-80/readyhost-${id}:${name}:80`], 'our entry was in the store when READY was sent');
   daemon.kill('SIGTERM');
   t.match((await rx.next()).msg, /STOPPING=1/);
   t.equal((await daemon).exitCode, 0);
