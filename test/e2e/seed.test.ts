@@ -41,6 +41,20 @@ async function freePort(): Promise<number> {
   });
 }
 
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** A free port whose next port is free too: the HAProxy edge puts its stats listener on port+1. */
+async function freeEdgePort(): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    if (p < 65535 && (await canBind(p + 1))) return p;
+  }
+}
+
 /** Poll `check` every `every` ms until true or `limitMs`; the elapsed ms, or undefined on timeout. */
 async function within(limitMs: number, check: () => Promise<boolean> | boolean, every = 100): Promise<number | undefined> {
   const t0 = Date.now();
@@ -118,7 +132,7 @@ async function reapKilledEngine(stateDir: string, n: number): Promise<void> {
 
 /** Common part: up with the demo, placement, keys, traffic to every webapp, a webapp killed leaves the edge. */
 async function seedDemo(t: Test, store: Store, prefix: string, upArgs: string[], stateDir: string, timings: Record<string, number>): Promise<Cluster | undefined> {
-  const [mport, eport] = [await freePort(), await freePort()];
+  const [mport, eport] = [await freePort(), await freeEdgePort()];
   const t0 = Date.now();
   const r = await shoal(['up', ...upArgs, '--engines', '3', '--manager', `127.0.0.1:${mport}`, '--edge', `127.0.0.1:${eport}`, '--state-dir', stateDir, '--demo']);
   timings.up = Date.now() - t0;
