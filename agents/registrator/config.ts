@@ -23,6 +23,7 @@ export interface RegistratorConfig extends LogConfig {
   dockerHost: string;
   nameSuffix: 'always' | 'multi';
   healthAware: boolean;
+  withdrawAfterMs: number;
   store: StoreConfig;
   /** Serve /healthz and /metrics here. */
   statusAddr: string | undefined;
@@ -50,6 +51,7 @@ export const registratorSpec: AgentSpec<RegistratorConfig> = {
     { key: 'dockerHost', flag: 'docker-host', value: 'URL', description: 'Docker engine to follow (TLS via DOCKER_CERT_PATH/DOCKER_TLS_VERIFY)', default: 'unix:///var/run/docker.sock', schema: text(), env: ['DOCKER_HOST'] },
     { key: 'nameSuffix', flag: 'name-suffix', value: 'RULE', description: 'always add -<port> to the service name, or only when a container publishes several ports (multi); default always, multi for consul-catalog://', schema: oneOf(['always', 'multi'] as const) },
     { key: 'healthAware', flag: 'health-aware', description: 'register a container with a HEALTHCHECK only while it is healthy', default: true, schema: bool() },
+    { key: 'withdrawAfter', flag: 'withdraw-after', value: 'DURATION', description: "delete this host's entries once the Docker engine has been unreachable this long (0: never)", default: '15s', schema: duration() },
     { key: 'statusAddr', flag: 'status-addr', value: 'HOST:PORT', description: 'serve /healthz and /metrics (Prometheus) here', schema: text() },
     ...storeOptions,
     ...logOptions,
@@ -87,6 +89,7 @@ export const registratorSpec: AgentSpec<RegistratorConfig> = {
       dockerHost: v.dockerHost as string,
       nameSuffix: (v.nameSuffix as RegistratorConfig['nameSuffix'] | undefined) ?? ((v.registry as RegistratorConfig['registry']).scheme === 'consul-catalog' ? 'multi' : 'always'),
       healthAware: v.healthAware as boolean,
+      withdrawAfterMs: v.withdrawAfter as number,
       statusAddr: v.statusAddr as string | undefined,
       store: storeConfigFrom(v),
       ...logConfigFrom(v),

@@ -51,6 +51,7 @@ function registratorOptions(config: RegistratorConfig, docker: DockerEngine, doc
     cleanup: config.cleanup,
     resyncMs: config.resyncMs,
     retryIntervalMs: config.retryIntervalMs,
+    withdrawAfterMs: config.withdrawAfterMs,
   };
 }
 

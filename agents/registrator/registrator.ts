@@ -6,7 +6,7 @@
  * --resync, and after any failed write. Docker and the store are retried forever with backoff.
  */
 import type { Logger } from '../common/log.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import { backoffDelay } from '../common/backoff.js';
 import { errorMessage } from '../common/errors.js';
 import type { ContainerInfo } from '../docker/container.js';
 import type { ContainerSummary } from '../docker/engine.js';
@@ -30,6 +30,12 @@ export interface RegistratorOptions extends ServiceOptions, DecideOptions {
   retryIntervalMs: number;
   /** Containers inspected / entries written in parallel. */
   concurrency?: number;
+  /**
+   * Once the engine's event stream has been down this long, delete this host's entries: a crashed dockerd
+   * must not stay routable because its registrator keeps the lease alive. The reconnect resync puts back
+   * whatever runs again. 0 or absent: never.
+   */
+  withdrawAfterMs?: number;
 }
 
 export interface RegistratorStats {
@@ -50,7 +56,10 @@ export class Registrator {
   private readonly registered = new Map<string, Map<string, string>>();
   private readonly dirty = new Set<string>();
   private fullWanted = false;
+  private withdrawWanted = false;
+  private downTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  private wakeBackoff: (() => void) | undefined;
   private readonly limit: number;
   private resolveFirstSync!: () => void;
   /** Resolves after the first full resync has been applied (systemd readiness). */
@@ -85,9 +94,49 @@ export class Registrator {
       await this.loop(signal);
     } finally {
       if (timer) clearInterval(timer);
+      clearTimeout(this.downTimer);
       this.poke();
       await pump;
     }
+  }
+
+  /** Start the engine-down clock (once per outage). */
+  private armWithdraw(): void {
+    const ms = this.opts.withdrawAfterMs ?? 0;
+    if (ms <= 0 || this.downTimer !== undefined) return;
+    this.downTimer = setTimeout(() => {
+      this.withdrawWanted = true;
+      this.poke();
+      const w = this.wakeBackoff;
+      this.wakeBackoff = undefined;
+      w?.();
+    }, ms);
+    this.downTimer.unref?.();
+  }
+
+  /** A retry pause that the engine-down clock can cut short (events must not: they would defeat the backoff). */
+  private backoff(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.wakeBackoff = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeBackoff = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** The engine has been unreachable for --withdraw-after: delete every entry of this host. */
+  private async withdrawAll(): Promise<void> {
+    const host = this.opts.dockerHost;
+    const current = await this.writer.current();
+    const plan = reconcile(new Map(), current, host, { cleanup: true, keep: new Set(), removable: new Set() });
+    await this.apply([], plan.delete);
+    this.registered.clear();
+    this.log.warn({ withdrawAfterMs: this.opts.withdrawAfterMs, deleted: plan.delete.length }, 'docker engine unreachable: withdrew this host\'s entries');
   }
 
   private poke(): void {
@@ -100,11 +149,15 @@ export class Registrator {
     try {
       for await (const item of this.docker.events(signal)) {
         if (item.kind === 'connected') {
+          clearTimeout(this.downTimer);
+          this.downTimer = undefined;
+          this.withdrawWanted = false;
           if (item.reconnect) this.stats.reconnects += 1;
           this.log.info({ reconnect: item.reconnect }, 'docker event stream connected');
           this.requestFull(item.reconnect ? 'event stream reconnected' : 'start');
         } else if (item.kind === 'disconnected') {
           this.log.warn({ err: item.error }, 'docker event stream lost; reconnecting');
+          this.armWithdraw();
         } else if (item.event.type === 'container' && TRIGGER_ACTIONS.has(item.event.action) && item.event.id) {
           this.stats.events += 1;
           this.markDirty(item.event.id);
@@ -119,7 +172,12 @@ export class Registrator {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        if (this.fullWanted) {
+        if (this.withdrawWanted) {
+          this.withdrawWanted = false;
+          await this.withdrawAll();
+          this.fullWanted = true; // once the engine answers again
+          continue;
+        } else if (this.fullWanted) {
           this.fullWanted = false;
           await this.fullSync();
         } else if (this.dirty.size > 0) {
@@ -147,7 +205,7 @@ export class Registrator {
         const delay = backoffDelay(failures, { initialMs: this.opts.retryIntervalMs, maxMs: 30_000 });
         failures += 1;
         this.log.warn({ err: errorMessage(err), retryInMs: delay }, 'sync failed; retrying');
-        await sleep(delay, signal).catch(() => undefined);
+        await this.backoff(delay, signal);
       }
     }
   }

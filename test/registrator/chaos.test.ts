@@ -162,3 +162,39 @@ t.test('dockerd (engine 4) restarted mid-run: registrator stays up and catches u
   await waitEntries(store, sameKeys(after), 30_000, onHost).then(() => t.pass('events followed after the reconnect'), (err) => t.fail(String(err)));
   t.equal(reg.settled(), false, 'registrator did not exit');
 });
+
+t.test('dockerd (engine 4) down longer than --withdraw-after: this host leaves the store, and returns with the engine', async (t) => {
+  const e = await engine(E);
+  const image = await busyboxImage(e);
+  const s = rand();
+  const b: Backend = backends.includes('consul') ? 'consul' : (backends[0] as Backend);
+  const uri = `${b}://${await storeAddress(b)}/shoaltest-withdraw-${s}`;
+  const store = await readerFor(uri);
+  t.teardown(async () => {
+    await store.deleteTree('').catch(() => undefined);
+    await store.close();
+  });
+  const c = containers(e, image, t);
+  const keep = `always-${s}`;
+  const want: Record<string, string> = { [`busybox-80/${HOST}:${keep}:80`]: await c.run(keep, ['--restart', 'always']) };
+  // with a lease (--ttl), as in production: the lease alone would keep the entries alive for ever
+  const reg = startRegistrator(uri, { dockerHost: e.dockerHost, ttl: '5s', withdrawAfter: '2s' });
+  t.teardown(() => reg.stop());
+  await waitEntries(store, sameKeys(want), 30_000, onHost);
+  const stoppedAt = Date.now();
+  await e.stop();
+  await waitEntries(store, (kvs) => kvs.length === 0, 20_000, onHost).then(
+    () => t.pass(`entries withdrawn ${Date.now() - stoppedAt} ms after the stop began (dockerd takes ~10 s to stop its containers)`),
+    (err) => t.fail(String(err)),
+  );
+  await new Promise((r) => setTimeout(r, 6000)); // longer than the TTL: still withdrawn, not re-written by the lease
+  t.same(asObject((await store.list('')).filter(onHost)), {}, 'still withdrawn after more than a TTL');
+  await e.start();
+  await e.cli(['start', keep], { reject: false });
+  const back = { [`busybox-80/${HOST}:${keep}:80`]: await hostPort(e, keep) };
+  await waitEntries(store, sameKeys(back), 60_000, onHost).then(
+    (kvs) => t.same(asObject(kvs), back, 'registered again once the engine answers'),
+    (err) => t.fail(String(err)),
+  );
+  t.equal(reg.settled(), false, 'registrator did not exit');
+});
