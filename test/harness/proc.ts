@@ -85,18 +85,31 @@ export async function acquireLock(name: string, timeoutMs = 180_000): Promise<()
   }
 }
 
-let chaosHeld: Promise<void> | undefined;
+const heldForProcess = new Map<string, Promise<void>>();
+
+/**
+ * Take the harness lock `name` for the rest of this process (released at exit; a dead holder is taken over).
+ * For resources a test file must have to itself: a server it stops, or an engine whose every container its
+ * registrator registers. Take such locks at the top of the file, before any other, so the order is fixed.
+ */
+export function holdForProcess(name: string, timeoutMs = 540_000): Promise<void> {
+  let held = heldForProcess.get(name);
+  if (!held) {
+    held = acquireLock(name, timeoutMs).then((release) => {
+      process.once('exit', release);
+    });
+    heldForProcess.set(name, held);
+  }
+  return held;
+}
 
 /**
  * The chaos servers are stopped and restarted by the tests that use them. Two test files doing that at once
  * would see each other's outages, so the first use of any chaos server in a process takes one lock for all of
  * them (one lock: no lock-order deadlock) and keeps it until the process exits.
  */
-export function holdChaosForProcess(timeoutMs = 540_000): Promise<void> {
-  chaosHeld ??= acquireLock('chaos', timeoutMs).then((release) => {
-    process.once('exit', release);
-  });
-  return chaosHeld;
+export function holdChaosForProcess(): Promise<void> {
+  return holdForProcess('chaos');
 }
 
 export function startDetached(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): number {

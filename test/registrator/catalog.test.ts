@@ -5,12 +5,15 @@
  * are skipped. Every test uses its own --hostname (Meta shoal-host) and removes what it registered.
  */
 import t from 'tap';
+import { holdForProcess } from '../harness/proc.js';
 import { busyboxImage, engine } from '../harness/engines.js';
 import { service } from '../harness/services.js';
 import { rand, startRegistrator } from './helpers.js';
 import { agentApi, capturingLogger, deregisterHosts, servicesOf, until, type Json } from './catalog-helpers.js';
 
 const E = 6;
+// every container on engine 6 is registered by this file's registrators: the engine is this file's alone
+await holdForProcess('engine-6');
 const HTTPD = ['sh', '-c', 'echo ok > /tmp/index.html && exec httpd -f -p 80 -h /tmp'];
 
 t.test('consul-catalog registrator', async (t) => {
