@@ -12,7 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { execa } from 'execa';
-import { pidAlive, readPid, startDetached, stateDir, stopProcess, waitFor, withLock, STATE_DIR } from './proc.js';
+import { pidAlive, readPid, startDetached, stateDir, stopProcess, waitFor, withLock, STATE_DIR, holdForProcess } from './proc.js';
 import { busyboxTarball } from './busybox.js';
 
 export const RUN_DIR = '/run/shoal-test';
@@ -190,6 +190,10 @@ export async function engine(n: number, opts: EngineOptions = {}): Promise<Engin
   checkN(n);
   const extra = opts.extraArgs ?? [];
   if (extra.length > 0 && n <= 3) throw new Error(`engine ${n} is shared: extra dockerd flags only on engines 4..9`);
+  // engines 4..9 are for files that stop, restart or re-flag them, or assert every container on them:
+  // one test file at a time (the lock is held until that process exits)
+  // (a helper process of a test that holds the lock sets SHOAL_TEST_ENGINE_HELD=1)
+  if (n > 3 && process.env.SHOAL_TEST_ENGINE_HELD !== '1') await holdForProcess(`engine-${n}`);
   const socket = path.join(RUN_DIR, `docker${n}.sock`);
   const ip = `127.0.1.${n}`;
   const nm = names(n);

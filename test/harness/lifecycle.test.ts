@@ -41,7 +41,7 @@ t.test(`engine ${N}: two processes starting it at once make one dockerd; stop an
 
   const script = `import { engine } from ${JSON.stringify(path.join(HERE, 'engines.ts'))}; const e = await engine(${N}); console.log((await e.docker.info()).Name);`;
   const starts = await Promise.all(
-    [1, 2].map(() => execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { reject: false, timeout: 180_000 })),
+    [1, 2].map(() => execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { reject: false, timeout: 180_000, env: { SHOAL_TEST_ENGINE_HELD: '1' } })),
   );
   t.same(starts.map((s) => [s.exitCode, String(s.stdout).trim()]), [[0, `dockerhost0${N}`], [0, `dockerhost0${N}`]], String(starts.map((s) => s.stderr)));
   const pids = dockerdPids();
