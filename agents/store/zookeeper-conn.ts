@@ -7,6 +7,32 @@ import { EventEmitter } from 'node:events';
 import zookeeper, { type Client } from 'node-zookeeper-client';
 import { StoreAuthError, StoreError, StoreTimeoutError, StoreUnavailableError } from '../common/errors.js';
 import { withTimeout } from '../common/backoff.js';
+import { createRequire } from 'node:module';
+
+/**
+ * node-zookeeper-client parses server packets inside its socket 'data' handler and throws on a garbled one
+ * (seen in CI: "Unknown code: -1695940608"; a truncated watcher event throws a RangeError). A throw there is an
+ * uncaught exception that kills the daemon. Wrap the handler once, before any client connects (the library
+ * binds it per socket): a packet it cannot parse drops the connection instead, which the library itself answers
+ * with a reconnect on the same session, as it does for out-of-order replies.
+ */
+interface ConnectionManagerLike {
+  socket?: { destroy(): void };
+}
+const ConnectionManager = createRequire(import.meta.url)('node-zookeeper-client/lib/ConnectionManager.js') as {
+  prototype: { onSocketData(this: ConnectionManagerLike, buf: Buffer): void; shoalGuarded?: boolean };
+};
+if (!ConnectionManager.prototype.shoalGuarded) {
+  const onSocketData = ConnectionManager.prototype.onSocketData;
+  ConnectionManager.prototype.onSocketData = function guardedOnSocketData(this: ConnectionManagerLike, buf: Buffer): void {
+    try {
+      onSocketData.call(this, buf);
+    } catch {
+      this.socket?.destroy();
+    }
+  };
+  ConnectionManager.prototype.shoalGuarded = true;
+}
 
 const { Exception, CreateMode } = zookeeper;
 export { CreateMode };
