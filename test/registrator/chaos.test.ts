@@ -3,7 +3,7 @@
  * SIGKILL and restart loses and duplicates nothing; with --ttl a dead host's entries vanish; a store restarted
  * mid-run and a dockerd restarted mid-run are caught up with, and the daemon never exits.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { busyboxImage, engine, type EngineHandle } from '../harness/engines.js';
 import { service } from '../harness/services.js';
 import { asObject, builtBackends, rand, readerFor, sameKeys, spawnShoal, startRegistrator, storeAddress, waitEntries, type Backend } from './helpers.js';
@@ -128,19 +128,23 @@ for (const b of backends) {
   });
 }
 
-t.test('dockerd (engine 4) restarted mid-run: registrator stays up and catches up', async (t) => {
+/** The dockerd cases: engine 4, one backend, a fresh prefix with a reader, and a container runner. */
+async function dockerdCase(t: Test, tag: string) {
   const e = await engine(E);
   const image = await busyboxImage(e);
   const s = rand();
   const b: Backend = backends.includes('consul') ? 'consul' : (backends[0] as Backend);
-  const uri = `${b}://${await storeAddress(b)}/shoaltest-dockerd-${s}`;
+  const uri = `${b}://${await storeAddress(b)}/shoaltest-${tag}-${s}`;
   const store = await readerFor(uri);
   t.teardown(async () => {
     await store.deleteTree('').catch(() => undefined);
     await store.close();
   });
-  const c = containers(e, image, t);
-  const keep = `always-${s}`;
+  return { e, s, uri, store, c: containers(e, image, t), keep: `always-${s}` };
+}
+
+t.test('dockerd (engine 4) restarted mid-run: registrator stays up and catches up', async (t) => {
+  const { e, s, uri, store, c, keep } = await dockerdCase(t, 'dockerd');
   const once = `once-${s}`;
   const want: Record<string, string> = { [`busybox-80/${HOST}:${keep}:80`]: await c.run(keep, ['--restart', 'always']), [`busybox-80/${HOST}:${once}:80`]: await c.run(once) };
   const reg = startRegistrator(uri, { dockerHost: e.dockerHost });
@@ -164,18 +168,7 @@ t.test('dockerd (engine 4) restarted mid-run: registrator stays up and catches u
 });
 
 t.test('dockerd (engine 4) down longer than --withdraw-after: this host leaves the store, and returns with the engine', async (t) => {
-  const e = await engine(E);
-  const image = await busyboxImage(e);
-  const s = rand();
-  const b: Backend = backends.includes('consul') ? 'consul' : (backends[0] as Backend);
-  const uri = `${b}://${await storeAddress(b)}/shoaltest-withdraw-${s}`;
-  const store = await readerFor(uri);
-  t.teardown(async () => {
-    await store.deleteTree('').catch(() => undefined);
-    await store.close();
-  });
-  const c = containers(e, image, t);
-  const keep = `always-${s}`;
+  const { e, uri, store, c, keep } = await dockerdCase(t, 'withdraw');
   const want: Record<string, string> = { [`busybox-80/${HOST}:${keep}:80`]: await c.run(keep, ['--restart', 'always']) };
   // with a lease (--ttl), as in production: the lease alone would keep the entries alive for ever
   const reg = startRegistrator(uri, { dockerHost: e.dockerHost, ttl: '5s', withdrawAfter: '2s' });
