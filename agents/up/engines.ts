@@ -39,6 +39,8 @@ export interface EngineLayout {
   containerdState: string;
   containerdSocket: string;
   containerdConfig: string;
+  /** daemon.json naming the engine's own key file (dockerd has no flag for it). */
+  daemonConfig: string;
 }
 
 /** Where everything of engine n lives. Pure. */
@@ -58,6 +60,7 @@ export function engineLayout(n: number, runDir: string, dataDir: string): Engine
     containerdState: path.join(run, `containerd${n}`),
     containerdSocket: path.join(run, `containerd${n}`, 'containerd.sock'),
     containerdConfig: path.join(run, `containerd${n}.toml`),
+    daemonConfig: path.join(run, `docker${n}.json`),
   };
 }
 
@@ -69,6 +72,8 @@ export function dockerdArgs(l: EngineLayout, storageDriver: string): string[] {
     '--ip6tables=false',
     `--storage-driver=${storageDriver}`,
     '--data-root', l.dataRoot,
+    // Its own key (engine ID) instead of /etc/docker/key.json, which every engine would share.
+    '--config-file', l.daemonConfig,
     '--exec-root', l.execRoot,
     '--pidfile', path.join(path.dirname(l.socket), `docker${l.n}.pid`),
     '--containerd', l.containerdSocket,
@@ -141,6 +146,7 @@ export async function startEngine(n: number, opts: { runDir: string; dataDir: st
   mkdirSync(l.dataRoot, { recursive: true, mode: 0o700 });
   if (ensureBridge(l)) opts.onBridge(l.bridge);
   writeFileSync(l.containerdConfig, containerdToml(l));
+  writeFileSync(l.daemonConfig, JSON.stringify({ 'deprecated-key-path': path.join(l.dataRoot, 'key.json') }) + '\n');
   const logs = path.join(opts.runDir, 'logs');
   const cd = startDetached(`containerd-${l.name}`, 'containerd', ['--config', l.containerdConfig], { log: path.join(logs, `containerd-${l.name}.log`) });
   opts.onProc(cd);

@@ -141,6 +141,8 @@ function dockerdArgs(n: number, containerdSocket: string, extra: readonly string
     '--ip6tables=false',
     '--storage-driver=vfs',
     '--data-root', path.join(DATA_DIR, `docker${n}`),
+    // Its own key (engine ID) instead of /etc/docker/key.json, which every engine would share.
+    '--config-file', daemonJson(stateDir(`docker${n}`), path.join(DATA_DIR, `docker${n}`, 'key.json')),
     '--exec-root', path.join(RUN_DIR, `docker${n}-exec`),
     '--pidfile', path.join(RUN_DIR, `docker${n}.pid`),
     '--containerd', containerdSocket,
@@ -155,6 +157,17 @@ function dockerdArgs(n: number, containerdSocket: string, extra: readonly string
     ...labels,
     ...extra,
   ];
+}
+
+/**
+ * dockerd takes the key its engine ID derives from only from a config file (`deprecated-key-path`; there is
+ * no flag), so each engine gets a one-line daemon.json of its own.
+ */
+export function daemonJson(dir: string, keyPath: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'daemon.json');
+  writeFileSync(file, JSON.stringify({ 'deprecated-key-path': keyPath }) + '\n');
+  return file;
 }
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -32,6 +32,22 @@ t.test('constraint:zone==external lands on dockerhost01 or 02, status==master on
   t.equal(await nodeOf(`${P}-int`), 'dockerhost03');
 });
 
+t.test('node== takes the engine ID and the address as well as the name; each engine has its own ID', async (t) => {
+  const ids = await Promise.all(engines.map(async (e) => (await e.docker.info()).ID as string));
+  t.equal(new Set(ids).size, 3, `three distinct engine IDs: ${ids.join(' ')}`);
+  const byId = await run(`${P}-byid`, [`constraint:node==${ids[1]}`]);
+  t.equal(byId.exitCode, 0, byId.stderr);
+  t.equal(await nodeOf(`${P}-byid`), 'dockerhost02');
+  const byAddr = await run(`${P}-byaddr`, [`constraint:node==${engines[2]?.tcp}`]);
+  t.equal(byAddr.exitCode, 0, byAddr.stderr);
+  t.equal(await nodeOf(`${P}-byaddr`), 'dockerhost03');
+  const notId = await run(`${P}-notid`, [`constraint:node!=${ids[0]}`, 'constraint:zone==external']);
+  t.equal(notId.exitCode, 0, notId.stderr);
+  t.equal(await nodeOf(`${P}-notid`), 'dockerhost02');
+  const info = (await tm.docker(['info'])).stdout;
+  for (const id of ids) t.match(info, `ID: ${id}`, 'docker info lists each node by its own ID');
+});
+
 t.test('the placement expressions never reach the engine env; they are kept as labels', async (t) => {
   const env = (await tm.docker(['inspect', '-f', '{{json .Config.Env}}', `${P}-master`])).stdout;
   t.notMatch(env, /constraint:/);

@@ -35,6 +35,7 @@ t.test('engine layout and dockerd flags: own socket, loopback IP, bridge, labels
   const l = engineLayout(3, '/run/shoal-up', '/var/lib/shoal-up');
   t.match(l, { name: 'dockerhost03', ip: '127.0.2.3', bridge: 'shoalup3', bridgeCidr: '172.30.3.1/24', socket: '/run/shoal-up/engines/docker3.sock', engineDir: '/var/lib/shoal-up/engine3', dataRoot: '/var/lib/shoal-up/engine3/docker', containerdRoot: '/var/lib/shoal-up/engine3/containerd' });
   const args = dockerdArgs(l, 'vfs');
+  t.equal(args[args.indexOf('--config-file') + 1], '/run/shoal-up/engines/docker3.json', 'own daemon.json: own key, own engine ID');
   for (const a of ['--storage-driver=vfs', '--bridge=shoalup3', '--ip=127.0.2.3', 'tcp://127.0.2.3:2375', 'unix:///run/shoal-up/engines/docker3.sock', 'zone=internal', 'disk=ssd', 'status=worker']) t.ok(args.includes(a), a);
   t.same(engineLabels(1), { zone: 'external', disk: 'ssd', status: 'master' });
   t.same(engineLabels(2), { zone: 'external', disk: 'hdd', status: 'worker' });
