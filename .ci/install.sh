@@ -43,6 +43,7 @@ command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
 command -v systemd-analyze >/dev/null && command -v systemd-notify >/dev/null || need+=(systemd)
 command -v python3 >/dev/null || need+=(python3-minimal)
+command -v docker-registry >/dev/null || need+=(docker-registry)
 
 add_bullseye
 if [ ${#need[@]} -gt 0 ] || ! command -v consul >/dev/null; then
@@ -55,7 +56,7 @@ if ! command -v consul >/dev/null; then
   apt-get install -y -qq --no-install-recommends -t bullseye consul
 fi
 # Packages start their own daemons on install; the harness runs its own copies on its own ports.
-for s in haproxy nginx etcd zookeeper docker containerd; do
+for s in haproxy nginx etcd zookeeper docker containerd docker-registry; do
   systemctl stop "$s" >/dev/null 2>&1 || true
   service "$s" stop >/dev/null 2>&1 || true
 done

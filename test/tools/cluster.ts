@@ -5,6 +5,7 @@
  */
 import { busyboxImage, engine, engineRunning, stopAllEngines } from '../harness/engines.js';
 import { PORTS } from '../harness/services.js';
+import { stopProcess } from '../harness/proc.js';
 import { readPid, tcpOpen } from '../harness/proc.js';
 import { INSTANCES, KINDS, servicesDown, servicesUp } from './services.js';
 
@@ -45,6 +46,7 @@ switch (cmd) {
   case 'down':
     await stopAllEngines();
     await servicesDown();
+    await stopProcess('registry');
     break;
   case 'status':
     process.exitCode = (await status()) === 0 ? 0 : 1;

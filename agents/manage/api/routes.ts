@@ -29,7 +29,7 @@ export const ROUTES: Route[] = [
   { method: 'DELETE', path: new RegExp(`^/containers/${C}()$`), handle: containers.routed },
   { method: ['GET', 'POST'], path: /^\/exec\/([^/]+)(\/(?:start|resize|json))$/, handle: containers.execRouted, hijack: 'exec' },
   { method: 'GET', path: /^\/images\/json$/, handle: images.list },
-  { method: 'POST', path: /^\/images\/create$/, handle: images.pull },
+  { method: 'POST', path: /^\/images\/(?:create|load)$/, handle: images.fanoutImage },
   { method: 'GET', path: new RegExp(`^/images/${C}/json$`), handle: images.inspect },
   { method: 'POST', path: new RegExp(`^/images/${C}(/tag)$`), handle: images.onHolders },
   { method: 'DELETE', path: new RegExp(`^/images/${C}()$`), handle: images.onHolders },
@@ -42,7 +42,7 @@ export const ROUTES: Route[] = [
 ];
 
 /** Engine API areas a classic cluster manager does not serve: 501, naming the endpoint. */
-export const UNSUPPORTED = /^\/(swarm|services|nodes|tasks|secrets|configs|plugins|build|commit|session|distribution|auth|grpc|system\/df|containers\/prune|images\/prune|images\/load|images\/get|images\/search|networks\/prune|volumes\/prune|build\/prune)(\/|$)/;
+export const UNSUPPORTED = /^\/(swarm|services|nodes|tasks|secrets|configs|plugins|build|commit|session|distribution|auth|grpc|system\/df|containers\/prune|images\/prune|images\/get|images\/search|networks\/prune|volumes\/prune|build\/prune)(\/|$)/;
 
 export function splitVersion(pathname: string): { prefix: string; path: string } {
   const m = /^(\/v\d+\.\d+)(\/.*)$/.exec(pathname);

@@ -1,6 +1,8 @@
-/** Images: listed across nodes, pulled on every healthy node, tagged/removed where they are. */
+/** Images: listed across nodes; pulled, imported and loaded on every healthy node or the constrained ones; tagged/removed where they are. */
 import type { EngineNode } from '../../cluster/node.js';
 import { forward } from '../proxy.js';
+import { fanout } from '../fanout.js';
+import { CONSTRAINT_HEADER, imageTargets, parseConstraints } from '../../scheduler/targets.js';
 import { ApiError, sendJson } from '../http.js';
 import type { Ctx, Handler } from '../context.js';
 
@@ -22,44 +24,51 @@ export const list: Handler = async ({ res, url, api }) => {
   sendJson(res, 200, [...seen.values()]);
 };
 
-/** `docker pull`: on every healthy node, progress streams concatenated. */
-export const pull: Handler = async ({ req, res, url, versionPrefix, api }) => {
-  const nodes = api.cluster.list().filter((n) => n.health === 'healthy');
-  if (nodes.length === 0) throw new ApiError(503, 'no healthy node to pull on');
-  res.writeHead(200, { 'content-type': 'application/json' });
-  for (const n of nodes) {
-    await new Promise<void>((resolve) => {
-      const headers: Record<string, string> = {};
-      const auth = req.headers['x-registry-auth'];
-      if (typeof auth === 'string') headers['x-registry-auth'] = auth;
-      const preq = n.client.request(n.client.options('POST', `${versionPrefix}/images/create${url.search}`, headers, false));
-      preq.on('response', (pres) => {
-        const failed = (pres.statusCode ?? 500) >= 300;
-        let text = '';
-        pres.on('data', (d: Buffer) => (failed ? (text += d.toString('utf8')) : res.write(d)));
-        pres.on('end', () => {
-          if (failed) {
-            let message = text.trim();
-            try {
-              message = (JSON.parse(text) as { message?: string }).message ?? message;
-            } catch {
-              // not JSON: the text itself
-            }
-            res.write(JSON.stringify({ errorDetail: { message: `${n.name}: ${message}` }, error: `${n.name}: ${message}` }) + '\n');
-          }
-          resolve();
-        });
-        pres.on('error', () => resolve());
-      });
-      preq.on('error', (err) => {
-        res.write(JSON.stringify({ error: `${n.name}: ${err.message}` }) + '\n');
-        resolve();
-      });
-      preq.end();
-    });
-    void n.refresh();
+/** The nodes an image operation goes to: healthy ones, narrowed by `?constraint=` and X-Shoal-Constraint. */
+function targets(ctx: Ctx): EngineNode[] {
+  const header = ctx.req.headers[CONSTRAINT_HEADER];
+  const texts = [...ctx.url.searchParams.getAll('constraint'), ...(Array.isArray(header) ? header : header ? [header] : [])];
+  let exprs;
+  try {
+    exprs = parseConstraints(texts);
+  } catch (err) {
+    throw new ApiError(400, (err as Error).message);
   }
-  res.end();
+  const nodes = ctx.api.cluster.list();
+  const picked = new Set(imageTargets(nodes.map((n) => n.snapshot()), exprs).map((s) => s.addr));
+  return nodes.filter((n) => picked.has(n.addr));
+}
+
+/** The engine's own query, without the manager's `constraint` parameters. */
+function engineQuery(url: URL): string {
+  const q = new URLSearchParams(url.searchParams);
+  q.delete('constraint');
+  const s = q.toString();
+  return s === '' ? '' : `?${s}`;
+}
+
+function bodyHeaders(req: Ctx['req']): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (const k of ['x-registry-auth', 'content-type', 'content-length']) {
+    const v = req.headers[k];
+    if (typeof v === 'string') h[k] = v;
+  }
+  return h;
+}
+
+/**
+ * `docker pull` and `docker import` (POST /images/create), `docker load` (POST /images/load): on every
+ * healthy node at once, or the constrained ones; an import or load body is teed to each; the progress
+ * streams are merged, each message marked with its node.
+ */
+export const fanoutImage: Handler = async (ctx) => {
+  const nodes = targets(ctx);
+  const op = ctx.url.pathname.endsWith('/load') ? 'load' : 'create';
+  const withBody = op === 'load' || ctx.url.searchParams.get('fromSrc') === '-';
+  ctx.res.writeHead(200, { 'content-type': 'application/json' });
+  await fanout(nodes, ctx.req, ctx.res, 'POST', `${ctx.versionPrefix}/images/${op}${engineQuery(ctx.url)}`, bodyHeaders(ctx.req), withBody);
+  await Promise.all(nodes.map((n) => n.refresh().catch(() => undefined)));
+  ctx.res.end();
 };
 
 export const inspect: Handler = async (ctx) => {
