@@ -21,7 +21,7 @@ export interface JoinConfig extends LogConfig {
 
 export const joinSpec: AgentSpec<JoinConfig> = {
   name: 'join',
-  summary: 'Advertise this Docker engine in the store (/swarm/<ip>:<port>) while it answers',
+  summary: 'Advertise this Docker engine in the store (/swarm/<ip>:<port>), refreshed while it answers',
   positional: { key: 'discovery', name: 'discovery-uri', description: 'consul://, etcd://, etcd2:// or zk:// URI whose path is the node prefix' },
   options: [
     { key: 'discovery', flag: 'discovery', value: 'URI', description: 'discovery URI (same as the positional argument)', schema: storeUri(['consul', 'etcd', 'etcd2', 'zk']) },
@@ -30,7 +30,7 @@ export const joinSpec: AgentSpec<JoinConfig> = {
     { key: 'ttl', flag: 'ttl', value: 'DURATION', description: 'how long the key outlives the last heartbeat (must exceed --heartbeat)', default: '60s', schema: duration() },
     { key: 'delay', flag: 'delay', value: 'DURATION', description: 'wait a random time up to this before the first registration', default: '0s', schema: duration() },
     { key: 'dockerHost', flag: 'docker-host', value: 'URL', description: 'local engine checked with /_ping', default: 'unix:///var/run/docker.sock', schema: text(), env: ['DOCKER_HOST'] },
-    { key: 'checkEngine', flag: 'check-engine', description: 'withdraw the key while the local engine does not answer', default: true, schema: bool() },
+    { key: 'checkEngine', flag: 'check-engine', description: 'stop refreshing the key while the local engine does not answer /_ping, so it expires after --ttl (false: refresh regardless, as swarm join did)', default: true, schema: bool() },
     { key: 'statusAddr', flag: 'status-addr', value: 'HOST:PORT', description: 'serve /healthz and /metrics (Prometheus) here', schema: text() },
     ...storeOptions,
     ...logOptions,

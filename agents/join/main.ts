@@ -1,4 +1,4 @@
-/** `shoal join`: advertise this engine at `<prefix>/<addr>` while it answers /_ping (see joiner.ts). */
+/** `shoal join`: advertise this engine at `<prefix>/<addr>`, refreshed while it answers /_ping (see joiner.ts). */
 import { readFile } from 'node:fs/promises';
 import type { AgentMain } from '../common/agent.js';
 import { formatHostPort } from '../common/address.js';

@@ -34,7 +34,9 @@ t.test('healthy: healthz 200, metrics count beats and the advertisement, start l
   const m = await (await fetch(`${base}/metrics`)).text();
   t.ok((sample(m, 'shoal_join_beats_total') ?? 0) >= 2, `beats_total ${sample(m, 'shoal_join_beats_total')} >= 2`);
   t.equal(sample(m, 'shoal_join_advertised_total'), 1, 'advertised once');
-  t.equal(sample(m, 'shoal_join_withdrawn_total'), 0, 'never withdrawn');
+  t.equal(sample(m, 'shoal_join_refresh_stopped_total'), 0, 'refresh never stopped');
+  t.equal(sample(m, 'shoal_join_expired_total'), 0, 'never expired');
+  t.equal(sample(m, 'shoal_join_lapsing'), 0, 'not lapsing');
   t.equal(sample(m, 'shoal_join_errors_total'), 0);
   t.equal(sample(m, 'shoal_join_last_beat_ok'), 1);
   t.equal(sample(m, 'shoal_join_engine_up'), 1);
