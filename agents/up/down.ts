@@ -1,15 +1,17 @@
 /**
  * `shoal down`: stop and remove exactly what `shoal up` recorded: its containers, its processes (newest
  * first, each checked by pid and start time), the store keys of its engines (when the store was not its
- * own), its images on engines it did not start, its bridges, data and state. Nothing else.
+ * own), its images on engines it did not start, its bridges, data and state. Nothing else. An engine that
+ * died unclean is reaped first (its shims stopped, mounts under its folders unmounted: see reap.ts).
  */
 import { rmSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { errorMessage } from '../common/errors.js';
-import { deleteBridge } from './engines.js';
+import { deleteBridge, engineLayout, engineLeftovers } from './engines.js';
 import { keyPath } from './plan.js';
 import { isAlive, stopRecorded } from './proc.js';
+import { reapEngine, type EngineLeftovers } from './reap.js';
 import { openClusterStore } from './store.js';
 import { readState, stateFile, writeState, type UpState } from './state.js';
 import type { Io } from './up.js';
@@ -25,6 +27,11 @@ export function ourKeys(keys: readonly string[], state: Pick<UpState, 'prefix' |
   const names = state.engines.map((e) => `${e.name}:`);
   const addrs = new Set(state.engines.map((e) => `${swarm}${e.addr}`));
   return keys.filter((k) => (k.startsWith(services) && names.some((n) => (k.split('/').pop() ?? '').startsWith(n))) || addrs.has(k));
+}
+
+/** For a state written before `reap` was recorded: the started engines' layout, from their data folders. Pure. */
+export function recordedLeftovers(state: Pick<UpState, 'stateDir' | 'engines'>): EngineLeftovers[] {
+  return state.engines.filter((e) => e.started && e.n > 0).map((e) => engineLeftovers(engineLayout(e.n, state.stateDir, e.dataDir ? path.dirname(e.dataDir) : path.join(state.stateDir, 'data'))));
 }
 
 export async function down(stateDir: string, io: Pick<Io, 'out'>): Promise<number> {
@@ -53,6 +60,14 @@ export async function down(stateDir: string, io: Pick<Io, 'out'>): Promise<numbe
     const r = await stopRecorded(p, p.name.startsWith('dockerd') ? 60_000 : 15_000);
     ok(`${p.name} (pid ${p.pid}) ${r === 'stopped' ? 'stopped' : 'was not running'}`);
   }
+  // what an engine that died unclean (dockerd/containerd SIGKILLed) leaves: shims, their containers, mounts
+  const stuck: string[] = [];
+  for (const l of state.reap ?? recordedLeftovers(state)) {
+    const r = await reapEngine(l);
+    if (r.killed.length) ok(`${r.killed.length} leftover shim/container process(es) of ${l.containerdSocket} stopped`);
+    if (r.unmounted.length) ok(`${r.unmounted.length} leftover mount(s) under ${l.roots.join(', ')} unmounted`);
+    stuck.push(...r.stuck);
+  }
   // the agents' entries in a store that outlives us
   if (state.store && !state.store.started) {
     try {
@@ -77,21 +92,33 @@ export async function down(stateDir: string, io: Pick<Io, 'out'>): Promise<numbe
     deleteBridge(b);
     ok(`bridge ${b} deleted`);
   }
-  for (const e of state.engines) {
-    if (e.dataDir && existsSync(e.dataDir)) {
-      rmSync(e.dataDir, { recursive: true, force: true });
-      ok(`data ${e.dataDir} removed`);
+  const failed: string[] = stuck.map((m) => `${m} is still mounted`);
+  const remove = (p: string) => {
+    try {
+      rmSync(p, { recursive: true, force: true });
+      return true;
+    } catch (err) {
+      failed.push(`${p}: ${errorMessage(err)}`);
+      return false;
     }
+  };
+  for (const e of state.engines) {
+    if (e.dataDir && existsSync(e.dataDir) && remove(e.dataDir)) ok(`data ${e.dataDir} removed`);
   }
-  if (state.createdDataDir && existsSync(state.createdDataDir) && readdirSync(state.createdDataDir).length === 0) rmSync(state.createdDataDir, { recursive: true });
+  if (state.createdDataDir && existsSync(state.createdDataDir) && readdirSync(state.createdDataDir).length === 0) remove(state.createdDataDir);
   const alive = state.processes.filter(isAlive);
-  if (alive.length) {
-    io.out(`ERR still running: ${alive.map((p) => `${p.name} (${p.pid})`).join(', ')}; state kept in ${stateFile(stateDir)}`);
+  if (alive.length) failed.push(`still running: ${alive.map((p) => `${p.name} (${p.pid})`).join(', ')}`);
+  if (failed.length) {
+    io.out(`ERR ${failed.join('; ')}; state kept in ${stateFile(stateDir)}`);
     return 1;
   }
-  if (state.createdStateDir) rmSync(stateDir, { recursive: true, force: true });
-  else for (const f of ['state.json', 'logs', 'edge', 'engines', 'image', 'docker-cli', 'consul', 'etcd']) rmSync(path.join(stateDir, f), { recursive: true, force: true });
-  if (existsSync(stateDir) && readdirSync(stateDir).length === 0 && state.createdStateDir) rmSync(stateDir, { recursive: true, force: true });
+  if (state.createdStateDir) remove(stateDir);
+  else for (const f of ['state.json', 'logs', 'edge', 'engines', 'image', 'docker-cli', 'consul', 'etcd']) remove(path.join(stateDir, f));
+  if (state.createdStateDir && existsSync(stateDir) && readdirSync(stateDir).length === 0) remove(stateDir);
+  if (failed.length) {
+    io.out(`ERR ${failed.join('; ')}`);
+    return 1;
+  }
   ok(`state ${stateDir} removed`);
   return 0;
 }

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dockerPing, waitUntil } from './probe.js';
 import { isAlive, logTail, startDetached, type ProcRecord } from './proc.js';
+import type { EngineLeftovers } from './reap.js';
 import type { EngineRef } from './state.js';
 
 /** The seed's three hosts, then plain workers. Pure. */
@@ -62,6 +63,11 @@ export function engineLayout(n: number, runDir: string, dataDir: string): Engine
     containerdConfig: path.join(run, `containerd${n}.toml`),
     daemonConfig: path.join(run, `docker${n}.json`),
   };
+}
+
+/** Where engine n's leftovers are after an unclean death: shims of its containerd, mounts under its folders. Pure. */
+export function engineLeftovers(l: EngineLayout): EngineLeftovers {
+  return { containerdSocket: l.containerdSocket, containerdState: l.containerdState, roots: [l.engineDir, l.execRoot, l.containerdState] };
 }
 
 /** dockerd's flags for engine n. Pure. */
@@ -137,7 +143,7 @@ export interface StartedEngine {
 }
 
 /** Start engine n; `onProc` records each process as soon as it exists (so a failure can be rolled back). */
-export async function startEngine(n: number, opts: { runDir: string; dataDir: string; storageDriver: string; onProc: (p: ProcRecord) => void; onBridge: (name: string) => void }): Promise<EngineRef> {
+export async function startEngine(n: number, opts: { runDir: string; dataDir: string; storageDriver: string; onProc: (p: ProcRecord) => void; onBridge: (name: string) => void; onLeftovers: (l: EngineLeftovers) => void }): Promise<EngineRef> {
   const l = engineLayout(n, opts.runDir, opts.dataDir);
   const dockerHost = `unix://${l.socket}`;
   if (await dockerPing(dockerHost)) throw new Error(`engine ${l.name}: ${l.socket} already answers (another shoal up?)`);
@@ -148,6 +154,7 @@ export async function startEngine(n: number, opts: { runDir: string; dataDir: st
   writeFileSync(l.containerdConfig, containerdToml(l));
   writeFileSync(l.daemonConfig, JSON.stringify({ 'deprecated-key-path': path.join(l.dataRoot, 'key.json') }) + '\n');
   const logs = path.join(opts.runDir, 'logs');
+  opts.onLeftovers(engineLeftovers(l));
   const cd = startDetached(`containerd-${l.name}`, 'containerd', ['--config', l.containerdConfig], { log: path.join(logs, `containerd-${l.name}.log`) });
   opts.onProc(cd);
   await waitUntil(`containerd of ${l.name}`, async () => existsSync(l.containerdSocket), { timeoutMs: 60_000, abort: () => (isAlive(cd) ? undefined : `exited:\n${logTail(cd.log)}`) });

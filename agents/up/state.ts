@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, accessS
 import os from 'node:os';
 import path from 'node:path';
 import type { ProcRecord } from './proc.js';
+import type { EngineLeftovers } from './reap.js';
 
 export interface StoreRef {
   kind: 'consul' | 'etcd' | 'etcd2' | 'zk';
@@ -49,6 +50,8 @@ export interface UpState {
   containers: ContainerRef[];
   /** Store keys written by `up` itself, relative to the prefix (the agents' entries are found by engine name). */
   keys: string[];
+  /** Per engine `up` started: where its shims and mounts are, so `down` reaps them after an unclean death. */
+  reap?: EngineLeftovers[] | undefined;
   /** Bridges `up` created (deleted by `down`). */
   bridges: string[];
   /** Images `up` imported on engines it did not start (engines it started are removed whole). */

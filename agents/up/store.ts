@@ -52,6 +52,12 @@ export function openClusterStore(base: string, prefix: string): Promise<Store> {
   return openStore(prefix === '' ? base : `${base}/${prefix}`, { timeoutMs: 5000 });
 }
 
+/**
+ * The dev agent's extra config. session_ttl_min: the agents' leases (join/registrator --ttl 15s) are Consul
+ * sessions of ttl/2, below Consul's default 10s minimum, which would refuse every one of them.
+ */
+export const CONSUL_DEV_HCL = 'session_ttl_min = "1s"\nports { grpc = -1 }\n';
+
 export interface StartedStore {
   ref: StoreRef;
   proc?: ProcRecord | undefined;
@@ -67,7 +73,7 @@ export async function ensureStore(opts: { kind: StoreKind | undefined; stateDir:
     const dir = path.join(opts.stateDir, 'consul');
     mkdirSync(dir, { recursive: true });
     const hcl = path.join(dir, 'shoal-up.hcl');
-    writeFileSync(hcl, 'ports { grpc = -1 }\n');
+    writeFileSync(hcl, CONSUL_DEV_HCL);
     const proc = startDetached('consul', 'consul', ['agent', '-dev', '-client', '127.0.0.1', '-bind', '127.0.0.1', '-node', 'shoal-up', '-config-file', hcl], { log: path.join(opts.stateDir, 'logs', 'consul.log') });
     await waitUntil('consul dev agent on 127.0.0.1:8500', consulUp, { timeoutMs: 60_000, abort: () => (isAlive(proc) ? undefined : `exited:\n${logTail(proc.log)}`) });
     return { ref: { kind: 'consul', base: 'consul://127.0.0.1:8500', started: true }, proc };

@@ -113,7 +113,7 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
       if (!existsSync(opts.dataDir)) state.createdDataDir = opts.dataDir;
       for (let n = 1; n <= opts.engines; n++) {
         const ref = await step(io, `engine ${n}`, () =>
-          startEngine(n, { runDir: opts.stateDir, dataDir: opts.dataDir, storageDriver: opts.storageDriver, onProc: record, onBridge: (b) => (state.bridges.push(b), save()) }),
+          startEngine(n, { runDir: opts.stateDir, dataDir: opts.dataDir, storageDriver: opts.storageDriver, onProc: record, onBridge: (b) => (state.bridges.push(b), save()), onLeftovers: (l) => ((state.reap ??= []).push(l), save()) }),
         (e) => `${e.name} tcp://${e.addr}`);
         state.engines.push(ref);
         save();
