@@ -85,7 +85,7 @@ for (const [scheme, kind] of [['consul', 'consul'], ['etcd', 'etcd'], ['etcd2', 
   });
 }
 
-for (const [scheme, kind] of [['consul', 'consul'], ['etcd', 'etcd']] as const) {
+for (const [scheme, kind] of [['consul', 'consul'], ['etcd', 'etcd'], ['etcd2', 'etcd'], ['zk', 'zk']] as const) {
   t.test(`${scheme} chaos instance stopped and restarted: config kept, recovery after`, async (t) => {
     const s = await setup(t, scheme, kind, 'chaos');
     await s.store.put('web-80/dockerhost01:web1:80', '127.0.1.1:32001');
