@@ -1,7 +1,8 @@
 /**
  * Replication on each store that has a lock (Consul, etcd, ZooKeeper): a primary (a real `shoal manage`
- * process) and a replica (in-process) share a discovery prefix. The replica's `docker info` names the primary
- * and it proxies the rest; SIGKILL on the primary hands over within the TTL (the store's own expiry).
+ * process) and two replicas (in-process) share a discovery prefix. The replicas' `docker info` names the
+ * primary and they proxy the rest; SIGKILL on the primary hands over to one replica within the TTL (the
+ * store's own expiry), and the other replica follows the new primary.
  */
 import t from 'tap';
 import net from 'node:net';
@@ -11,7 +12,7 @@ import { execa } from 'execa';
 import { openStore } from '../../agents/store/open.js';
 import { LEADER_KEY } from '../../agents/manage/replication.js';
 import { service } from '../harness/index.js';
-import { cleanup, dockerCli, IMAGE, managerConfig, sharedEngines, startTestManager, suffix, waitUntil } from './helpers.js';
+import { cleanup, dockerCli, IMAGE, managerConfig, sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const engines = await sharedEngines();
@@ -39,6 +40,7 @@ for (const kind of ['consul', 'etcd', 'zk'] as const) {
     const P = `mgrepl${suffix()}`;
     const portA = await freePort();
     const portB = await freePort();
+    const portC = await freePort();
     const primary = execa(process.execPath, ['--import', 'tsx', path.join(ROOT, 'agents/cli.ts'), 'manage', '-H', `127.0.0.1:${portA}`, '--replication', '--replication-ttl', `${TTL_MS / 1000}s`, '--advertise', `127.0.0.1:${portA}`, '--log-level', 'warn', uri], { cwd: ROOT, reject: false });
     t.teardown(async () => {
       primary.kill('SIGKILL');
@@ -48,40 +50,53 @@ for (const kind of ['consul', 'etcd', 'zk'] as const) {
     await waitUntil(async () => /Role: primary/.test((await dockerCli(A, ['info'], { reject: false })).stdout), 60_000, `primary up on ${kind}`);
     t.equal(await store.get(LEADER_KEY), `127.0.0.1:${portA}`, 'the leader key holds the primary\'s advertised address');
 
-    const replica = await startTestManager(
-      managerConfig(uri, { hosts: [{ kind: 'tcp', host: '127.0.0.1', port: portB }], replication: true, replicationTtlMs: TTL_MS, advertise: `127.0.0.1:${portB}` }),
-    );
+    const replicaAt = (port: number) =>
+      startTestManager(managerConfig(uri, { hosts: [{ kind: 'tcp', host: '127.0.0.1', port }], replication: true, replicationTtlMs: TTL_MS, advertise: `127.0.0.1:${port}` }));
+    const replicas = [await replicaAt(portB), await replicaAt(portC)] as const;
+    const [replica] = replicas;
     t.teardown(async () => {
-      await replica.stop();
+      for (const r of replicas) await r.stop();
       await cleanup(engines, P);
       await store.deleteTree('').catch(() => {});
       await store.close();
     });
+    const addrOf = (m: TestManager) => m.host.replace(/^tcp:\/\//, '');
 
-    t.test('the replica names the primary in docker info and proxies requests to it', async (t) => {
-      await waitUntil(async () => /Primary: /.test((await replica.docker(['info'])).stdout), 10_000, 'replica knows the primary');
-      const info = (await replica.docker(['info'])).stdout;
-      t.match(info, /Role: replica/);
-      t.match(info, new RegExp(`Primary: 127\\.0\\.0\\.1:${portA}`));
-      t.match(info, /Nodes: 2/, 'the replica keeps its own view of the cluster (the leader key is no engine)');
+    t.test('the replicas name the primary in docker info and proxy requests to it', async (t) => {
+      for (const r of replicas) {
+        await waitUntil(async () => /Primary: /.test((await r.docker(['info'])).stdout), 10_000, 'replica knows the primary');
+        const info = (await r.docker(['info'])).stdout;
+        t.match(info, /Role: replica/);
+        t.match(info, new RegExp(`Primary: 127\\.0\\.0\\.1:${portA}`));
+        t.match(info, /Nodes: 2/, 'a replica keeps its own view of the cluster (the leader key is no engine)');
+      }
       const r = await replica.docker(['run', '-d', '--name', `${P}-via-replica`, '-e', 'constraint:node==dockerhost02', IMAGE, 'sleep', '600']);
       t.equal(r.exitCode, 0);
       t.equal((await dockerCli(A, ['inspect', '-f', '{{.Node.Name}}', `${P}-via-replica`])).stdout.trim(), 'dockerhost02');
-      t.equal(await store.get(LEADER_KEY), `127.0.0.1:${portA}`, 'the replica did not take the lock');
+      t.equal(await store.get(LEADER_KEY), `127.0.0.1:${portA}`, 'no replica took the lock');
     });
 
-    t.test('SIGKILL on the primary: requests through the replica fail until it takes over within the TTL', async (t) => {
+    t.test('SIGKILL on the primary: one replica takes over within the TTL, the other follows it', async (t) => {
       primary.kill('SIGKILL');
       await primary.catch(() => undefined);
       const killedAt = Date.now();
       const during = await replica.docker(['ps'], { reject: false });
       t.not(during.exitCode, 0, 'the replica proxies: with the primary gone, ps fails until the handover');
-      await waitUntil(async () => /Role: primary/.test((await replica.docker(['info'])).stdout), 20_000, 'replica promoted');
+      const roles = async () => Promise.all(replicas.map(async (r) => (/Role: primary/.test((await r.docker(['info'])).stdout) ? 'primary' : 'replica')));
+      await waitUntil(async () => (await roles()).includes('primary'), 20_000, 'a replica promoted');
       const took = Date.now() - killedAt;
       t.ok(took < HANDOVER_MS[kind], `handed over in ${took} ms (TTL ${TTL_MS} ms, limit ${HANDOVER_MS[kind]} ms on ${kind})`);
-      t.equal(await store.get(LEADER_KEY), `127.0.0.1:${portB}`, 'the leader key now names the replica');
-      const ps = (await replica.docker(['ps', '--filter', `name=${P}-via-replica`, '--format', '{{.Names}}'])).stdout.trim();
-      t.equal(ps, `dockerhost02/${P}-via-replica`, 'the new primary serves the cluster it rebuilt itself');
+      const now = await roles();
+      t.same([...now].sort(), ['primary', 'replica'], 'exactly one new primary');
+      const leader = replicas[now.indexOf('primary')] as TestManager;
+      const follower = replicas[now.indexOf('replica')] as TestManager;
+      t.equal(await store.get(LEADER_KEY), addrOf(leader), 'the leader key names the new primary');
+      await waitUntil(async () => (await follower.docker(['info'])).stdout.includes(`Primary: ${addrOf(leader)}`), 10_000, 'the other replica follows the new primary');
+      const ps = (await follower.docker(['ps', '--filter', `name=${P}-via-replica`, '--format', '{{.Names}}'])).stdout.trim();
+      t.equal(ps, `dockerhost02/${P}-via-replica`, 'the new primary serves the cluster it rebuilt itself, through the other replica');
+      const r = await follower.docker(['run', '-d', '--name', `${P}-after`, '-e', 'constraint:node==dockerhost01', IMAGE, 'sleep', '600']);
+      t.equal(r.exitCode, 0);
+      t.equal((await leader.docker(['inspect', '-f', '{{.Node.Name}}', `${P}-after`])).stdout.trim(), 'dockerhost01');
     });
   });
 }
