@@ -128,3 +128,23 @@ t.test('archive (docker cp) both ways, top, changes, rename, wait', async (t) =>
   await tm.docker(['kill', `${P}-cp2`]);
   t.equal((await tm.docker(['wait', `${P}-cp2`])).stdout.trim(), '137');
 });
+
+t.test('network connect/disconnect happen on the node the container runs on', async (t) => {
+  await tm.docker(['run', '-d', '--name', `${P}-netc`, '-e', 'constraint:node==dockerhost02', IMAGE, 'sleep', '600']);
+  await tm.docker(['network', 'create', `dockerhost02/${P}-cnet`]);
+  t.teardown(() => engines[1]!.cli(['network', 'rm', `${P}-cnet`], { reject: false }));
+  await tm.docker(['network', 'connect', `${P}-cnet`, `${P}-netc`]);
+  const nets = () => engines[1]!.cli(['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', `${P}-netc`]).then((r) => r.stdout.trim().split(' ').sort());
+  t.same(await nets(), ['bridge', `${P}-cnet`].sort(), 'connected on dockerhost02');
+  const ip = (await tm.docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "${P}-cnet").IPAddress}}`, `${P}-netc`])).stdout.trim();
+  t.match(ip, /^\d+\.\d+\.\d+\.\d+$/, 'the manager shows the new endpoint');
+  await tm.docker(['network', 'disconnect', `dockerhost02/${P}-cnet`, `${P}-netc`]);
+  t.same(await nets(), ['bridge'], 'disconnected, by node/name too');
+  await tm.docker(['network', 'create', `dockerhost01/${P}-other`]);
+  t.teardown(() => engines[0]!.cli(['network', 'rm', `${P}-other`], { reject: false }));
+  const wrong = await tm.docker(['network', 'connect', `dockerhost01/${P}-other`, `${P}-netc`], { reject: false });
+  t.not(wrong.exitCode, 0);
+  t.match(wrong.stderr, /is not on dockerhost02/);
+  const ghost = await tm.docker(['network', 'connect', `${P}-cnet`, `${P}-ghost`], { reject: false });
+  t.match(ghost.stderr, /No such container/);
+});

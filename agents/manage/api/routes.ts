@@ -35,6 +35,7 @@ export const ROUTES: Route[] = [
   { method: 'DELETE', path: new RegExp(`^/images/${C}()$`), handle: images.onHolders },
   { method: 'GET', path: /^\/networks$/, handle: resources.list('networks') },
   { method: 'POST', path: /^\/networks\/create$/, handle: resources.create('networks') },
+  { method: 'POST', path: /^\/networks\/(.+)\/(connect|disconnect)$/, handle: resources.connect },
   { method: ['GET', 'DELETE'], path: /^\/networks\/(.+)$/, handle: resources.one('networks') },
   { method: 'GET', path: /^\/volumes$/, handle: resources.list('volumes') },
   { method: 'POST', path: /^\/volumes\/create$/, handle: resources.create('volumes') },

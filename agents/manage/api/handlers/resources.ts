@@ -1,6 +1,7 @@
 /**
  * Networks and volumes are per node: listed from every node as `<node>/<name>`, created on every healthy
- * node (or the one named `<node>/<name>`), inspected and removed by `<node>/<name>` or plain name.
+ * node (or the one named `<node>/<name>`), inspected and removed by `<node>/<name>` or plain name. A
+ * container is connected to (or disconnected from) a network on the node it runs on.
  */
 import type { EngineNode } from '../../cluster/node.js';
 import { ApiError, readJson, sendJson } from '../http.js';
@@ -52,4 +53,29 @@ export const one = (kind: Kind): Handler => async (ctx) => {
   }
   const first = hit[0] as { n: EngineNode; r: { body: unknown } };
   sendJson(ctx.res, 200, { ...(first.r.body as object), Node: { Name: first.n.name, Addr: first.n.addr } });
+};
+
+/** `docker network connect|disconnect NET CONTAINER`: on the container's node, by the network's plain name. */
+export const connect: Handler = async (ctx) => {
+  const [ref, op] = ctx.params as [string, string];
+  const body = (await readJson(ctx.req)) as { Container?: unknown } | undefined;
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof body.Container !== 'string' || body.Container === '') {
+    throw new ApiError(400, 'expected a JSON object with Container');
+  }
+  const at = await ctx.api.cluster.locate(body.Container);
+  if (!at) throw new ApiError(404, `No such container: ${body.Container}`);
+  const r = decodeURIComponent(ref);
+  const i = r.indexOf('/');
+  let name = r;
+  if (i > 0 && ctx.api.cluster.list().some((n) => n.name === r.slice(0, i))) {
+    if (r.slice(0, i) !== at.node.name) throw new ApiError(400, `network ${r} is not on ${at.node.name}, where container ${body.Container} runs`);
+    name = r.slice(i + 1);
+  }
+  const answer = await at.node.client.json<unknown>('POST', `${ctx.versionPrefix}/networks/${encodeURIComponent(name)}/${op}`, { ...body, Container: at.id });
+  if (answer.status < 300) void at.node.refreshContainer(at.id).catch(() => {});
+  if (answer.body === '' || answer.body === undefined) {
+    ctx.res.writeHead(answer.status);
+    return void ctx.res.end();
+  }
+  sendJson(ctx.res, answer.status, answer.body);
 };
