@@ -7,6 +7,8 @@
 import t from 'tap';
 import http from 'node:http';
 import net from 'node:net';
+import { startManager } from '../../agents/manage/manager.js';
+import { silentLogger } from '../../agents/common/log.js';
 import { cleanup, ENGINE_ADDRS, IMAGE, managerConfig, sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
 
 const engines = await sharedEngines();
@@ -25,9 +27,9 @@ interface Answer {
   text: string;
 }
 
-function call(m: TestManager, method: string, path: string, body?: unknown): Promise<Answer> {
+function call(m: TestManager | number, method: string, path: string, body?: unknown): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: portOf(m), method, path, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: typeof m === 'number' ? m : portOf(m), method, path, headers: { 'content-type': 'application/json' } }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
@@ -85,7 +87,7 @@ t.test('GET /exec/<id>/json through the new manager answers from the owning node
     t.equal(j.ID, execs[key]);
     t.equal(j.ContainerID, ids[container], `${key}: the exec of ${P}-${container}`);
     t.equal(j.Running, false, 'not started yet');
-    const direct = await get(owner.tcp, `/v1.41/exec/${execs[key]}/json`);
+    const direct = await send(owner.tcp, 'GET', `/v1.41/exec/${execs[key]}/json`);
     t.equal(direct.status, 200, `${key}: the owning engine ${owner.name} knows it`);
   }
   const none = await call(tm, 'GET', `/v1.41/exec/${'0'.repeat(64)}/json`);
@@ -119,14 +121,43 @@ t.test('docker exec through the restarted manager', async (t) => {
   t.equal((await tm.docker(['exec', '-i', `dockerhost02/${P}-c2`, 'sh', '-c', 'tr a-z A-Z'], { input: 'piped\n' })).stdout.trim(), 'PIPED');
 });
 
+t.test('a node that never answers does not hold up finding an exec on the others', async (t) => {
+  // a frozen host: accepts connections, never answers (listed first: its name stays empty)
+  const held = new Set<net.Socket>();
+  const hung = net.createServer((s) => void held.add(s.on('error', () => {})));
+  await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+  const hungAddr = `127.0.0.1:${(hung.address() as net.AddressInfo).port}`;
+  const m = await startManager(managerConfig(`nodes://${hungAddr},${ENGINE_ADDRS.replace('nodes://', '')}`), silentLogger());
+  t.teardown(async () => {
+    await m.stop();
+    for (const s of held) s.destroy();
+    await new Promise((r) => hung.close(r));
+  });
+  await waitUntil(() => m.cluster.list().filter((n) => n.health === 'healthy').length === 3, 20_000, 'the three engines healthy');
+  t.equal(m.cluster.list()[0]?.addr, hungAddr, 'the frozen node comes first in the node list');
+  // an exec made straight on engine 3, behind every manager's back
+  const made = await send(e3.tcp, 'POST', `/v1.41/containers/${ids['c3']}/exec`, { AttachStdout: true, Cmd: ['true'] });
+  t.equal(made.status, 201, made.text);
+  const id = JSON.parse(made.text).Id as string;
+  const port = Number(/:(\d+)$/.exec(m.addresses[0] as string)?.[1]);
+  const asked = Date.now();
+  const r = await call(port, 'GET', `/v1.41/exec/${id}/json`);
+  const took = Date.now() - asked;
+  t.equal(r.status, 200, r.text);
+  t.equal(JSON.parse(r.text).ContainerID, ids['c3']);
+  t.ok(took < 3000, `found in ${took} ms, without waiting on the frozen node (its calls time out after 10 s)`);
+});
+
 /** Straight to an engine (never through the code under test). */
-function get(addr: string, path: string): Promise<Answer> {
+function send(addr: string, method: string, path: string, body?: unknown): Promise<Answer> {
   const [host, port] = addr.split(':') as [string, string];
   return new Promise((resolve, reject) => {
-    http.get({ host, port: Number(port), path }, (res) => {
+    const req = http.request({ host, port: Number(port), method, path, headers: { 'content-type': 'application/json' } }, (res) => {
       let text = '';
       res.on('data', (d) => (text += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    }).on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }

@@ -9,6 +9,7 @@ import { withContainer } from '../scheduler/node.js';
 import { containerIs } from '../scheduler/filters/dependency.js';
 import { EngineClient, type EngineTls } from '../engine/client.js';
 import { EngineNode } from './node.js';
+import { ExecOwners } from './execs.js';
 
 export interface ClusterOptions {
   /** Called for every engine added (the manager hooks rescheduling here). */
@@ -33,7 +34,7 @@ export interface Located {
 export class Cluster {
   readonly nodes = new Map<string, EngineNode>();
   private readonly pending = new Set<Pending>();
-  private readonly execs = new Map<string, string>();
+  private readonly execs = new ExecOwners();
 
   constructor(private readonly opts: ClusterOptions) {}
 
@@ -125,24 +126,12 @@ export class Cluster {
   }
 
   rememberExec(execId: string, addr: string): void {
-    this.execs.set(execId, addr);
+    this.execs.remember(execId, addr);
   }
 
-  async locateExec(execId: string): Promise<EngineNode | undefined> {
-    const addr = this.execs.get(execId);
-    if (addr && this.nodes.has(addr)) return this.nodes.get(addr);
-    for (const n of this.list()) {
-      try {
-        const r = await n.client.json('GET', `/exec/${encodeURIComponent(execId)}/json`);
-        if (r.status === 200) {
-          this.execs.set(execId, n.addr);
-          return n;
-        }
-      } catch {
-        // try the next node
-      }
-    }
-    return undefined;
+  /** The node that owns an exec: remembered, else asked (a restarted manager keeps none). */
+  locateExec(execId: string): Promise<EngineNode | undefined> {
+    return this.execs.locate(execId, this.list());
   }
 
   /** Containers of a given node matching a reference, for dependency checks. */
