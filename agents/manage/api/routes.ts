@@ -3,6 +3,7 @@ import * as system from './handlers/system.js';
 import * as containers from './handlers/containers.js';
 import * as images from './handlers/images.js';
 import * as resources from './handlers/resources.js';
+import * as build from './handlers/build.js';
 import { events } from './handlers/events.js';
 import type { Handler } from './context.js';
 
@@ -30,6 +31,10 @@ export const ROUTES: Route[] = [
   { method: ['GET', 'POST'], path: /^\/exec\/([^/]+)(\/(?:start|resize|json))$/, handle: containers.execRouted, hijack: 'exec' },
   { method: 'GET', path: /^\/images\/json$/, handle: images.list },
   { method: 'POST', path: /^\/images\/(?:create|load)$/, handle: images.fanoutImage },
+  { method: 'GET', path: /^\/images\/get$/, handle: build.save },
+  { method: 'GET', path: new RegExp(`^/images/${C}/get$`), handle: build.save },
+  { method: 'POST', path: /^\/build$/, handle: build.build },
+  { method: 'POST', path: /^\/commit$/, handle: build.commit },
   { method: 'GET', path: new RegExp(`^/images/${C}/json$`), handle: images.inspect },
   { method: 'POST', path: new RegExp(`^/images/${C}(/tag)$`), handle: images.onHolders },
   { method: 'DELETE', path: new RegExp(`^/images/${C}()$`), handle: images.onHolders },
@@ -43,7 +48,7 @@ export const ROUTES: Route[] = [
 ];
 
 /** Engine API areas a classic cluster manager does not serve: 501, naming the endpoint. */
-export const UNSUPPORTED = /^\/(swarm|services|nodes|tasks|secrets|configs|plugins|build|commit|session|distribution|auth|grpc|system\/df|containers\/prune|images\/prune|images\/get|images\/search|networks\/prune|volumes\/prune|build\/prune)(\/|$)/;
+export const UNSUPPORTED = /^\/(swarm|services|nodes|tasks|secrets|configs|plugins|session|distribution|auth|grpc|system\/df|containers\/prune|images\/prune|images\/search|networks\/prune|volumes\/prune|build\/prune)(\/|$)/;
 
 export function splitVersion(pathname: string): { prefix: string; path: string } {
   const m = /^(\/v\d+\.\d+)(\/.*)$/.exec(pathname);

@@ -44,8 +44,9 @@ export function parseConstraints(texts: readonly string[]): Expr[] {
   });
 }
 
-function requestOf(constraints: Expr[]): PlacementRequest {
-  return { name: undefined, image: '', constraints, affinities: [], whitelists: [], reschedule: [], global: false, ports: [], hostNetwork: false, dependencies: [], cpus: 0, memory: 0 };
+/** A placement request that asks only for where, not for resources, ports or names. */
+export function requestOf(constraints: Expr[], affinities: Expr[] = []): PlacementRequest {
+  return { name: undefined, image: '', constraints, affinities, whitelists: [], reschedule: [], global: false, ports: [], hostNetwork: false, dependencies: [], cpus: 0, memory: 0 };
 }
 
 /** The healthy nodes the constraints allow, by name; throws PlacementError (naming the conditions) when none. */

@@ -14,7 +14,7 @@ export function apiVersion(api: ApiOptions): string {
 }
 
 export const ping: Handler = async ({ res, req, api }) => {
-  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'api-version': apiVersion(api), 'docker-experimental': 'false', 'ostype': 'linux', 'cache-control': 'no-cache, no-store, must-revalidate' });
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'api-version': apiVersion(api), 'docker-experimental': 'false', 'ostype': 'linux', 'builder-version': '1', 'cache-control': 'no-cache, no-store, must-revalidate' });
   res.end(req.method === 'HEAD' ? undefined : 'OK');
 };
 
