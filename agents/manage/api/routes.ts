@@ -4,6 +4,7 @@ import * as containers from './handlers/containers.js';
 import * as images from './handlers/images.js';
 import * as resources from './handlers/resources.js';
 import * as build from './handlers/build.js';
+import * as prune from './handlers/prune.js';
 import { events } from './handlers/events.js';
 import type { Handler } from './context.js';
 
@@ -33,6 +34,8 @@ export const ROUTES: Route[] = [
   { method: 'POST', path: /^\/images\/(?:create|load)$/, handle: images.fanoutImage },
   { method: 'GET', path: /^\/images\/get$/, handle: build.save },
   { method: 'GET', path: new RegExp(`^/images/${C}/get$`), handle: build.save },
+  { method: 'POST', path: /^\/(containers|images|networks|volumes|build)\/prune$/, handle: prune.prune },
+  { method: 'GET', path: /^\/system\/df$/, handle: prune.df },
   { method: 'POST', path: /^\/build$/, handle: build.build },
   { method: 'POST', path: /^\/commit$/, handle: build.commit },
   { method: 'GET', path: new RegExp(`^/images/${C}/json$`), handle: images.inspect },
@@ -48,7 +51,7 @@ export const ROUTES: Route[] = [
 ];
 
 /** Engine API areas a classic cluster manager does not serve: 501, naming the endpoint. */
-export const UNSUPPORTED = /^\/(swarm|services|nodes|tasks|secrets|configs|plugins|session|distribution|auth|grpc|system\/df|containers\/prune|images\/prune|images\/search|networks\/prune|volumes\/prune|build\/prune)(\/|$)/;
+export const UNSUPPORTED = /^\/(swarm|services|nodes|tasks|secrets|configs|plugins|session|distribution|auth|grpc|images\/search)(\/|$)/;
 
 export function splitVersion(pathname: string): { prefix: string; path: string } {
   const m = /^(\/v\d+\.\d+)(\/.*)$/.exec(pathname);
