@@ -65,6 +65,7 @@ t.test('an engine SIGKILLed with containers running: down stops its shims, unmou
   t.same(mountsUnder(stateDir), [], 'no mounts left under the state and data dirs');
   t.same(sockets.filter(existsSync), [], 'the shims\' sockets in /run/containerd/s removed');
   for (const b of ['shoalup1', 'shoalup2']) t.notOk(await ns.hasLink(b), `bridge ${b} deleted`);
+  t.same(await poll(() => ns.links(), (l) => l.length === 1, 20), ['lo'], 'no bridge or container veth left: only lo, as before up');
   t.notOk(existsSync(stateDir), 'state and data dirs removed');
   t.same(await poll(() => ns.pids(), (p) => p.length === 0, 20), [], 'no process left in the namespace');
 });

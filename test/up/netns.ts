@@ -24,6 +24,8 @@ export interface Netns {
   pids(): Promise<number[]>;
   /** Does a link (a bridge) exist in the namespace? */
   hasLink(name: string): Promise<boolean>;
+  /** Names of every link in the namespace (a fresh one has only `lo`). */
+  links(): Promise<string[]>;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function netns(t: Test, cleanup: (ns: Netns) => Promise<void>): Pro
     shoal: (args, env = {}) => execa('nsenter', [...enter, process.execPath, '--import', 'tsx', CLI, ...args], { cwd: ROOT, reject: false, all: true, timeout: 240_000, env: { ...process.env, ...env } }),
     pids: async () => String((await execa('ip', ['netns', 'pids', name], { reject: false })).stdout).split('\n').filter(Boolean).map(Number),
     hasLink: async (link) => (await execa('nsenter', [...enter, 'ip', 'link', 'show', link], { reject: false })).exitCode === 0,
+    links: async () => String((await execa('nsenter', [...enter, 'ip', '-o', 'link', 'show'], { reject: false })).stdout).split('\n').filter(Boolean).map((l) => (l.split(': ')[1] ?? '').split('@')[0] ?? ''),
   };
   t.teardown(async () => {
     try {

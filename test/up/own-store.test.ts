@@ -57,6 +57,7 @@ async function nothingLeft(t: Test, ns: Netns, stateDir: string, pids: { name: s
   const answer = await ns.run('curl', ['-s', '-m', '2', '-o', '/dev/null', `http://127.0.0.1:${storePort}/`]);
   t.equal(answer.exitCode, 7, `nothing listens on 127.0.0.1:${storePort} any more (curl: could not connect)`);
   t.notOk(await ns.hasLink('shoalup1'), 'bridge shoalup1 deleted');
+  t.same(await poll(() => ns.links(), (l) => l.length === 1, 20), ['lo'], 'no bridge or container veth left: only lo, as before up');
   t.notOk(existsSync(stateDir), 'state, data, logs and store data removed');
   t.same(mountsUnder(stateDir), [], 'no mounts left under the state dir');
   t.same(processesNaming(stateDir), [], 'no process left that names the state dir');
