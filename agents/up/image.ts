@@ -2,18 +2,38 @@
  * `shoal/busybox:latest` on every engine `up` uses, built from the host's busybox-static (no registry is
  * needed): /bin/busybox plus one symlink per applet the demo and the README examples use.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 
 export const DEMO_IMAGE = 'shoal/busybox:latest';
 const APPLETS = ['sh', 'httpd', 'sleep', 'nc', 'wget', 'cat', 'echo', 'ls', 'env', 'hostname', 'ip', 'ps', 'kill', 'mkdir', 'rm', 'true', 'false', 'test', 'printf', 'date'];
 
-/** The image's root filesystem as a tarball in `dir`, made once; undefined without busybox on the host. */
+/**
+ * Does this ELF file run without a dynamic loader (no PT_INTERP program header)? A dynamically linked busybox
+ * (Debian's `busybox`, not `busybox-static`) copied alone into an image cannot start. Pure.
+ */
+export function isStaticElf(buf: Buffer): boolean {
+  if (buf.length < 0x34 || buf.readUInt32BE(0) !== 0x7f454c46) return false;
+  const is64 = buf[4] === 2;
+  const le = buf[5] === 1;
+  const u16 = (o: number) => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
+  const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+  const phoff = is64 ? Number(le ? buf.readBigUInt64LE(0x20) : buf.readBigUInt64BE(0x20)) : u32(0x1c);
+  const [entsize, count] = is64 ? [u16(0x36), u16(0x38)] : [u16(0x2a), u16(0x2c)];
+  for (let i = 0; i < count; i++) {
+    const at = phoff + i * entsize;
+    if (at + Math.max(entsize, 4) > buf.length) return false;
+    if (u32(at) === 3) return false; // PT_INTERP
+  }
+  return true;
+}
+
+/** The image's root filesystem as a tarball in `dir`, made once; undefined without a static busybox on the host. */
 export async function busyboxTarball(dir: string): Promise<string | undefined> {
   const tar = path.join(dir, 'busybox-rootfs.tar');
   if (existsSync(tar)) return tar;
-  const src = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
+  const src = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p) && isStaticElf(readFileSync(p)));
   if (!src) return undefined;
   mkdirSync(dir, { recursive: true });
   const root = mkdtempSync(path.join(dir, 'rootfs-'));

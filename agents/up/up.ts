@@ -130,7 +130,7 @@ export async function up(opts: UpOptions, io: Io): Promise<number> {
         if (imported) state.images.push({ dockerHost: e.dockerHost, ref: DEMO_IMAGE });
         save();
       }
-    } else io.out(`(no busybox on this host: ${DEMO_IMAGE} not provided; --demo needs it)`);
+    } else io.out(`(no statically linked busybox on this host (Debian: busybox-static): ${DEMO_IMAGE} not provided; --demo needs it)`);
 
     // 3. registrator + join per engine
     if (opts.agents) {
