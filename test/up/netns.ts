@@ -18,8 +18,11 @@ export interface Netns {
   name: string;
   /** Run a command inside the namespace. */
   run(cmd: string, args: string[], opts?: { env?: NodeJS.ProcessEnv; timeout?: number }): Promise<Result>;
-  /** `shoal ARGS` inside the namespace, the way an operator runs it. */
-  shoal(args: string[], env?: NodeJS.ProcessEnv): Promise<Result>;
+  /**
+   * `shoal ARGS` inside the namespace, the way CI runs it (no stdin). `bareEnv`: with only the given variables
+   * (and PATH), nothing inherited from this test's environment.
+   */
+  shoal(args: string[], env?: NodeJS.ProcessEnv, bareEnv?: boolean): Promise<Result>;
   /** Pids of the processes living in the namespace. */
   pids(): Promise<number[]>;
   /** Does a link (a bridge) exist in the namespace? */
@@ -39,7 +42,11 @@ export async function netns(t: Test, cleanup: (ns: Netns) => Promise<void>): Pro
   const ns: Netns = {
     name,
     run: (cmd, args, opts = {}) => execa('nsenter', [...enter, cmd, ...args], { reject: false, all: true, timeout: opts.timeout ?? 60_000, env: { ...process.env, ...(opts.env ?? {}) } }),
-    shoal: (args, env = {}) => execa('nsenter', [...enter, process.execPath, '--import', 'tsx', CLI, ...args], { cwd: ROOT, reject: false, all: true, timeout: 240_000, env: { ...process.env, ...env } }),
+    shoal: (args, env = {}, bareEnv = false) =>
+      execa('nsenter', [...enter, process.execPath, '--import', 'tsx', CLI, ...args], {
+        cwd: ROOT, reject: false, all: true, stdin: 'ignore', timeout: 240_000,
+        ...(bareEnv ? { extendEnv: false, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env } } : { env: { ...process.env, ...env } }),
+      }),
     pids: async () => String((await execa('ip', ['netns', 'pids', name], { reject: false })).stdout).split('\n').filter(Boolean).map(Number),
     hasLink: async (link) => (await execa('nsenter', [...enter, 'ip', 'link', 'show', link], { reject: false })).exitCode === 0,
     links: async () => String((await execa('nsenter', [...enter, 'ip', '-o', 'link', 'show'], { reject: false })).stdout).split('\n').filter(Boolean).map((l) => (l.split(': ')[1] ?? '').split('@')[0] ?? ''),

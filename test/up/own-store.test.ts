@@ -70,7 +70,8 @@ t.test('no store running, consul installed: up starts a Consul dev agent, runs t
   const pre = await ns.run('curl', ['-s', '-m', '2', 'http://127.0.0.1:8500/v1/status/leader']);
   t.equal(pre.exitCode, 7, 'nothing answers on 127.0.0.1:8500 in the namespace before up');
 
-  const r = await ns.shoal(['up', '--engines', '1', '--state-dir', stateDir]);
+  // as on a fresh machine or in CI: no stdin, nothing in the environment but PATH (no HOME, no DOCKER_*)
+  const r = await ns.shoal(['up', '--engines', '1', '--state-dir', stateDir], {}, true);
   const out = String(r.all);
   t.equal(r.exitCode, 0, out);
   if (r.exitCode !== 0) return;
@@ -89,7 +90,7 @@ t.test('no store running, consul installed: up starts a Consul dev agent, runs t
   t.match(String(kv.stdout), /"swarm\/127\.0\.2\.1:2375"/, 'join heartbeats into the Consul up started');
   t.match(String(kv.stdout), /"services\/web-80\/dockerhost01:web1:80"/, 'registrator registers into it');
 
-  const d = await ns.shoal(['down', '--state-dir', stateDir]);
+  const d = await ns.shoal(['down', '--state-dir', stateDir], {}, true);
   t.equal(d.exitCode, 0, String(d.all));
   t.match(String(d.all), new RegExp(`ok {2}consul \\(pid ${consul!.pid}\\) stopped`));
   await nothingLeft(t, ns, stateDir, state.processes, 8500);
