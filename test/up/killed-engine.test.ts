@@ -1,6 +1,6 @@
 /**
  * `shoal down` after an engine died unclean: `shoal up --engines 2`, containers running on both, then engine 2's
- * dockerd and containerd are SIGKILLed. What they leave (containerd-shim processes with their containers, the
+ * dockerd and containerd are SIGKILLed, and engine 1's dockerd alone. What they leave (containerd-shim processes with their containers, the
  * shims' sockets, mounts under the engine's data and exec roots) used to make `down` fail with EBUSY; now
  * `down` succeeds and leaves nothing. Runs in its own network namespace (netns.ts): its bridges and
  * 127.0.2.N engines cannot meet those of another `shoal up` test running at the same time.
@@ -36,14 +36,18 @@ t.test('an engine SIGKILLed with containers running: down stops its shims, unmou
     t.equal(run.exitCode, 0, `${name} runs on engine ${n}: ${String(run.all)}`);
   }
 
+  // engine 1: only its dockerd dies (its containerd is still there for down to stop, its shims stay)
+  const dockerd1 = state.processes.find((p) => p.name === 'dockerd-dockerhost01')!;
+  const socket1 = path.join(stateDir, 'engines', 'containerd1', 'containerd.sock');
+  process.kill(dockerd1.pid, 'SIGKILL');
   const dockerd = state.processes.find((p) => p.name === 'dockerd-dockerhost02')!;
   const containerd = state.processes.find((p) => p.name === 'containerd-dockerhost02')!;
   t.match(readFileSync(`/proc/${dockerd.pid}/cmdline`, 'utf8'), /^dockerd\0/, 'the recorded pid is the dockerd itself');
   const socket2 = path.join(stateDir, 'engines', 'containerd2', 'containerd.sock');
   process.kill(dockerd.pid, 'SIGKILL');
   process.kill(containerd.pid, 'SIGKILL');
-  await poll(async () => isAlive(dockerd) || isAlive(containerd), (alive) => !alive, 40);
-  t.notOk(isAlive(dockerd) || isAlive(containerd), "engine 2's dockerd and containerd are dead");
+  await poll(async () => isAlive(dockerd) || isAlive(containerd) || isAlive(dockerd1), (alive) => !alive, 40);
+  t.notOk(isAlive(dockerd) || isAlive(containerd) || isAlive(dockerd1), "engine 2's dockerd and containerd, engine 1's dockerd are dead");
 
   // what the dead engine left behind, so the test proves something
   const shims = processesNaming(socket2).filter((p) => p.includes('containerd-shim'));
@@ -52,12 +56,14 @@ t.test('an engine SIGKILLed with containers running: down stops its shims, unmou
   t.ok(engine2Mounts.length >= 2, `mounts under engine 2's folders survive it: ${engine2Mounts.join(', ')}`);
   const sockets = shimSocketsUnder(stateDir);
   t.ok(sockets.length >= 3 && sockets.every(existsSync), `shim sockets exist: ${sockets.join(', ')}`);
+  t.equal(processesNaming(socket1).filter((p) => p.includes('containerd-shim')).length, 1, 'the shim of engine 1 survives its dockerd');
 
   const d = await ns.shoal(['down', '--state-dir', stateDir]);
   const out = String(d.all);
   t.equal(d.exitCode, 0, out);
   t.match(out, new RegExp(`ok {2}\\d+ leftover shim/container process\\(es\\) of ${socket2.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} stopped`));
   t.match(out, /ok {2}\d+ leftover mount\(s\) under .*engine2.* unmounted/);
+  t.match(out, new RegExp(`ok {2}\\d+ leftover shim/container process\\(es\\) of ${socket1.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} stopped`), 'engine 1 (dockerd killed, containerd stopped by down): its shim too');
   t.notMatch(out, /EBUSY|ERR/);
 
   for (const p of state.processes) t.notOk(isAlive(p), `${p.name} (${p.pid}) stopped`);
