@@ -7,7 +7,8 @@ import type { UpOptions } from './up.js';
 export function requiredBinaries(o: Pick<UpOptions, 'store' | 'storeKind' | 'engines' | 'edge'>): string[][] {
   const need: string[][] = [['docker']];
   if (!o.store) need.push(o.storeKind ? [o.storeKind] : ['consul', 'etcd']);
-  if (o.engines > 0) need.push(['dockerd'], ['containerd'], ['unshare'], ['ip']);
+  // umount: `down` unmounts what an engine that died unclean leaves (reap.ts)
+  if (o.engines > 0) need.push(['dockerd'], ['containerd'], ['unshare'], ['ip'], ['umount']);
   if (o.edge) need.push([o.edge.proxy]);
   return need;
 }

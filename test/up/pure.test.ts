@@ -122,6 +122,6 @@ t.test('options: defaults, and one-line errors for bad flags', async (t) => {
 });
 
 t.test('prerequisites follow the options', async (t) => {
-  t.same(requiredBinaries({ store: undefined, storeKind: undefined, engines: 2, edge: { proxy: 'nginx', host: 'h', port: 1 } }), [['docker'], ['consul', 'etcd'], ['dockerd'], ['containerd'], ['unshare'], ['ip'], ['nginx']]);
+  t.same(requiredBinaries({ store: undefined, storeKind: undefined, engines: 2, edge: { proxy: 'nginx', host: 'h', port: 1 } }), [['docker'], ['consul', 'etcd'], ['dockerd'], ['containerd'], ['unshare'], ['ip'], ['umount'], ['nginx']]);
   t.same(requiredBinaries({ store: 'consul://h', storeKind: undefined, engines: 0, edge: undefined }), [['docker']]);
 });
