@@ -105,3 +105,15 @@ t.test('run: a lapsing key is removed at its deadline, not a heartbeat later', a
   t.ok(gone >= 850 && gone < 1300, `gone ${gone} ms after the last refresh (TTL 1000 ms, heartbeat 700 ms: a beat-bound removal would be at 1400 ms)`);
   t.equal(j.stats.expired, 1);
 });
+
+t.test('--check-engine=false (no ping): the key is refreshed at every beat, as swarm join did', async (t) => {
+  const store = new MemoryStore();
+  const KEY = '127.0.1.4:2375';
+  let now = 0;
+  const j = new Joiner(store, { key: KEY, value: KEY, heartbeatMs: 1000, ttlMs: 3000, now: () => now, ping: undefined }, silentLogger());
+  const actions = [];
+  for (let i = 0; i < 5; i++, now += 1000) actions.push(await j.beat());
+  t.same(actions, ['advertise', 'refresh', 'refresh', 'refresh', 'refresh']);
+  t.equal(store.data.get(KEY), KEY);
+  t.match(j.stats, { refreshStopped: 0, expired: 0 });
+});
