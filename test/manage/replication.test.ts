@@ -30,6 +30,9 @@ function freePort(): Promise<number> {
 /** How long a dead holder's lock may outlive it: Consul may keep a session up to twice its TTL. */
 const HANDOVER_MS = { consul: TTL_MS * 2 + 2000, etcd: TTL_MS + 2000, zk: TTL_MS + 2000 } as const;
 
+/** A released lock is taken at once (a watch or blocking query fires); well under the TTL. */
+const RELEASED_MS = 1500;
+
 for (const kind of ['consul', 'etcd', 'zk'] as const) {
   t.test(`replication on ${kind}`, async (t) => {
     const server = await service(kind, 'main');
@@ -54,8 +57,16 @@ for (const kind of ['consul', 'etcd', 'zk'] as const) {
       startTestManager(managerConfig(uri, { hosts: [{ kind: 'tcp', host: '127.0.0.1', port }], replication: true, replicationTtlMs: TTL_MS, advertise: `127.0.0.1:${port}` }));
     const replicas = [await replicaAt(portB), await replicaAt(portC)] as const;
     const [replica] = replicas;
+    const stopped = new Set<TestManager>();
+    const stop = async (m: TestManager) => {
+      if (stopped.has(m)) return;
+      stopped.add(m);
+      await m.stop();
+    };
+    let leader: TestManager | undefined;
+    let follower: TestManager | undefined;
     t.teardown(async () => {
-      for (const r of replicas) await r.stop();
+      for (const r of replicas) await stop(r);
       await cleanup(engines, P);
       await store.deleteTree('').catch(() => {});
       await store.close();
@@ -88,15 +99,26 @@ for (const kind of ['consul', 'etcd', 'zk'] as const) {
       t.ok(took < HANDOVER_MS[kind], `handed over in ${took} ms (TTL ${TTL_MS} ms, limit ${HANDOVER_MS[kind]} ms on ${kind})`);
       const now = await roles();
       t.same([...now].sort(), ['primary', 'replica'], 'exactly one new primary');
-      const leader = replicas[now.indexOf('primary')] as TestManager;
-      const follower = replicas[now.indexOf('replica')] as TestManager;
-      t.equal(await store.get(LEADER_KEY), addrOf(leader), 'the leader key names the new primary');
-      await waitUntil(async () => (await follower.docker(['info'])).stdout.includes(`Primary: ${addrOf(leader)}`), 10_000, 'the other replica follows the new primary');
-      const ps = (await follower.docker(['ps', '--filter', `name=${P}-via-replica`, '--format', '{{.Names}}'])).stdout.trim();
+      const [newPrimary, other] = [replicas[now.indexOf('primary')] as TestManager, replicas[now.indexOf('replica')] as TestManager];
+      [leader, follower] = [newPrimary, other];
+      t.equal(await store.get(LEADER_KEY), addrOf(newPrimary), 'the leader key names the new primary');
+      await waitUntil(async () => (await other.docker(['info'])).stdout.includes(`Primary: ${addrOf(newPrimary)}`), 10_000, 'the other replica follows the new primary');
+      const ps = (await other.docker(['ps', '--filter', `name=${P}-via-replica`, '--format', '{{.Names}}'])).stdout.trim();
       t.equal(ps, `dockerhost02/${P}-via-replica`, 'the new primary serves the cluster it rebuilt itself, through the other replica');
-      const r = await follower.docker(['run', '-d', '--name', `${P}-after`, '-e', 'constraint:node==dockerhost01', IMAGE, 'sleep', '600']);
+      const r = await other.docker(['run', '-d', '--name', `${P}-after`, '-e', 'constraint:node==dockerhost01', IMAGE, 'sleep', '600']);
       t.equal(r.exitCode, 0);
-      t.equal((await leader.docker(['inspect', '-f', '{{.Node.Name}}', `${P}-after`])).stdout.trim(), 'dockerhost01');
+      t.equal((await newPrimary.docker(['inspect', '-f', '{{.Node.Name}}', `${P}-after`])).stdout.trim(), 'dockerhost01');
+    });
+
+    t.test('a primary that stops cleanly releases the lock: the last replica takes over without waiting for the TTL', async (t) => {
+      const [first, last] = [leader, follower];
+      if (!first || !last) return t.fail('no primary elected in the previous step');
+      const stoppedAt = Date.now();
+      await stop(first);
+      await waitUntil(async () => /Role: primary/.test((await last.docker(['info'])).stdout), 20_000, 'the last replica promoted');
+      const took = Date.now() - stoppedAt;
+      t.ok(took < RELEASED_MS, `handed over in ${took} ms after a clean stop (limit ${RELEASED_MS} ms; a lock left to expire takes the TTL, ${TTL_MS} ms)`);
+      t.equal(await store.get(LEADER_KEY), addrOf(last));
     });
   });
 }
