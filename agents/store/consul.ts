@@ -11,6 +11,7 @@ import {
   AbortedError, ShoalError, StoreAuthError, StoreError, StoreTimeoutError, StoreUnavailableError, errorMessage,
 } from '../common/errors.js';
 import { backoffDelay, sleep } from '../common/backoff.js';
+import { parseDuration } from '../common/duration.js';
 import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
 import { snapshotStream } from './snapshot-stream.js';
@@ -56,6 +57,19 @@ export function consulError(err: unknown, what: string): ShoalError {
 /** The HTTP status behind a typed error, if the server answered at all. */
 function statusOf(err: unknown): number | undefined {
   return ((err as { cause?: { response?: { statusCode?: number } } }).cause)?.response?.statusCode;
+}
+
+const sessionBody = (name: string, ttlMs: number) => ({ name, ttl: `${ttlMs}ms`, behavior: 'delete', lockdelay: '0s' });
+
+/** Consul's refusal of a session TTL names its bounds: `Invalid Session TTL '7500000000', must be between [10s=24h0m0s]`. Pure. */
+export function sessionTtlBounds(message: string): { minMs: number; maxMs: number } | undefined {
+  const m = /Invalid Session TTL .*must be between \[([0-9a-z.]+)=([0-9a-z.]+)\]/.exec(message);
+  if (!m) return undefined;
+  try {
+    return { minMs: parseDuration(m[1] as string), maxMs: parseDuration(m[2] as string) };
+  } catch {
+    return undefined;
+  }
 }
 
 interface Entry { Key: string; Value: string | null; ModifyIndex: number; Session?: string }
@@ -203,13 +217,30 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
     return this.set(key, value, { cas: cur.ModifyIndex });
   }
 
+  /** Set once Consul has refused a session TTL below its `session_ttl_min` (10 s unless configured). */
+  private sessionTtlFloorMs = 0;
+
   /**
    * A session whose keys vanish about `ttlMs` after we stop renewing. Consul only invalidates a session
    * after twice its TTL, so the session TTL is ttlMs/2 (and it is renewed every ttlMs/6, see SessionKeeper).
+   * A Consul that refuses so short a TTL (its `session_ttl_min`) gets its minimum instead, once, with a
+   * warning: keys then outlive a dead holder by up to twice that minimum.
    */
   async createSession(ttlMs: number, name: string): Promise<string> {
-    const body = { name, ttl: `${Math.ceil(ttlMs / 2)}ms`, behavior: 'delete', lockdelay: '0s' };
-    const { body: res } = await this.call<{ ID: string }>('session create', this.session('create'), body);
+    const want = Math.max(Math.ceil(ttlMs / 2), this.sessionTtlFloorMs);
+    let res: { ID: string } | undefined;
+    try {
+      res = (await this.call<{ ID: string }>('session create', this.session('create'), sessionBody(name, want))).body;
+    } catch (err) {
+      const bounds = sessionTtlBounds(errorMessage(err));
+      if (!bounds || want >= bounds.minMs) throw err;
+      this.sessionTtlFloorMs = bounds.minMs;
+      this.log.warn(
+        { ttl: `${ttlMs}ms`, sessionTtl: `${bounds.minMs}ms`, keysVanishWithin: `${bounds.minMs}-${2 * bounds.minMs}ms` },
+        "consul refuses sessions shorter than its session_ttl_min: using that minimum, so keys outlive a dead holder longer than --ttl (raise --ttl to at least twice the minimum, or lower the server's session_ttl_min)",
+      );
+      res = (await this.call<{ ID: string }>('session create', this.session('create'), sessionBody(name, bounds.minMs))).body;
+    }
     if (!res?.ID) throw new StoreError('consul session create: no session id in the answer');
     return res.ID;
   }

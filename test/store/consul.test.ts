@@ -15,7 +15,9 @@ import { service } from '../harness/services.js';
 import { makeCerts } from './certs.js';
 import { storeContract } from './contract.js';
 import { openStore } from '../../agents/store/open.js';
-import { nextConsulIndex } from '../../agents/store/consul.js';
+import { nextConsulIndex, sessionTtlBounds } from '../../agents/store/consul.js';
+import { pino } from 'pino';
+import { parseDuration } from '../../agents/common/duration.js';
 
 const main = await service('consul');
 const chaos = await service('consul', 'chaos');
@@ -199,4 +201,27 @@ t.test('HTTPS with CA, client certificate and key', async (t) => {
   const insecure = await openStore(`consul://127.0.0.1:${port}/tls`, { timeoutMs: 2000, tls: { cert: certs.pem.cert, key: certs.pem.key, insecure: true } });
   t.equal(await insecure.get('k'), 'v', 'insecure skips server verification');
   await Promise.all([good.close(), noCa.close(), noClientCert.close(), insecure.close()]);
+});
+
+t.test("a Consul with the default session_ttl_min (10 s): leases and locks use that minimum, with a warning", async (t) => {
+  t.same(sessionTtlBounds("Invalid Session TTL '7500000000', must be between [10s=24h0m0s]"), { minMs: 10_000, maxMs: 86_400_000 });
+  t.equal(sessionTtlBounds('Unexpected response code: 500'), undefined);
+  const port = await throwawayConsul(t, false, '');
+  const lines: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+  const s = await openStore(`consul://127.0.0.1:${port}/ttlmin`, { timeoutMs: 2000, logger });
+  await until('the default agent', () => s.put('ready', '1'));
+  const lease = await s.lease(3000);
+  await lease.put('held', 'v');
+  t.equal(await s.get('held'), 'v', 'a lease with --ttl 3s works on a default Consul');
+  const sessions = (await (await fetch(`http://127.0.0.1:${port}/v1/session/list`)).json()) as { TTL: string }[];
+  t.same(sessions.map((x) => parseDuration(x.TTL)), [10_000], 'the session took the server minimum');
+  t.equal(lines.filter((l) => l.includes('session_ttl_min')).length, 1, 'one warning, naming session_ttl_min');
+  const lock = await s.lock('lk', 'me', { ttlMs: 3000 });
+  t.equal(await s.get('lk'), 'me', 'a lock too, without another refusal');
+  await lock.release();
+  t.equal(lines.filter((l) => l.includes('session_ttl_min')).length, 1, 'the minimum is remembered');
+  await lease.release();
+  t.equal(await s.get('held'), undefined);
+  await s.close();
 });
