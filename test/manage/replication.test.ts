@@ -87,6 +87,8 @@ for (const kind of ['consul', 'etcd', 'zk'] as const) {
       const r = await replica.docker(['run', '-d', '--name', `${P}-via-replica`, '-e', 'constraint:node==dockerhost02', IMAGE, 'sleep', '600']);
       t.equal(r.exitCode, 0);
       t.equal((await dockerCli(A, ['inspect', '-f', '{{.Node.Name}}', `${P}-via-replica`])).stdout.trim(), 'dockerhost02');
+      const ex = await replicas[1].docker(['exec', '-i', `${P}-via-replica`, 'sh', '-c', 'tr a-z A-Z'], { input: 'hijacked\n' });
+      t.equal(ex.stdout.trim(), 'HIJACKED', 'docker exec through the other replica: the upgraded connection is proxied too');
       t.equal(await store.get(LEADER_KEY), `127.0.0.1:${portA}`, 'no replica took the lock');
     });
 
