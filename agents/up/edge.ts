@@ -54,8 +54,19 @@ export function templateEnv(proxy: Proxy, f: EdgeFiles, listen: { host: string; 
   return { SHOAL_NGINX_LISTEN: `${listen.host}:${listen.port}`, SHOAL_NGINX_PID: f.pid, SHOAL_NGINX_ERROR_LOG: f.errorLog, SHOAL_NGINX_TEMP: f.temp };
 }
 
+/**
+ * The HAProxy reload up uses: the shipped template's own guarded reload (SIGUSR2 only to a master with a
+ * worker, then wait for the new worker, so back-to-back reloads are never dropped), pointed at up's pid
+ * file; a plain SIGUSR2 when the template declares none. Pure.
+ */
+export function haproxyReload(declared: string | undefined, pidFile: string): string {
+  const quoted = `'${pidFile.replace(/'/g, `'\\''`)}'`;
+  if (declared === undefined || !declared.includes('/run/haproxy.pid')) return `kill -USR2 "$(cat ${quoted})"`;
+  return declared.split('/run/haproxy.pid').join(quoted);
+}
+
 /** The render config: one template, checked by the proxy, reloaded hitlessly (`reload: false`: no-op reload). Pure. */
-export function renderConfigYaml(o: { proxy: Proxy; files: EdgeFiles; templates: string; storeUri: string; domain: string; reload?: boolean; wait?: string }): string {
+export function renderConfigYaml(o: { proxy: Proxy; files: EdgeFiles; templates: string; storeUri: string; domain: string; reload?: boolean; wait?: string; templateReload?: string }): string {
   const haproxy = o.proxy === 'haproxy';
   const doc = {
     store: o.storeUri,
@@ -65,7 +76,7 @@ export function renderConfigYaml(o: { proxy: Proxy; files: EdgeFiles; templates:
         destination: o.files.config,
         check: haproxy ? 'haproxy -c -q -f {{path}}' : 'nginx -t -q -c {{path}}',
         // `true`: nothing to reload yet (an absent reload would be the shipped template's default)
-        reload: o.reload === false ? 'true' : haproxy ? `kill -USR2 "$(cat '${o.files.pid}')"` : `nginx -s reload -c '${o.files.config}'`,
+        reload: o.reload === false ? 'true' : haproxy ? haproxyReload(o.templateReload, o.files.pid) : `nginx -s reload -c '${o.files.config}'`,
       },
     ],
     wait: o.wait ?? '200ms:1s',

@@ -4,7 +4,7 @@
  * recorded in the state file as soon as it exists; a failed step rolls back everything (unless
  * --keep-on-error), so `up` either leaves a working cluster or nothing.
  */
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ConfigError, errorMessage } from '../common/errors.js';
@@ -23,6 +23,7 @@ import { newState, readState, stateFile, writeState, type EngineRef, type UpStat
 import { clusterTable, parseSystemStatus } from './status.js';
 import { progress } from './table.js';
 import { runDemo } from './demo.js';
+import { declaredCommands } from '../render/runner.js';
 
 export interface UpOptions {
   stateDir: string;
@@ -249,7 +250,9 @@ async function startEdge(opts: UpOptions, state: UpState, storeBase: string, pre
   mkdirSync(f.dir, { recursive: true, mode: 0o700 });
   mkdirSync(f.temp, { recursive: true, mode: 0o700 });
   const env = templateEnv(edge.proxy, f, edge);
-  const rc = { proxy: edge.proxy, files: f, templates: templatesDir(), storeUri: `${storeBase}/${keyPath(prefix, 'services')}`, domain: opts.domain, wait: opts.renderWait };
+  const templates = templatesDir();
+  const templateReload = edge.proxy === 'haproxy' ? declaredCommands(readFileSync(path.join(templates, 'haproxy.cfg.hbs'), 'utf8')).reload : undefined;
+  const rc = { proxy: edge.proxy, files: f, templates, storeUri: `${storeBase}/${keyPath(prefix, 'services')}`, domain: opts.domain, wait: opts.renderWait, templateReload };
   writeFileSync(f.renderConfig, renderConfigYaml(rc));
   writeFileSync(f.renderOnceConfig, renderConfigYaml({ ...rc, reload: false }));
   const url = `http://${edge.host}:${edge.port}`;

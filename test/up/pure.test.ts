@@ -1,10 +1,14 @@
 /** The decisions of `shoal up` as literal fixtures: child command lines, layouts, configs, key ownership, tables. */
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
 import { ConfigError } from '../../agents/common/errors.js';
 import { upOptions } from '../../agents/up/command.js';
 import { demoContainers, runArgs } from '../../agents/up/demo.js';
 import { ourKeys } from '../../agents/up/down.js';
-import { edgeFiles, proxyCommand, renderConfigYaml, templateEnv } from '../../agents/up/edge.js';
+import { edgeFiles, haproxyReload, proxyCommand, renderConfigYaml, templateEnv } from '../../agents/up/edge.js';
+import { declaredCommands } from '../../agents/render/runner.js';
 import { dockerdArgs, engineLabels, engineLayout } from '../../agents/up/engines.js';
 import { hostAgents, keyPath, manager, renderer } from '../../agents/up/plan.js';
 import { requiredBinaries } from '../../agents/up/prereq.js';
@@ -49,7 +53,12 @@ t.test('edge: template env, render config with check and reload, proxy command i
   t.match(y, /source: \/t\/haproxy\.cfg\.hbs/);
   t.match(y, /destination: \/s\/edge\/haproxy\.cfg/);
   t.match(y, /check: haproxy -c -q -f \{\{path\}\}/);
-  t.match(y, /reload: kill -USR2 "\$\(cat '\/s\/edge\/haproxy\.pid'\)"/);
+  t.match(y, /reload: kill -USR2 "\$\(cat '\/s\/edge\/haproxy\.pid'\)"/, 'no declared reload: a plain SIGUSR2');
+  const declared = declaredCommands(readFileSync(path.resolve('templates/haproxy.cfg.hbs'), 'utf8')).reload;
+  const guarded = haproxyReload(declared, '/s/edge/haproxy.pid');
+  t.match(guarded, /^m=\$\(cat '\/s\/edge\/haproxy\.pid'\) && o=\$\(pgrep -d, -P "\$m"\) && kill -USR2 "\$m"/, "the template's guarded reload, on up's pid file");
+  t.notMatch(guarded, /\/run\/haproxy\.pid/);
+  t.equal(parse(renderConfigYaml({ proxy: 'haproxy', files: f, templates: '/t', storeUri: 'x', domain: 'local', templateReload: declared })).templates[0].reload, guarded);
   t.match(renderConfigYaml({ proxy: 'haproxy', files: f, templates: '/t', storeUri: 'x', domain: 'local', reload: false }), /reload: "true"/);
   t.same(proxyCommand('haproxy', f), { cmd: 'haproxy', args: ['-W', '-f', '/s/edge/haproxy.cfg', '-p', '/s/edge/haproxy.pid'] });
   const n = edgeFiles('/s', 'nginx');
