@@ -16,6 +16,8 @@ export interface ManageConfig extends LogConfig {
   refreshMinMs: number;
   refreshMaxMs: number;
   failureRetry: number;
+  /** Light /_ping of every node between refreshes; 0: off. */
+  pingMs: number;
   clusterOpts: Record<string, string>;
   tls: boolean;
   tlsVerify: boolean;
@@ -42,6 +44,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
     { key: 'heartbeat', flag: 'heartbeat', value: 'DURATION', description: 'discovery re-read interval', default: '60s', schema: duration() },
     { key: 'refreshMin', flag: 'engine-refresh-min-interval', value: 'DURATION', description: 'shortest engine refresh interval', default: '30s', schema: duration() },
     { key: 'refreshMax', flag: 'engine-refresh-max-interval', value: 'DURATION', description: 'longest engine refresh interval', default: '60s', schema: duration() },
+    { key: 'ping', flag: 'engine-ping-interval', value: 'DURATION', description: 'ping every node this often between refreshes, so one that stops answering turns unhealthy within retries x interval (0: off)', default: '5s', schema: duration() },
     { key: 'failureRetry', flag: 'engine-failure-retry', value: 'N', description: 'consecutive failures before a node is unhealthy', default: '3', schema: int(1, 1000) },
     { key: 'clusterOpts', flag: 'cluster-opt', value: 'KEY=VALUE', multiple: true, description: 'swarm.overcommit=0.05, swarm.createretry=N (repeatable)', default: [], schema: list(text()) },
     { key: 'tls', flag: 'tls', description: 'serve TLS', default: false, schema: bool() },
@@ -88,6 +91,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
       refreshMinMs: v.refreshMin as number,
       refreshMaxMs: v.refreshMax as number,
       failureRetry: v.failureRetry as number,
+      pingMs: v.ping as number,
       clusterOpts,
       tls,
       tlsVerify,

@@ -37,7 +37,7 @@ export interface Manager {
 }
 
 export type ManagerConfig = Pick<ManageConfig, 'hosts' | 'discovery' | 'strategy' | 'filters' | 'heartbeatMs' | 'refreshMinMs' | 'refreshMaxMs' | 'failureRetry' | 'clusterOpts' | 'tls' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey' | 'store'> &
-  Partial<Pick<ManageConfig, 'replication' | 'replicationTtlMs' | 'advertise' | 'statusAddr'>> & { liveListMax?: number };
+  Partial<Pick<ManageConfig, 'replication' | 'replicationTtlMs' | 'advertise' | 'statusAddr' | 'pingMs'>> & { liveListMax?: number };
 
 function engineTls(c: ManagerConfig): EngineTls | undefined {
   if (!c.tlsCaCert || !c.tlsCert || !c.tlsKey) return undefined;
@@ -57,7 +57,7 @@ export async function startManager(config: ManagerConfig, log: Logger): Promise<
     overcommit: Number(config.clusterOpts['swarm.overcommit'] ?? 0.05),
     createRetry: Number(config.clusterOpts['swarm.createretry'] ?? 0),
   };
-  const cluster: Cluster = new Cluster({ onNode: (n) => watchForRescheduling(cluster, n, createOpts, log), failureRetry: config.failureRetry, refreshMinMs: config.refreshMinMs, refreshMaxMs: config.refreshMaxMs, log, tls });
+  const cluster: Cluster = new Cluster({ onNode: (n) => watchForRescheduling(cluster, n, createOpts, log), failureRetry: config.failureRetry, refreshMinMs: config.refreshMinMs, refreshMaxMs: config.refreshMaxMs, pingMs: config.pingMs ?? 0, log, tls });
   const metrics = new ManageMetrics(cluster);
   const api: ApiOptions = {
     cluster,

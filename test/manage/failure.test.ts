@@ -3,6 +3,7 @@
  * its containers show `Host Down`, `reschedule:on-node-failure` ones move to a healthy node, and the stale
  * copy goes when the node returns. Then a manager restart rebuilds everything from the engines.
  */
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { engine, busyboxImage } from '../harness/index.js';
 import { cleanup, IMAGE, managerConfig, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
@@ -69,4 +70,25 @@ t.test('a restarted manager rebuilds names, placement labels and port holdings f
   const clash = await tm.docker(['run', '-d', '--name', `${P}-port2`, '-p', `${port}:80`, '-e', 'constraint:node==dockerhost01', IMAGE, 'true'], { reject: false });
   t.equal(clash.exitCode, 125);
   t.match(clash.stderr, new RegExp(`port ${port}/tcp`));
+});
+
+t.test('a frozen engine (SIGSTOP: connections hang, nothing closes) turns unhealthy by ping, long before a refresh', async (t) => {
+  const pid = Number(readFileSync('/run/shoal-test/docker5.pid', 'utf8').trim());
+  t.ok(pid > 1, `dockerd 5 pid ${pid}`);
+  // refreshes a minute apart: only the ping can notice in time
+  const pinged = await startTestManager(managerConfig(discovery, { refreshMinMs: 60_000, refreshMaxMs: 120_000, failureRetry: 2, pingMs: 500 }));
+  t.teardown(async () => {
+    process.kill(pid, 'SIGCONT');
+    await pinged.stop();
+  });
+  const status = async () => statusOf((await pinged.docker(['info'])).stdout, 'dockerhost05');
+  t.equal(await status(), 'Healthy');
+  process.kill(pid, 'SIGSTOP');
+  const stoppedAt = Date.now();
+  await waitUntil(async () => (await status()) === 'Unhealthy', 15_000, 'dockerhost05 unhealthy by ping');
+  t.pass(`unhealthy ${Date.now() - stoppedAt} ms after the freeze (refresh interval 60 s)`);
+  t.match((await pinged.docker(['info'])).stdout, /dockerhost05[\s\S]*└ Error: ping: /, 'the error says the ping failed');
+  process.kill(pid, 'SIGCONT');
+  await waitUntil(async () => (await status()) === 'Healthy', 15_000, 'dockerhost05 healthy again after SIGCONT');
+  t.pass('healthy again');
 });

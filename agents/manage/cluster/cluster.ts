@@ -17,6 +17,8 @@ export interface ClusterOptions {
   failureRetry: number;
   refreshMinMs: number;
   refreshMaxMs: number;
+  /** Light /_ping between refreshes (0 or absent: off). */
+  pingMs?: number;
   log: Logger;
   tls?: EngineTls | undefined;
 }

@@ -24,6 +24,8 @@ export interface NodeOptions {
   failureRetry: number;
   refreshMinMs: number;
   refreshMaxMs: number;
+  /** Between the full refreshes, a light /_ping this often (0: off): a node that stops answering turns unhealthy after --engine-failure-retry failed pings, without waiting for the next refresh. */
+  pingMs?: number;
   log: Logger;
   random?: () => number;
 }
@@ -58,6 +60,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
   private seq = 0;
   private images: ImageSnapshot[] = [];
   private readonly ac = new AbortController();
+  private lastFailureByPing = false;
   private refreshing: Promise<void> | undefined;
 
   constructor(client: EngineClient, private readonly opts: NodeOptions) {
@@ -73,6 +76,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
   start(): void {
     void this.loop();
     void this.events();
+    if ((this.opts.pingMs ?? 0) > 0) void this.pinger(this.opts.pingMs as number);
   }
 
   stop(): void {
@@ -150,18 +154,56 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
         this.emit('health', was, 'healthy');
       }
     } catch (err) {
-      this.failures += 1;
-      this.firstFailureAt ??= Date.now();
-      this.error = errorMessage(err);
-      if (this.failures >= this.opts.failureRetry && this.health !== 'unhealthy') {
-        const was = this.health;
-        this.health = 'unhealthy';
-        this.opts.log.warn({ addr: this.addr, err: this.error }, 'engine unhealthy');
-        this.emit('health', was, 'unhealthy');
-      }
+      this.failed(err);
     }
     this.cached = undefined;
     this.emit('change');
+  }
+
+  /** One failed check (refresh or ping); after --engine-failure-retry of them in a row the node is unhealthy. */
+  private failed(err: unknown, byPing = false): void {
+    this.lastFailureByPing = byPing;
+    this.failures += 1;
+    this.firstFailureAt ??= Date.now();
+    this.error = errorMessage(err);
+    if (this.failures >= this.opts.failureRetry && this.health !== 'unhealthy') {
+      const was = this.health;
+      this.health = 'unhealthy';
+      this.opts.log.warn({ addr: this.addr, err: this.error }, 'engine unhealthy');
+      this.emit('health', was, 'unhealthy');
+    }
+  }
+
+  /**
+   * A host that vanishes without closing its connections (power loss, partition, a frozen dockerd) leaves
+   * the event stream hanging; the refresh loop would notice only at its next turn. A /_ping every `everyMs`
+   * (answer within `everyMs`, at most 5 s) counts failures the same way; a node that answers again while
+   * not healthy is refreshed at once.
+   */
+  private async pinger(everyMs: number): Promise<void> {
+    const timeoutMs = Math.min(everyMs, 5000);
+    while (!this.ac.signal.aborted) {
+      try {
+        await sleep(everyMs, this.ac.signal);
+      } catch {
+        return;
+      }
+      if (this.refreshing) continue; // a refresh is checking the node right now
+      try {
+        const r = await this.client.json('GET', '/_ping', undefined, timeoutMs);
+        if (r.status !== 200) throw new Error(`/_ping answered HTTP ${r.status}`);
+        // only failures of our own are cleared: a failing refresh (e.g. a refused engine) keeps its count
+        if (this.lastFailureByPing && this.failures > 0) {
+          if (this.health === 'healthy') this.failures = 0;
+          else void this.refresh();
+        }
+      } catch (err) {
+        if (this.ac.signal.aborted) return;
+        this.failed(new Error(`ping: ${errorMessage(err)}`), true);
+        this.cached = undefined;
+        this.emit('change');
+      }
+    }
   }
 
   /** List all containers; inspect the ones new or changed since the last look. */
