@@ -150,3 +150,18 @@ t.test('network connect/disconnect happen on the node the container runs on', as
   const ghost = await tm.docker(['network', 'connect', `${P}-cnet`, `${P}-ghost`], { reject: false });
   t.match(ghost.stderr, /No such container/);
 });
+
+t.test('rm -f then create with the same name at once: the name (and its node) is free by the time rm answers', async (t) => {
+  const name = `${P}-again`;
+  const body = JSON.stringify({ Image: IMAGE, Cmd: ['sleep', '600'], Env: ['constraint:node==dockerhost02'] });
+  const first = await call('POST', `/v1.41/containers/create?name=${name}`, body);
+  t.equal(first.status, 201, first.text);
+  let ok = 0;
+  for (let i = 0; i < 10; i++) {
+    const rm = await call('DELETE', `/v1.41/containers/${name}?force=1`);
+    const again = await call('POST', `/v1.41/containers/create?name=${name}`, body);
+    if (rm.status === 204 && again.status === 201) ok += 1;
+    else t.fail(`round ${i}: rm ${rm.status}, create ${again.status} ${again.text}`);
+  }
+  t.equal(ok, 10, 'ten rounds of rm then create, none refused');
+});

@@ -97,8 +97,9 @@ export const routed: Handler = async (ctx) => {
   if (ctx.req.method === 'POST' && rest === '/start') await startGroup(ctx, at);
   if (ctx.req.method === 'DELETE' || (ctx.req.method === 'POST' && STATE_OPS.has(rest))) {
     const refresh = () => at.node.refreshContainer(at.id).catch(() => at.node.refreshContainers());
-    // a cached `ps` (large clusters) must see the change at once; a live one asks the engines anyway
-    if (ctx.api.cluster.list().length > ctx.api.liveListMax) await forwardThen(at.node.client, ctx.req, ctx.res, path, refresh);
+    // a cached `ps` (large clusters) must see the change at once; a live one asks the engines anyway. A
+    // removal always waits: the name, ports and slots it frees must be free for the client's next create.
+    if (ctx.req.method === 'DELETE' || ctx.api.cluster.list().length > ctx.api.liveListMax) await forwardThen(at.node.client, ctx.req, ctx.res, path, refresh);
     else if ((await forward(at.node.client, ctx.req, ctx.res, path)) < 300) void refresh().catch(() => {});
     return;
   }
