@@ -17,7 +17,7 @@ const JOBS = 2;
 const SERIAL_DIRS = ['test/store'];
 
 const BINARIES = [
-  'dockerd', 'containerd', 'docker', 'consul', 'etcd', 'haproxy', 'nginx', 'ip', 'unshare', 'java',
+  'dockerd', 'containerd', 'docker', 'consul', 'etcd', 'haproxy', 'nginx', 'ip', 'unshare', 'java', 'docker-registry',
 ];
 
 function missingBinaries() {
