@@ -15,9 +15,12 @@ import { parseDuration } from '../common/duration.js';
 import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
 import { snapshotStream } from './snapshot-stream.js';
-import type { KV, Lease, Lock, LockEvents, LockOptions, Snapshot, Store, StoreOptions, StoreState, StoreStateEvents, WatchOptions } from './store.js';
+import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, StoreState, StoreStateEvents, WatchOptions } from './store.js';
 import { formatStoreUri, type StoreUri } from './uri.js';
-import { KeptLease } from './kept-lease.js';
+import { ConsulLease, ConsulLock } from './consul-session.js';
+import { nextConsulIndex } from './consul-index.js';
+
+export { nextConsulIndex };
 
 /** Characters a key segment may hold as they are; everything else (and `%`) is percent-escaped. */
 const SAFE = /^[A-Za-z0-9._~:@=+,-]$/;
@@ -26,18 +29,6 @@ const WAIT_MS = 30_000;
 /** Certificate and handshake failures: retrying will not help until an operator fixes the TLS setup. */
 const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_)/;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
-
-/**
- * The next blocking-query index, per Consul's rules: an index that went backwards (a restored snapshot, a
- * new cluster) resets to 0 so the next query re-reads at once; an equal index means nothing changed (the
- * wait ran out); an index of 0 or garbage is never blocked on (that busy-loops), it becomes 1. Pure.
- */
-export function nextConsulIndex(last: number, received: number): { index: number; changed: boolean } {
-  if (!Number.isSafeInteger(received) || received <= 0) return { index: 1, changed: true };
-  if (received < last) return { index: 0, changed: true };
-  if (received === last) return { index: last, changed: false };
-  return { index: received, changed: true };
-}
 
 /** Map any failure of the consul client to a typed store error. */
 export function consulError(err: unknown, what: string): ShoalError {
@@ -315,139 +306,6 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
     await Promise.all([...this.owned].map((o) => o.release().catch(() => {})));
     this.closing.abort();
     this.client.destroy();
-  }
-}
-
-/**
- * Keeps a session alive. It renews every ttlMs/6: the session TTL is ttlMs/2 and Consul invalidates only
- * after 2x TTL, so keys vanish about ttlMs after the last renewal, and three renewals fit in each session
- * TTL. When Consul says the session is gone, `onGone` runs; outages are retried with jittered backoff.
- */
-class SessionKeeper {
-  private readonly ac = new AbortController();
-  constructor(private readonly store: ConsulStore, public id: string, private readonly ttlMs: number, private readonly onGone: () => Promise<void>) {
-    void this.loop();
-  }
-
-  private async loop(): Promise<void> {
-    let failures = 0;
-    while (!this.ac.signal.aborted) {
-      const wait = failures === 0 ? this.ttlMs / 6 : Math.min(backoffDelay(failures - 1, { initialMs: 100, maxMs: 2000 }), this.ttlMs / 6);
-      await sleep(wait, this.ac.signal).catch(() => {});
-      if (this.ac.signal.aborted) return;
-      try {
-        if (!(await this.store.renewSession(this.id))) await this.onGone();
-        failures = 0;
-      } catch (err) {
-        failures++;
-        this.store.log.warn({ err: errorMessage(err) }, 'consul session renewal failed; retrying');
-      }
-    }
-  }
-
-  stop(): void {
-    this.ac.abort();
-  }
-
-  get stopped(): boolean {
-    return this.ac.signal.aborted;
-  }
-}
-
-class ConsulLease extends KeptLease {
-  private readonly keeper: SessionKeeper;
-
-  constructor(private readonly store: ConsulStore, readonly ttlMs: number, session: string) {
-    super();
-    this.keeper = new SessionKeeper(store, session, ttlMs, () => this.restore(new StoreError('consul session expired; re-creating it')));
-  }
-
-  protected get ended(): boolean {
-    return this.keeper.stopped;
-  }
-
-  protected checkKey(key: string): void {
-    this.store.fullKey(key);
-  }
-
-  protected async write(key: string, value: string): Promise<void> {
-    if (!(await this.store.set(key, value, { acquire: this.keeper.id }))) throw new StoreError(`consul lease put ${key}: the key is held by another session`, undefined, false);
-  }
-
-  protected async remove(key: string): Promise<void> {
-    await this.store.delete(key);
-  }
-
-  protected stopKeeping(): void {
-    this.keeper.stop();
-    this.store.untrack(this);
-  }
-
-  /** The session expired (e.g. during an outage): make a new one. */
-  protected override async renewOwner(): Promise<void> {
-    this.keeper.id = await this.store.createSession(this.ttlMs, 'shoal-lease');
-  }
-
-  protected override async dropOwner(): Promise<void> {
-    await this.store.destroySession(this.keeper.id).catch(() => {});
-  }
-
-  protected override restoreFailed(err: unknown, attempt: number): void {
-    this.store.log.warn({ err: errorMessage(err), attempt }, 'consul lease restore failed; retrying');
-  }
-}
-
-class ConsulLock extends EventEmitter<LockEvents> implements Lock {
-  held = false;
-  private readonly keeper: SessionKeeper;
-
-  constructor(private readonly store: ConsulStore, readonly key: string, private readonly ttlMs: number, session: string) {
-    super();
-    this.keeper = new SessionKeeper(store, session, ttlMs, () => this.gone());
-  }
-
-  private async gone(): Promise<void> {
-    if (this.held) {
-      this.held = false;
-      this.keeper.stop();
-      this.emit('lost', new StoreError(`consul lock ${this.key}: session expired`));
-    } else {
-      this.keeper.id = await this.store.createSession(this.ttlMs, 'shoal-lock'); // still waiting: start over
-    }
-  }
-
-  /** Try to acquire; while someone else holds the key, block on it until it is released or deleted. */
-  async acquire(value: string, signal?: AbortSignal): Promise<void> {
-    for (let failures = 0; ;) {
-      if (signal?.aborted) throw new AbortedError(`consul lock ${this.key}: aborted`);
-      try {
-        if (await this.store.set(this.key, value, { acquire: this.keeper.id })) {
-          this.held = true;
-          return;
-        }
-        let index = 0;
-        for (;;) {
-          const { body, index: got } = await this.store.getEntry(this.key, { index, signal });
-          if (!body?.Session) break;
-          index = nextConsulIndex(index, got).index;
-        }
-        failures = 0;
-      } catch (err) {
-        if (signal?.aborted || err instanceof AbortedError) throw new AbortedError(`consul lock ${this.key}: aborted`);
-        if (!(err instanceof ShoalError && err.recoverable)) throw err;
-        await sleep(backoffDelay(failures++, { initialMs: 200, maxMs: 5000 }), signal).catch(() => {});
-      }
-    }
-  }
-
-  async release(): Promise<void> {
-    if (this.keeper.stopped && !this.held) return;
-    const wasHeld = this.held;
-    this.held = false;
-    this.keeper.stop();
-    this.store.untrack(this);
-    if (wasHeld) await this.store.delete(this.key).catch(() => {});
-    await this.store.destroySession(this.keeper.id).catch(() => {});
   }
 }
 
