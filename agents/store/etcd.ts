@@ -7,38 +7,22 @@
  * shoal's loops do the retrying.
  */
 import { EventEmitter } from 'node:events';
-import {
-  Etcd3, EtcdAuthenticationFailedError, EtcdInvalidAuthTokenError, EtcdPermissionDeniedError, EtcdRoleNotGrantedError,
-  GRPCDeadlineExceededError, GRPCInvalidArgumentError, GRPCUnauthenticatedError, ClientClosedError, isRecoverableError, type Lease as EtcdLeaseHandle, type Watcher,
-} from 'etcd3';
+import { Etcd3, isRecoverableError, type Lease as EtcdLeaseHandle, type Watcher } from 'etcd3';
 import { ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
 import type { Logger } from 'pino';
-import {
-  AbortedError, ShoalError, StoreAuthError, StoreError, StoreTimeoutError, StoreUnavailableError, errorMessage,
-} from '../common/errors.js';
+import { StoreError, StoreTimeoutError, errorMessage } from '../common/errors.js';
 import { backoffDelay, sleep, withTimeout } from '../common/backoff.js';
 import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
 import { snapshotStream } from './snapshot-stream.js';
-import type { KV, Lease, Lock, LockEvents, LockOptions, Snapshot, Store, StoreOptions, StoreState, StoreStateEvents, WatchOptions } from './store.js';
+import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, StoreState, StoreStateEvents, WatchOptions } from './store.js';
 import { formatStoreUri, type StoreUri } from './uri.js';
-import { KeptLease } from './kept-lease.js';
+import { EtcdLease, EtcdLock } from './etcd-lease.js';
+import { etcdError } from './etcd-error.js';
+
+export { etcdError };
 
 const SAFE = /^[^%]$/u;
-
-/** Map any failure of the etcd3 client to a typed store error. */
-export function etcdError(err: unknown, what: string): ShoalError {
-  if (err instanceof ShoalError) return err;
-  const msg = `etcd ${what}: ${errorMessage(err)}`;
-  if (err instanceof GRPCDeadlineExceededError) return new StoreTimeoutError(msg, err);
-  if (err instanceof EtcdAuthenticationFailedError || err instanceof EtcdInvalidAuthTokenError || err instanceof EtcdPermissionDeniedError
-    || err instanceof EtcdRoleNotGrantedError || err instanceof GRPCUnauthenticatedError) return new StoreAuthError(msg, err);
-  // etcd3 has no class for ErrUserEmpty (auth enabled, no credentials given): it arrives as INVALID_ARGUMENT
-  if (err instanceof GRPCInvalidArgumentError && /user name is empty/.test(err.message)) return new StoreAuthError(`${msg} (credentials required)`, err);
-  if (err instanceof ClientClosedError || err instanceof GRPCInvalidArgumentError) return new StoreError(msg, err, false);
-  if (err instanceof Error && isRecoverableError(err)) return new StoreUnavailableError(msg, err);
-  return new StoreError(msg, err);
-}
 
 /** Lease TTL in whole seconds (etcd's unit), never longer than asked so keys vanish within ttlMs. */
 export function etcdLeaseSeconds(ttlMs: number): number {
@@ -282,112 +266,6 @@ export class EtcdStore extends EventEmitter<StoreStateEvents> implements Store {
 
 function toKVs(entries: Map<string, string>): KV[] {
   return sortKVs([...entries].map(([key, value]) => ({ key, value })));
-}
-
-class EtcdLease extends KeptLease {
-  private current: { handle: EtcdLeaseHandle; id: string } | undefined;
-  private released = false;
-
-  constructor(private readonly store: EtcdStore, readonly ttlMs: number) {
-    super();
-  }
-
-  async start(): Promise<void> {
-    this.current = await this.store.grant(this.ttlMs, (h, err) => void this.lost(h, err));
-  }
-
-  protected get ended(): boolean {
-    return this.released;
-  }
-
-  protected checkKey(key: string): void {
-    this.store.fullKey(key);
-  }
-
-  protected async write(key: string, value: string): Promise<void> {
-    const id = this.current!.id;
-    const full = this.store.fullKey(key);
-    await this.store.op('lease put', () => this.store.client.put(full).value(value).lease(id).exec());
-  }
-
-  protected async remove(key: string): Promise<void> {
-    await this.store.delete(key);
-  }
-
-  /** etcd dropped the lease (expired during an outage); a stale handle's loss is ignored. */
-  private async lost(handle: EtcdLeaseHandle, err: Error): Promise<void> {
-    if (this.released || handle !== this.current?.handle) return;
-    await this.restore(etcdError(err, 'lease'));
-  }
-
-  protected override async renewOwner(): Promise<void> {
-    this.current = await this.store.grant(this.ttlMs, (h, e) => void this.lost(h, e));
-  }
-
-  protected override async dropOwner(): Promise<void> {
-    if (this.current) await this.store.revoke(this.current.handle);
-  }
-
-  protected stopKeeping(): void {
-    this.released = true;
-    this.store.untrack(this);
-  }
-
-  protected override restoreFailed(err: unknown, attempt: number): void {
-    this.store.log.warn({ err: errorMessage(err), attempt }, 'etcd lease restore failed; retrying');
-  }
-}
-
-class EtcdLock extends EventEmitter<LockEvents> implements Lock {
-  held = false;
-  private current: { handle: EtcdLeaseHandle; id: string } | undefined;
-  private released = false;
-
-  constructor(private readonly store: EtcdStore, readonly key: string, private readonly ttlMs: number) {
-    super();
-  }
-
-  private onLost = (handle: EtcdLeaseHandle, err: Error): void => {
-    if (handle !== this.current?.handle) return;
-    this.current = undefined;
-    if (this.held) {
-      this.held = false;
-      this.emit('lost', etcdError(err, `lock ${this.key}`));
-    }
-  };
-
-  /** Create the key if absent, under our lease; otherwise wait for its deletion and try again. */
-  async acquire(value: string, signal?: AbortSignal): Promise<void> {
-    const full = this.store.fullKey(this.key);
-    const { client } = this.store;
-    for (let failures = 0; ;) {
-      if (signal?.aborted) throw new AbortedError(`etcd lock ${this.key}: aborted`);
-      try {
-        this.current ??= await this.store.grant(this.ttlMs, this.onLost);
-        const id = this.current.id;
-        const res = await this.store.op('lock', () => client.if(full, 'Create', '==', 0).then(client.put(full).value(value).lease(id)).commit());
-        if (res.succeeded) {
-          this.held = true;
-          return;
-        }
-        await this.store.waitForDelete(full, Number(res.header.revision), this.ttlMs * 2, signal);
-        failures = 0;
-      } catch (err) {
-        if (!(err instanceof ShoalError && err.recoverable)) throw err;
-        await sleep(backoffDelay(failures++, { initialMs: 200, maxMs: 5000 }), signal).catch(() => {});
-      }
-    }
-  }
-
-  async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    this.held = false;
-    this.store.untrack(this);
-    const cur = this.current;
-    this.current = undefined;
-    if (cur) await this.store.revoke(cur.handle); // removes the lock key with the lease
-  }
 }
 
 export async function createEtcdStore(uri: StoreUri, opts: StoreOptions): Promise<Store> {
