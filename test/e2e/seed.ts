@@ -19,6 +19,7 @@ import { readState, type UpState } from '../../agents/up/state.js';
 import { LOCAL_TIMINGS } from '../../agents/up/plan.js';
 import { parseDuration } from '../../agents/common/duration.js';
 import { withLock } from '../harness/proc.js';
+import { freePort } from '../harness/proxies.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'agents/cli.ts');
@@ -30,15 +31,6 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function shoal(args: string[]): Promise<Result> {
   return execa(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, reject: false, all: true, timeout: 240_000 });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 function canBind(port: number): Promise<boolean> {
@@ -222,7 +214,6 @@ export async function downAndCheck(t: Test, store: Store, stateDir: string, kill
   t.same([...(await store.list('services')), ...(await store.list('swarm'))].map((kv) => kv.key), [], 'no /services or /swarm keys left');
   rmSync(stateDir, { recursive: true, force: true });
 }
-
 
 export interface SeedRun {
   name: string;

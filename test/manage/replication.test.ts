@@ -5,7 +5,6 @@
  * store's own expiry), and the other replica follows the new primary.
  */
 import t from 'tap';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -13,19 +12,11 @@ import { openStore } from '../../agents/store/open.js';
 import { LEADER_KEY } from '../../agents/manage/replication.js';
 import { service } from '../harness/index.js';
 import { cleanup, dockerCli, IMAGE, managerConfig, sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
+import { freePort } from '../harness/proxies.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const engines = await sharedEngines();
 const TTL_MS = 3000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Handover after a SIGKILL: within the TTL (Consul may keep a session up to twice its TTL, so the lock's

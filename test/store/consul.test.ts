@@ -18,6 +18,7 @@ import { openStore } from '../../agents/store/open.js';
 import { nextConsulIndex, sessionTtlBounds } from '../../agents/store/consul.js';
 import { pino } from 'pino';
 import { parseDuration } from '../../agents/common/duration.js';
+import { freePort } from '../harness/proxies.js';
 
 const main = await service('consul');
 const chaos = await service('consul', 'chaos');
@@ -114,14 +115,6 @@ t.test('a lease outlives a server outage: renewal retries with backoff and the k
   await lease.release();
   t.equal(await c.get('outage/k'), undefined);
 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 t.test('nothing listening: typed recoverable errors', async (t) => {
   const dead = await openStore(`consul://127.0.0.1:${await freePort()}/x`, { timeoutMs: 1000 });

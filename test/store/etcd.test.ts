@@ -17,6 +17,7 @@ import { makeCerts } from './certs.js';
 import { storeContract } from './contract.js';
 import { openStore } from '../../agents/store/open.js';
 import { etcdLeaseSeconds } from '../../agents/store/etcd.js';
+import { freePort } from '../harness/proxies.js';
 
 const main = await service('etcd');
 const chaos = await service('etcd', 'chaos');
@@ -36,14 +37,6 @@ t.teardown(async () => {
   await store.close();
   rawClient.close();
 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 t.test('lease TTL in whole seconds never exceeds the asked TTL (pure)', async (t) => {
   t.equal(etcdLeaseSeconds(4000), 4);

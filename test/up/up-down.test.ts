@@ -17,6 +17,7 @@ import { httpGet } from '../../agents/up/probe.js';
 import { isAlive } from '../../agents/up/proc.js';
 import { readState } from '../../agents/up/state.js';
 import { withLock } from '../harness/proc.js';
+import { freePort } from '../harness/proxies.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'agents/cli.ts');
@@ -24,15 +25,6 @@ const RAND = Math.random().toString(36).slice(2, 8);
 
 function shoal(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
   return execa(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, reject: false, all: true, env: { ...process.env, ...env }, timeout: 240_000 });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 function portOpen(port: number): Promise<boolean> {
