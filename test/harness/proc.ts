@@ -3,7 +3,7 @@
  * tracked by pidfile under STATE_DIR, logs beside it.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -58,27 +58,64 @@ export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs 
   }
 }
 
+/** The pid in a lock's owner file; undefined when it is missing, empty or not a pid (yet). */
+function ownerPid(file: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(text.split(' ')[0]);
+  return text.trim() !== '' && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * Remove a lock directory at once (renamed aside first, so no one sees it without its owner). With
+ * `ifHolder`, only the lock of that (dead) holder: a lock someone took in the meantime is put back.
+ */
+function removeLock(dir: string, ifHolder?: number): void {
+  const aside = `${dir}.gone-${process.pid}-${Date.now()}`;
+  try {
+    renameSync(dir, aside);
+  } catch {
+    return; // already gone
+  }
+  if (ifHolder !== undefined) {
+    const now = ownerPid(path.join(aside, 'owner'));
+    if (now !== undefined && now !== ifHolder && pidAlive(now)) {
+      try {
+        renameSync(aside, dir);
+        return;
+      } catch {
+        // taken again meanwhile: that holder keeps it; the one moved aside lost it (a crash race only)
+      }
+    }
+  }
+  rmSync(aside, { recursive: true, force: true });
+}
+
 /** Take the harness lock `name` (see withLock); the returned function releases it. */
 export async function acquireLock(name: string, timeoutMs = 180_000): Promise<() => void> {
   const dir = path.join(stateDir('locks'), `${name}.lock`);
   const owner = path.join(dir, 'owner');
   const t0 = Date.now();
   for (;;) {
+    // The lock appears with its owner already inside (a prepared directory renamed into place), so a
+    // waiter never reads a half-written owner and takes a live lock for a stale one.
+    const tmp = mkdtempSync(path.join(stateDir('locks', 'tmp'), `${name}-`));
+    writeFileSync(path.join(tmp, 'owner'), `${process.pid} ${startTime(process.pid) ?? ''}`);
     try {
-      mkdirSync(dir);
-      writeFileSync(owner, `${process.pid} ${startTime(process.pid) ?? ''}`);
-      return () => rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+      return () => removeLock(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let holder: number | undefined;
-      try {
-        holder = Number(readFileSync(owner, 'utf8').split(' ')[0]);
-      } catch {
-        holder = undefined; // being created: wait
-      }
-      const stale = holder !== undefined && (!Number.isInteger(holder) || holder <= 0 || !pidAlive(holder));
-      const abandoned = holder === undefined && Date.now() - t0 > 5_000;
-      if (stale || abandoned) rmSync(dir, { recursive: true, force: true });
+      rmSync(tmp, { recursive: true, force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      const holder = ownerPid(owner); // undefined: released a moment ago, or an owner still being written
+      const stale = holder !== undefined && !pidAlive(holder);
+      const abandoned = holder === undefined && existsSync(dir) && Date.now() - t0 > 5_000;
+      if (stale || abandoned) removeLock(dir, holder);
       else if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for the harness lock ${name}`);
       else await new Promise((r) => setTimeout(r, 100));
     }
