@@ -77,21 +77,32 @@ export function parseNodeFile(content: string): string[] {
   return out;
 }
 
-/** Addresses from store entries written by `shoal join`: the key's last segment (or the value) is host:port. */
-export function addrsFromEntries(entries: readonly { key: string; value: string }[]): string[] {
-  const out: string[] = [];
+/**
+ * Addresses from store entries written by `shoal join`: the key's last segment (or the value) is host:port.
+ * Entries that name neither are returned as `skipped` (the caller warns); the managers' own keys are not.
+ */
+export function parseSwarmEntries(entries: readonly { key: string; value: string }[]): { addrs: string[]; skipped: string[] } {
+  const addrs: string[] = [];
+  const skipped: string[] = [];
   for (const e of entries) {
     if (e.key.startsWith('docker/')) continue; // the managers' own keys (leader election), never an engine
     const last = e.key.split('/').pop() ?? '';
+    let found = false;
     for (const cand of [last, e.value.trim()]) {
       try {
         const a = formatHostPort(parseHostPort(cand));
-        if (!out.includes(a)) out.push(a);
+        if (!addrs.includes(a)) addrs.push(a);
+        found = true;
         break;
       } catch {
         // not an address; try the value, then skip the entry
       }
     }
+    if (!found) skipped.push(e.key);
   }
-  return out;
+  return { addrs, skipped };
+}
+
+export function addrsFromEntries(entries: readonly { key: string; value: string }[]): string[] {
+  return parseSwarmEntries(entries).addrs;
 }

@@ -8,7 +8,7 @@ import { sleep } from '../../common/backoff.js';
 import { errorMessage } from '../../common/errors.js';
 import { openStore } from '../../store/open.js';
 import type { StoreOptions } from '../../store/store.js';
-import { addrsFromEntries, parseDiscovery, parseNodeFile } from './parse.js';
+import { parseDiscovery, parseNodeFile, parseSwarmEntries } from './parse.js';
 
 export interface DiscoveryContext {
   log: Logger;
@@ -66,7 +66,16 @@ async function* fileNodes(path: string, ctx: DiscoveryContext): AsyncIterable<st
 async function* storeNodes(uri: string, ctx: DiscoveryContext): AsyncIterable<string[]> {
   const store = await openStore(uri, ctx.storeOptions);
   try {
-    for await (const snap of store.watch('', { signal: ctx.signal })) yield addrsFromEntries(snap.entries);
+    let warned = '';
+    for await (const snap of store.watch('', { signal: ctx.signal })) {
+      const { addrs, skipped } = parseSwarmEntries(snap.entries);
+      // once per distinct set of bad keys, not on every change
+      if (skipped.join('\n') !== warned) {
+        warned = skipped.join('\n');
+        if (skipped.length > 0) ctx.log.warn({ keys: skipped.slice(0, 20), count: skipped.length }, 'discovery: skipping store entries that name no host:port');
+      }
+      yield addrs;
+    }
   } finally {
     await store.close().catch(() => {});
   }

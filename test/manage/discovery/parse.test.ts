@@ -1,5 +1,5 @@
 import t from 'tap';
-import { addrsFromEntries, expandRange, parseDiscovery, parseNodeFile, parseNodeList } from '../../../agents/manage/discovery/parse.js';
+import { addrsFromEntries, parseSwarmEntries, expandRange, parseDiscovery, parseNodeFile, parseNodeList } from '../../../agents/manage/discovery/parse.js';
 
 t.test('store schemes keep the URI', async (t) => {
   for (const s of ['consul://127.0.0.1:8500/swarm', 'etcd://h/swarm', 'etcd2://h/swarm', 'zk://h:2181/swarm']) t.same(parseDiscovery(s), { kind: 'store', uri: s });
@@ -41,4 +41,5 @@ t.test('store entries: address in the key (as shoal join writes it) or in the va
     ]),
     ['127.0.1.1:2375', '127.0.1.2:2375', '127.0.1.3:2375'],
   );
+  t.same(parseSwarmEntries([{ key: 'junk', value: 'junk' }, { key: 'docker/swarm/leader', value: 'x' }, { key: 'h:1', value: '' }]), { addrs: ['h:1'], skipped: ['junk'] });
 });

@@ -4,6 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openStore } from '../../../agents/store/open.js';
+import { discoveryWatch } from '../../../agents/manage/discovery/source.js';
+import { pino } from 'pino';
 import { service, type ServiceKind } from '../../harness/index.js';
 import { managerConfig, sharedEngines, startTestManager, suffix, waitUntil } from '../helpers.js';
 
@@ -48,3 +50,27 @@ for (const kind of ['consul', 'etcd', 'zk'] as ServiceKind[]) {
     t.pass('added and removed with the keys');
   });
 }
+
+t.test('junk under the discovery prefix is skipped with one warning naming it; the good keys still count', async (t) => {
+  const svc = await service('consul', 'main');
+  const uri = `consul://${svc.address}/mgdiscjunk${suffix()}`;
+  const store = await openStore(uri, { timeoutMs: 5000 });
+  t.teardown(async () => {
+    await store.deleteTree('').catch(() => {});
+    await store.close();
+  });
+  await store.put('127.0.1.1:2375', '127.0.1.1:2375');
+  await store.put('not-an-engine', 'hello');
+  const lines: string[] = [];
+  const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+  const ac = new AbortController();
+  t.teardown(() => ac.abort());
+  const it = discoveryWatch(uri, { log, signal: ac.signal, heartbeatMs: 60_000, storeOptions: { timeoutMs: 5000 } })[Symbol.asyncIterator]();
+  t.same((await it.next()).value, ['127.0.1.1:2375']);
+  t.equal(lines.length, 1, 'one warning');
+  t.match(lines[0], /skipping store entries that name no host:port/);
+  t.match(lines[0], /not-an-engine/);
+  await store.put('127.0.1.2:2375', '127.0.1.2:2375');
+  t.same((await it.next()).value, ['127.0.1.1:2375', '127.0.1.2:2375']);
+  t.equal(lines.length, 1, 'not warned again for the same junk');
+});
