@@ -76,7 +76,9 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
   readonly kind = 'consul';
   readonly description: string;
   readonly log: Logger;
-  private readonly client: Consul;
+  /** One client per host of the URI; calls go to `current` and move on to the next host when it is unreachable. */
+  private readonly clients: Consul[];
+  private current = 0;
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly closing = new AbortController();
@@ -85,18 +87,38 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
 
   constructor(uri: StoreUri, opts: StoreOptions) {
     super();
-    const host = uri.hosts[0]!;
     const secure = opts.tls !== undefined || uri.params.tls === 'true' || uri.params.scheme === 'https';
     const tls = opts.tls ? { ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key, rejectUnauthorized: opts.tls.insecure !== true } : {};
-    this.client = new Consul({ host: host.host, port: host.port, secure, ...tls, ...(opts.token ? { defaults: { token: opts.token } } : {}) } as never);
+    this.clients = uri.hosts.map((host) => new Consul({ host: host.host, port: host.port, secure, ...tls, ...(opts.token ? { defaults: { token: opts.token } } : {}) } as never));
     this.prefix = uri.prefix;
     this.timeoutMs = opts.timeoutMs;
     this.description = formatStoreUri({ ...uri, scheme: secure ? 'consul+https' : 'consul' });
     this.log = (opts.logger ?? silentLogger()).child({ store: this.description });
   }
 
-  /** One HTTP call with a timeout, cancellation and typed errors; returns the body and X-Consul-Index. */
+  private get client(): Consul {
+    return this.clients[this.current] as Consul;
+  }
+
+  /**
+   * One HTTP call with a timeout, cancellation and typed errors; returns the body and X-Consul-Index. When
+   * the URI names several hosts (agents or servers of one cluster), a host that cannot be reached hands the
+   * call to the next one, which then stays current.
+   */
   async call<T>(what: string, fn: Call, opts: Record<string, unknown>, ctl: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Answer<T>> {
+    for (let tried = 1; ; tried++) {
+      try {
+        return await this.callOnce<T>(what, fn, opts, ctl);
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError) || tried >= this.clients.length || this.closing.signal.aborted) throw err;
+        const from = this.current;
+        this.current = (this.current + 1) % this.clients.length;
+        this.log.warn({ err: errorMessage(err), from, to: this.current }, 'consul host unreachable; trying the next one');
+      }
+    }
+  }
+
+  private async callOnce<T>(what: string, fn: Call, opts: Record<string, unknown>, ctl: { signal?: AbortSignal; timeoutMs?: number }): Promise<Answer<T>> {
     const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
     const signal = ctl.signal ? AbortSignal.any([ctl.signal, this.closing.signal]) : this.closing.signal;
     if (signal.aborted) throw new AbortedError(`consul ${what}: aborted`);
@@ -126,14 +148,19 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
     return segs.map(unescapeSegment).join('/');
   }
 
+  /** Resolved at each call: the current host may change between attempts. */
   private kv(name: 'get' | 'set' | 'del'): Call {
-    const kv = this.client.kv as unknown as Record<string, Call>;
-    return (o) => kv[name]!.call(kv, o);
+    return (o) => {
+      const kv = this.client.kv as unknown as Record<string, Call>;
+      return kv[name]!.call(kv, o);
+    };
   }
 
   private session(name: 'create' | 'destroy' | 'renew'): Call {
-    const s = this.client.session as unknown as Record<string, Call>;
-    return (o) => s[name]!.call(s, o);
+    return (o) => {
+      const s = this.client.session as unknown as Record<string, Call>;
+      return s[name]!.call(s, o);
+    };
   }
 
   setState(s: StoreState): void {
@@ -143,8 +170,10 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
   }
 
   async ping(): Promise<void> {
-    const st = this.client.status as unknown as Record<string, Call>;
-    const { body } = await this.call<string>('ping', (o) => st.leader!.call(st, o), {});
+    const { body } = await this.call<string>('ping', (o) => {
+      const st = this.client.status as unknown as Record<string, Call>;
+      return st.leader!.call(st, o);
+    }, {});
     if (!body) throw new StoreUnavailableError('consul ping: the cluster has no leader');
   }
 
@@ -305,7 +334,7 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
   async close(): Promise<void> {
     await Promise.all([...this.owned].map((o) => o.release().catch(() => {})));
     this.closing.abort();
-    this.client.destroy();
+    for (const c of this.clients) c.destroy();
   }
 }
 

@@ -218,3 +218,29 @@ t.test("a Consul with the default session_ttl_min (10 s): leases and locks use t
   t.equal(await s.get('held'), undefined);
   await s.close();
 });
+
+t.test('several hosts: an unreachable one hands each call to the next, which stays current', async (t) => {
+  const dead = await freePort();
+  const lines: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+  const p = `multi-${randomUUID().slice(0, 8)}`;
+  const s = await openStore(`consul://127.0.0.1:${dead},${main.address}/${p}`, { timeoutMs: 2000, logger });
+  t.teardown(async () => {
+    await s.deleteTree('').catch(() => {});
+    await s.close();
+  });
+  await s.put('k', 'v');
+  t.equal(await s.get('k'), 'v', 'reads and writes through the second host');
+  t.equal(await (await fetch(`http://${main.address}/v1/kv/${p}/k?raw`)).text(), 'v', 'the key is in that Consul');
+  t.equal(lines.filter((l) => l.includes('trying the next one')).length, 1, 'one hand-over, then the second host stays current');
+  const lease = await s.lease(3000);
+  await lease.put('leased', 'x');
+  const ac = new AbortController();
+  t.teardown(() => ac.abort());
+  const first = await s.watch('', { signal: ac.signal })[Symbol.asyncIterator]().next();
+  t.same((first.value as { entries: { key: string }[] }).entries.map((e) => e.key), ['k', 'leased'], 'watch and lease through it too');
+  await lease.release();
+  const none = await openStore(`consul://127.0.0.1:${dead},127.0.0.1:${await freePort()}/${p}`, { timeoutMs: 1000 });
+  await t.rejects(none.get('k'), { code: 'SHOAL_STORE_UNAVAILABLE', recoverable: true }, 'every host down: unavailable, recoverable');
+  await none.close();
+});
