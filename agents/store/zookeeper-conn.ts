@@ -68,25 +68,57 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
   readonly client: Client;
   connected = false;
   closed = false;
+  /** The session is over: the server said so, or we were cut off for longer than its timeout. */
+  expired = false;
+  private lostTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly connectString: string, readonly sessionTimeoutMs: number, private readonly timeoutMs: number) {
     super();
     this.client = zookeeper.createClient(connectString, { sessionTimeout: sessionTimeoutMs, spinDelay: 200, retries: 0 });
     this.client.on('state', (s: { name: string }) => {
       if (s.name === 'SYNC_CONNECTED') {
+        clearTimeout(this.lostTimer);
+        this.lostTimer = undefined;
         this.connected = true;
         this.emit('connected');
       } else if (s.name === 'DISCONNECTED') {
         this.connected = false;
+        this.startLostTimer();
         this.emit('disconnected');
       } else if (s.name === 'EXPIRED') {
-        this.connected = false;
-        this.emit('expired');
+        this.expire();
       } else if (s.name === 'AUTH_FAILED') {
         this.connected = false;
       }
     });
     this.client.connect();
+    this.startLostTimer(); // a first connection can hang the same way
+  }
+
+  /**
+   * The library may never give up on a session: after a server restart it can sit in CONNECTING for ever
+   * (seen with short sessions: the connect request is never answered and nothing times it out). Not
+   * connected for longer than the negotiated session timeout (plus a second), the session is as good as
+   * expired on the server: say so, as Curator does, and let the owner open a new one.
+   */
+  private startLostTimer(): void {
+    if (this.lostTimer || this.closed) return;
+    const negotiated = (this.client as unknown as { getSessionTimeout(): number }).getSessionTimeout();
+    const ms = (negotiated > 0 ? negotiated : this.sessionTimeoutMs) + 1000;
+    this.lostTimer = setTimeout(() => {
+      this.lostTimer = undefined;
+      if (!this.connected && !this.closed) this.expire();
+    }, ms);
+    this.lostTimer.unref();
+  }
+
+  private expire(): void {
+    clearTimeout(this.lostTimer);
+    this.lostTimer = undefined;
+    this.connected = false;
+    if (this.expired) return;
+    this.expired = true;
+    this.emit('expired');
   }
 
   /** The session id (to recognise our own ephemeral nodes). */
@@ -94,19 +126,24 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
     return this.client.getSessionId();
   }
 
-  /** Resolves once connected; a typed recoverable error after `ms`. */
+  /** Resolves once connected; a typed recoverable error after `ms`, or as soon as the session expires. */
   async ready(ms = this.timeoutMs): Promise<void> {
     if (this.connected) return;
-    if (this.closed) throw new StoreUnavailableError('zookeeper session closed');
+    if (this.closed || this.expired) throw new StoreUnavailableError(`zookeeper session ${this.closed ? 'closed' : 'expired'}`);
     let onConnect: (() => void) | undefined;
+    let onExpire: (() => void) | undefined;
     try {
       await withTimeout(
-        new Promise<void>((resolve) => this.once('connected', (onConnect = resolve))),
+        new Promise<void>((resolve, reject) => {
+          this.once('connected', (onConnect = resolve));
+          this.once('expired', (onExpire = () => reject(new StoreUnavailableError(`zookeeper ${this.connectString}: session expired`))));
+        }),
         ms,
         () => new StoreUnavailableError(`zookeeper ${this.connectString}: not connected within ${ms} ms`),
       );
     } finally {
       if (onConnect) this.off('connected', onConnect);
+      if (onExpire) this.off('expired', onExpire);
     }
   }
 
@@ -137,6 +174,8 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
   }
 
   close(): void {
+    clearTimeout(this.lostTimer);
+    this.lostTimer = undefined;
     if (this.closed) return;
     this.closed = true;
     this.connected = false;

@@ -39,6 +39,7 @@ export class ZkLease extends KeptLease {
   protected override readonly rememberAfterWrite = true;
   private conn: ZkConn;
   private released = false;
+  private lost = false;
 
   constructor(private readonly store: ZookeeperStore, readonly ttlMs: number, private readonly onEnd: () => void) {
     super();
@@ -83,13 +84,18 @@ export class ZkLease extends KeptLease {
   private async renew(old: ZkConn): Promise<void> {
     if (this.released || old !== this.conn) return;
     old.close();
-    const err = new StoreUnavailableError('zookeeper lease session expired; re-creating its nodes');
-    this.store.opts.logger?.warn({ keys: this.keys() }, err.message);
-    this.emit('lost', err);
+    // one `lost` per loss: a new session that cannot connect either is replaced without another one
+    if (!this.lost) {
+      this.lost = true;
+      const err = new StoreUnavailableError('zookeeper lease session expired; re-creating its nodes');
+      this.store.opts.logger?.warn({ keys: this.keys() }, err.message);
+      this.emit('lost', err);
+    }
     const conn = (this.conn = this.session());
-    for (let attempt = 0; !this.released && conn === this.conn; attempt++) {
+    for (let attempt = 0; !this.released && conn === this.conn && !conn.expired; attempt++) {
       try {
         for (const [k, v] of [...this.held]) await putEphemeral(this.store, conn, this.store.path(k), v);
+        this.lost = false;
         this.emit('restored');
         return;
       } catch {
@@ -158,13 +164,18 @@ export class ZkLock extends EventEmitter<LockEvents> implements Lock {
 
 /** Create the lock node exclusively; while another session holds it, wait for its deletion. */
 export async function acquireZkLock(store: ZookeeperStore, key: string, value: string, opts: LockOptions, onEnd: () => void): Promise<ZkLock> {
-  const conn = new ZkConn(store.connectString, sessionMs(opts.ttlMs), store.opts.timeoutMs);
+  const open = () => new ZkConn(store.connectString, sessionMs(opts.ttlMs), store.opts.timeoutMs);
+  let conn = open();
   const path = store.path(key);
   const signal = opts.signal;
   const aborted = () => new AbortedError(`lock ${key}: wait aborted`);
   try {
     for (let attempt = 0; ; ) {
       if (signal?.aborted) throw aborted();
+      if (conn.expired) {
+        conn.close(); // the session ended while we waited: wait on a new one
+        conn = open();
+      }
       try {
         await store.createWithParents(conn, path, Buffer.from(value, 'utf8'), CreateMode.EPHEMERAL);
         return new ZkLock(store, conn, key, opts.ttlMs, onEnd);

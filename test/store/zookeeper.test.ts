@@ -157,3 +157,57 @@ t.test('a lock disconnected for longer than its TTL emits lost (the leader must 
   await chaos.start();
   await lock.release();
 });
+
+/**
+ * A TCP proxy to the main server that can turn into a black hole: connections are cut, and new ones are
+ * accepted but never answered (a server that restarted and does not yet serve, a half-open path).
+ */
+async function blackHoleProxy(target: number) {
+  let hole = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((c) => {
+    sockets.add(c);
+    c.on('close', () => sockets.delete(c)).on('error', () => {});
+    if (hole) return void c.resume(); // read and drop, never answer
+    const up = net.connect(target, '127.0.0.1');
+    sockets.add(up);
+    up.on('close', () => sockets.delete(up)).on('error', () => {});
+    c.pipe(up).pipe(c);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut() {
+      hole = true;
+      for (const s of sockets) s.destroy();
+    },
+    heal() {
+      hole = false;
+      for (const s of sockets) s.destroy();
+    },
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
+t.test('a connect request never answered: after the session timeout the lease opens a new session and restores', async (t) => {
+  const proxy = await blackHoleProxy(main.port);
+  t.teardown(() => proxy.close());
+  const via = await openStore(`zk://127.0.0.1:${proxy.port}/${prefix}`, { timeoutMs: 1000 });
+  t.teardown(() => via.close());
+  const lease = await via.lease(1500);
+  await lease.put('hole/k', 'v');
+  t.equal(await store.get('hole/k'), 'v');
+  const lost = once(lease, 'lost');
+  const restored = once(lease, 'restored');
+  proxy.cut(); // the session's socket dies; every reconnect is accepted and never answered
+  await lost;
+  t.pass('lost once cut off for longer than the session timeout');
+  await new Promise((r) => setTimeout(r, 1000));
+  proxy.heal();
+  await Promise.race([restored, new Promise((_, reject) => setTimeout(() => reject(new Error('not restored within 15 s')), 15_000))]);
+  t.equal(await store.get('hole/k'), 'v', 'the key is back, on a new session');
+  await lease.release();
+});

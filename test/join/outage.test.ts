@@ -1,0 +1,36 @@
+/**
+ * shoal join through a store outage (the chaos instances, stopped for 8 s, longer than the TTL): join keeps
+ * running, retries, and the key is back soon after the store returns.
+ */
+import t from 'tap';
+import { engine } from '../harness/engines.js';
+import { service } from '../harness/services.js';
+import { rand, readerFor, spawnShoal, waitEntries, type Backend } from '../registrator/helpers.js';
+
+const ADDR = '127.0.1.1:2375';
+const has = (kvs: { key: string; value: string }[]) => kvs.some((kv) => kv.key === ADDR && kv.value === ADDR);
+const SERVICE: Record<Backend, 'consul' | 'etcd' | 'zk'> = { consul: 'consul', etcd: 'etcd', etcd2: 'etcd', zk: 'zk' };
+
+for (const b of ['consul', 'etcd', 'zk'] as Backend[]) {
+  t.test(`join on ${b}: store down 8 s (TTL 3 s); join keeps running and the key comes back`, async (t) => {
+    const e = await engine(1);
+    const chaos = await service(SERVICE[b], 'chaos');
+    const uri = `${b}://${chaos.address}/shoaltest-joinout-${rand()}`;
+    const store = await readerFor(uri);
+    const child = await spawnShoal(['join', '--addr', ADDR, '--heartbeat', '1s', '--ttl', '3s', '--docker-host', e.dockerHost, uri], `join-outage-${b}`);
+    t.teardown(async () => {
+      await child.kill();
+      await chaos.start();
+      await store.deleteTree('').catch(() => undefined);
+      await store.close();
+    });
+    await waitEntries(store, has, 20_000);
+    await chaos.stop();
+    await new Promise((r) => setTimeout(r, 8000));
+    t.equal(child.exited(), false, 'join did not exit during the outage');
+    await chaos.start();
+    const back = Date.now();
+    await waitEntries(store, has, 30_000).then(() => t.pass(`key back ${Date.now() - back} ms after the store returned`), (err) => t.fail(String(err)));
+    t.equal(child.exited(), false, 'still running');
+  });
+}
