@@ -178,8 +178,13 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
     this.lostTimer = undefined;
     if (this.closed) return;
     this.closed = true;
+    const wasConnected = this.connected;
     this.connected = false;
     this.client.close();
+    // Not connected, the library only queues its close request and keeps a half-open socket (one stuck
+    // waiting for a connect answer) for ever, holding the process open. Drop it: in CLOSING state the
+    // library then settles in CLOSED and does not reconnect.
+    if (!wasConnected) (this.client as unknown as { connectionManager?: { socket?: { destroy(): void } } }).connectionManager?.socket?.destroy();
   }
 
   private async call<T>(what: string, fn: (cb: (err: Error | null | undefined, res: T) => void) => void): Promise<T> {

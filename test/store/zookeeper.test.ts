@@ -12,6 +12,7 @@ import { service } from '../harness/services.js';
 import { storeContract } from './contract.js';
 import { openStore } from '../../agents/store/open.js';
 import { escapeZkSegment } from '../../agents/store/zookeeper.js';
+import { ZkConn } from '../../agents/store/zookeeper-conn.js';
 
 const main = await service('zk');
 const chaos = await service('zk', 'chaos');
@@ -177,6 +178,7 @@ async function blackHoleProxy(target: number) {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as net.AddressInfo).port,
+    open: () => sockets.size,
     cut() {
       hole = true;
       for (const s of sockets) s.destroy();
@@ -210,4 +212,17 @@ t.test('a connect request never answered: after the session timeout the lease op
   await Promise.race([restored, new Promise((_, reject) => setTimeout(() => reject(new Error('not restored within 15 s')), 15_000))]);
   t.equal(await store.get('hole/k'), 'v', 'the key is back, on a new session');
   await lease.release();
+});
+
+t.test('closing a session stuck waiting for a connect answer drops its socket (nothing holds the process open)', async (t) => {
+  const proxy = await blackHoleProxy(main.port);
+  t.teardown(() => proxy.close());
+  proxy.cut();
+  const conn = new ZkConn(`127.0.0.1:${proxy.port}`, 5000, 1000);
+  const until = Date.now() + 5000;
+  while (proxy.open() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  t.equal(proxy.open(), 1, 'connected at TCP level, never answered');
+  conn.close();
+  await new Promise((r) => setTimeout(r, 500));
+  t.equal(proxy.open(), 0, 'the socket is gone after close()');
 });
