@@ -62,6 +62,11 @@ export class Cluster {
     return [...this.nodes.values()].sort((a, b) => a.name.localeCompare(b.name) || a.addr.localeCompare(b.addr));
   }
 
+  /** The nodes that take work and answer cluster-wide calls. */
+  healthy(): EngineNode[] {
+    return this.list().filter((n) => n.health === 'healthy');
+  }
+
   /** Resolves once every node left `pending` (or the timeout passes). */
   async settled(timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;
@@ -114,7 +119,7 @@ export class Cluster {
     if (hits.length === 1) return hits[0];
     if (hits.length > 1) return undefined;
     // not in the cache (created behind our back, or the cache is behind): ask every healthy node
-    const answers = await Promise.all(this.list().filter((n) => n.health === 'healthy').map((n) => this.askNode(n, r)));
+    const answers = await Promise.all(this.healthy().map((n) => this.askNode(n, r)));
     return answers.find((a) => a !== undefined);
   }
 

@@ -6,23 +6,14 @@
  */
 import { ApiError } from '../http.js';
 import { forward } from '../proxy.js';
-import type { Ctx, Handler } from '../context.js';
+import type { Handler } from '../context.js';
 import { BuildArgsError, buildPlacement } from '../../scheduler/buildargs.js';
 import { schedule } from '../../scheduler/scheduler.js';
-import { CONSTRAINT_HEADER, parseConstraints, requestOf } from '../../scheduler/targets.js';
-import type { Expr } from '../../scheduler/expr.js';
+import { requestOf } from '../../scheduler/targets.js';
+import { engineParams, requestConstraints } from '../constraints.js';
+import { holders } from './images.js';
 
 const PLACEMENT_FILTERS = new Set(['health', 'constraint', 'affinity']);
-
-function headerConstraints(ctx: Ctx): Expr[] {
-  const header = ctx.req.headers[CONSTRAINT_HEADER];
-  const texts = [...ctx.url.searchParams.getAll('constraint'), ...(Array.isArray(header) ? header : header ? [header] : [])];
-  try {
-    return parseConstraints(texts);
-  } catch (err) {
-    throw new ApiError(400, (err as Error).message);
-  }
-}
 
 export const build: Handler = async (ctx) => {
   let placement;
@@ -32,14 +23,13 @@ export const build: Handler = async (ctx) => {
     if (err instanceof BuildArgsError) throw new ApiError(400, err.message);
     throw err;
   }
-  const req = requestOf([...placement.constraints, ...headerConstraints(ctx)], placement.affinities);
+  const req = requestOf([...placement.constraints, ...requestConstraints(ctx)], placement.affinities);
   const { api } = ctx;
   const nodes = api.cluster.list();
   const [best] = schedule(req, nodes.map((n) => n.snapshot()), { ...api.create, filters: api.create.filters.filter((f) => PLACEMENT_FILTERS.has(f.name)) });
   const node = nodes.find((n) => n.addr === best?.addr);
   if (!node) throw new ApiError(503, 'no healthy node to build on');
-  const q = new URLSearchParams(ctx.url.searchParams);
-  q.delete('constraint');
+  const q = engineParams(ctx.url);
   if (placement.buildargs !== undefined) q.set('buildargs', placement.buildargs);
   await forward(node.client, ctx.req, ctx.res, `${ctx.versionPrefix}/build?${q}`);
   void node.refresh().catch(() => {});
@@ -61,11 +51,8 @@ export const save: Handler = async (ctx) => {
   const one = ctx.params[0];
   const names = one !== undefined && one !== '' ? [decodeURIComponent(one)] : ctx.url.searchParams.getAll('names');
   if (names.length === 0) throw new ApiError(400, 'save: no image named');
-  const nodes = ctx.api.cluster.list().filter((n) => n.health === 'healthy');
-  const holds = await Promise.all(
-    nodes.map(async (n) => (await Promise.all(names.map((name) => n.client.json('GET', `/images/${encodeURIComponent(name)}/json`).then((r) => r.status === 200, () => false)))).every(Boolean)),
-  );
-  const node = nodes.find((_, i) => holds[i]);
+  const held = await Promise.all(names.map((name) => holders(ctx, encodeURIComponent(name))));
+  const node = ctx.api.cluster.healthy().find((n) => held.every((hs) => hs.includes(n)));
   if (!node) throw new ApiError(404, `No such image on any one node: ${names.join(', ')}`);
   await forward(node.client, ctx.req, ctx.res, `${ctx.versionPrefix}${ctx.url.pathname.replace(/^\/v\d+\.\d+/, '')}${ctx.url.search}`);
 };

@@ -134,7 +134,7 @@ async function startGroup(ctx: Ctx, at: Located): Promise<void> {
   if (!group) return;
   const q = encodeURIComponent(JSON.stringify({ label: [`${GROUP_LABEL}=${group}`], status: ['created'] }));
   await Promise.all(
-    ctx.api.cluster.list().filter((n) => n.health === 'healthy').map(async (n) => {
+    ctx.api.cluster.healthy().map(async (n) => {
       const r = await n.client.json<ContainerSummary[]>('GET', `/containers/json?all=1&filters=${q}`).catch(() => undefined);
       const ids = Array.isArray(r?.body) ? r.body.map((c) => c.Id).filter((id) => id !== at.id) : [];
       await Promise.all(ids.map((id) => n.client.json('POST', `/containers/${id}/start`).catch(() => undefined)));

@@ -6,7 +6,7 @@ export const events: Handler = async ({ req, res, url, api }) => {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.flushHeaders();
   const upstreams: http.ClientRequest[] = [];
-  const nodes = api.cluster.list().filter((n) => n.health === 'healthy');
+  const nodes = api.cluster.healthy();
   let open = nodes.length;
   const done = () => {
     open -= 1;

@@ -2,13 +2,16 @@
 import type { EngineNode } from '../../cluster/node.js';
 import { forward } from '../proxy.js';
 import { fanout } from '../fanout.js';
-import { CONSTRAINT_HEADER, imageTargets, parseConstraints } from '../../scheduler/targets.js';
+import { imageTargets } from '../../scheduler/targets.js';
+import { engineParams, requestConstraints } from '../constraints.js';
 import { ApiError, sendJson } from '../http.js';
 import type { Ctx, Handler } from '../context.js';
 
+const query = (q: URLSearchParams) => (q.size === 0 ? '' : `?${q}`);
+
 /** The healthy nodes holding an image, asked live (the image cache may lag a tag made a moment ago). */
-async function holders(ctx: Ctx, ref: string): Promise<EngineNode[]> {
-  const nodes = ctx.api.cluster.list().filter((n) => n.health === 'healthy');
+export async function holders(ctx: Ctx, ref: string): Promise<EngineNode[]> {
+  const nodes = ctx.api.cluster.healthy();
   const found = await Promise.all(nodes.map((n) => n.client.json('GET', `/images/${ref}/json`).then((r) => r.status === 200, () => false)));
   return nodes.filter((_, i) => found[i]);
 }
@@ -16,7 +19,7 @@ async function holders(ctx: Ctx, ref: string): Promise<EngineNode[]> {
 export const list: Handler = async ({ res, url, api }) => {
   const seen = new Map<string, Record<string, unknown>>();
   await Promise.all(
-    api.cluster.list().filter((n) => n.health === 'healthy').map(async (n) => {
+    api.cluster.healthy().map(async (n) => {
       const r = await n.client.json<Record<string, unknown>[]>('GET', `/images/json${url.search}`).catch(() => undefined);
       if (r?.status === 200 && Array.isArray(r.body)) for (const img of r.body) if (!seen.has(img['Id'] as string)) seen.set(img['Id'] as string, img);
     }),
@@ -24,27 +27,11 @@ export const list: Handler = async ({ res, url, api }) => {
   sendJson(res, 200, [...seen.values()]);
 };
 
-/** The nodes an image operation goes to: healthy ones, narrowed by `?constraint=` and X-Shoal-Constraint. */
+/** The nodes an image operation goes to: healthy ones, narrowed by the request's constraints. */
 function targets(ctx: Ctx): EngineNode[] {
-  const header = ctx.req.headers[CONSTRAINT_HEADER];
-  const texts = [...ctx.url.searchParams.getAll('constraint'), ...(Array.isArray(header) ? header : header ? [header] : [])];
-  let exprs;
-  try {
-    exprs = parseConstraints(texts);
-  } catch (err) {
-    throw new ApiError(400, (err as Error).message);
-  }
   const nodes = ctx.api.cluster.list();
-  const picked = new Set(imageTargets(nodes.map((n) => n.snapshot()), exprs).map((s) => s.addr));
+  const picked = new Set(imageTargets(nodes.map((n) => n.snapshot()), requestConstraints(ctx)).map((s) => s.addr));
   return nodes.filter((n) => picked.has(n.addr));
-}
-
-/** The engine's own query, without the manager's `constraint` parameters. */
-function engineQuery(url: URL): string {
-  const q = new URLSearchParams(url.searchParams);
-  q.delete('constraint');
-  const s = q.toString();
-  return s === '' ? '' : `?${s}`;
 }
 
 function bodyHeaders(req: Ctx['req']): Record<string, string> {
@@ -66,7 +53,7 @@ export const fanoutImage: Handler = async (ctx) => {
   const op = ctx.url.pathname.endsWith('/load') ? 'load' : 'create';
   const withBody = op === 'load' || ctx.url.searchParams.get('fromSrc') === '-';
   ctx.res.writeHead(200, { 'content-type': 'application/json' });
-  await fanout(nodes, ctx.req, ctx.res, 'POST', `${ctx.versionPrefix}/images/${op}${engineQuery(ctx.url)}`, bodyHeaders(ctx.req), withBody);
+  await fanout(nodes, ctx.req, ctx.res, 'POST', `${ctx.versionPrefix}/images/${op}${query(engineParams(ctx.url))}`, bodyHeaders(ctx.req), withBody);
   await Promise.all(nodes.map((n) => n.refresh().catch(() => undefined)));
   ctx.res.end();
 };

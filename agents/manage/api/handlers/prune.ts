@@ -5,7 +5,7 @@
  */
 import type { EngineNode } from '../../cluster/node.js';
 import { ApiError, sendJson } from '../http.js';
-import type { Handler } from '../context.js';
+import type { Ctx, Handler } from '../context.js';
 
 type Report = Record<string, unknown>;
 const LISTS = ['ContainersDeleted', 'ImagesDeleted', 'NetworksDeleted', 'VolumesDeleted', 'CachesDeleted'] as const;
@@ -40,6 +40,13 @@ export function mergeDf(parts: readonly { node: string; body: Report }[]): Repor
   return out;
 }
 
+/** The healthy nodes, or a 503 when there are none. */
+function healthyNodes(ctx: Ctx): EngineNode[] {
+  const nodes = ctx.api.cluster.healthy();
+  if (nodes.length === 0) throw new ApiError(503, 'no healthy node');
+  return nodes;
+}
+
 async function everyNode(nodes: EngineNode[], method: string, path: string): Promise<{ node: string; body: Report }[]> {
   const answers = await Promise.all(nodes.map((n) => n.client.json<Report>(method, path, undefined, 120_000).then((r) => ({ n, r }))));
   const bad = answers.find(({ r }) => r.status >= 300);
@@ -50,19 +57,15 @@ async function everyNode(nodes: EngineNode[], method: string, path: string): Pro
   return answers.map(({ n, r }) => ({ node: n.name, body: typeof r.body === 'object' && r.body !== null ? r.body : {} }));
 }
 
-const healthy = (nodes: EngineNode[]) => nodes.filter((n) => n.health === 'healthy');
-
 export const prune: Handler = async (ctx) => {
   const kind = ctx.params[0] as string;
-  const nodes = healthy(ctx.api.cluster.list());
-  if (nodes.length === 0) throw new ApiError(503, 'no healthy node');
+  const nodes = healthyNodes(ctx);
   const parts = await everyNode(nodes, 'POST', `${ctx.versionPrefix}/${kind}/prune${ctx.url.search}`);
   await Promise.all(nodes.map((n) => n.refresh().catch(() => undefined)));
   sendJson(ctx.res, 200, mergePrune(parts));
 };
 
 export const df: Handler = async (ctx) => {
-  const nodes = healthy(ctx.api.cluster.list());
-  if (nodes.length === 0) throw new ApiError(503, 'no healthy node');
+  const nodes = healthyNodes(ctx);
   sendJson(ctx.res, 200, mergeDf(await everyNode(nodes, 'GET', `${ctx.versionPrefix}/system/df${ctx.url.search}`)));
 };

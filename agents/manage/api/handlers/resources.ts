@@ -9,19 +9,23 @@ import type { Ctx, Handler } from '../context.js';
 
 type Kind = 'networks' | 'volumes';
 
-function split(ctx: Ctx, ref: string): { nodes: EngineNode[]; name: string } {
+/** `<node>/<name>` when the part before the slash names one of `nodes`; otherwise no node, the whole name. */
+function prefixed(nodes: readonly EngineNode[], ref: string): { node: EngineNode | undefined; name: string } {
   const r = decodeURIComponent(ref);
   const i = r.indexOf('/');
-  const healthy = ctx.api.cluster.list().filter((n) => n.health === 'healthy');
-  if (i > 0) {
-    const node = healthy.find((n) => n.name === r.slice(0, i));
-    if (node) return { nodes: [node], name: r.slice(i + 1) };
-  }
-  return { nodes: healthy, name: r };
+  const node = i > 0 ? nodes.find((n) => n.name === r.slice(0, i)) : undefined;
+  return node ? { node, name: r.slice(i + 1) } : { node: undefined, name: r };
+}
+
+/** The healthy node a `<node>/<name>` reference names, or every healthy node for a plain name. */
+function split(ctx: Ctx, ref: string): { nodes: EngineNode[]; name: string } {
+  const healthy = ctx.api.cluster.healthy();
+  const { node, name } = prefixed(healthy, ref);
+  return { nodes: node ? [node] : healthy, name };
 }
 
 export const list = (kind: Kind): Handler => async ({ res, url, api }) => {
-  const nodes = api.cluster.list().filter((n) => n.health === 'healthy');
+  const nodes = api.cluster.healthy();
   const parts = await Promise.all(nodes.map(async (n) => {
     const r = await n.client.json<unknown>('GET', `/${kind}${url.search}`).catch(() => undefined);
     const items = kind === 'volumes' ? ((r?.body as { Volumes?: Record<string, unknown>[] })?.Volumes ?? []) : ((r?.body as Record<string, unknown>[]) ?? []);
@@ -64,13 +68,8 @@ export const connect: Handler = async (ctx) => {
   }
   const at = await ctx.api.cluster.locate(body.Container);
   if (!at) throw new ApiError(404, `No such container: ${body.Container}`);
-  const r = decodeURIComponent(ref);
-  const i = r.indexOf('/');
-  let name = r;
-  if (i > 0 && ctx.api.cluster.list().some((n) => n.name === r.slice(0, i))) {
-    if (r.slice(0, i) !== at.node.name) throw new ApiError(400, `network ${r} is not on ${at.node.name}, where container ${body.Container} runs`);
-    name = r.slice(i + 1);
-  }
+  const { node, name } = prefixed(ctx.api.cluster.list(), ref);
+  if (node && node.name !== at.node.name) throw new ApiError(400, `network ${decodeURIComponent(ref)} is not on ${at.node.name}, where container ${body.Container} runs`);
   const answer = await at.node.client.json<unknown>('POST', `${ctx.versionPrefix}/networks/${encodeURIComponent(name)}/${op}`, { ...body, Container: at.id });
   if (answer.status < 300) void at.node.refreshContainer(at.id).catch(() => {});
   if (answer.body === '' || answer.body === undefined) {
