@@ -8,7 +8,7 @@ export interface CapturedLog {
   find(msg: string): Record<string, unknown> | undefined;
 }
 
-export function captureLog(): CapturedLog {
+export function captureLog(level: 'debug' | 'info' | 'warn' = 'info'): CapturedLog {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -16,7 +16,7 @@ export function captureLog(): CapturedLog {
       done();
     },
   });
-  return { log: pino({ level: 'info' }, stream), lines, find: (msg) => lines.find((l) => l.msg === msg) };
+  return { log: pino({ level }, stream), lines, find: (msg) => lines.find((l) => l.msg === msg) };
 }
 
 /** The value of one Prometheus sample (`name` or `name{labels}` exactly as exposed), or undefined. */

@@ -5,16 +5,15 @@
 import t from 'tap';
 import { engine } from '../harness/engines.js';
 import { service } from '../harness/services.js';
-import { rand, readerFor, spawnShoal, waitEntries, type Backend } from '../registrator/helpers.js';
+import { rand, readerFor, SERVICE_OF, spawnShoal, waitEntries, type Backend } from '../registrator/helpers.js';
 
 const ADDR = '127.0.1.1:2375';
 const has = (kvs: { key: string; value: string }[]) => kvs.some((kv) => kv.key === ADDR && kv.value === ADDR);
-const SERVICE: Record<Backend, 'consul' | 'etcd' | 'zk'> = { consul: 'consul', etcd: 'etcd', etcd2: 'etcd', zk: 'zk' };
 
 for (const b of ['consul', 'etcd', 'zk'] as Backend[]) {
   t.test(`join on ${b}: store down 8 s (TTL 3 s); join keeps running and the key comes back`, async (t) => {
     const e = await engine(1);
-    const chaos = await service(SERVICE[b], 'chaos');
+    const chaos = await service(SERVICE_OF[b], 'chaos');
     const uri = `${b}://${chaos.address}/shoaltest-joinout-${rand()}`;
     const store = await readerFor(uri);
     const child = await spawnShoal(['join', '--addr', ADDR, '--heartbeat', '1s', '--ttl', '3s', '--docker-host', e.dockerHost, uri], `join-outage-${b}`);

@@ -4,13 +4,13 @@
  * the placement args kept from the engine and the others passed; commit runs where the container is; save
  * streams from a node holding the image.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
 import type { EngineHandle } from '../harness/index.js';
-import { cleanup, ENGINE_ADDRS, IMAGE, managerConfig, sharedEngines, startTestManager, suffix, type TestManager } from './helpers.js';
+import { cleanup, constraintCliConfig, ENGINE_ADDRS, IMAGE, managerConfig, sharedEngines, startTestManager, suffix, type TestManager } from './helpers.js';
 
 const engines = await sharedEngines();
 const s = suffix();
@@ -51,9 +51,7 @@ t.test('docker build placed by zone, by X-Shoal-Constraint, and refused when not
   const ext = `${P}/built:ext`;
   t.equal((await build(ext, ['--build-arg', 'constraint:zone==external', '--build-arg', 'constraint:disk!=ssd'])).exitCode, 0);
   t.same(await holders(ext), ['dockerhost02'], 'zone==external and disk!=ssd: only dockerhost02');
-  const cfg = path.join(dir, 'cfg');
-  await execa('mkdir', ['-p', cfg]);
-  writeFileSync(path.join(cfg, 'config.json'), JSON.stringify({ HttpHeaders: { 'X-Shoal-Constraint': 'status==master' } }));
+  const cfg = constraintCliConfig(t, 'status==master');
   const hdr = `${P}/built:hdr`;
   images.push(hdr);
   const viaHeader = await tm.docker(['--config', cfg, 'build', '-t', hdr, '-'], { input: DOCKERFILE, reject: false, env: { DOCKER_BUILDKIT: '0' } });

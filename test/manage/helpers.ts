@@ -1,5 +1,8 @@
 /** Shared by the manage tests: a manager started in-process on a free loopback port, and the real docker CLI against it. */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { execa, type Result } from 'execa';
 import { silentLogger } from '../../agents/common/log.js';
 import { startManager, type Manager, type ManagerConfig } from '../../agents/manage/manager.js';
@@ -89,6 +92,17 @@ export async function cleanup(engines: EngineHandle[], prefix: string): Promise<
     const ids = (await e.cli(['ps', '-aq', '--filter', `name=${prefix}`], { reject: false })).stdout.toString().split('\n').filter(Boolean);
     if (ids.length) await e.cli(['rm', '-f', ...ids], { reject: false });
   }
+}
+
+/**
+ * A docker CLI config dir whose config.json makes the unmodified CLI send X-Shoal-Constraint on every
+ * request (`docker --config DIR ...`); removed when `t` ends.
+ */
+export function constraintCliConfig(t: { teardown(fn: () => void): void }, value: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-cli-'));
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ HttpHeaders: { 'X-Shoal-Constraint': value } }));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export const ENGINE_ADDRS = 'nodes://127.0.1.1:2375,127.0.1.2:2375,127.0.1.3:2375';

@@ -4,24 +4,22 @@
  * node, or only those a constraint allows (X-Shoal-Constraint via config.json HttpHeaders, or ?constraint=);
  * a create whose image no node has pulls it on the chosen node.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { busyboxTarball, pushed, type EngineHandle } from '../harness/index.js';
-import { cleanup, ENGINE_ADDRS, managerConfig, sharedEngines, startTestManager, suffix, type TestManager } from './helpers.js';
+import { cleanup, constraintCliConfig, ENGINE_ADDRS, managerConfig, sharedEngines, startTestManager, suffix, type TestManager } from './helpers.js';
 
 const engines = await sharedEngines();
 const s = suffix();
 const P = `mgimg${s}`;
 const tm: TestManager = await startTestManager(managerConfig(ENGINE_ADDRS));
 const refs: string[] = [];
-const configDirs: string[] = [];
 t.teardown(async () => {
   await tm.stop();
   await cleanup(engines, P);
   for (const e of engines) for (const r of refs) await e.cli(['rmi', '-f', r], { reject: false });
-  for (const d of configDirs) rmSync(d, { recursive: true, force: true });
 });
 
 const has = async (e: EngineHandle, ref: string) => (await e.cli(['images', '-q', ref])).stdout.trim() !== '';
@@ -31,13 +29,6 @@ const holders = async (ref: string) => {
   return out;
 };
 
-/** A docker CLI config dir whose config.json makes the CLI send X-Shoal-Constraint on every request. */
-function constrainedConfig(value: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-cli-'));
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ HttpHeaders: { 'X-Shoal-Constraint': value } }));
-  configDirs.push(dir);
-  return dir;
-}
 
 async function fresh(repo: string): Promise<string> {
   const ref = await pushed(engines[0] as EngineHandle, `${P}/${repo}`);
@@ -55,14 +46,14 @@ t.test('docker pull reaches every healthy node; progress is marked per node', as
 
 t.test('docker pull with X-Shoal-Constraint (config.json HttpHeaders) reaches only the constrained nodes', async (t) => {
   const ref = await fresh('one');
-  const r = await tm.docker(['--config', constrainedConfig('node==dockerhost02'), 'pull', ref]);
+  const r = await tm.docker(['--config', constraintCliConfig(t, 'node==dockerhost02'), 'pull', ref]);
   t.notMatch(r.stdout, /dockerhost0[13]: /);
   t.same(await holders(ref), ['dockerhost02']);
   const ref2 = await fresh('two');
-  await tm.docker(['--config', constrainedConfig('constraint:zone==external, disk!=ssd'), 'pull', ref2]);
+  await tm.docker(['--config', constraintCliConfig(t, 'constraint:zone==external, disk!=ssd'), 'pull', ref2]);
   t.same(await holders(ref2), ['dockerhost02'], 'several expressions, comma separated, all hold');
   const soft = await fresh('soft');
-  await tm.docker(['--config', constrainedConfig('zone==~nowhere'), 'pull', soft]);
+  await tm.docker(['--config', constraintCliConfig(t, 'zone==~nowhere'), 'pull', soft]);
   t.same(await holders(soft), ['dockerhost01', 'dockerhost02', 'dockerhost03'], 'a soft constraint nothing satisfies is dropped');
 });
 
@@ -77,7 +68,7 @@ t.test('?constraint= on the API; unsatisfiable and malformed constraints are ref
   t.notMatch(text, /dockerhost03: /);
   t.same(await holders(ref), ['dockerhost01', 'dockerhost02']);
 
-  const none = await tm.docker(['--config', constrainedConfig('node==nope'), 'pull', ref], { reject: false });
+  const none = await tm.docker(['--config', constraintCliConfig(t, 'node==nope'), 'pull', ref], { reject: false });
   t.not(none.exitCode, 0);
   t.match(none.stderr, /unable to find a node that satisfies the following conditions \[healthy node, constraint node==nope\]/);
   const bad = await fetch(`${base}/v1.41/images/create?fromImage=${encodeURIComponent(repo)}&tag=${tag}&constraint=zone`, { method: 'POST' });
@@ -102,7 +93,7 @@ t.test('docker import: the tarball is teed to every node, or only the constraine
   const r = await tm.docker(['import', '-', all], { input: tar as unknown as string });
   t.match(r.stdout, /sha256:[0-9a-f]{64}/);
   t.same(await holders(all), ['dockerhost01', 'dockerhost02', 'dockerhost03']);
-  await tm.docker(['--config', constrainedConfig('zone==internal'), 'import', '-', one], { input: tar as unknown as string });
+  await tm.docker(['--config', constraintCliConfig(t, 'zone==internal'), 'import', '-', one], { input: tar as unknown as string });
   t.same(await holders(one), ['dockerhost03']);
   const run = await tm.docker(['run', '--rm', '-e', 'constraint:zone==internal', one, '/bin/busybox', 'echo', 'imported-ok']);
   t.match(run.stdout, /imported-ok/, 'the imported image runs');
@@ -114,11 +105,11 @@ t.test('docker load: the archive is teed to the nodes the constraint allows', as
   const e1 = engines[0] as EngineHandle;
   await e1.cli(['tag', 'shoal/busybox:latest', ref]);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-load-'));
-  configDirs.push(dir);
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'img.tar');
   await e1.cli(['save', '-o', file, ref]);
   await e1.cli(['rmi', ref]);
-  const r = await tm.docker(['--config', constrainedConfig('node!=dockerhost01'), 'load', '-i', file]);
+  const r = await tm.docker(['--config', constraintCliConfig(t, 'node!=dockerhost01'), 'load', '-i', file]);
   t.match(r.stdout, /dockerhost02: Loaded image: /);
   t.match(r.stdout, /dockerhost03: Loaded image: /);
   t.same(await holders(ref), ['dockerhost02', 'dockerhost03']);

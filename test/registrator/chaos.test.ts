@@ -6,13 +6,12 @@
 import t, { type Test } from 'tap';
 import { busyboxImage, engine, type EngineHandle } from '../harness/engines.js';
 import { service } from '../harness/services.js';
-import { asObject, builtBackends, rand, readerFor, sameKeys, spawnShoal, startRegistrator, storeAddress, waitEntries, type Backend } from './helpers.js';
+import { asObject, builtBackends, rand, readerFor, sameKeys, spawnShoal, startRegistrator, storeAddress, waitEntries, type Backend, SERVICE_OF } from './helpers.js';
 
 const E = 4;
 const HOST = `dockerhost0${E}`;
 const { ok: backends, missing } = await builtBackends();
 for (const m of missing) t.comment(`backend not built yet, not tested: ${m}`);
-const SERVICE_OF: Record<Backend, 'consul' | 'etcd' | 'zk'> = { consul: 'consul', etcd: 'etcd', etcd2: 'etcd', zk: 'zk' };
 
 async function hostPort(e: EngineHandle, name: string): Promise<string> {
   return ((await e.cli(['port', name, '80/tcp'])).stdout.split('\n')[0] ?? '').trim();

@@ -11,7 +11,8 @@ import type { KV, Store } from '../../agents/store/store.js';
 import { service, type Instance } from '../harness/services.js';
 
 export type Backend = 'consul' | 'etcd' | 'etcd2' | 'zk';
-const SERVICE_OF: Record<Backend, 'consul' | 'etcd' | 'zk'> = { consul: 'consul', etcd: 'etcd', etcd2: 'etcd', zk: 'zk' };
+/** The harness server behind each backend (etcd2 is etcd's v2 API). */
+export const SERVICE_OF: Record<Backend, 'consul' | 'etcd' | 'zk'> = { consul: 'consul', etcd: 'etcd', etcd2: 'etcd', zk: 'zk' };
 
 export const rand = () => randomBytes(3).toString('hex');
 

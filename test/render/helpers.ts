@@ -1,6 +1,5 @@
 /** Shared bits of the render tests: configs, waiting for results, capturing logs. */
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { captureLog as captureLogAt } from '../helpers/capture-log.js';
 import type { RenderConfig, TemplateConfig } from '../../agents/render/config.js';
 import type { RenderCore } from '../../agents/render/core.js';
 import type { RunResult } from '../../agents/render/runner.js';
@@ -49,21 +48,7 @@ export function nextResult(core: RenderCore, pred: (r: RunResult) => boolean = (
   });
 }
 
-export interface Captured {
-  lines: Record<string, unknown>[];
-  log: pino.Logger;
-}
-
-/** A logger that keeps every JSON line for assertions. */
-export function captureLog(): Captured {
-  const lines: Record<string, unknown>[] = [];
-  const dest = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { lines, log: pino({ level: 'debug' }, dest) };
-}
+/** A logger that keeps every JSON line for assertions (debug level: the render tests read debug lines). */
+export const captureLog = () => captureLogAt('debug');
 
 export const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));

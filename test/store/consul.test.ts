@@ -16,7 +16,7 @@ import { makeCerts } from './certs.js';
 import { storeContract } from './contract.js';
 import { openStore } from '../../agents/store/open.js';
 import { nextConsulIndex, sessionTtlBounds } from '../../agents/store/consul.js';
-import { pino } from 'pino';
+import { captureLog } from '../helpers/capture-log.js';
 import { parseDuration } from '../../agents/common/duration.js';
 import { freePort } from '../harness/proxies.js';
 
@@ -200,8 +200,7 @@ t.test("a Consul with the default session_ttl_min (10 s): leases and locks use t
   t.same(sessionTtlBounds("Invalid Session TTL '7500000000', must be between [10s=24h0m0s]"), { minMs: 10_000, maxMs: 86_400_000 });
   t.equal(sessionTtlBounds('Unexpected response code: 500'), undefined);
   const port = await throwawayConsul(t, false, '');
-  const lines: string[] = [];
-  const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+  const { log: logger, lines } = captureLog('warn');
   const s = await openStore(`consul://127.0.0.1:${port}/ttlmin`, { timeoutMs: 2000, logger });
   await until('the default agent', () => s.put('ready', '1'));
   const lease = await s.lease(3000);
@@ -209,11 +208,11 @@ t.test("a Consul with the default session_ttl_min (10 s): leases and locks use t
   t.equal(await s.get('held'), 'v', 'a lease with --ttl 3s works on a default Consul');
   const sessions = (await (await fetch(`http://127.0.0.1:${port}/v1/session/list`)).json()) as { TTL: string }[];
   t.same(sessions.map((x) => parseDuration(x.TTL)), [10_000], 'the session took the server minimum');
-  t.equal(lines.filter((l) => l.includes('session_ttl_min')).length, 1, 'one warning, naming session_ttl_min');
+  t.equal(lines.filter((l) => String(l.msg).includes('session_ttl_min')).length, 1, 'one warning, naming session_ttl_min');
   const lock = await s.lock('lk', 'me', { ttlMs: 3000 });
   t.equal(await s.get('lk'), 'me', 'a lock too, without another refusal');
   await lock.release();
-  t.equal(lines.filter((l) => l.includes('session_ttl_min')).length, 1, 'the minimum is remembered');
+  t.equal(lines.filter((l) => String(l.msg).includes('session_ttl_min')).length, 1, 'the minimum is remembered');
   await lease.release();
   t.equal(await s.get('held'), undefined);
   await s.close();
@@ -221,8 +220,7 @@ t.test("a Consul with the default session_ttl_min (10 s): leases and locks use t
 
 t.test('several hosts: an unreachable one hands each call to the next, which stays current', async (t) => {
   const dead = await freePort();
-  const lines: string[] = [];
-  const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+  const { log: logger, lines } = captureLog('warn');
   const p = `multi-${randomUUID().slice(0, 8)}`;
   const s = await openStore(`consul://127.0.0.1:${dead},${main.address}/${p}`, { timeoutMs: 2000, logger });
   t.teardown(async () => {
@@ -232,7 +230,7 @@ t.test('several hosts: an unreachable one hands each call to the next, which sta
   await s.put('k', 'v');
   t.equal(await s.get('k'), 'v', 'reads and writes through the second host');
   t.equal(await (await fetch(`http://${main.address}/v1/kv/${p}/k?raw`)).text(), 'v', 'the key is in that Consul');
-  t.equal(lines.filter((l) => l.includes('trying the next one')).length, 1, 'one hand-over, then the second host stays current');
+  t.equal(lines.filter((l) => String(l.msg).includes('trying the next one')).length, 1, 'one hand-over, then the second host stays current');
   const lease = await s.lease(3000);
   await lease.put('leased', 'x');
   const ac = new AbortController();
