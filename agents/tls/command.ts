@@ -1,12 +1,11 @@
 /**
  * `shoal tls init|issue`: one-shot commands (not agents), so they use commander directly; bad input is a
- * ConfigError (one line, exit 2) like the agents' flags.
+ * ConfigError (one line, exit 2) like the agents' flags. What runs openssl (execa) is loaded only when a tls
+ * command runs: every agent's process builds this command for its help, and must not carry execa's memory.
  */
 import { Command, Option } from 'commander';
 import { ConfigError } from '../common/errors.js';
-import { initCa } from './ca.js';
 import { certRequest, extendedKeyUsage, parseDays, subjectAltNames } from './extensions.js';
-import { issueCert } from './issue.js';
 import type { KeyType } from './openssl.js';
 
 export const DEFAULT_TLS_DIR = '/etc/shoal/tls';
@@ -40,6 +39,7 @@ export function tlsCommand(out: (line: string) => void = (l) => process.stdout.w
       const scope = 'shoal tls init';
       if (!/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/.test(o.cn)) throw new ConfigError(`${scope}: --cn ${JSON.stringify(o.cn)}: expected letters, digits, spaces, '.', '-' or '_'`, 'cn');
       const dir = o.dir ?? DEFAULT_TLS_DIR;
+      const { initCa } = await import('./ca.js');
       const files = await initCa({ dir, commonName: o.cn, days: parseDays(o.days, scope), keyType: keyType(o.keyType, scope), force: o.force === true });
       out(`CA created: ${files.cert} (certificate), ${files.key} (key, 0600)`);
     });
@@ -64,6 +64,7 @@ export function tlsCommand(out: (line: string) => void = (l) => process.stdout.w
         throw new ConfigError(`shoal tls issue: a server certificate needs --ip or --dns (clients check the address they dial against the SANs)`, 'ip');
       }
       const dir = o.dir ?? DEFAULT_TLS_DIR;
+      const { issueCert } = await import('./issue.js');
       const files = await issueCert(dir, req, { keyType: keyType(o.keyType, 'shoal tls issue'), force: o.force === true });
       const san = subjectAltNames(req);
       out(`issued ${files.cert} (${extendedKeyUsage(req).join(', ')}${san.length ? `; ${san.join(', ')}` : ''}), key ${files.key} (0600), CA ${files.ca}`);

@@ -1,16 +1,16 @@
-/** `shoal up`, `shoal down`, `shoal status`: commander commands; bad flags are one-line ConfigErrors (exit 2). */
+/**
+ * `shoal up`, `shoal down`, `shoal status`: commander commands; bad flags are one-line ConfigErrors (exit 2).
+ * Each command loads its implementation when it runs: every agent's process builds these commands, and must
+ * not carry up's modules (execa among them) in memory.
+ */
 import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { parseHostPort } from '../common/address.js';
 import { ConfigError } from '../common/errors.js';
-import { down } from './down.js';
-import { forward } from './forward.js';
 import { readState, defaultStateDir } from './state.js';
-import { statusReport } from './status.js';
-import { openClusterStore } from './store.js';
 import { parseWait } from '../render/config.js';
-import { up, type UpOptions } from './up.js';
+import type { UpOptions } from './up.js';
 
 const out = (l: string) => process.stdout.write(`${l}\n`);
 
@@ -108,13 +108,16 @@ export function upCommands(): Command[] {
     .helpOption('-h, --help', 'show this help')
     .addHelpText('after', "\nExamples:\n  shoal up --engines 3 --demo\n  docker -H 127.0.0.1:2375 run -d -e SERVICE_NAME=web -p 80 shoal/busybox httpd -f -p 80 -h /www\n  curl -H 'Host: web.local' 127.0.0.1:8080\n  shoal status\n  shoal down\n")
     .action(async (o: RawUp) => {
-      process.exitCode = await up(upOptions(o), { out, env: process.env });
+      const options = upOptions(o);
+      const { up } = await import('./up.js');
+      process.exitCode = await up(options, { out, env: process.env });
     });
   const downCmd = new Command('down')
     .description('Stop and remove everything `shoal up` started, nothing else')
     .addOption(stateDirOption())
     .helpOption('-h, --help', 'show this help')
     .action(async (o: { stateDir?: string }) => {
+      const { down } = await import('./down.js');
       process.exitCode = await down(path.resolve(o.stateDir ?? defaultStateDir()), { out });
     });
   const statusCmd = new Command('status')
@@ -125,6 +128,7 @@ export function upCommands(): Command[] {
       const dir = path.resolve(o.stateDir ?? defaultStateDir());
       const state = readState(dir);
       if (!state) throw new ConfigError(`shoal status: no cluster: nothing recorded in ${dir} (run 'shoal up')`, 'stateDir');
+      const [{ openClusterStore }, { statusReport }] = await Promise.all([import('./store.js'), import('./status.js')]);
       const store = state.store ? await openClusterStore(state.store.base, state.prefix).catch(() => undefined) : undefined;
       try {
         out(await statusReport(state, store));
@@ -137,7 +141,9 @@ export function upCommands(): Command[] {
     .argument('<listen>', 'HOST:PORT')
     .argument('<socket>', 'unix socket path')
     .action(async (listen: string, socket: string) => {
-      const server = await forward(hostPort('listen', listen), socket);
+      const addr = hostPort('listen', listen);
+      const { forward } = await import('./forward.js');
+      const server = await forward(addr, socket);
       await new Promise<void>((resolve) => {
         for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => server.close(() => resolve()));
       });

@@ -41,6 +41,16 @@ t.test('a socket that is not there: false and a warning, never a throw', async (
   t.equal(warnings.length, 1);
 });
 
+t.test('systemd-notify not installed: false and a warning that it could not be run', async (t) => {
+  const warnings: { msg: string; o: { err?: string } }[] = [];
+  const log = { warn: (o: { err?: string }, msg: string) => warnings.push({ o, msg }) } as unknown as import('../../agents/common/log.js').Logger;
+  const sent = await sdNotify({ READY: '1' }, { env: { NOTIFY_SOCKET: '/run/notify.sock', PATH: '/nonexistent' }, log });
+  t.equal(sent, false);
+  t.equal(warnings.length, 1);
+  t.equal(warnings[0]?.msg, 'systemd-notify could not be run');
+  t.match(warnings[0]?.o.err, /ENOENT/);
+});
+
 t.test('an agent run by the CLI tells systemd STOPPING=1 when SIGTERM arrives', async (t) => {
   const { service, engine } = await import('../harness/index.js');
   const { fileURLToPath } = await import('node:url');
