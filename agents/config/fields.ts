@@ -3,7 +3,7 @@
  * into typed values. Each failure message is the expectation, e.g. "expected HOST:PORT": the loader
  * prefixes the option name and the offending value.
  */
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { parseDuration } from '../common/duration.js';
 import { parseHostPort, parseListenAddress, parsePort } from '../common/address.js';
 import { parseStoreUri } from '../store/uri.js';
@@ -60,7 +60,7 @@ export const list = <T extends z.ZodType>(item: T) =>
   z
     .union([z.array(z.unknown()), z.string()])
     .transform((v): unknown[] => (Array.isArray(v) ? v : [v]))
-    .pipe(z.array(item) as z.ZodType<z.output<T>[], unknown[]>);
+    .pipe(z.array(item) as z.ZodType<z.output<T>[], z.ZodTypeDef, unknown[]>);
 
 /** A comma list in one value (`--tags a,b`), or a YAML list. */
 export const commaList = () =>

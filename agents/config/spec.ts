@@ -1,5 +1,5 @@
 /** The shape of an agent's command line: one table drives help, flags, env vars, the YAML file and validation. */
-import type { z } from 'zod';
+import type { z } from 'zod/v3';
 
 export interface OptionSpec {
   /** camelCase key of the config object, also accepted in the YAML file (as is or kebab-case). */

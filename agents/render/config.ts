@@ -1,5 +1,5 @@
 /** `shoal render` options, as consul-template took them, plus validation before the swap. */
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { bool, duration, list, storeUri, text } from '../config/fields.js';
 import { parseDuration } from '../common/duration.js';
 import { logConfigFrom, logOptions, storeConfigFrom, storeOptions, type LogConfig, type StoreConfig } from '../config/common.js';

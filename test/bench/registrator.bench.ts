@@ -210,6 +210,8 @@ await pool(Array.from({ length: 10 }, (_, i) => `idle${i}-${s}`), 4, async (name
 const idleRows = [
   ...(await idle(cli, 'registrator (10 containers)', ['registrator', '--internal', '--docker-host', e.dockerHost, `consul://${c}/shoalbench-idle-${s}`])),
   ...(await idle(cli, 'join', ['join', '--addr', '127.0.1.8:2375', '--docker-host', e.dockerHost, `consul://${c}/shoalbench-idlej-${s}`])),
+  // etcd v3 speaks gRPC: @grpc/grpc-js and protobufjs cost ~11 MB more than the consul client
+  ...(await idle(cli, 'join on etcd v3', ['join', '--addr', '127.0.1.8:2375', '--docker-host', e.dockerHost, `etcd://${await storeAddress('etcd')}/shoalbench-idlej-${s}`])),
 ];
 printTable('idle agents (compiled JS)', idleRows);
 await clear(e);
