@@ -92,3 +92,25 @@ t.test('a frozen engine (SIGSTOP: connections hang, nothing closes) turns unheal
   await waitUntil(async () => (await status()) === 'Healthy', 15_000, 'dockerhost05 healthy again after SIGCONT');
   t.pass('healthy again');
 });
+
+t.test('a failed ping below --engine-failure-retry, then an answer: the failure run, its start and its error are cleared', async (t) => {
+  const pid = Number(readFileSync('/run/shoal-test/docker5.pid', 'utf8').trim());
+  const pinged = await startTestManager(managerConfig(discovery, { refreshMinMs: 60_000, refreshMaxMs: 120_000, failureRetry: 100, pingMs: 300 }));
+  t.teardown(async () => {
+    process.kill(pid, 'SIGCONT');
+    await pinged.stop();
+  });
+  const node = pinged.manager.cluster.list().find((n) => n.addr === '127.0.1.5:2375');
+  if (!node) return void t.fail('dockerhost05 is not listed');
+  process.kill(pid, 'SIGSTOP');
+  await waitUntil(() => node.failures > 0, 10_000, 'a failed ping');
+  t.match(node.error, /^ping: /);
+  t.type(node.firstFailureAt, 'number');
+  process.kill(pid, 'SIGCONT');
+  await waitUntil(() => node.failures === 0, 10_000, 'the next ping answered');
+  t.equal(node.health, 'healthy');
+  // a stale start would make a later failure claim containers that exited long before it (rescheduling)
+  t.equal(node.firstFailureAt, undefined);
+  t.equal(node.error, '');
+  t.notMatch((await pinged.docker(['info'])).stdout, /dockerhost05[\s\S]*└ Error: ping: /, 'docker info shows no error');
+});

@@ -145,9 +145,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       this.cached = undefined;
       const was = this.health;
       this.health = 'healthy';
-      this.failures = 0;
-      this.firstFailureAt = undefined;
-      this.error = '';
+      this.recovered();
       this.updatedAt = new Date();
       if (was !== 'healthy') {
         this.opts.log.info({ node: this.name, addr: this.addr }, 'engine healthy');
@@ -158,6 +156,13 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     }
     this.cached = undefined;
     this.emit('change');
+  }
+
+  /** A check succeeded: the run of failures, its start and its error are over. */
+  private recovered(): void {
+    this.failures = 0;
+    this.firstFailureAt = undefined;
+    this.error = '';
   }
 
   /** One failed check (refresh or ping); after --engine-failure-retry of them in a row the node is unhealthy. */
@@ -194,7 +199,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
         if (r.status !== 200) throw new Error(`/_ping answered HTTP ${r.status}`);
         // only failures of our own are cleared: a failing refresh (e.g. a refused engine) keeps its count
         if (this.lastFailureByPing && this.failures > 0) {
-          if (this.health === 'healthy') this.failures = 0;
+          if (this.health === 'healthy') this.recovered();
           else void this.refresh();
         }
       } catch (err) {
