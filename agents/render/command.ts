@@ -1,5 +1,6 @@
 /** Run a check or reload command through the shell with a timeout; `{{path}}` becomes the quoted file path. */
 import { execa } from 'execa';
+import { shellQuote } from '../common/shell.js';
 
 export interface CommandResult {
   ok: boolean;
@@ -8,10 +9,6 @@ export interface CommandResult {
   /** stdout and stderr interleaved: the tool's own message. */
   output: string;
   durationMs: number;
-}
-
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 export function expandCommand(cmd: string, vars: Record<string, string>): string {

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { shellQuote } from '../common/shell.js';
 
 export type Proxy = 'haproxy' | 'nginx';
 
@@ -60,7 +61,7 @@ export function templateEnv(proxy: Proxy, f: EdgeFiles, listen: { host: string; 
  * file; a plain SIGUSR2 when the template declares none. Pure.
  */
 export function haproxyReload(declared: string | undefined, pidFile: string): string {
-  const quoted = `'${pidFile.replace(/'/g, `'\\''`)}'`;
+  const quoted = shellQuote(pidFile);
   if (declared === undefined || !declared.includes('/run/haproxy.pid')) return `kill -USR2 "$(cat ${quoted})"`;
   return declared.split('/run/haproxy.pid').join(quoted);
 }

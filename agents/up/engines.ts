@@ -9,6 +9,7 @@ import path from 'node:path';
 import { dockerPing, waitUntil } from './probe.js';
 import { isAlive, logTail, startDetached, type ProcRecord } from './proc.js';
 import type { EngineLeftovers } from './reap.js';
+import { shellQuote } from '../common/shell.js';
 import type { EngineRef } from './state.js';
 
 /** The seed's three hosts, then plain workers. Pure. */
@@ -135,8 +136,6 @@ export function deleteBridge(name: string): void {
   }
 }
 
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 export interface StartedEngine {
   ref: EngineRef;
   procs: ProcRecord[];
@@ -158,7 +157,7 @@ export async function startEngine(n: number, opts: { runDir: string; dataDir: st
   const cd = startDetached(`containerd-${l.name}`, 'containerd', ['--config', l.containerdConfig], { log: path.join(logs, `containerd-${l.name}.log`) });
   opts.onProc(cd);
   await waitUntil(`containerd of ${l.name}`, async () => existsSync(l.containerdSocket), { timeoutMs: 60_000, abort: () => (isAlive(cd) ? undefined : `exited:\n${logTail(cd.log)}`) });
-  const cmd = `hostname ${l.name}; exec dockerd ${dockerdArgs(l, opts.storageDriver).map(shq).join(' ')}`;
+  const cmd = `hostname ${l.name}; exec dockerd ${dockerdArgs(l, opts.storageDriver).map(shellQuote).join(' ')}`;
   const dd = startDetached(`dockerd-${l.name}`, 'unshare', ['--uts', 'sh', '-c', cmd], { log: path.join(logs, `dockerd-${l.name}.log`) });
   opts.onProc(dd);
   await waitUntil(`dockerd ${l.name} on ${l.socket}`, () => dockerPing(dockerHost), { timeoutMs: 120_000, abort: () => (isAlive(dd) ? undefined : `exited:\n${logTail(dd.log)}`) });

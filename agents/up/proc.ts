@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
+import { sleep } from '../common/backoff.js';
 
 export interface ProcRecord {
   name: string;
@@ -56,8 +57,6 @@ export function startDetached(name: string, cmd: string, args: string[], opts: {
     closeSync(fd);
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** SIGTERM the process group (wrappers such as unshare), then SIGKILL after the timeout. Only our process. */
 export async function stopRecorded(rec: ProcRecord, timeoutMs = 15_000): Promise<'stopped' | 'gone'> {

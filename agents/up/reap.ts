@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { sleep } from '../common/backoff.js';
 
 export interface ProcInfo {
   pid: number;
@@ -114,8 +115,6 @@ function shimSockets(state: string): string[] {
   }
   return out;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface EngineLeftovers {
   /** The engine's containerd socket (its shims carry `-address <socket>`). */

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { expandCommand, runCommand, shellQuote } from '../../agents/render/command.js';
+import { expandCommand, runCommand } from '../../agents/render/command.js';
+import { shellQuote } from '../../agents/common/shell.js';
 import { declaredCommands } from '../../agents/render/runner.js';
 import { parseTemplateFlag, parseWait } from '../../agents/render/config.js';
 
