@@ -114,7 +114,6 @@ export async function down(stateDir: string, io: Pick<Io, 'out'>): Promise<numbe
   }
   if (state.createdStateDir) remove(stateDir);
   else for (const f of ['state.json', 'logs', 'edge', 'engines', 'image', 'docker-cli', 'consul', 'etcd']) remove(path.join(stateDir, f));
-  if (state.createdStateDir && existsSync(stateDir) && readdirSync(stateDir).length === 0) remove(stateDir);
   if (failed.length) {
     io.out(`ERR ${failed.join('; ')}`);
     return 1;

@@ -54,5 +54,5 @@ export const save: Handler = async (ctx) => {
   const held = await Promise.all(names.map((name) => holders(ctx, encodeURIComponent(name))));
   const node = ctx.api.cluster.healthy().find((n) => held.every((hs) => hs.includes(n)));
   if (!node) throw new ApiError(404, `No such image on any one node: ${names.join(', ')}`);
-  await forward(node.client, ctx.req, ctx.res, `${ctx.versionPrefix}${ctx.url.pathname.replace(/^\/v\d+\.\d+/, '')}${ctx.url.search}`);
+  await forward(node.client, ctx.req, ctx.res, `${ctx.url.pathname}${ctx.url.search}`);
 };
