@@ -1,54 +1,157 @@
 /**
- * How to reach a Docker engine, from a DOCKER_HOST-style URL: `unix:///path`, `/path.sock`, `tcp://H:P`
- * (TLS when DOCKER_TLS_VERIFY is set or DOCKER_CERT_PATH names a directory with ca/cert/key.pem).
- * Pure apart from reading the certificate files.
+ * The one Engine API client: typed calls for what the agents ask an engine (ping, info, containers, events),
+ * and raw JSON calls, requests and connections for what the manager passes through to engines. Calls have a
+ * deadline; streams have none. Failures are DockerUnavailableError (recoverable) or DockerRequestError
+ * (the engine's status; recoverable for a 5xx).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseListenAddress } from '../common/address.js';
-import { ConfigError } from '../common/errors.js';
+import type http from 'node:http';
+import { addressEndpoint, dockerEndpoint, type DockerEndpoint, type EngineTls } from './endpoint.js';
+import { DockerRequestError, DockerUnavailableError } from './errors.js';
+import { eventStream, type EventItem } from './events.js';
+import { Transport, type JsonReply, type RawConnection } from './transport.js';
+import type { ContainerInspect, ContainerSummary, CreateAnswer, EngineInfo } from './wire.js';
 
-export interface DockerEndpoint {
-  /** For logs: the URL as given. */
-  url: string;
-  socketPath?: string;
-  host?: string;
-  port?: number;
-  protocol?: 'http' | 'https';
-  ca?: string;
-  cert?: string;
-  key?: string;
+export interface ClientOptions {
+  /** Deadline of a call (not of a stream). Default 10 s. */
+  timeoutMs?: number;
+  /** Pooled connections for calls. Default 64. */
+  maxSockets?: number;
 }
 
-export function dockerEndpoint(url: string, env: NodeJS.ProcessEnv = process.env, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): DockerEndpoint {
-  let addr;
-  try {
-    addr = parseListenAddress(url, 2375);
-  } catch (err) {
-    throw new ConfigError(`invalid Docker host ${JSON.stringify(url)}: ${(err as Error).message}`, 'dockerHost');
+export type Filters = Record<string, string[]>;
+
+const filterQuery = (filters: Filters) => encodeURIComponent(JSON.stringify(filters));
+
+export class DockerClient {
+  /** Calls made, for benchmarks and logs. */
+  readonly calls = { ping: 0, info: 0, list: 0, inspect: 0, events: 0 };
+  private readonly transport: Transport;
+  private readonly timeoutMs: number;
+
+  constructor(readonly endpoint: DockerEndpoint, opts: ClientOptions = {}) {
+    this.transport = new Transport(endpoint, opts.maxSockets);
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
-  if (addr.kind === 'unix') return { url, socketPath: addr.path };
-  const tlsVerify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
-  const certPath = env.DOCKER_CERT_PATH;
-  if (!tlsVerify && !certPath) return { url, host: addr.host, port: addr.port, protocol: 'http' };
-  const dir = certPath ?? path.join(env.HOME ?? '', '.docker');
-  try {
-    return {
-      url,
-      host: addr.host,
-      port: addr.port,
-      protocol: 'https',
-      ca: read(path.join(dir, 'ca.pem')),
-      cert: read(path.join(dir, 'cert.pem')),
-      key: read(path.join(dir, 'key.pem')),
-    };
-  } catch (err) {
-    throw new ConfigError(`cannot read Docker TLS files in ${dir}: ${(err as Error).message}`, 'dockerHost');
+
+  /** A client for a DOCKER_HOST-style URL (TLS from DOCKER_TLS_VERIFY / DOCKER_CERT_PATH in `env`). */
+  static forHost(url: string, opts: ClientOptions & { env?: NodeJS.ProcessEnv } = {}): DockerClient {
+    return new DockerClient(dockerEndpoint(url, opts.env ?? process.env), opts);
+  }
+
+  /** A client for a discovered engine, `HOST:PORT`, over TLS when `tls` is given. */
+  static forAddress(addr: string, tls?: EngineTls, opts: ClientOptions = {}): DockerClient {
+    return new DockerClient(addressEndpoint(addr, tls), opts);
+  }
+
+  /** The URL or address as given, for messages. */
+  get addr(): string {
+    return this.endpoint.url;
+  }
+
+  /** One JSON call; any HTTP status is returned (the caller decides), network failures throw. */
+  json<T = unknown>(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<JsonReply<T>> {
+    return this.transport.json<T>(method, path, body, timeoutMs);
+  }
+
+  /** A JSON call that must answer 2xx. */
+  async ok<T = unknown>(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+    const r = await this.json<T>(method, path, body, timeoutMs);
+    if (r.status < 200 || r.status >= 300) throw new DockerRequestError(this.addr, r.status, r.body);
+    return r.body;
+  }
+
+  /** A request on a connection of its own, not yet sent: for streams and requests passed through as is. */
+  request(method: string, path: string, headers: http.OutgoingHttpHeaders = {}): http.ClientRequest {
+    return this.transport.request(method, path, headers, false);
+  }
+
+  /** A raw connection, for hijacked requests (attach, exec start). */
+  connect(): RawConnection {
+    return this.transport.connect();
+  }
+
+  /** Resolves when the engine answers `OK` to /_ping. */
+  async ping(timeoutMs = this.timeoutMs): Promise<void> {
+    this.calls.ping += 1;
+    const r = await this.json<string>('GET', '/_ping', undefined, timeoutMs);
+    if (r.status !== 200 || r.body !== 'OK') throw new DockerRequestError(this.addr, r.status, r.body);
+  }
+
+  info(): Promise<EngineInfo> {
+    this.calls.info += 1;
+    return this.ok<EngineInfo>('GET', '/info');
+  }
+
+  /** Containers on the engine: running ones, or all with `all`; `filters` as the Engine API takes them. */
+  listContainers(opts: { all?: boolean; filters?: Filters } = {}): Promise<ContainerSummary[]> {
+    this.calls.list += 1;
+    const q = [opts.all ? 'all=1' : '', opts.filters ? `filters=${filterQuery(opts.filters)}` : ''].filter(Boolean);
+    return this.ok<ContainerSummary[]>('GET', `/containers/json${q.length ? `?${q.join('&')}` : ''}`);
+  }
+
+  /** The container, or undefined when it does not exist. */
+  async inspectContainer(id: string): Promise<ContainerInspect | undefined> {
+    this.calls.inspect += 1;
+    const r = await this.json<ContainerInspect>('GET', `/containers/${encodeURIComponent(id)}/json`);
+    if (r.status === 404) return undefined;
+    if (r.status < 200 || r.status >= 300) throw new DockerRequestError(this.addr, r.status, r.body);
+    return r.body;
+  }
+
+  /** `POST /containers/create` with `query` (`?name=...`); the engine's status is the caller's to judge. */
+  createContainer(body: unknown, query = ''): Promise<JsonReply<CreateAnswer>> {
+    return this.json<CreateAnswer>('POST', `/containers/create${query}`, body);
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.ok('POST', `/containers/${encodeURIComponent(id)}/start`);
+  }
+
+  async removeContainer(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    await this.ok('DELETE', `/containers/${encodeURIComponent(id)}${opts.force ? '?force=1' : ''}`);
+  }
+
+  /** `POST /images/create`: the answer is the pull's progress messages, errors included. */
+  pullImage(from: string, tag: string, timeoutMs = 120_000): Promise<JsonReply<unknown>> {
+    const q = `fromImage=${encodeURIComponent(from)}&tag=${encodeURIComponent(tag)}`;
+    return this.json('POST', `/images/create?${q}`, undefined, timeoutMs);
+  }
+
+  /** One `/events` stream, resolved once the engine accepted it; it ends when the engine or `signal` does. */
+  openEvents(filters: Filters, signal: AbortSignal): Promise<http.IncomingMessage> {
+    this.calls.events += 1;
+    return new Promise((resolve, reject) => {
+      const req = this.request('GET', `/events?filters=${filterQuery(filters)}`);
+      const onAbort = () => req.destroy(new Error('aborted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.on('close', () => signal.removeEventListener('abort', onAbort));
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve(res);
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => reject(new DockerRequestError(this.addr, status, errorBody(text))));
+      });
+      req.on('error', (err) => reject(new DockerUnavailableError(this.addr, err.message, err)));
+      req.end();
+    });
+  }
+
+  /** Events for as long as `signal` lives, reconnecting with backoff (see events.ts). */
+  events(signal: AbortSignal, filters: Filters = { type: ['container'] }): AsyncGenerator<EventItem> {
+    return eventStream((sig) => this.openEvents(filters, sig), { signal });
+  }
+
+  close(): void {
+    this.transport.close();
   }
 }
 
-/** `tcp://10.0.0.1:2375` -> `10.0.0.1`; undefined for unix sockets and wildcard hosts. */
-export function endpointHostIp(ep: DockerEndpoint): string | undefined {
-  if (ep.host === undefined || ep.host === '0.0.0.0' || ep.host === '::') return undefined;
-  return /^[0-9.]+$/.test(ep.host) || ep.host.includes(':') ? ep.host : undefined;
+function errorBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -46,7 +46,7 @@ export function parseEvent(raw: unknown): DockerEvent | undefined {
 }
 
 /** Split a byte stream into JSON lines. */
-async function* jsonLines(stream: NodeJS.ReadableStream): AsyncGenerator<unknown> {
+export async function* jsonLines(stream: NodeJS.ReadableStream): AsyncGenerator<unknown> {
   let buf = '';
   for await (const chunk of stream as AsyncIterable<Buffer | string>) {
     buf += typeof chunk === 'string' ? chunk : chunk.toString('utf8');

@@ -6,7 +6,7 @@ import { retry } from '../common/retry.js';
 import { sleep, withTimeout } from '../common/backoff.js';
 import { errorMessage } from '../common/errors.js';
 import { storeOptionsFrom } from '../config/common.js';
-import { DockerEngine } from '../docker/engine.js';
+import { DockerClient } from '../docker/client.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import type { JoinConfig } from './config.js';
@@ -19,7 +19,9 @@ import { JoinMetrics } from './metrics.js';
 export const main: AgentMain<JoinConfig> = async (config, ctx) => {
   const { log, signal } = ctx;
   const addr = formatHostPort(config.addr);
-  const docker = config.checkEngine ? new DockerEngine(config.dockerHost, { env: ctx.env, timeoutMs: Math.min(5000, config.heartbeatMs) }) : undefined;
+  const docker = config.checkEngine
+    ? DockerClient.forHost(config.dockerHost, { env: ctx.env, timeoutMs: Math.min(5000, config.heartbeatMs) })
+    : undefined;
   const storeOpts = await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'));
   let store: Store | undefined;
   const metrics = new JoinMetrics(addr, config.checkEngine);

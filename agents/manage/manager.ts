@@ -16,7 +16,8 @@ import { filtersByName } from './scheduler/filters/index.js';
 import { strategyByName } from './scheduler/strategies/index.js';
 import { listen, type Listening } from './api/server.js';
 import type { ApiOptions } from './api/context.js';
-import { EngineClient, type EngineTls } from './engine/client.js';
+import { DockerClient } from '../docker/client.js';
+import type { EngineTls } from '../docker/endpoint.js';
 import { Replication } from './replication.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
@@ -75,12 +76,12 @@ export async function startManager(config: ManagerConfig, log: Logger): Promise<
     replicationStore = await openStore(discovery.uri, storeOptions);
     const r = new Replication(replicationStore, config.advertise, config.replicationTtlMs ?? 20_000, log);
     replication = r;
-    const clients = new Map<string, EngineClient>();
+    const clients = new Map<string, DockerClient>();
     api.role = () => (r.role === 'primary' ? { role: 'primary' } : { role: 'replica', ...(r.primary ? { primary: r.primary } : {}) });
     api.primaryClient = () => {
       if (!r.primary) return undefined;
       let c = clients.get(r.primary);
-      if (!c) clients.set(r.primary, (c = new EngineClient(r.primary, config.tls ? tls : undefined)));
+      if (!c) clients.set(r.primary, (c = DockerClient.forAddress(r.primary, config.tls ? tls : undefined)));
       return c;
     };
     r.start();

@@ -10,8 +10,9 @@ import { ShoalError, errorMessage } from '../common/errors.js';
 import { retry } from '../common/retry.js';
 import { withTimeout } from '../common/backoff.js';
 import { storeOptionsFrom } from '../config/common.js';
-import { DockerEngine } from '../docker/engine.js';
-import { endpointHostIp } from '../docker/client.js';
+import { DockerClient } from '../docker/client.js';
+import { endpointHostIp } from '../docker/endpoint.js';
+import { containerSource } from '../docker/source.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import type { RegistratorConfig } from './config.js';
@@ -29,14 +30,16 @@ function firstExternalIpv4(): string | undefined {
   return undefined;
 }
 
-async function resolveDockerHost(config: RegistratorConfig, docker: DockerEngine, ctx: AgentContext): Promise<string> {
-  const name = config.hostname ?? (await retry(() => docker.info(), { signal: ctx.signal, log: ctx.log, what: 'docker info', initialMs: config.retryIntervalMs })).name;
+async function resolveDockerHost(config: RegistratorConfig, docker: DockerClient, ctx: AgentContext): Promise<string> {
+  const info = () => docker.info();
+  const retrying = { signal: ctx.signal, log: ctx.log, what: 'docker info', initialMs: config.retryIntervalMs };
+  const name = config.hostname ?? (await retry(info, retrying)).Name ?? '';
   const why = name.includes(':') ? 'contains ":"' : unsafeTokenReason(name);
   if (why) throw new ShoalError('SHOAL_BAD_HOSTNAME', `docker host name ${JSON.stringify(name)} cannot be used in keys: ${why}`, { exitCode: 2 });
   return name;
 }
 
-function registratorOptions(config: RegistratorConfig, docker: DockerEngine, dockerHost: string): RegistratorOptions {
+function registratorOptions(config: RegistratorConfig, docker: DockerClient, dockerHost: string): RegistratorOptions {
   return {
     dockerHost,
     ip: config.ip,
@@ -57,7 +60,7 @@ function registratorOptions(config: RegistratorConfig, docker: DockerEngine, doc
 
 export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
   const { log, signal } = ctx;
-  const docker = new DockerEngine(config.dockerHost, { env: ctx.env });
+  const docker = DockerClient.forHost(config.dockerHost, { env: ctx.env });
   const storeOpts = await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'));
   let store: Store | undefined;
   let catalog: CatalogWriter | undefined;
@@ -70,7 +73,8 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
     }
     if (config.registry.scheme === 'consul-catalog') {
       catalog = await openCatalog(config, storeOpts, await resolveDockerHost(config, docker, ctx), ctx, (why) => reg.requestFull(why));
-      const reg: Registrator = new Registrator(docker, catalog, registratorOptions(config, docker, catalog.dockerHost), log);
+      const opts = registratorOptions(config, docker, catalog.dockerHost);
+      const reg: Registrator = new Registrator(containerSource(docker), catalog, opts, log);
       metrics.reg = reg;
       metrics.storeConnected = true; // the catalog writer retries on its own; syncs fail (and say so) while it is away
       catalog.start();
@@ -101,7 +105,8 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
     } else {
       writer = new StoreWriter(store);
     }
-    const reg: Registrator = new Registrator(docker, writer, registratorOptions(config, docker, dockerHost), log);
+    const opts = registratorOptions(config, docker, dockerHost);
+    const reg: Registrator = new Registrator(containerSource(docker), writer, opts, log);
     metrics.reg = reg;
     store.on('state', (state) => {
       metrics.storeConnected = state !== 'lost';

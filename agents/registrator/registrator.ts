@@ -9,7 +9,7 @@ import type { Logger } from '../common/log.js';
 import { backoffDelay } from '../common/backoff.js';
 import { errorMessage } from '../common/errors.js';
 import type { ContainerInfo } from '../docker/container.js';
-import type { ContainerSummary } from '../docker/engine.js';
+import type { ContainerListing } from '../docker/source.js';
 import type { EventItem } from '../docker/events.js';
 import { decide, TRIGGER_ACTIONS, type DecideOptions, type Decision } from './decide.js';
 import { pool, settledPool } from './pool.js';
@@ -19,7 +19,7 @@ import { servicesFor, type ServiceOptions } from './services-for.js';
 import type { EntryWriter } from './writer.js';
 
 export interface DockerSource {
-  listContainers(all?: boolean): Promise<ContainerSummary[]>;
+  listContainers(all?: boolean): Promise<ContainerListing[]>;
   inspect(id: string): Promise<ContainerInfo | undefined>;
   events(signal: AbortSignal): AsyncIterable<EventItem>;
 }

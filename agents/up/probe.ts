@@ -1,6 +1,7 @@
-/** Small readiness probes (HTTP over TCP or a unix socket, TCP connect) and a poll loop. */
+/** Small readiness probes (HTTP over TCP or a unix socket, TCP connect, a Docker engine) and a poll loop. */
 import http from 'node:http';
 import net from 'node:net';
+import { DockerClient } from '../docker/client.js';
 
 export function httpGet(url: string, opts: { socketPath?: string; timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -20,16 +21,25 @@ export function httpGet(url: string, opts: { socketPath?: string; timeoutMs?: nu
   });
 }
 
-/** Docker `/_ping` on `unix:///path` or `tcp://host:port`. */
-export async function dockerPing(dockerHost: string): Promise<boolean> {
+/**
+ * One use of a client for `unix:///path` or `tcp://host:port`, closed after. Plain HTTP: `shoal up` talks to
+ * engines and a manager it started or was pointed at, never through DOCKER_TLS_VERIFY.
+ */
+export async function withEngine<T>(dockerHost: string, use: (engine: DockerClient) => Promise<T>): Promise<T> {
+  const engine = DockerClient.forHost(dockerHost, { env: {}, timeoutMs: 2000 });
   try {
-    const r = dockerHost.startsWith('unix://')
-      ? await httpGet('http://docker/_ping', { socketPath: dockerHost.slice('unix://'.length) })
-      : await httpGet(`http://${dockerHost.replace(/^tcp:\/\//, '')}/_ping`);
-    return r.status === 200 && r.body === 'OK';
-  } catch {
-    return false;
+    return await use(engine);
+  } finally {
+    engine.close();
   }
+}
+
+/** Does a Docker engine (or a manager) answer `OK` to /_ping? */
+export async function dockerPing(dockerHost: string): Promise<boolean> {
+  return withEngine(dockerHost, (engine) => engine.ping()).then(
+    () => true,
+    () => false,
+  );
 }
 
 export function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {

@@ -16,7 +16,7 @@ import { startEngine } from './engines.js';
 import { busyboxTarball, DEMO_IMAGE, ensureImage } from './image.js';
 import { hostAgents, keyPath, manager, renderer, type ChildSpec } from './plan.js';
 import { checkPrerequisites } from './prereq.js';
-import { dockerPing, httpGet, tcpOpen, waitUntil } from './probe.js';
+import { dockerPing, httpGet, tcpOpen, waitUntil, withEngine } from './probe.js';
 import { isAlive, logTail, startDetached, type ProcRecord } from './proc.js';
 import { ensureStore, openClusterStore, parseStoreFlag, type StoreKind } from './store.js';
 import { newState, readState, stateFile, writeState, type EngineRef, type UpState } from './state.js';
@@ -221,12 +221,7 @@ async function managerNodes(listen: string): Promise<number> {
 
 async function localEngine(opts: UpOptions, logs: string, env: NodeJS.ProcessEnv, record: (p: ProcRecord) => void): Promise<EngineRef> {
   if (!(await dockerPing(opts.dockerHost))) throw new Error(`no Docker engine answers at ${opts.dockerHost}: start docker, give --docker-host, or use --engines N`);
-  const info = JSON.parse(
-    (opts.dockerHost.startsWith('unix://')
-      ? await httpGet('http://docker/info', { socketPath: opts.dockerHost.slice(7) })
-      : await httpGet(`http://${opts.dockerHost.replace(/^tcp:\/\//, '')}/info`)
-    ).body,
-  ) as { Name: string; Labels?: string[] };
+  const info = await withEngine(opts.dockerHost, (engine) => engine.info());
   let addr = opts.engineAddr ?? (opts.dockerHost.startsWith('tcp://') ? opts.dockerHost.slice(6) : undefined);
   if (!addr) {
     // a unix-only engine: a loopback forwarder gives the manager a HOST:PORT to dial
@@ -241,7 +236,8 @@ async function localEngine(opts: UpOptions, logs: string, env: NodeJS.ProcessEnv
     const i = l.indexOf('=');
     if (i > 0) labels[l.slice(0, i)] = l.slice(i + 1);
   }
-  return { n: 0, name: info.Name, dockerHost: opts.dockerHost, addr, ip: addr.slice(0, addr.lastIndexOf(':')).replace(/^\[|\]$/g, ''), labels, started: false };
+  const ip = addr.slice(0, addr.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return { n: 0, name: info.Name ?? '', dockerHost: opts.dockerHost, addr, ip, labels, started: false };
 }
 
 async function startEdge(opts: UpOptions, state: UpState, storeBase: string, prefix: string, logs: string, io: Io, record: (p: ProcRecord) => void): Promise<void> {

@@ -13,7 +13,8 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../agents/common/log.js';
-import { DockerEngine } from '../../agents/docker/engine.js';
+import { DockerClient } from '../../agents/docker/client.js';
+import { containerSource } from '../../agents/docker/source.js';
 import { pool } from '../../agents/registrator/pool.js';
 import { Registrator } from '../../agents/registrator/registrator.js';
 import { StoreWriter } from '../../agents/registrator/writer.js';
@@ -52,7 +53,7 @@ async function eventToKey(b: Backend, e: EngineHandle, image: string, cli: strin
   const puts = await putLatency(store, N);
   // the registrator runs as its own process (compiled JS), as in production: the poller here does not share its event loop
   const reg = spawn(process.execPath, [cli, 'registrator', '--internal', '--docker-host', e.dockerHost, uri], { stdio: 'ignore' });
-  const docker = new DockerEngine(e.dockerHost);
+  const docker = DockerClient.forHost(e.dockerHost);
   const ac = new AbortController();
   const started = new Map<string, number>();
   const waiters = new Map<string, (ms: number) => void>();
@@ -83,7 +84,7 @@ async function eventToKey(b: Backend, e: EngineHandle, image: string, cli: strin
       const seen = Date.now();
       lat.push(seen - (await evTime));
       const t0 = performance.now();
-      await docker.inspect(name);
+      await docker.inspectContainer(name);
       inspects.push(performance.now() - t0);
     }
   } finally {
@@ -132,8 +133,8 @@ async function resync(b: Backend, e: EngineHandle, image: string): Promise<Bench
     for (const round of ['empty store', 'in step'] as const) {
       const raw = await openStore(`${b}://${await storeAddress(b)}/shoalbench-rs-${s}`, { timeoutMs: 5000 });
       const { store, calls } = counting(raw);
-      const docker = new DockerEngine(e.dockerHost);
-      const reg = new Registrator(docker, new StoreWriter(store), {
+      const docker = DockerClient.forHost(e.dockerHost);
+      const reg = new Registrator(containerSource(docker), new StoreWriter(store), {
         dockerHost: HOST, ip: undefined, defaultIp: '127.0.1.8', internal: false, explicit: false, useIpFromLabel: undefined, tags: [],
         nameSuffix: 'always', deregister: 'always', healthAware: true, cleanup: true, resyncMs: 0, retryIntervalMs: 200,
       }, silentLogger());

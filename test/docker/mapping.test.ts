@@ -1,7 +1,8 @@
 import t from 'tap';
 import { toContainerInfo, parsePortKey } from '../../agents/docker/container.js';
-import { parseEvent } from '../../agents/docker/events.js';
-import { dockerEndpoint, endpointHostIp } from '../../agents/docker/client.js';
+import { Readable } from 'node:stream';
+import { jsonLines, parseEvent } from '../../agents/docker/events.js';
+import { addressEndpoint, dockerEndpoint, endpointHostIp, hostHeader } from '../../agents/docker/endpoint.js';
 
 t.test('inspect answer -> ContainerInfo', async (t) => {
   const raw = {
@@ -39,11 +40,31 @@ t.test('events', async (t) => {
 
 t.test('endpoint from DOCKER_HOST-style URL', async (t) => {
   t.same(dockerEndpoint('unix:///run/d.sock', {}), { url: 'unix:///run/d.sock', socketPath: '/run/d.sock' });
-  t.same(dockerEndpoint('tcp://127.0.1.4:2375', {}), { url: 'tcp://127.0.1.4:2375', host: '127.0.1.4', port: 2375, protocol: 'http' });
+  t.same(dockerEndpoint('tcp://127.0.1.4:2375', {}), { url: 'tcp://127.0.1.4:2375', host: '127.0.1.4', port: 2375 });
   const files: Record<string, string> = { '/c/ca.pem': 'CA', '/c/cert.pem': 'CERT', '/c/key.pem': 'KEY' };
   t.same(dockerEndpoint('tcp://h:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/c' }, (p) => files[p] ?? ''),
-    { url: 'tcp://h:2376', host: 'h', port: 2376, protocol: 'https', ca: 'CA', cert: 'CERT', key: 'KEY' });
+    { url: 'tcp://h:2376', host: 'h', port: 2376, tls: { ca: 'CA', cert: 'CERT', key: 'KEY' } });
   t.throws(() => dockerEndpoint('http://x', {}), { code: 'SHOAL_CONFIG_INVALID' });
   t.equal(endpointHostIp(dockerEndpoint('tcp://127.0.1.4:2375', {})), '127.0.1.4');
   t.equal(endpointHostIp(dockerEndpoint('unix:///x', {})), undefined);
+});
+
+t.test('endpoint from a discovered HOST:PORT, and the Host header', async (t) => {
+  const tls = { ca: 'CA', cert: 'CERT', key: 'KEY' };
+  t.same(addressEndpoint('10.0.0.7:2375'), { url: '10.0.0.7:2375', host: '10.0.0.7', port: 2375 });
+  t.same(addressEndpoint('[::1]:2376', tls), { url: '[::1]:2376', host: '::1', port: 2376, tls });
+  t.equal(hostHeader(addressEndpoint('[::1]:2376')), '[::1]:2376');
+  t.equal(hostHeader(addressEndpoint('h:2375')), 'h:2375');
+  t.equal(hostHeader(dockerEndpoint('unix:///run/d.sock', {})), 'docker');
+});
+
+t.test('event lines: split across chunks, blank and torn lines skipped', async (t) => {
+  const chunks = [
+    '{"Action":"start","id":"a"}\n{"Act',
+    'ion":"die","id":"b"}\n\n{"Type":"contai\n',
+    '{"Action":"x"}\n',
+  ];
+  const out: unknown[] = [];
+  for await (const v of jsonLines(Readable.from(chunks))) out.push(v);
+  t.same(out, [{ Action: 'start', id: 'a' }, { Action: 'die', id: 'b' }, { Action: 'x' }]);
 });

@@ -3,7 +3,7 @@ import type http from 'node:http';
 import type { Cluster } from '../cluster/cluster.js';
 import type { CreateOptions } from '../cluster/create.js';
 import type { Logger } from '../../common/log.js';
-import type { EngineClient } from '../engine/client.js';
+import type { DockerClient } from '../../docker/client.js';
 import type { ManageMetrics } from '../metrics.js';
 
 export interface ApiOptions {
@@ -17,7 +17,7 @@ export interface ApiOptions {
   /** Replication: who the primary is when this manager is not it. */
   role: () => { role: 'primary' | 'replica'; primary?: string };
   /** The primary to proxy to while this manager is a replica (undefined while none is known). */
-  primaryClient?: () => EngineClient | undefined;
+  primaryClient?: () => DockerClient | undefined;
   /** Request, create and placement counters (--status-addr). */
   metrics?: ManageMetrics;
 }

@@ -4,11 +4,11 @@
  * node it came from, so the docker CLI shows one progress line per node and layer.
  */
 import type http from 'node:http';
-import type { EngineClient } from '../engine/client.js';
+import type { DockerClient } from '../../docker/client.js';
 
 export interface FanoutTarget {
   name: string;
-  client: EngineClient;
+  client: DockerClient;
 }
 
 /** A node's message, marked with the node: `id` (progress lines), or `status`/`stream`, and errors. Pure. */
@@ -65,7 +65,7 @@ export async function fanout(targets: readonly FanoutTarget[], req: http.Incomin
             if (line) write(line);
             done();
           };
-          const preq = t.client.request(t.client.options(method, path, headers, false));
+          const preq = t.client.request(method, path, headers);
           preq.on('response', (pres) => {
             const failed = (pres.statusCode ?? 500) >= 300;
             let pending = '';

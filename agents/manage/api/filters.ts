@@ -2,7 +2,7 @@
  * Docker's container list filters applied to cached summaries (a node that is down cannot filter for us):
  * name (regex), id (prefix), label (key or key=value), status (state). Unknown keys do not filter. Pure.
  */
-import type { ContainerSummary } from '../engine/convert.js';
+import type { ContainerSummary } from '../../docker/wire.js';
 
 export function matchesFilters(c: ContainerSummary, filters: Record<string, string[]>): boolean {
   for (const [key, values] of Object.entries(filters)) {

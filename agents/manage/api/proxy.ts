@@ -4,20 +4,21 @@
  * request goes to a fresh engine connection and the two sockets are spliced.
  */
 import http from 'node:http';
-import net from 'node:net';
-import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import type { EngineClient } from '../engine/client.js';
+import type { DockerClient } from '../../docker/client.js';
 import { sendError } from './http.js';
 
 const HOP = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
-export function forward(client: EngineClient, req: http.IncomingMessage, res: http.ServerResponse, path: string, body?: Buffer): Promise<number> {
+type Req = http.IncomingMessage;
+type Res = http.ServerResponse;
+
+export function forward(client: DockerClient, req: Req, res: Res, path: string, body?: Buffer): Promise<number> {
   return new Promise((resolve) => {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k) && v !== undefined) headers[k] = v;
     if (body) headers['content-length'] = body.length;
-    const preq = client.request(client.options(req.method ?? 'GET', path, headers, false));
+    const preq = client.request(req.method ?? 'GET', path, headers);
     preq.on('response', (pres) => {
       const out: http.OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(pres.headers)) if (!HOP.has(k) && v !== undefined) out[k] = v;
@@ -38,10 +39,8 @@ export function forward(client: EngineClient, req: http.IncomingMessage, res: ht
   });
 }
 
-export function hijack(client: EngineClient, req: http.IncomingMessage, socket: Duplex, head: Buffer, path: string): void {
-  const upstream: net.Socket = client.tls
-    ? tls.connect({ host: client.host, port: client.port, ca: client.tls.ca, cert: client.tls.cert, key: client.tls.key })
-    : net.connect({ host: client.host, port: client.port });
+export function hijack(client: DockerClient, req: Req, socket: Duplex, head: Buffer, path: string): void {
+  const { socket: upstream, ready } = client.connect();
   const onReady = () => {
     const lines = [`${req.method} ${path} HTTP/1.1`, `Host: ${client.addr}`];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -54,7 +53,7 @@ export function hijack(client: EngineClient, req: http.IncomingMessage, socket: 
     upstream.pipe(socket);
     socket.pipe(upstream);
   };
-  upstream.once(client.tls ? 'secureConnect' : 'connect', onReady);
+  upstream.once(ready, onReady);
   upstream.on('error', () => {
     if (socket.writable) socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"engine unreachable"}');
     socket.destroy();
@@ -72,11 +71,13 @@ export function hijack(client: EngineClient, req: http.IncomingMessage, socket: 
  * Forward, but hold the engine's (small) answer until `after` ran: used for state changes so that the
  * manager's cache already shows the new state when the client's next request arrives.
  */
-export function forwardThen(client: EngineClient, req: http.IncomingMessage, res: http.ServerResponse, path: string, after: () => Promise<void>): Promise<number> {
+type After = () => Promise<void>;
+
+export function forwardThen(client: DockerClient, req: Req, res: Res, path: string, after: After): Promise<number> {
   return new Promise((resolve) => {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k) && v !== undefined) headers[k] = v;
-    const preq = client.request(client.options(req.method ?? 'POST', path, headers, false));
+    const preq = client.request(req.method ?? 'POST', path, headers);
     preq.on('response', (pres) => {
       const chunks: Buffer[] = [];
       pres.on('data', (c: Buffer) => chunks.push(c));

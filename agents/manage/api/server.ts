@@ -12,7 +12,7 @@ import { errorMessage } from '../../common/errors.js';
 import { CreateBodyError } from '../scheduler/request.js';
 import { PlacementError } from '../scheduler/scheduler.js';
 import { NameConflictError } from '../cluster/create.js';
-import { EngineUnreachableError } from '../engine/client.js';
+import { DockerUnavailableError } from '../../docker/errors.js';
 import { ApiError, sendError } from './http.js';
 import { forward, hijack } from './proxy.js';
 import { match, splitVersion, UNSUPPORTED } from './routes.js';
@@ -31,7 +31,7 @@ function statusOf(err: unknown): number {
   if (err instanceof CreateBodyError) return 400;
   if (err instanceof PlacementError) return 500;
   if (err instanceof NameConflictError) return 409;
-  if (err instanceof EngineUnreachableError) return 502;
+  if (err instanceof DockerUnavailableError) return 502;
   return 500;
 }
 

@@ -7,7 +7,8 @@ import type { Logger } from '../../common/log.js';
 import type { ContainerSnapshot, NodeSnapshot } from '../scheduler/node.js';
 import { withContainer } from '../scheduler/node.js';
 import { containerIs } from '../scheduler/filters/dependency.js';
-import { EngineClient, type EngineTls } from '../engine/client.js';
+import { DockerClient } from '../../docker/client.js';
+import type { EngineTls } from '../../docker/endpoint.js';
 import { EngineNode } from './node.js';
 import { ExecOwners } from './execs.js';
 
@@ -44,7 +45,7 @@ export class Cluster {
   setAddrs(addrs: readonly string[]): void {
     for (const a of addrs) {
       if (this.nodes.has(a)) continue;
-      const node = new EngineNode(new EngineClient(a, this.opts.tls), this.opts);
+      const node = new EngineNode(DockerClient.forAddress(a, this.opts.tls), this.opts);
       this.nodes.set(a, node);
       this.opts.onNode?.(node);
       node.start();

@@ -11,6 +11,7 @@ import { schedule, scheduleGlobal, PlacementError, type SchedulerOptions } from 
 import type { ContainerSnapshot, NodeSnapshot } from '../scheduler/node.js';
 import type { Cluster } from './cluster.js';
 import type { EngineNode } from './node.js';
+import type { CreateAnswer } from '../../docker/wire.js';
 
 export const GROUP_LABEL = 'shoal.global.group';
 
@@ -26,7 +27,7 @@ export interface CreateOptions extends SchedulerOptions {
 
 export interface CreateResult {
   status: number;
-  body: { Id?: string; Warnings?: string[]; message?: string };
+  body: CreateAnswer;
   node?: EngineNode;
 }
 
@@ -48,10 +49,10 @@ async function createOn(cluster: Cluster, node: EngineNode, req: PlacementReques
   const release = cluster.reserve(node.addr, pendingOf(req, swarmId));
   let r;
   try {
-    r = await node.client.json<CreateResult['body']>('POST', `/containers/create${query(req.name, params)}`, body);
+    r = await node.client.createContainer(body, query(req.name, params));
     if (r.status === 404 && /no such image/i.test(r.body?.message ?? String(r.body))) {
       const pulled = await pull(node, req.image);
-      if (pulled) r = await node.client.json<CreateResult['body']>('POST', `/containers/create${query(req.name, params)}`, body);
+      if (pulled) r = await node.client.createContainer(body, query(req.name, params));
     }
   } catch (err) {
     release();
@@ -69,7 +70,7 @@ async function pull(node: EngineNode, image: string): Promise<boolean> {
   const i = image.lastIndexOf(':');
   const [from, tag] = i > image.lastIndexOf('/') ? [image.slice(0, i), image.slice(i + 1)] : [image, 'latest'];
   try {
-    const r = await node.client.json<string>('POST', `/images/create?fromImage=${encodeURIComponent(from)}&tag=${encodeURIComponent(tag)}`, undefined, 120_000);
+    const r = await node.client.pullImage(from, tag);
     return r.status === 200 && !/"error"/.test(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
   } catch {
     return false;

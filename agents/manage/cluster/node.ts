@@ -10,9 +10,10 @@ import { backoffDelay, sleep } from '../../common/backoff.js';
 import { errorMessage, ShoalError } from '../../common/errors.js';
 import type { ContainerSnapshot, Health, ImageSnapshot, NodeSnapshot } from '../scheduler/node.js';
 import { reserved } from '../scheduler/node.js';
-import { EngineClient } from '../engine/client.js';
+import type { DockerClient } from '../../docker/client.js';
 import { followEngineEvents } from './events.js';
-import { containerSnapshot, imageSnapshot, nodeLabels, type ContainerInspect, type ContainerSummary, type EngineInfo, type EngineVersion } from '../engine/convert.js';
+import { containerSnapshot, imageSnapshot, nodeLabels } from '../engine/convert.js';
+import type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion } from '../../docker/wire.js';
 
 export class EngineRefusedError extends ShoalError {
   constructor(addr: string, why: string) {
@@ -40,7 +41,7 @@ interface Cached {
 const wantsReschedule = (labels: Record<string, string> | null | undefined) => (labels?.['com.docker.swarm.reschedule-policies'] ?? '').includes('on-node-failure');
 
 export class EngineNode extends EventEmitter<{ change: []; health: [Health, Health] }> {
-  readonly client: EngineClient;
+  readonly client: DockerClient;
   id = '';
   name = '';
   labels: Record<string, string> = {};
@@ -63,7 +64,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
   private lastFailureByPing = false;
   private refreshing: Promise<void> | undefined;
 
-  constructor(client: EngineClient, private readonly opts: NodeOptions) {
+  constructor(client: DockerClient, private readonly opts: NodeOptions) {
     super();
     this.client = client;
   }

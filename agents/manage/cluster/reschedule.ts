@@ -40,7 +40,7 @@ export async function rescheduleFrom(cluster: Cluster, node: EngineNode, opts: C
     try {
       const r = await createContainer(cluster, createBodyFrom(inspect), name, new URLSearchParams(), opts, swarmId);
       if (r.status !== 201 || !r.node || !r.body.Id) throw new Error(r.body.message ?? `status ${r.status}`);
-      await r.node.client.ok('POST', `/containers/${r.body.Id}/start`);
+      await r.node.client.startContainer(r.body.Id);
       await r.node.refreshContainers();
       log.info({ name, from: node.addr, to: r.node.addr }, 'container rescheduled');
     } catch (err) {
@@ -56,7 +56,7 @@ export async function removeStale(cluster: Cluster, node: EngineNode, log: Logge
     const elsewhere = cluster.list().some((n) => n !== node && n.health === 'healthy' && n.snapshot().containers.some((c) => c.labels[ID] === swarmId));
     if (!elsewhere) continue;
     try {
-      await node.client.ok('DELETE', `/containers/${snap.id}?force=1`);
+      await node.client.removeContainer(snap.id, { force: true });
       log.info({ name: snap.names[0], node: node.addr }, 'stale copy of a rescheduled container removed');
     } catch (err) {
       log.warn({ name: snap.names[0], err: errorMessage(err) }, 'could not remove a stale copy');

@@ -1,25 +1,7 @@
 /** Engine answers (/info, /containers/json + inspect, /images/json) to the scheduler's plain values. Pure. */
 import type { ContainerSnapshot, HostPort, ImageSnapshot } from '../scheduler/node.js';
 import { boundPorts, exposedPorts } from '../scheduler/request.js';
-
-export interface EngineInfo {
-  ID?: string;
-  Name?: string;
-  NCPU?: number;
-  MemTotal?: number;
-  Labels?: string[] | null;
-  Driver?: string;
-  KernelVersion?: string;
-  OperatingSystem?: string;
-  OSType?: string;
-  ServerVersion?: string;
-}
-
-export interface EngineVersion {
-  Version?: string;
-  ApiVersion?: string;
-  MinAPIVersion?: string;
-}
+import type { ContainerInspect, ContainerSummary, EngineInfo } from '../../docker/wire.js';
 
 /** Engine labels (`k=v` strings) plus the pseudo-labels constraints can name. */
 export function nodeLabels(info: EngineInfo): Record<string, string> {
@@ -34,24 +16,6 @@ export function nodeLabels(info: EngineInfo): Record<string, string> {
   if (info.OperatingSystem) out['operatingsystem'] = info.OperatingSystem;
   if (info.OSType) out['ostype'] = info.OSType;
   return out;
-}
-
-export interface ContainerSummary {
-  Id: string;
-  Names?: string[];
-  Image?: string;
-  ImageID?: string;
-  Labels?: Record<string, string> | null;
-  State?: string;
-  Ports?: { IP?: string; PrivatePort?: number; PublicPort?: number; Type?: string }[];
-  HostConfig?: { NetworkMode?: string };
-}
-
-export interface ContainerInspect {
-  Name?: string;
-  State?: { FinishedAt?: string };
-  HostConfig?: { PortBindings?: unknown; NetworkMode?: string; CpuShares?: number; NanoCpus?: number; Memory?: number; [k: string]: unknown };
-  Config?: { ExposedPorts?: unknown; [k: string]: unknown };
 }
 
 /** A create body that re-creates an inspected container elsewhere (rescheduling). */

@@ -1,11 +1,12 @@
 import t from 'tap';
 import { clusterSummary, nodeObject } from '../../../agents/manage/api/handlers/containers.js';
 import { EngineNode } from '../../../agents/manage/cluster/node.js';
-import { EngineClient } from '../../../agents/manage/engine/client.js';
+import { DockerClient } from '../../../agents/docker/client.js';
 import { silentLogger } from '../../../agents/common/log.js';
 
 // an EngineNode that is never started: no network
-const node = new EngineNode(new EngineClient('10.0.0.7:2375'), { failureRetry: 3, refreshMinMs: 1000, refreshMaxMs: 2000, log: silentLogger() });
+const nodeOpts = { failureRetry: 3, refreshMinMs: 1000, refreshMaxMs: 2000, log: silentLogger() };
+const node = new EngineNode(DockerClient.forAddress('10.0.0.7:2375'), nodeOpts);
 node.name = 'dockerhost07';
 node.id = 'ABC';
 

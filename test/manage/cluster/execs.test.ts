@@ -1,11 +1,12 @@
 import t from 'tap';
 import { ExecOwners } from '../../../agents/manage/cluster/execs.js';
 import { EngineNode } from '../../../agents/manage/cluster/node.js';
-import { EngineClient } from '../../../agents/manage/engine/client.js';
+import { DockerClient } from '../../../agents/docker/client.js';
 import { silentLogger } from '../../../agents/common/log.js';
 
 // never started: no I/O unless asked
-const node = (addr: string) => new EngineNode(new EngineClient(addr), { failureRetry: 1, refreshMinMs: 1000, refreshMaxMs: 2000, log: silentLogger() });
+const nodeOpts = { failureRetry: 1, refreshMinMs: 1000, refreshMaxMs: 2000, log: silentLogger() };
+const node = (addr: string) => new EngineNode(DockerClient.forAddress(addr), nodeOpts);
 
 t.test('the memory of exec owners is bounded: the least recently remembered go first', async (t) => {
   const o = new ExecOwners(2);

@@ -3,7 +3,7 @@ import { createContainer, GROUP_LABEL, NameConflictError } from '../../cluster/c
 import type { EngineNode } from '../../cluster/node.js';
 import type { Located } from '../../cluster/cluster.js';
 import { valueMatches } from '../../scheduler/expr.js';
-import type { ContainerSummary } from '../../engine/convert.js';
+import type { ContainerSummary } from '../../../docker/wire.js';
 import { forward, forwardThen } from '../proxy.js';
 import { matchesFilters } from '../filters.js';
 import { ApiError, parseFilters, readBody, readJson, sendJson } from '../http.js';

@@ -13,7 +13,7 @@ export const events: Handler = async ({ req, res, url, api }) => {
     if (open <= 0) res.end();
   };
   for (const n of nodes) {
-    const preq = n.client.request(n.client.options('GET', `/events${url.search}`, {}, false));
+    const preq = n.client.request('GET', `/events${url.search}`);
     upstreams.push(preq);
     let buf = '';
     preq.on('response', (pres) => {
