@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import { parseHostPort } from '../common/address.js';
 import { ConfigError } from '../common/errors.js';
 import { readState, defaultStateDir } from './state.js';
-import { parseWait } from '../render/config.js';
+import { parseWait } from '../render/parse.js';
 import type { UpOptions } from './up.js';
 
 const out = (l: string) => process.stdout.write(`${l}\n`);

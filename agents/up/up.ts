@@ -23,7 +23,7 @@ import { newState, readState, stateFile, writeState, type EngineRef, type UpStat
 import { clusterTable, parseSystemStatus } from './status.js';
 import { progress } from './table.js';
 import { runDemo } from './demo.js';
-import { declaredCommands } from '../render/runner.js';
+import { declaredCommands } from '../render/parse.js';
 
 export interface UpOptions {
   stateDir: string;
