@@ -10,7 +10,7 @@ import { parseHostPort } from '../common/address.js';
 import { ConfigError } from '../common/errors.js';
 import { readState, defaultStateDir } from './state.js';
 import { parseWait } from '../render/parse.js';
-import type { UpOptions } from './up.js';
+import type { UpOptions } from './types.js';
 
 const out = (l: string) => process.stdout.write(`${l}\n`);
 

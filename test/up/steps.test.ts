@@ -53,7 +53,10 @@ t.test('a failed step: the failed one, then the completed ones undo in reverse; 
   const events: string[] = [];
   const r = await runSteps([step('a'), step('b'), step('c', { fail: true }), step('d')], ctx, {
     journal: j,
-    events: { fail: (n, e) => events.push(`fail ${n}: ${(e as Error).message}`), rollback: () => events.push('rollback') },
+    events: {
+      fail: (n, e) => events.push(`fail ${n}: ${(e as Error).message}`),
+      rollback: () => events.push('rollback'),
+    },
   });
   t.match(r, { ok: false, failed: 'c', error: { message: 'c broke' }, undone: ['c', 'b', 'a'], undoFailures: [] });
   t.same(ctx.log, ['run a', 'run b', 'run c', 'undo c', 'undo b', 'undo a']);
@@ -68,7 +71,8 @@ t.test('an undo that fails is reported and the rest still undo', async (t) => {
     events: { undoFailed: (n, e) => failures.push(`${n}: ${(e as Error).message}`) },
   });
   t.same(ctx.log, ['run a', 'run b', 'run c', 'undo c', 'undo b', 'undo a']);
-  t.match(r, { ok: false, failed: 'c', undone: ['c', 'a'], undoFailures: [{ step: 'b', error: { message: 'undo of b broke' } }] });
+  const undoFailures = [{ step: 'b', error: { message: 'undo of b broke' } }];
+  t.match(r, { ok: false, failed: 'c', undone: ['c', 'a'], undoFailures });
   t.same(failures, ['b: undo of b broke']);
 });
 
