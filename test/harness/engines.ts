@@ -92,24 +92,16 @@ function unixOpen(socket: string): Promise<boolean> {
  * agents/up/engines.ts writes its configs and builds its command lines, as for `shoal up --engines`. Pure.
  */
 export function testEngineSpec(n: number): EngineSpec {
-  const containerdState = path.join(RUN_DIR, `docker${n}-containerd`);
-  const configs = path.join(STATE_DIR, `docker${n}`);
+  const run = (f: string) => path.join(RUN_DIR, f);
+  const data = (f: string) => path.join(DATA_DIR, f);
+  const config = (f: string) => path.join(STATE_DIR, `docker${n}`, f);
   return {
-    n,
-    name: `dockerhost0${n}`,
-    ip: `127.0.1.${n}`,
-    bridge: `shoalbr${n}`,
-    bridgeCidr: `172.31.${n}.1/24`,
-    socket: path.join(RUN_DIR, `docker${n}.sock`),
-    pidFile: path.join(RUN_DIR, `docker${n}.pid`),
-    execRoot: path.join(RUN_DIR, `docker${n}-exec`),
-    dataRoot: path.join(DATA_DIR, `docker${n}`),
-    containerdRoot: path.join(DATA_DIR, `docker${n}-containerd`),
-    containerdState,
-    containerdSocket: path.join(containerdState, 'containerd.sock'),
-    containerdConfig: path.join(configs, 'containerd.toml'),
-    daemonConfig: path.join(configs, 'daemon.json'),
-    namespace: `shoal${n}`,
+    n, name: `dockerhost0${n}`, ip: `127.0.1.${n}`, namespace: `shoal${n}`,
+    bridge: `shoalbr${n}`, bridgeCidr: `172.31.${n}.1/24`,
+    socket: run(`docker${n}.sock`), pidFile: run(`docker${n}.pid`), execRoot: run(`docker${n}-exec`),
+    dataRoot: data(`docker${n}`), containerdRoot: data(`docker${n}-containerd`),
+    containerdState: run(`docker${n}-containerd`), containerdSocket: run(`docker${n}-containerd/containerd.sock`),
+    containerdConfig: config('containerd.toml'), daemonConfig: config('daemon.json'),
   };
 }
 
