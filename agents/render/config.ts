@@ -2,14 +2,12 @@
 import { z } from 'zod/v3';
 import { bool, duration, list, storeUri, text } from '../config/fields.js';
 import { parseDuration } from '../common/duration.js';
+import { parseWait, type Wait } from './parse.js';
 import { logConfigFrom, logOptions, storeConfigFrom, storeOptions, type LogConfig, type StoreConfig } from '../config/common.js';
 import type { AgentSpec } from '../config/spec.js';
 import type { StoreUri } from '../store/uri.js';
 
-export interface Wait {
-  minMs: number;
-  maxMs: number;
-}
+export { parseWait, type Wait } from './parse.js';
 
 export interface TemplateConfig {
   source: string;
@@ -33,16 +31,6 @@ export interface RenderConfig extends LogConfig {
   domain: string;
   commandTimeoutMs: number;
   statusAddr: string | undefined;
-}
-
-/** `500ms`, `500ms:5s`; max defaults to 4x min. */
-export function parseWait(s: string): Wait {
-  const [a, b, extra] = s.split(':');
-  if (a === undefined || extra !== undefined) throw new Error('expected MIN[:MAX] durations, e.g. 500ms:5s');
-  const minMs = parseDuration(a);
-  const maxMs = b === undefined ? minMs * 4 : parseDuration(b);
-  if (maxMs < minMs) throw new Error('expected MAX at least MIN');
-  return { minMs, maxMs };
 }
 
 /** `SRC:DEST[:RELOAD-CMD]` (the command may itself contain `:`). */

@@ -14,21 +14,9 @@ import type { RenderMetrics, RenderResult } from './metrics.js';
 import { compileTemplate, TemplateError, type CompiledTemplate } from './template.js';
 import { swapFile } from './writer.js';
 import { runCommand } from './command.js';
+import { declaredCommands, type DeclaredCommands } from './parse.js';
 
-export interface DeclaredCommands {
-  check?: string;
-  reload?: string;
-}
-
-/** `shoal-check: CMD` and `shoal-reload: CMD` lines (in the template's leading comment) give default commands. */
-export function declaredCommands(text: string): DeclaredCommands {
-  const out: DeclaredCommands = {};
-  const check = /^[ \t]*shoal-check:[ \t]*(\S.*?)[ \t]*$/m.exec(text);
-  const reload = /^[ \t]*shoal-reload:[ \t]*(\S.*?)[ \t]*$/m.exec(text);
-  if (check) out.check = check[1] as string;
-  if (reload) out.reload = reload[1] as string;
-  return out;
-}
+export { declaredCommands, type DeclaredCommands } from './parse.js';
 
 export interface RunnerDeps {
   log: Logger;

@@ -9,8 +9,8 @@ import { Command, Option } from 'commander';
 import { parseHostPort } from '../common/address.js';
 import { ConfigError } from '../common/errors.js';
 import { readState, defaultStateDir } from './state.js';
-import { parseWait } from '../render/config.js';
-import type { UpOptions } from './up.js';
+import { parseWait } from '../render/parse.js';
+import type { UpOptions } from './types.js';
 
 const out = (l: string) => process.stdout.write(`${l}\n`);
 

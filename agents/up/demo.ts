@@ -11,7 +11,7 @@ import { keyPath } from './plan.js';
 import { httpGet, waitUntil } from './probe.js';
 import type { UpState } from './state.js';
 import { table } from './table.js';
-import type { Io } from './up.js';
+import type { Io } from './types.js';
 
 export interface DemoContainer {
   name: string;

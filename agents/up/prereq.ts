@@ -1,7 +1,7 @@
 /** What `shoal up` needs on this machine, checked before anything starts: one line naming what is missing. */
 import { ConfigError } from '../common/errors.js';
 import { hasBinary } from './store.js';
-import type { UpOptions } from './up.js';
+import type { UpOptions } from './types.js';
 
 /** The binaries a given `up` needs. Pure. */
 export function requiredBinaries(o: Pick<UpOptions, 'store' | 'storeKind' | 'engines' | 'edge'>): string[][] {

@@ -1,6 +1,6 @@
 /**
- * What `shoal up` created, in one JSON file, so `shoal down` stops and removes exactly that. Written after
- * every step (a failed or interrupted `up` can still be taken down).
+ * What `shoal up` created, in one JSON file, so `shoal down` stops and removes exactly that: the journal of
+ * its steps, and each resource as soon as it exists (a failed or interrupted `up` can still be taken down).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, accessSync, constants } from 'node:fs';
 import os from 'node:os';
@@ -38,6 +38,22 @@ export interface ContainerRef {
   name: string;
 }
 
+/** Which undo a journaled step takes (undo.ts), and its argument. */
+export type StepKind = 'procs' | 'engine' | 'image' | 'agent';
+
+export interface StepEntry {
+  /** The step's name, also the tag of the processes it started. */
+  name: string;
+  kind: StepKind;
+  /** engine: its number; image: the engine's dockerHost; agent: the engine's name. */
+  arg?: string | number | undefined;
+  /** false: started and not completed (failed, or `up` was interrupted). */
+  done: boolean;
+}
+
+/** A process `up` started, tagged with the step that started it. */
+export type RecordedProc = ProcRecord & { step?: string | undefined };
+
 export interface UpState {
   version: 1;
   createdAt: string;
@@ -45,11 +61,11 @@ export interface UpState {
   prefix: string;
   store?: StoreRef | undefined;
   engines: EngineRef[];
-  /** In start order; `down` stops them in reverse. */
-  processes: ProcRecord[];
+  /** Steps in the order they started; `down` undoes them in reverse (absent in a state of an older shoal). */
+  steps?: StepEntry[] | undefined;
+  /** In start order. */
+  processes: RecordedProc[];
   containers: ContainerRef[];
-  /** Store keys written by `up` itself, relative to the prefix (the agents' entries are found by engine name). */
-  keys: string[];
   /** Per engine `up` started: where its shims and mounts are, so `down` reaps them after an unclean death. */
   reap?: EngineLeftovers[] | undefined;
   /** Bridges `up` created (deleted by `down`). */
@@ -79,7 +95,11 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 export const stateFile = (dir: string) => path.join(dir, 'state.json');
 
 export function newState(stateDir: string, prefix: string): UpState {
-  return { version: 1, createdAt: new Date().toISOString(), stateDir, prefix, engines: [], processes: [], containers: [], keys: [], bridges: [], images: [], createdStateDir: false, complete: false };
+  return {
+    version: 1, createdAt: new Date().toISOString(), stateDir, prefix,
+    steps: [], engines: [], processes: [], containers: [], bridges: [], images: [],
+    createdStateDir: false, complete: false,
+  };
 }
 
 export function readState(dir: string): UpState | undefined {

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { busyboxImage, engine, type EngineHandle } from './index.js';
+import path from 'node:path';
+import { busyboxImage, engine, testEngineCommands, STATE_DIR, type EngineHandle } from './index.js';
 
 const suffix = randomBytes(3).toString('hex');
 
@@ -40,4 +41,19 @@ t.test('a published port on engine 2 answers on 127.0.1.2', async (t) => {
   const inspect = await e.docker.getContainer(name).inspect();
   t.equal(inspect.NetworkSettings.Ports['80/tcp']?.[0]?.HostIp, '127.0.1.2');
   t.match(inspect.NetworkSettings.Networks.bridge?.IPAddress, /^172\.31\.2\./);
+});
+
+t.test("an engine's command lines: shoal up's launcher and labels, the harness's paths and names", async (t) => {
+  const c = testEngineCommands(5, ['--label', 'extra=1']);
+  t.same(c.containerd, { cmd: 'containerd', args: ['--config', path.join(STATE_DIR, 'docker5', 'containerd.toml')] });
+  t.equal(c.dockerd.cmd, 'unshare');
+  const sh = c.dockerd.args.at(-1) as string;
+  t.match(sh, /^hostname dockerhost05; exec dockerd /);
+  for (const arg of [
+    "'unix:///run/shoal-test/docker5.sock'", "'tcp://127.0.1.5:2375'", "'--bridge=shoalbr5'", "'--ip=127.0.1.5'",
+    "'--containerd-namespace' 'shoal5'", "'--data-root' '/var/lib/shoal-test/docker5'", "'--storage-driver=vfs'",
+    "'--ipv6' '--fixed-cidr-v6=fd00:31:5::/64'",
+    // engines past the seed's three are plain workers, as `shoal up --engines 5` labels them
+    "'--label' 'zone=internal' '--label' 'disk=hdd' '--label' 'status=worker'", "'--label' 'extra=1'",
+  ]) t.ok(sh.includes(arg), arg);
 });

@@ -1,12 +1,13 @@
 /**
  * Real Docker engines for the tests: engine N (1..9) is a dockerd with its own hostname (dockerhost0N,
  * via a UTS namespace), its own containerd, bridge shoalbrN (172.31.N.1/24), API on
- * unix:///run/shoal-test/dockerN.sock and tcp://127.0.1.N:2375, published ports bound to 127.0.1.N.
+ * unix:///run/shoal-test/dockerN.sock and tcp://127.0.1.N:2375, published ports bound to 127.0.1.N,
+ * labelled as `shoal up` labels its engines. Launched with `shoal up`'s code (agents/up/engines.ts); only
+ * the paths, addresses, names and the start/reuse by pidfile are the harness's.
  * `engine(n)` starts it or reuses it when its socket answers /_ping. Engines 1..3 are shared: never stop
  * them in a test; 4..9 are for tests that stop or restart dockerd.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -14,6 +15,10 @@ import Docker from 'dockerode';
 import { execa } from 'execa';
 import { pidAlive, readPid, startDetached, stateDir, stopProcess, waitFor, withLock, STATE_DIR, holdForProcess } from './proc.js';
 import { busyboxTarball } from './busybox.js';
+import { engineCommands, engineLabels, prepareEngine } from '../../agents/up/engines.js';
+import type { EngineCommands, EngineSpec } from '../../agents/up/engines.js';
+
+export { engineLabels };
 
 export const RUN_DIR = '/run/shoal-test';
 export const DATA_DIR = '/var/lib/shoal-test';
@@ -45,19 +50,6 @@ export interface EngineHandle {
   stop(): Promise<void>;
   restart(): Promise<void>;
   running(): Promise<boolean>;
-}
-
-export function engineLabels(n: number): Record<string, string> {
-  switch (n) {
-    case 1:
-      return { zone: 'external', disk: 'ssd', status: 'master' };
-    case 2:
-      return { zone: 'external', disk: 'hdd', status: 'worker' };
-    case 3:
-      return { zone: 'internal', disk: 'ssd', status: 'worker' };
-    default:
-      return { zone: 'test' };
-  }
 }
 
 const names = (n: number) => ({ dockerd: `docker${n}`, containerd: `docker${n}-containerd` });
@@ -95,82 +87,28 @@ function unixOpen(socket: string): Promise<boolean> {
   });
 }
 
-function ensureBridge(n: number): void {
-  const br = `shoalbr${n}`;
-  const ip = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-  try {
-    ip(['link', 'show', br]);
-  } catch {
-    ip(['link', 'add', br, 'type', 'bridge']);
-  }
-  if (!ip(['-4', 'addr', 'show', 'dev', br]).includes(`172.31.${n}.1/24`)) ip(['addr', 'add', `172.31.${n}.1/24`, 'dev', br]);
-  ip(['link', 'set', br, 'up']);
-}
-
-/** A containerd of the engine's own (never the system one at /run/containerd/containerd.sock). */
-function containerdConfig(n: number): { file: string; socket: string } {
-  const dir = path.join(RUN_DIR, `docker${n}-containerd`);
-  mkdirSync(dir, { recursive: true });
-  const socket = path.join(dir, 'containerd.sock');
-  const file = path.join(stateDir(`docker${n}`), 'containerd.toml');
-  writeFileSync(
-    file,
-    [
-      'version = 2',
-      `root = "${path.join(DATA_DIR, `docker${n}-containerd`)}"`,
-      `state = "${dir}"`,
-      'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
-      '[grpc]',
-      `  address = "${socket}"`,
-      '[ttrpc]',
-      `  address = "${socket}.ttrpc"`,
-      '[debug]',
-      `  address = "${socket}.debug"`,
-      '[metrics]',
-      '  address = ""',
-      '',
-    ].join('\n'),
-  );
-  return { file, socket };
-}
-
-function dockerdArgs(n: number, containerdSocket: string, extra: readonly string[]): string[] {
-  const labels = Object.entries(engineLabels(n)).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
-  return [
-    '--iptables=false',
-    '--ip6tables=false',
-    '--storage-driver=vfs',
-    '--data-root', path.join(DATA_DIR, `docker${n}`),
-    // Its own key (engine ID) instead of /etc/docker/key.json, which every engine would share.
-    '--config-file', daemonJson(stateDir(`docker${n}`), path.join(DATA_DIR, `docker${n}`, 'key.json')),
-    '--exec-root', path.join(RUN_DIR, `docker${n}-exec`),
-    '--pidfile', path.join(RUN_DIR, `docker${n}.pid`),
-    '--containerd', containerdSocket,
-    '--containerd-namespace', `shoal${n}`,
-    '--containerd-plugins-namespace', `shoal${n}-plugins`,
-    '-H', `unix://${path.join(RUN_DIR, `docker${n}.sock`)}`,
-    '-H', `tcp://127.0.1.${n}:2375`,
-    `--bridge=shoalbr${n}`,
-    `--ip=127.0.1.${n}`,
-    '--ipv6',
-    `--fixed-cidr-v6=fd00:31:${n}::/64`,
-    ...labels,
-    ...extra,
-  ];
-}
-
 /**
- * dockerd takes the key its engine ID derives from only from a config file (`deprecated-key-path`; there is
- * no flag), so each engine gets a one-line daemon.json of its own.
+ * Engine n as the harness lays it out (its own run/data folders, addresses, bridge and containerd namespace);
+ * agents/up/engines.ts writes its configs and builds its command lines, as for `shoal up --engines`. Pure.
  */
-export function daemonJson(dir: string, keyPath: string): string {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'daemon.json');
-  writeFileSync(file, JSON.stringify({ 'deprecated-key-path': keyPath }) + '\n');
-  return file;
+export function testEngineSpec(n: number): EngineSpec {
+  const run = (f: string) => path.join(RUN_DIR, f);
+  const data = (f: string) => path.join(DATA_DIR, f);
+  const config = (f: string) => path.join(STATE_DIR, `docker${n}`, f);
+  return {
+    n, name: `dockerhost0${n}`, ip: `127.0.1.${n}`, namespace: `shoal${n}`,
+    bridge: `shoalbr${n}`, bridgeCidr: `172.31.${n}.1/24`,
+    socket: run(`docker${n}.sock`), pidFile: run(`docker${n}.pid`), execRoot: run(`docker${n}-exec`),
+    dataRoot: data(`docker${n}`), containerdRoot: data(`docker${n}-containerd`),
+    containerdState: run(`docker${n}-containerd`), containerdSocket: run(`docker${n}-containerd/containerd.sock`),
+    containerdConfig: config('containerd.toml'), daemonConfig: config('daemon.json'),
+  };
 }
 
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+/** The harness's engines also have IPv6 (fd00:31:N::/64), then a test's own flags. */
+export function testEngineCommands(n: number, extra: readonly string[] = []): EngineCommands {
+  return engineCommands(testEngineSpec(n), 'vfs', ['--ipv6', `--fixed-cidr-v6=fd00:31:${n}::/64`, ...extra]);
+}
 
 /** Extra dockerd flags an engine was started with (engines 4..9 only; e.g. --tlsverify), kept beside its pidfile. */
 export interface EngineOptions {
@@ -184,18 +122,14 @@ function runningExtra(n: number): string {
 }
 
 async function launch(n: number, socket: string, extra: readonly string[] = []): Promise<void> {
-  mkdirSync(RUN_DIR, { recursive: true });
-  mkdirSync(DATA_DIR, { recursive: true });
-  ensureBridge(n);
+  const spec = testEngineSpec(n);
+  prepareEngine(spec);
   const nm = names(n);
-  const cd = containerdConfig(n);
-  if (readPid(nm.containerd) === undefined) {
-    startDetached(nm.containerd, 'containerd', ['--config', cd.file]);
-  }
-  await waitFor(`containerd of engine ${n}`, () => unixOpen(cd.socket), 60_000, nm.containerd);
+  const c = testEngineCommands(n, extra);
+  if (readPid(nm.containerd) === undefined) startDetached(nm.containerd, c.containerd.cmd, c.containerd.args);
+  await waitFor(`containerd of engine ${n}`, () => unixOpen(spec.containerdSocket), 60_000, nm.containerd);
   writeFileSync(extraFile(n), JSON.stringify(extra));
-  const cmd = `hostname dockerhost0${n}; exec dockerd ${dockerdArgs(n, cd.socket, extra).map(shq).join(' ')}`;
-  startDetached(nm.dockerd, 'unshare', ['--uts', 'sh', '-c', cmd]);
+  startDetached(nm.dockerd, c.dockerd.cmd, c.dockerd.args);
   await waitFor(`dockerd ${n} on ${socket}`, () => ping(socket), 120_000, nm.dockerd);
 }
 

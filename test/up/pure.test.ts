@@ -8,7 +8,7 @@ import { upOptions } from '../../agents/up/command.js';
 import { demoContainers, runArgs } from '../../agents/up/demo.js';
 import { ourKeys } from '../../agents/up/down.js';
 import { edgeFiles, haproxyReload, proxyCommand, renderConfigYaml, templateEnv } from '../../agents/up/edge.js';
-import { declaredCommands } from '../../agents/render/runner.js';
+import { declaredCommands } from '../../agents/render/parse.js';
 import { dockerdArgs, engineLabels, engineLayout } from '../../agents/up/engines.js';
 import { hostAgents, keyPath, manager, renderer } from '../../agents/up/plan.js';
 import { requiredBinaries } from '../../agents/up/prereq.js';

@@ -1,0 +1,35 @@
+/**
+ * Small pure parsers of what a template or a flag declares, shared by `shoal render` and `shoal up` (which
+ * must not load the renderer to read them).
+ */
+import { parseDuration } from '../common/duration.js';
+
+export interface Wait {
+  minMs: number;
+  maxMs: number;
+}
+
+/** `500ms`, `500ms:5s`; max defaults to 4x min. */
+export function parseWait(s: string): Wait {
+  const [a, b, extra] = s.split(':');
+  if (a === undefined || extra !== undefined) throw new Error('expected MIN[:MAX] durations, e.g. 500ms:5s');
+  const minMs = parseDuration(a);
+  const maxMs = b === undefined ? minMs * 4 : parseDuration(b);
+  if (maxMs < minMs) throw new Error('expected MAX at least MIN');
+  return { minMs, maxMs };
+}
+
+export interface DeclaredCommands {
+  check?: string;
+  reload?: string;
+}
+
+/** `shoal-check: CMD` and `shoal-reload: CMD` lines (in the template's leading comment) give default commands. */
+export function declaredCommands(text: string): DeclaredCommands {
+  const out: DeclaredCommands = {};
+  const check = /^[ \t]*shoal-check:[ \t]*(\S.*?)[ \t]*$/m.exec(text);
+  const reload = /^[ \t]*shoal-reload:[ \t]*(\S.*?)[ \t]*$/m.exec(text);
+  if (check) out.check = check[1] as string;
+  if (reload) out.reload = reload[1] as string;
+  return out;
+}
