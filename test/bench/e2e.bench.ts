@@ -50,7 +50,8 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000
 
 const consul = await service('consul');
 const [mport, eport] = [await freePort(), await freePort()];
-const up = await shoal(['up', '--store', `consul://${consul.address}/${prefix}`, '--engines', '3', '--manager', `127.0.0.1:${mport}`, '--edge', `127.0.0.1:${eport}`, '--render-wait', WAIT, '--state-dir', stateDir]);
+const up = await shoal(['up', '--store', `consul://${consul.address}/${prefix}`, '--engines', '3',
+  '--manager', `127.0.0.1:${mport}`, '--edge', `127.0.0.1:${eport}`, '--render-wait', WAIT, '--state-dir', stateDir]);
 if (up.exitCode !== 0) {
   console.error(String(up.all));
   process.exit(1);

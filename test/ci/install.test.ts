@@ -4,12 +4,13 @@
  * holds a policy-rc.d that forbids service starts during the apt run (its own, removed after; an existing one
  * is left untouched) and never calls anything that stops a service or a process.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import t from 'tap';
+import t, { type Test } from 'tap';
 
 const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.ci/install.sh');
 const FORBIDDEN = ['systemctl', 'service', 'pkill', 'killall', 'invoke-rc.d', 'deb-systemd-invoke', 'kill'];
@@ -24,7 +25,7 @@ interface Run {
 }
 
 /** `have`: the commands that exist (as stubs); everything else the script looks for is missing. */
-function sandbox(t: Tap.Test, have: string[]): { policy: string; run(): Promise<Run> } {
+function sandbox(t: Test, have: string[]): { policy: string; run(): Promise<Run> } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-install-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const bin = path.join(dir, 'bin');
@@ -48,7 +49,8 @@ function sandbox(t: Tap.Test, have: string[]): { policy: string; run(): Promise<
   return {
     policy,
     async run() {
-      const r = await execa('/bin/bash', [SCRIPT], { reject: false, env: { PATH: bin, SHOAL_POLICY_RC_D: policy }, extendEnv: false });
+      const env = { PATH: bin, SHOAL_POLICY_RC_D: policy };
+      const r = await execa('/bin/bash', [SCRIPT], { reject: false, env, extendEnv: false });
       const calls = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
       return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), calls };
     },

@@ -59,7 +59,10 @@ t.test('an agent run by the CLI tells systemd STOPPING=1 when SIGTERM arrives', 
   const r = await receiver(t);
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const prefix = `notify-${Math.random().toString(36).slice(2, 8)}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'agents/cli.ts'), 'join', '--addr', e1.tcp, '--docker-host', e1.dockerHost, '--heartbeat', '1s', '--ttl', '5s', '--log-format', 'json', `consul://${consul.address}/${prefix}`], {
+  const join = ['join', '--addr', e1.tcp, '--docker-host', e1.dockerHost, '--heartbeat', '1s', '--ttl', '5s'];
+  const uri = `consul://${consul.address}/${prefix}`;
+  const cli = path.join(root, 'agents/cli.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...join, '--log-format', 'json', uri], {
     cwd: root,
     stdio: 'ignore',
     env: { ...process.env, NOTIFY_SOCKET: r.socket },
