@@ -70,9 +70,11 @@ export interface StartedStore {
  */
 export function storePortTaken(kind: StoreKind, port: number, answers: boolean): ConfigError {
   const name = kind === 'consul' ? 'Consul' : 'etcd';
+  const other = kind === 'consul' ? 'etcd' : 'consul';
   const why = answers
-    ? `a ${name} that shoal up did not start answers there; up never uses or stops it unasked: give --store ${kind}://127.0.0.1:${port}/PREFIX to use it`
-    : `something that is not ${name} listens there: give --store URI, or --store-kind ${kind === 'consul' ? 'etcd' : 'consul'}`;
+    ? `a ${name} that shoal up did not start answers there; up never uses or stops it unasked: ` +
+      `give --store ${kind}://127.0.0.1:${port}/PREFIX to use it`
+    : `something that is not ${name} listens there: give --store URI, or --store-kind ${other}`;
   return new ConfigError(`shoal up: 127.0.0.1:${port} is in use: ${why}`, 'store');
 }
 
