@@ -2,8 +2,8 @@
 /**
  * `npm test [-- FILES...]`: make sure the real components exist (when a binary is missing: say which, and as
  * root run .ci/install.sh, which installs packages only and never stops a service; else name the command),
- * start the stores and engines 1..3, run tap over test/**\/*.test.ts (or the given files) with at most 2 jobs, stream tap's output, and end with
- * one line: `N passed, N failed`. Exit status: 0 only when nothing failed.
+ * start the stores and engines 1..3, run tap over test/**\/*.test.ts (or the given files) with at most 2
+ * jobs, stream tap's output, and end with one line: `N passed, N failed`. Exit status: 0 only when nothing failed.
  *
  * SHOAL_TEST_NO_CLUSTER=1 skips starting the cluster (pure tests only).
  */
