@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm test [-- FILES...]`: make sure the real components exist and run (installing them with
- * .ci/install.sh when a binary is missing and we are root), start the stores and engines 1..3, run tap
- * over test/**\/*.test.ts (or the given files) with at most 2 jobs, stream tap's output, and end with
- * one line: `N passed, N failed`. Exit status: 0 only when nothing failed.
+ * `npm test [-- FILES...]`: make sure the real components exist (when a binary is missing: say which, and as
+ * root run .ci/install.sh, which installs packages only and never stops a service; else name the command),
+ * start the stores and engines 1..3, run tap over test/**\/*.test.ts (or the given files) with at most 2
+ * jobs, stream tap's output, and end with one line: `N passed, N failed`. Exit status: 0 only when nothing failed.
  *
  * SHOAL_TEST_NO_CLUSTER=1 skips starting the cluster (pure tests only).
  */
@@ -39,10 +39,12 @@ function prerequisites() {
   const missing = missingBinaries();
   if (missing.length > 0) {
     if (process.getuid?.() !== 0) {
-      process.stdout.write(`run: missing ${missing.join(', ')}; run .ci/install.sh as root\n0 passed, 1 failed\n`);
+      const hint = 'install them with: sudo bash .ci/install.sh';
+      process.stdout.write(`run: missing ${missing.join(', ')}; ${hint}\n0 passed, 1 failed\n`);
       process.exit(1);
     }
-    process.stdout.write(`run: missing ${missing.join(', ')}: running .ci/install.sh\n`);
+    const what = 'running .ci/install.sh (installs packages, stops nothing)';
+    process.stdout.write(`run: missing ${missing.join(', ')}: ${what}\n`);
     run('bash', [path.join(ROOT, '.ci/install.sh')], '.ci/install.sh');
   }
   if (process.env.SHOAL_TEST_NO_CLUSTER !== '1') {

@@ -1,7 +1,8 @@
 /**
  * The store of a local cluster: the one given with --store, else a Consul dev agent on 127.0.0.1:8500 (or
- * etcd on 127.0.0.1:2379 when consul is not installed). A store already answering there is used, not
- * started, and so never stopped by `down`.
+ * etcd on 127.0.0.1:2379 when consul is not installed) that up starts and `down` stops. When that port is
+ * already in use (a system Consul, say), up stops there with a message naming the port: it never adopts,
+ * stops or kills a server it did not start. A store given with --store is used and never stopped.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -63,12 +64,25 @@ export interface StartedStore {
   proc?: ProcRecord | undefined;
 }
 
+/**
+ * The refusal when the port up would start its store on is in use; `answers`: a server of that kind answers
+ * there (else something else listens). Pure.
+ */
+export function storePortTaken(kind: StoreKind, port: number, answers: boolean): ConfigError {
+  const name = kind === 'consul' ? 'Consul' : 'etcd';
+  const other = kind === 'consul' ? 'etcd' : 'consul';
+  const why = answers
+    ? `a ${name} that shoal up did not start answers there; up never uses or stops it unasked: ` +
+      `give --store ${kind}://127.0.0.1:${port}/PREFIX to use it`
+    : `something that is not ${name} listens there: give --store URI, or --store-kind ${other}`;
+  return new ConfigError(`shoal up: 127.0.0.1:${port} is in use: ${why}`, 'store');
+}
+
 export async function ensureStore(opts: { kind: StoreKind | undefined; stateDir: string }): Promise<StartedStore> {
   const kind = opts.kind ?? ((await hasBinary('consul')) ? 'consul' : (await hasBinary('etcd')) ? 'etcd' : undefined);
   if (!kind) throw new ConfigError('shoal up: neither consul nor etcd is installed: install one (apt-get install consul | etcd-server) or give --store URI', 'store');
   if (kind === 'consul') {
-    if (await consulUp().catch(() => false)) return { ref: { kind: 'consul', base: 'consul://127.0.0.1:8500', started: false } };
-    if (await tcpOpen('127.0.0.1', 8500)) throw new ConfigError('shoal up: 127.0.0.1:8500 is taken by something that is not Consul: give --store URI', 'store');
+    if (await tcpOpen('127.0.0.1', 8500)) throw storePortTaken('consul', 8500, await consulUp().catch(() => false));
     if (!(await hasBinary('consul'))) throw new ConfigError('shoal up: consul is not installed (--store-kind consul)', 'store');
     const dir = path.join(opts.stateDir, 'consul');
     mkdirSync(dir, { recursive: true });
@@ -78,8 +92,7 @@ export async function ensureStore(opts: { kind: StoreKind | undefined; stateDir:
     await waitUntil('consul dev agent on 127.0.0.1:8500', consulUp, { timeoutMs: 60_000, abort: () => (isAlive(proc) ? undefined : `exited:\n${logTail(proc.log)}`) });
     return { ref: { kind: 'consul', base: 'consul://127.0.0.1:8500', started: true }, proc };
   }
-  if (await etcdUp().catch(() => false)) return { ref: { kind: 'etcd', base: 'etcd://127.0.0.1:2379', started: false } };
-  if (await tcpOpen('127.0.0.1', 2379)) throw new ConfigError('shoal up: 127.0.0.1:2379 is taken by something that is not etcd: give --store URI', 'store');
+  if (await tcpOpen('127.0.0.1', 2379)) throw storePortTaken('etcd', 2379, await etcdUp().catch(() => false));
   const data = path.join(opts.stateDir, 'etcd');
   mkdirSync(data, { recursive: true, mode: 0o700 });
   const proc = startDetached(

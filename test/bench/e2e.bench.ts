@@ -48,16 +48,17 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000
   }
 }
 
-await service('consul');
+const consul = await service('consul');
 const [mport, eport] = [await freePort(), await freePort()];
-const up = await shoal(['up', '--store', `consul://127.0.0.1:8500/${prefix}`, '--engines', '3', '--manager', `127.0.0.1:${mport}`, '--edge', `127.0.0.1:${eport}`, '--render-wait', WAIT, '--state-dir', stateDir]);
+const up = await shoal(['up', '--store', `consul://${consul.address}/${prefix}`, '--engines', '3',
+  '--manager', `127.0.0.1:${mport}`, '--edge', `127.0.0.1:${eport}`, '--render-wait', WAIT, '--state-dir', stateDir]);
 if (up.exitCode !== 0) {
   console.error(String(up.all));
   process.exit(1);
 }
 const manager = `http://127.0.0.1:${mport}`;
 const config = path.join(stateDir, 'edge', 'haproxy.cfg');
-const store = await openStore(`consul://127.0.0.1:8500/${prefix}`, { timeoutMs: 5000 });
+const store = await openStore(`consul://${consul.address}/${prefix}`, { timeoutMs: 5000 });
 const stages = { schedule: [] as number[], start: [] as number[], register: [] as number[], render: [] as number[], reload: [] as number[] };
 const totals: number[] = [];
 const ids: string[] = [];

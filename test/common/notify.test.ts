@@ -54,12 +54,15 @@ t.test('systemd-notify not installed: false and a warning that it could not be r
 t.test('an agent run by the CLI tells systemd STOPPING=1 when SIGTERM arrives', async (t) => {
   const { service, engine } = await import('../harness/index.js');
   const { fileURLToPath } = await import('node:url');
-  await service('consul');
+  const consul = await service('consul');
   const e1 = await engine(1);
   const r = await receiver(t);
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const prefix = `notify-${Math.random().toString(36).slice(2, 8)}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'agents/cli.ts'), 'join', '--addr', e1.tcp, '--docker-host', e1.dockerHost, '--heartbeat', '1s', '--ttl', '5s', '--log-format', 'json', `consul://127.0.0.1:8500/${prefix}`], {
+  const join = ['join', '--addr', e1.tcp, '--docker-host', e1.dockerHost, '--heartbeat', '1s', '--ttl', '5s'];
+  const uri = `consul://${consul.address}/${prefix}`;
+  const cli = path.join(root, 'agents/cli.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...join, '--log-format', 'json', uri], {
     cwd: root,
     stdio: 'ignore',
     env: { ...process.env, NOTIFY_SOCKET: r.socket },
@@ -67,7 +70,7 @@ t.test('an agent run by the CLI tells systemd STOPPING=1 when SIGTERM arrives', 
   t.teardown(() => child.kill('SIGKILL'));
   // signal only once join is in its main loop (its key is written), not while node is still loading
   const { openStore } = await import('../../agents/store/open.js');
-  const store = await openStore(`consul://127.0.0.1:8500/${prefix}`, { timeoutMs: 5000 });
+  const store = await openStore(`consul://${consul.address}/${prefix}`, { timeoutMs: 5000 });
   t.teardown(() => store.close());
   for (let i = 0; i < 240 && (await store.get(e1.tcp)) === undefined; i++) await new Promise((res) => setTimeout(res, 250));
   t.ok(await store.get(e1.tcp), 'join advertised the engine');

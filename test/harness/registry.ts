@@ -1,15 +1,20 @@
 /**
  * A real image registry on loopback (Debian's `docker-registry`, the Distribution v2 server), so pulls through
  * the manager are tested for real: engines treat 127.0.0.0/8 registries as insecure (plain HTTP) by default.
- * `registry()` starts it or reuses it; `pushed(engine, name)` puts the busybox image in it under `name`.
+ * `registry()` starts it or reuses the one the harness started (never another server on its port, see
+ * owned.ts); `pushed(engine, name)` puts the busybox image in it under `name`.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readPid, startDetached, stateDir, tcpOpen, waitFor, withLock } from './proc.js';
+import { stateDir } from './proc.js';
+import { ensureOwned } from './owned.js';
 import { busyboxImage, BUSYBOX_IMAGE, type EngineHandle } from './engines.js';
 
-export const REGISTRY = '127.0.0.1:5050';
-const NAME = 'registry';
+/** Not the registry's usual 5000 (nor 5050): a port of the harness's own. */
+export const REGISTRY_PORT = 25050;
+export const REGISTRY = `127.0.0.1:${REGISTRY_PORT}`;
+export const REGISTRY_NAME = `registry-${REGISTRY_PORT}`;
+const NAME = REGISTRY_NAME;
 
 async function ready(): Promise<boolean> {
   try {
@@ -20,20 +25,18 @@ async function ready(): Promise<boolean> {
   }
 }
 
+function command(): string[] {
+  const dir = stateDir(NAME);
+  const cfg = path.join(dir, 'config.yml');
+  const root = path.join(dir, 'data');
+  const storage = ['storage:', '  filesystem:', `    rootdirectory: ${root}`, '  delete:', '    enabled: true'];
+  const lines = ['version: 0.1', 'log:', '  level: warn', ...storage, 'http:', `  addr: ${REGISTRY}`];
+  writeFileSync(cfg, `${lines.join('\n')}\n`);
+  return ['docker-registry', 'serve', cfg];
+}
+
 export async function registry(): Promise<string> {
-  if (await ready()) return REGISTRY;
-  await withLock(NAME, async () => {
-    if (await ready()) return;
-    if (readPid(NAME) === undefined && (await tcpOpen('127.0.0.1', 5050))) throw new Error('port 5050 is taken by a process the harness did not start (registry)');
-    const dir = stateDir(NAME);
-    const cfg = path.join(dir, 'config.yml');
-    writeFileSync(
-      cfg,
-      ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${path.join(dir, 'data')}`, '  delete:', '    enabled: true', 'http:', `  addr: ${REGISTRY}`, ''].join('\n'),
-    );
-    if (readPid(NAME) === undefined) startDetached(NAME, 'docker-registry', ['serve', cfg]);
-    await waitFor(`registry on ${REGISTRY}`, ready, 30_000, NAME);
-  });
+  await ensureOwned(NAME, REGISTRY_PORT, ready, command);
   return REGISTRY;
 }
 

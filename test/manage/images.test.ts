@@ -1,8 +1,8 @@
 /**
  * Image operations through the manager with the real docker CLI and a real registry (Debian's
- * docker-registry on 127.0.0.1:5050): `docker pull`, `docker import` and `docker load` reach every healthy
- * node, or only those a constraint allows (X-Shoal-Constraint via config.json HttpHeaders, or ?constraint=);
- * a create whose image no node has pulls it on the chosen node.
+ * docker-registry on the harness's port, test/harness/registry.ts): `docker pull`, `docker import` and
+ * `docker load` reach every healthy node, or only those a constraint allows (X-Shoal-Constraint via
+ * config.json HttpHeaders, or ?constraint=); a create whose image no node has pulls it on the chosen node.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';

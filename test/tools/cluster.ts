@@ -1,12 +1,13 @@
 /**
  * `node --import tsx test/tools/cluster.ts up [N] | down | status`: the whole test cluster: the stores
  * (services.ts) and Docker engines 1..N (default 3) with the busybox image on each. `down` stops every
- * store and engine the harness started (by pidfile), not only 1..N.
+ * store, engine and registry the harness started (by pid file), not only 1..N, and nothing else: a store
+ * given by SHOAL_TEST_<KIND> or a system service is never touched.
  */
 import { busyboxImage, engine, engineRunning, stopAllEngines } from '../harness/engines.js';
-import { PORTS } from '../harness/services.js';
-import { stopProcess } from '../harness/proc.js';
-import { readPid, tcpOpen } from '../harness/proc.js';
+import { serverName, serviceAddress } from '../harness/services.js';
+import { readPid, stopProcess, tcpOpen } from '../harness/proc.js';
+import { REGISTRY_NAME, REGISTRY_PORT } from '../harness/registry.js';
 import { INSTANCES, KINDS, servicesDown, servicesUp } from './services.js';
 
 async function up(count: number): Promise<void> {
@@ -23,12 +24,17 @@ async function status(): Promise<number> {
   let down = 0;
   for (const k of KINDS) {
     for (const i of INSTANCES) {
-      const pid = readPid(`${k}-${i}`);
-      const ok = await tcpOpen('127.0.0.1', PORTS[k][i]);
-      console.log(`${k.padEnd(7)} ${i.padEnd(6)} ${ok ? 'up' : 'down'}${pid ? ` pid ${pid}` : ''}`);
+      const a = serviceAddress(k, i);
+      const pid = a.external ? undefined : readPid(serverName(k, i));
+      const ok = await tcpOpen(a.host, a.port);
+      const where = `${a.host}:${a.port}${a.external ? ' (external)' : ''}`;
+      console.log(`${k.padEnd(7)} ${i.padEnd(6)} ${where.padEnd(16)} ${ok ? 'up' : 'down'}${pid ? ` pid ${pid}` : ''}`);
       if (!ok) down++;
     }
   }
+  const reg = readPid(REGISTRY_NAME);
+  const regUp = await tcpOpen('127.0.0.1', REGISTRY_PORT);
+  console.log(`registry       127.0.0.1:${REGISTRY_PORT} ${regUp ? 'up' : 'down'}${reg ? ` pid ${reg}` : ''}`);
   for (let n = 1; n <= 9; n++) {
     const ok = await engineRunning(n);
     const pid = readPid(`docker${n}`);
@@ -46,7 +52,7 @@ switch (cmd) {
   case 'down':
     await stopAllEngines();
     await servicesDown();
-    await stopProcess('registry');
+    await stopProcess(REGISTRY_NAME);
     break;
   case 'status':
     process.exitCode = (await status()) === 0 ? 0 : 1;

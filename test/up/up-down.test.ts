@@ -70,7 +70,8 @@ await withLock('shoal-up', () => t.test('up --engines 3 --demo, status, a second
     await store.deleteTree(other);
   });
 
-  const r = await shoal(['up', '--store', 'consul://127.0.0.1:8500', '--prefix', prefix, '--engines', '3', '--manager', `127.0.0.1:${mport}`, '--edge', `127.0.0.1:${eport}`, '--state-dir', stateDir, '--demo']);
+  const r = await shoal(['up', '--store', `consul://${consul.address}`, '--prefix', prefix, '--engines', '3',
+    '--manager', `127.0.0.1:${mport}`, '--edge', `127.0.0.1:${eport}`, '--state-dir', stateDir, '--demo']);
   const out = String(r.all);
   t.equal(r.exitCode, 0, out);
   if (r.exitCode !== 0) return;
@@ -133,7 +134,8 @@ await withLock('shoal-up', () => t.test('a failed step rolls back what was start
   await new Promise((r) => busy.once('listening', r));
   t.teardown(() => busy.close());
   const port = (busy.address() as net.AddressInfo).port;
-  const r = await shoal(['up', '--store', `consul://127.0.0.1:8500/up-fail-${RAND}`, '--engines', '1', '--manager', `127.0.0.1:${port}`, '--no-edge', '--state-dir', stateDir]);
+  const r = await shoal(['up', '--store', `consul://${consul.address}/up-fail-${RAND}`, '--engines', '1',
+    '--manager', `127.0.0.1:${port}`, '--no-edge', '--state-dir', stateDir]);
   const out = String(r.all);
   t.equal(r.exitCode, 1, out);
   t.match(out, new RegExp(`ERR manager on tcp://127\\.0\\.0\\.1:${port}: 127\\.0\\.0\\.1:${port} is already in use`));
@@ -153,11 +155,13 @@ await withLock('shoal-up', () => t.test('the local engine (harness engine 1, by 
   const stateDir = path.join(os.tmpdir(), `shoal-up-test-local-${RAND}`);
   t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
   t.teardown(() => store.deleteTree(prefix));
-  // no --store: a Consul already answering on 127.0.0.1:8500 (the harness's) is used, not started, not stopped
+  // a Consul up did not start (the harness's), given with --store: used, not stopped
   const mport = await freePort();
-  const r = await shoal(['up', '--prefix', prefix, '--docker-host', e1.dockerHost, '--manager', `127.0.0.1:${mport}`, '--no-edge', '--state-dir', stateDir]);
+  const r = await shoal(['up', '--store', `consul://${consul.address}`, '--prefix', prefix,
+    '--docker-host', e1.dockerHost, '--manager', `127.0.0.1:${mport}`, '--no-edge', '--state-dir', stateDir]);
   t.equal(r.exitCode, 0, String(r.all));
-  t.match(String(r.all), /ok {2}store .*consul:\/\/127\.0\.0\.1:8500 \(already running: reused\)/);
+  const reused = `consul://${consul.address.replace(/\./g, '\\.')} \\(already running: reused\\)`;
+  t.match(String(r.all), new RegExp(`ok {2}store .*${reused}`));
   t.match(String(r.all), /ok {2}image shoal\/busybox:latest on dockerhost01 .*already there/);
   let keys: string[] = [];
   for (let i = 0; i < 40 && !keys.some((k) => k.includes(`:${preName}:80`)); i++) {
