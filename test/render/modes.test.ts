@@ -122,7 +122,8 @@ t.test('a template declares its default check and reload; config replaces them; 
   // `sleep` exits 0, so only a kill makes this check fail; the pid it leaves shows the process is gone
   const hung = `echo $$ > ${dir}/check.pid; exec sleep 20`;
   t.equal(await once({ check: hung, commandTimeoutMs: 300 }), false, 'a hung check is killed after command_timeout');
-  t.throws(() => process.kill(Number(readFileSync(`${dir}/check.pid`, 'utf8')), 0), { code: 'ESRCH' }, 'and not left running');
+  const checkPid = Number(readFileSync(`${dir}/check.pid`, 'utf8'));
+  t.throws(() => process.kill(checkPid, 0), { code: 'ESRCH' }, 'and not left running');
   t.equal(readFileSync(out, 'utf8'), 'web-80\nweb-81\n');
   t.equal(await once({ check: '', reload: 'true', perms: 0o600 }, path.join(dir, 'p')), true);
   t.equal(statSync(path.join(dir, 'p')).mode & 0o777, 0o600, 'perms applied');

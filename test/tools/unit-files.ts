@@ -8,7 +8,10 @@ export const LIST = 'test/unit-files.txt';
 
 function testsUnder(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? testsUnder(path.join(dir, e.name)) : e.name.endsWith('.test.ts') ? [path.join(dir, e.name)] : []))
+    .flatMap((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? testsUnder(p) : e.name.endsWith('.test.ts') ? [p] : [];
+    })
     .sort();
 }
 

@@ -62,4 +62,5 @@ async function main(argv: string[]): Promise<void> {
   clearInterval(alive);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main(process.argv.slice(2));
+const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) await main(process.argv.slice(2));
