@@ -6,6 +6,8 @@
  * jobs, stream tap's output, and end with one line: `N passed, N failed`. Exit status: 0 only when nothing failed.
  *
  * SHOAL_TEST_NO_CLUSTER=1 skips starting the cluster (pure tests only).
+ * `--unit` (`npm run test:unit`): only the files of test/unit-files.txt, all in one process (test/tools/unit.ts),
+ * without the cluster. Either way the run's duration is printed just before the last line.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -72,18 +74,43 @@ export function parseSummary(text) {
   return counts;
 }
 
-async function main() {
-  const files = process.argv.slice(2);
-  prerequisites();
+/** tap over every test file (or the given ones), a process per file. */
+function tapChild(files) {
   const tests = files.length > 0 ? files : findTests(path.join(ROOT, 'test'));
   const tapBin = path.join(ROOT, 'node_modules/.bin/tap');
   // The store contract files share the `chaos` servers and stop/restart them: never two at once.
   const serial = SERIAL_DIRS.flatMap((d) => ['--serial', d]);
-  const child = spawn(tapBin, ['--reporter=tap', `--jobs=${JOBS}`, ...serial, '--disable-coverage', ...tests], {
+  return spawn(tapBin, ['--reporter=tap', `--jobs=${JOBS}`, ...serial, '--disable-coverage', ...tests], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, FORCE_COLOR: '0' },
   });
+}
+
+/** The unit tier (or the given files) in one process. */
+function unitChild(files) {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/tools/unit.ts'), ...files], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+}
+
+/** `75.3 s`, `4 min 02 s` */
+export function formatDuration(ms) {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  return `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, '0')} s`;
+}
+
+async function main() {
+  const started = Date.now();
+  const args = process.argv.slice(2);
+  const unit = args.includes('--unit');
+  const files = args.filter((a) => a !== '--unit');
+  if (unit) process.env.SHOAL_TEST_NO_CLUSTER = '1';
+  prerequisites();
+  const child = unit ? unitChild(files) : tapChild(files);
   let tail = '';
   child.stdout.on('data', (chunk) => {
     process.stdout.write(chunk);
@@ -91,14 +118,15 @@ async function main() {
   });
   const code = await new Promise((resolve) => child.on('close', (c, sig) => resolve(c ?? (sig ? 1 : 0))));
   const s = parseSummary(tail);
+  const took = `${unit ? 'unit tier' : 'suite'} took ${formatDuration(Date.now() - started)}\n`;
   if (!s) {
-    process.stdout.write(`run: tap exited ${code} without a summary\n0 passed, 1 failed\n`);
+    process.stdout.write(`run: tap exited ${code} without a summary\n${took}0 passed, 1 failed\n`);
     process.exit(1);
   }
   // tap's `pass` excludes skips and todos; they are reported, never counted as passed
   if (s.skip || s.todo) process.stdout.write(`(${s.skip} skipped, ${s.todo} todo, not counted as passed)\n`);
   const failed = s.fail + (code !== 0 && s.fail === 0 ? 1 : 0);
-  process.stdout.write(`${s.pass} passed, ${failed} failed\n`);
+  process.stdout.write(`${took}${s.pass} passed, ${failed} failed\n`);
   process.exit(failed > 0 ? 1 : 0);
 }
 

@@ -209,6 +209,7 @@ export async function downAndCheck(t: Test, store: Store, stateDir: string, kill
   const d = await shoal(['down', '--state-dir', stateDir]);
   t.equal(d.exitCode, 0, 'shoal down');
   if (d.exitCode !== 0) t.comment(String(d.all));
+  t.ok(state, `shoal up recorded its state in ${stateDir}`);
   if (!state) return;
   for (const p of state.processes) t.notOk(isAlive(p), `${p.name} stopped`);
   t.same([...(await store.list('services')), ...(await store.list('swarm'))].map((kv) => kv.key), [], 'no /services or /swarm keys left');

@@ -150,6 +150,7 @@ export function holdChaosForProcess(): Promise<void> {
 }
 
 export function startDetached(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): number {
+  if (process.env.SHOAL_TEST_UNIT === '1') throw new Error(`the unit tier starts no server, and ${name} was asked for`);
   stateDir();
   const log = openSync(path.join(STATE_DIR, `${name}.log`), 'a');
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], cwd: opts.cwd ?? STATE_DIR, env: opts.env ?? process.env });

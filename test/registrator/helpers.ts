@@ -20,21 +20,33 @@ export async function storeAddress(b: Backend, instance: Instance = 'main'): Pro
   return (await service(SERVICE_OF[b], instance)).address;
 }
 
-/** The KV backends whose store module is built and answers (the others are still being written). */
-export async function builtBackends(wanted: Backend[] = ['consul', 'etcd', 'etcd2', 'zk']): Promise<{ ok: Backend[]; missing: string[] }> {
-  const ok: Backend[] = [];
-  const missing: string[] = [];
+export const ALL_BACKENDS: Backend[] = ['consul', 'etcd', 'etcd2', 'zk'];
+
+/**
+ * The backends to test, each checked to answer first. A server that does not answer fails the whole file
+ * with its backend and address named: a dead ZooKeeper must not make the zk cases vanish from a green run.
+ */
+export async function liveBackends(
+  wanted: Backend[] = ALL_BACKENDS,
+  addressOf: (b: Backend) => Promise<string> = (b) => storeAddress(b),
+): Promise<Backend[]> {
+  const down: string[] = [];
   for (const b of wanted) {
+    let address = '(no address: the harness could not start it)';
     try {
-      const s = await openStore(`${b}://${await storeAddress(b)}/shoal-probe`, { timeoutMs: 3000 });
-      await s.ping();
-      await s.close();
-      ok.push(b);
+      address = await addressOf(b);
+      const s = await openStore(`${b}://${address}/shoal-probe`, { timeoutMs: 3000 });
+      try {
+        await s.ping();
+      } finally {
+        await s.close();
+      }
     } catch (err) {
-      missing.push(`${b}: ${(err as Error).message}`);
+      down.push(`${b} at ${address}: ${(err as Error).message}`);
     }
   }
-  return { ok, missing };
+  if (down.length > 0) throw new Error(`store backends not answering, their tests cannot run:\n  ${down.join('\n  ')}`);
+  return wanted;
 }
 
 export function testLogger(name: string): Logger {

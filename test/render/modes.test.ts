@@ -3,6 +3,7 @@
  * outage and confirmed-empty prefix, status server, --dry, --once, SIGHUP reconfigure, declared commands,
  * timeouts, perms, per-template wait.
  */
+import { once } from 'node:events';
 import t from 'tap';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { RenderCore } from '../../agents/render/core.js';
 import { startStatusServer } from '../../agents/common/status.js';
 import { silentLogger } from '../../agents/common/log.js';
 import { MemoryStore } from '../fakes/memory-store.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { nextResult, renderConfig, sleepMs } from './helpers.js';
 import { HAPROXY_TPL, envFor, hcheck, tmp, valid, web } from './fixtures.js';
 
@@ -117,9 +119,11 @@ t.test('a template declares its default check and reload; config replaces them; 
   t.equal(readFileSync(out, 'utf8'), 'web-80\nweb-81\n');
   t.equal(statSync(out).mode & 0o777, 0o644);
   await store.put('web-82/h1:w:82', '127.0.0.1:82');
-  const start = Date.now();
-  t.equal(await once({ check: 'sleep 20', commandTimeoutMs: 300 }), false, 'a hung check is killed after command_timeout');
-  t.ok(Date.now() - start < 5000);
+  // `sleep` exits 0, so only a kill makes this check fail; the pid it leaves shows the process is gone
+  const hung = `echo $$ > ${dir}/check.pid; exec sleep 20`;
+  t.equal(await once({ check: hung, commandTimeoutMs: 300 }), false, 'a hung check is killed after command_timeout');
+  const checkPid = Number(readFileSync(`${dir}/check.pid`, 'utf8'));
+  t.throws(() => process.kill(checkPid, 0), { code: 'ESRCH' }, 'and not left running');
   t.equal(readFileSync(out, 'utf8'), 'web-80\nweb-81\n');
   t.equal(await once({ check: '', reload: 'true', perms: 0o600 }, path.join(dir, 'p')), true);
   t.equal(statSync(path.join(dir, 'p')).mode & 0o777, 0o600, 'perms applied');
@@ -133,9 +137,10 @@ t.test('a template block wait overrides the global one; a burst gives one render
   writeFileSync(src, '{{#each services}}{{#each backends}}{{container}}\n{{/each}}{{/each}}');
   const fast = path.join(dir, 'fast');
   const slow = path.join(dir, 'slow');
+  const clock = new FakeClock();
   const core = new RenderCore(
     renderConfig([{ source: src, destination: fast, check: '', reload: 'true' }, { source: src, destination: slow, check: '', reload: 'true', wait: { minMs: 1500, maxMs: 3000 } }], { wait: { minMs: 50, maxMs: 100 } }),
-    { store, log: silentLogger(), env: envFor(dir) },
+    { store, log: silentLogger(), env: envFor(dir), clock },
   );
   const first = Promise.all([nextResult(core, (r) => r.destination === fast), nextResult(core, (r) => r.destination === slow)]);
   await core.start();
@@ -146,12 +151,16 @@ t.test('a template block wait overrides the global one; a burst gives one render
   const slowDone = nextResult(core, (r) => r.destination === slow);
   for (let i = 2; i <= 6; i++) {
     const r = web(i);
+    const seen = once(core, 'snapshot'); // the templates' waits start on it
     await store.put(r.key, r.value);
-    await sleepMs(120);
+    await seen;
+    const fastDone = nextResult(core, (x) => x.destination === fast);
+    clock.advance(50); // the fast template's wait, far inside the slow one's
+    t.equal((await fastDone).result, 'changed');
   }
-  await sleepMs(400);
   t.equal(readFileSync(fast, 'utf8'), 'web1\nweb2\nweb3\nweb4\nweb5\nweb6\n', 'fast template follows within its own wait');
   t.equal(readFileSync(slow, 'utf8'), 'web1\n', 'slow template still waiting');
+  clock.advance(1500);
   await slowDone;
   t.equal(readFileSync(slow, 'utf8'), 'web1\nweb2\nweb3\nweb4\nweb5\nweb6\n');
   t.equal(renders.filter((r) => r === 'slow').length, 1, 'the burst gave one render of the slow template');
