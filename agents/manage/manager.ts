@@ -12,7 +12,6 @@ import { backoffDelay, sleep } from '../common/backoff.js';
 import type { ManageConfig } from './config.js';
 import { Cluster } from './cluster/cluster.js';
 import { discoveryWatch } from './discovery/source.js';
-import { parseDiscovery, type Discovery } from './discovery/parse.js';
 import { filtersByName } from './scheduler/filters/index.js';
 import { strategyByName } from './scheduler/strategies/index.js';
 import { listen, type Listening } from './api/server.js';
@@ -21,7 +20,6 @@ import { EngineClient, type EngineTls } from './engine/client.js';
 import { Replication } from './replication.js';
 import { openStore } from '../store/open.js';
 import type { Store, StoreOptions } from '../store/store.js';
-import { ConfigError } from '../common/errors.js';
 import type { CreateOptions } from './cluster/create.js';
 import { watchForRescheduling } from './cluster/reschedule.js';
 import { ManageMetrics } from './metrics.js';
@@ -39,7 +37,7 @@ export interface Manager {
 }
 
 export type ManagerConfig = Pick<ManageConfig, 'hosts' | 'discovery' | 'strategy' | 'filters' | 'heartbeatMs' | 'refreshMinMs' | 'refreshMaxMs' | 'failureRetry' | 'clusterOpts' | 'tls' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey' | 'store'> &
-  Partial<Pick<ManageConfig, 'replication' | 'replicationTtlMs' | 'advertise' | 'statusAddr' | 'pingMs'>> & { liveListMax?: number };
+  Partial<Pick<ManageConfig, 'replication' | 'statusAddr' | 'pingMs'>> & { liveListMax?: number };
 
 export interface ManagerDeps {
   /** Opens the store replication elects the primary through (tests pass a fake). */
@@ -59,27 +57,23 @@ function serverTls(c: ManagerConfig) {
 
 export async function startManager(config: ManagerConfig, log: Logger, deps: ManagerDeps = { openStore }):
   Promise<Manager> {
-  const discovery = parseDiscovery(config.discovery); // refuse a bad URI before anything starts
-  if (config.replication && discovery.kind !== 'store') throw new ConfigError('--replication needs a store discovery (consul://, etcd://, etcd2://, zk://)', 'replication');
-  if (config.replication && !config.advertise) throw new ConfigError('--replication needs --advertise HOST:PORT (the address other managers reach this one at)', 'advertise');
   const stops = new Stops();
   try {
-    return await start(config, discovery, log, deps, stops);
+    return await start(config, log, deps, stops);
   } catch (err) {
     await stops.run().catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'stopping after a failed start'));
     throw err;
   }
 }
 
-async function start(config: ManagerConfig, discovery: Discovery, log: Logger, deps: ManagerDeps, stops: Stops):
-  Promise<Manager> {
+async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stops: Stops): Promise<Manager> {
   const tls = engineTls(config);
   const storeOptions = { ...(await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'))), logger: log };
   const createOpts: CreateOptions = {
     filters: filtersByName(config.filters),
     strategy: strategyByName(config.strategy),
-    overcommit: Number(config.clusterOpts['swarm.overcommit'] ?? 0.05),
-    createRetry: Number(config.clusterOpts['swarm.createretry'] ?? 0),
+    overcommit: config.clusterOpts.overcommit,
+    createRetry: config.clusterOpts.createRetry,
   };
   const cluster: Cluster = new Cluster({
     onNode: (n) => watchForRescheduling(cluster, n, createOpts, log),
@@ -102,10 +96,11 @@ async function start(config: ManagerConfig, discovery: Discovery, log: Logger, d
     liveListMax: config.liveListMax ?? 64,
     role: () => ({ role: 'primary' }),
   };
-  if (config.replication && discovery.kind === 'store' && config.advertise) {
-    const store = await deps.openStore(discovery.uri, storeOptions);
+  if (config.replication) {
+    // the config checked that discovery is a store, and elections share its prefix
+    const store = await deps.openStore(config.discovery, storeOptions);
     stops.push(() => store.close().catch(() => {}));
-    const r = new Replication(store, config.advertise, config.replicationTtlMs ?? 20_000, log);
+    const r = new Replication(store, config.replication.advertise, config.replication.ttlMs, log);
     Object.assign(api, replicaApi(r, config.tls ? tls : undefined));
     r.start();
     stops.push(() => r.stop());
@@ -124,7 +119,7 @@ async function start(config: ManagerConfig, discovery: Discovery, log: Logger, d
     status = s;
   }
   const { discovery: uri, strategy, filters } = config;
-  const shown = { replication: config.replication ?? false, tls: config.tls, statusAddr: status?.address };
+  const shown = { replication: config.replication !== undefined, tls: config.tls, statusAddr: status?.address };
   const { addresses } = server;
   log.info({ version: VERSION, addresses, discovery: uri, strategy, filters, ...shown }, 'manager listening');
   return { addresses: server.addresses, cluster, metrics, statusAddress: status?.address, stop: () => stops.run() };

@@ -60,7 +60,8 @@ async function replicated(over: Partial<ManagerConfig>): Promise<ManagerConfig> 
   const closed = await listening();
   const port = portOf(closed);
   await close(closed);
-  return managerConfig(`consul://127.0.0.1:${port}/unwind`, { replication: true, advertise: '127.0.0.1:1', replicationTtlMs: 3000, ...over });
+  const replication = { advertise: '127.0.0.1:1', ttlMs: 3000 };
+  return managerConfig(`consul://127.0.0.1:${port}/unwind`, { replication, ...over });
 }
 
 t.test('the API port is taken: replication, already elected, releases its lock and its store', async (t) => {
@@ -82,7 +83,8 @@ t.test('the status port is taken: the API server that listened is closed, replic
   const apiPort = portOf(free);
   await close(free);
   const store = new LockingStore();
-  const config = await replicated({ hosts: [{ kind: 'tcp', host: '127.0.0.1', port: apiPort }], statusAddr: `127.0.0.1:${portOf(taken)}` });
+  const hosts = [{ kind: 'tcp' as const, host: '127.0.0.1', port: apiPort }];
+  const config = await replicated({ hosts, statusAddr: `127.0.0.1:${portOf(taken)}` });
   await t.rejects(startManager(config, silentLogger(), { openStore: async () => store }), { code: 'EADDRINUSE' });
   t.equal(store.locks[0]?.held, false, 'the lock is released');
   t.equal(store.closed, true);
