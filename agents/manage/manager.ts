@@ -96,6 +96,8 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
     liveListMax: config.liveListMax ?? 64,
     role: () => ({ role: 'primary' }),
   };
+  // before replication, so that a stop releases the leader lock without waiting for discovery to end
+  stops.push(followDiscovery(config, cluster, storeOptions, log));
   if (config.replication) {
     // the config checked that discovery is a store, and elections share its prefix
     const store = await deps.openStore(config.discovery, storeOptions);
@@ -105,7 +107,6 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
     r.start();
     stops.push(() => r.stop());
   }
-  stops.push(followDiscovery(config, cluster, storeOptions, log));
   const server: Listening = await listen(config.hosts, api, serverTls(config));
   stops.push(() => server.close());
   metrics.listening = true;
