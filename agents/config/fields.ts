@@ -10,7 +10,8 @@ import { parseStoreUri } from '../store/uri.js';
 
 type Raw = string | number | boolean;
 
-function via<T>(fn: (raw: string) => T) {
+/** A field parsed by `fn` from the raw text; what `fn` throws becomes the message. */
+export function via<T>(fn: (raw: string) => T) {
   return z.union([z.string(), z.number(), z.boolean()]).transform((raw: Raw, ctx): T => {
     try {
       return fn(String(raw));

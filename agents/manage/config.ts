@@ -1,8 +1,12 @@
-/** `shoal manage` options, as classic `swarm manage` took them. */
-import { bool, duration, int, list, listen, oneOf, text } from '../config/fields.js';
+/**
+ * `shoal manage` options, as classic `swarm manage` took them. Every check and number parse happens here,
+ * once: the manager trusts the typed config it is handed.
+ */
+import { bool, duration, int, list, listen, oneOf, text, via } from '../config/fields.js';
 import { logConfigFrom, logOptions, storeConfigFrom, storeOptions, type LogConfig, type StoreConfig } from '../config/common.js';
 import type { AgentSpec } from '../config/spec.js';
 import type { ListenAddress } from '../common/address.js';
+import { parseDiscovery } from './discovery/parse.js';
 
 export const STRATEGIES = ['spread', 'binpack', 'random'] as const;
 export const FILTERS = ['health', 'port', 'containerslots', 'dependency', 'affinity', 'constraint', 'whitelist'] as const;
@@ -18,19 +22,63 @@ export interface ManageConfig extends LogConfig {
   failureRetry: number;
   /** Light /_ping of every node between refreshes; 0: off. */
   pingMs: number;
-  clusterOpts: Record<string, string>;
+  clusterOpts: ClusterOpts;
   tls: boolean;
   tlsVerify: boolean;
   tlsCaCert: string | undefined;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
-  replication: boolean;
-  replicationTtlMs: number;
-  advertise: string | undefined;
+  /** With --replication: elect a primary through the discovery store (a store discovery, checked here). */
+  replication: ReplicationConfig | undefined;
   store: StoreConfig;
   /** Serve /healthz and /metrics here. */
   statusAddr: string | undefined;
 }
+
+/** --cluster-opt values, parsed. */
+export interface ClusterOpts {
+  /** swarm.overcommit: how far past its memory and CPUs a node may be filled (a fraction, -1..10). */
+  overcommit: number;
+  /** swarm.createretry: other nodes tried when the chosen engine refuses a create. */
+  createRetry: number;
+}
+
+export const DEFAULT_CLUSTER_OPTS: ClusterOpts = { overcommit: 0.05, createRetry: 0 };
+
+export interface ReplicationConfig {
+  /** The address other managers reach this one at (--advertise). */
+  advertise: string;
+  /** Leader lock TTL (--replication-ttl). */
+  ttlMs: number;
+}
+
+/** A discovery URI that `parseDiscovery` accepts, trimmed. */
+const discoveryUri = () =>
+  via((s) => {
+    parseDiscovery(s);
+    return s.trim();
+  });
+
+type ClusterOpt = Partial<ClusterOpts>;
+
+/** One `--cluster-opt KEY=VALUE`, its value parsed. */
+const clusterOpt = () =>
+  via((kv): ClusterOpt => {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new Error('expected KEY=VALUE');
+    const key = kv.slice(0, i);
+    const value = kv.slice(i + 1);
+    if (key === 'swarm.overcommit') {
+      const n = Number(value);
+      if (!(n >= -1 && n <= 10)) throw new Error('expected swarm.overcommit as a fraction, e.g. 0.05');
+      return { overcommit: n };
+    }
+    if (key === 'swarm.createretry') {
+      if (!/^\d+$/.test(value)) throw new Error('expected swarm.createretry as a whole number');
+      return { createRetry: Number(value) };
+    }
+    throw new Error(`unknown cluster option "${key}": expected swarm.overcommit or swarm.createretry`);
+  });
 
 export const manageSpec: AgentSpec<ManageConfig> = {
   name: 'manage',
@@ -38,7 +86,10 @@ export const manageSpec: AgentSpec<ManageConfig> = {
   positional: { key: 'discovery', name: 'discovery', description: 'consul://, etcd://, etcd2://, zk://, file:///path, nodes://h1:2375,h2:2375 or h1:2375,h2:2375' },
   options: [
     { key: 'hosts', flag: 'host', short: 'H', value: 'ADDR', multiple: true, description: 'address to listen on: tcp://HOST:PORT, HOST:PORT or unix:///path (repeatable)', default: ['tcp://127.0.0.1:2375'], schema: list(listen()) },
-    { key: 'discovery', flag: 'discovery', value: 'URI', description: 'discovery (same as the positional argument)', schema: text() },
+    {
+      key: 'discovery', flag: 'discovery', value: 'URI', description: 'discovery (same as the positional argument)',
+      schema: discoveryUri(),
+    },
     { key: 'strategy', flag: 'strategy', value: 'NAME', description: `placement strategy: ${STRATEGIES.join(', ')}`, default: 'spread', schema: oneOf(STRATEGIES) },
     { key: 'filters', flag: 'filter', value: 'NAME', multiple: true, description: `filter to apply (repeatable): ${FILTERS.join(', ')}`, default: [...FILTERS], schema: list(oneOf(FILTERS)) },
     { key: 'heartbeat', flag: 'heartbeat', value: 'DURATION', description: 'discovery re-read interval', default: '60s', schema: duration() },
@@ -46,7 +97,10 @@ export const manageSpec: AgentSpec<ManageConfig> = {
     { key: 'refreshMax', flag: 'engine-refresh-max-interval', value: 'DURATION', description: 'longest engine refresh interval', default: '60s', schema: duration() },
     { key: 'ping', flag: 'engine-ping-interval', value: 'DURATION', description: 'ping every node this often between refreshes, so one that stops answering turns unhealthy within retries x interval (0: off)', default: '5s', schema: duration() },
     { key: 'failureRetry', flag: 'engine-failure-retry', value: 'N', description: 'consecutive failures before a node is unhealthy', default: '3', schema: int(1, 1000) },
-    { key: 'clusterOpts', flag: 'cluster-opt', value: 'KEY=VALUE', multiple: true, description: 'swarm.overcommit=0.05, swarm.createretry=N (repeatable)', default: [], schema: list(text()) },
+    {
+      key: 'clusterOpts', flag: 'cluster-opt', value: 'KEY=VALUE', multiple: true,
+      description: 'swarm.overcommit=0.05, swarm.createretry=N (repeatable)', default: [], schema: list(clusterOpt()),
+    },
     { key: 'tls', flag: 'tls', description: 'serve TLS', default: false, schema: bool() },
     { key: 'tlsVerify', flag: 'tlsverify', description: 'serve TLS and require client certificates signed by --tlscacert', default: false, schema: bool() },
     { key: 'tlsCaCert', flag: 'tlscacert', value: 'FILE', description: 'CA that signs clients and engines', schema: text() },
@@ -66,16 +120,17 @@ export const manageSpec: AgentSpec<ManageConfig> = {
   ],
   finish(v) {
     if (v.discovery === undefined) return { key: 'discovery', message: 'expected a discovery such as consul://HOST/swarm or file:///etc/shoal/nodes' };
-    const clusterOpts: Record<string, string> = {};
-    for (const kv of v.clusterOpts as string[]) {
-      const i = kv.indexOf('=');
-      if (i <= 0) return { key: 'clusterOpts', message: 'expected KEY=VALUE' };
-      const key = kv.slice(0, i);
-      const value = kv.slice(i + 1);
-      if (key === 'swarm.overcommit' && !(Number(value) >= -1 && Number(value) <= 10)) return { key: 'clusterOpts', message: 'expected swarm.overcommit as a fraction, e.g. 0.05' };
-      if (key === 'swarm.createretry' && !/^\d+$/.test(value)) return { key: 'clusterOpts', message: 'expected swarm.createretry as a whole number' };
-      if (!['swarm.overcommit', 'swarm.createretry'].includes(key)) return { key: 'clusterOpts', message: `unknown cluster option "${key}": expected swarm.overcommit or swarm.createretry` };
-      clusterOpts[key] = value;
+    const clusterOpts: ClusterOpts = Object.assign({ ...DEFAULT_CLUSTER_OPTS }, ...(v.clusterOpts as ClusterOpt[]));
+    const discovery = v.discovery as string;
+    const replication = v.replication as boolean;
+    const advertise = v.advertise as string | undefined;
+    if (replication && parseDiscovery(discovery).kind !== 'store') {
+      const message = 'expected a store discovery (consul://, etcd://, etcd2://, zk://) as well';
+      return { key: 'replication', message };
+    }
+    if (replication && advertise === undefined) {
+      const message = 'expected HOST:PORT with --replication: where other managers reach this one';
+      return { key: 'advertise', message };
     }
     const tlsVerify = v.tlsVerify as boolean;
     const tls = (v.tls as boolean) || tlsVerify;
@@ -84,7 +139,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
     if ((v.refreshMin as number) > (v.refreshMax as number)) return { key: 'refreshMin', message: 'expected at most --engine-refresh-max-interval' };
     return {
       hosts: v.hosts as ListenAddress[],
-      discovery: v.discovery as string,
+      discovery,
       strategy: v.strategy as ManageConfig['strategy'],
       filters: v.filters as ManageConfig['filters'],
       heartbeatMs: v.heartbeat as number,
@@ -98,9 +153,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
       tlsCaCert: v.tlsCaCert as string | undefined,
       tlsCert: v.tlsCert as string | undefined,
       tlsKey: v.tlsKey as string | undefined,
-      replication: v.replication as boolean,
-      replicationTtlMs: v.replicationTtl as number,
-      advertise: v.advertise as string | undefined,
+      replication: replication && advertise ? { advertise, ttlMs: v.replicationTtl as number } : undefined,
       statusAddr: v.statusAddr as string | undefined,
       store: storeConfigFrom(v),
       ...logConfigFrom(v),

@@ -1,6 +1,7 @@
 /**
  * The manage core that `main` and the tests start and stop in-process: discovery feeds the cluster, the API
- * server serves it. Returns once the listeners are up.
+ * server serves it. Returns once the listeners are up. Every component started pushes its stop onto one
+ * list: a start that fails part-way and `stop()` both unwind it, last started first.
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -11,7 +12,6 @@ import { backoffDelay, sleep } from '../common/backoff.js';
 import type { ManageConfig } from './config.js';
 import { Cluster } from './cluster/cluster.js';
 import { discoveryWatch } from './discovery/source.js';
-import { parseDiscovery } from './discovery/parse.js';
 import { filtersByName } from './scheduler/filters/index.js';
 import { strategyByName } from './scheduler/strategies/index.js';
 import { listen, type Listening } from './api/server.js';
@@ -20,13 +20,13 @@ import { DockerClient } from '../docker/client.js';
 import type { EngineTls } from '../docker/endpoint.js';
 import { Replication } from './replication.js';
 import { openStore } from '../store/open.js';
-import type { Store } from '../store/store.js';
-import { ConfigError } from '../common/errors.js';
+import type { Store, StoreOptions } from '../store/store.js';
 import type { CreateOptions } from './cluster/create.js';
 import { watchForRescheduling } from './cluster/reschedule.js';
 import { ManageMetrics } from './metrics.js';
 import { startStatusServer, type StatusServer } from '../common/status.js';
 import { VERSION } from '../version.js';
+import { Stops, type StopFn } from './stops.js';
 
 export interface Manager {
   addresses: string[];
@@ -38,27 +38,54 @@ export interface Manager {
 }
 
 export type ManagerConfig = Pick<ManageConfig, 'hosts' | 'discovery' | 'strategy' | 'filters' | 'heartbeatMs' | 'refreshMinMs' | 'refreshMaxMs' | 'failureRetry' | 'clusterOpts' | 'tls' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey' | 'store'> &
-  Partial<Pick<ManageConfig, 'replication' | 'replicationTtlMs' | 'advertise' | 'statusAddr' | 'pingMs'>> & { liveListMax?: number };
+  Partial<Pick<ManageConfig, 'replication' | 'statusAddr' | 'pingMs'>> & { liveListMax?: number };
+
+export interface ManagerDeps {
+  /** Opens the store replication elects the primary through (tests pass a fake). */
+  openStore: (uri: string, opts: StoreOptions) => Promise<Store>;
+}
 
 function engineTls(c: ManagerConfig): EngineTls | undefined {
   if (!c.tlsCaCert || !c.tlsCert || !c.tlsKey) return undefined;
   return { ca: readFileSync(c.tlsCaCert, 'utf8'), cert: readFileSync(c.tlsCert, 'utf8'), key: readFileSync(c.tlsKey, 'utf8') };
 }
 
-export async function startManager(config: ManagerConfig, log: Logger): Promise<Manager> {
-  const discovery = parseDiscovery(config.discovery); // refuse a bad URI before anything starts
-  if (config.replication && discovery.kind !== 'store') throw new ConfigError('--replication needs a store discovery (consul://, etcd://, etcd2://, zk://)', 'replication');
-  if (config.replication && !config.advertise) throw new ConfigError('--replication needs --advertise HOST:PORT (the address other managers reach this one at)', 'advertise');
-  const ac = new AbortController();
+function serverTls(c: ManagerConfig) {
+  if (!c.tls || !c.tlsCert || !c.tlsKey) return undefined;
+  const ca = c.tlsCaCert ? { ca: readFileSync(c.tlsCaCert, 'utf8') } : {};
+  return { cert: readFileSync(c.tlsCert, 'utf8'), key: readFileSync(c.tlsKey, 'utf8'), ...ca, verify: c.tlsVerify };
+}
+
+export async function startManager(config: ManagerConfig, log: Logger, deps: ManagerDeps = { openStore }):
+  Promise<Manager> {
+  const stops = new Stops();
+  try {
+    return await start(config, log, deps, stops);
+  } catch (err) {
+    await stops.run().catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'stopping after a failed start'));
+    throw err;
+  }
+}
+
+async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stops: Stops): Promise<Manager> {
   const tls = engineTls(config);
   const storeOptions = { ...(await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'))), logger: log };
   const createOpts: CreateOptions = {
     filters: filtersByName(config.filters),
     strategy: strategyByName(config.strategy),
-    overcommit: Number(config.clusterOpts['swarm.overcommit'] ?? 0.05),
-    createRetry: Number(config.clusterOpts['swarm.createretry'] ?? 0),
+    overcommit: config.clusterOpts.overcommit,
+    createRetry: config.clusterOpts.createRetry,
   };
-  const cluster: Cluster = new Cluster({ onNode: (n) => watchForRescheduling(cluster, n, createOpts, log), failureRetry: config.failureRetry, refreshMinMs: config.refreshMinMs, refreshMaxMs: config.refreshMaxMs, pingMs: config.pingMs ?? 0, log, tls });
+  const cluster: Cluster = new Cluster({
+    onNode: (n) => watchForRescheduling(cluster, n, createOpts, log),
+    failureRetry: config.failureRetry,
+    refreshMinMs: config.refreshMinMs,
+    refreshMaxMs: config.refreshMaxMs,
+    pingMs: config.pingMs ?? 0,
+    log,
+    tls,
+  });
+  stops.push(() => cluster.stop());
   const metrics = new ManageMetrics(cluster);
   const api: ApiOptions = {
     cluster,
@@ -70,22 +97,54 @@ export async function startManager(config: ManagerConfig, log: Logger): Promise<
     liveListMax: config.liveListMax ?? 64,
     role: () => ({ role: 'primary' }),
   };
-  let replication: Replication | undefined;
-  let replicationStore: Store | undefined;
-  if (config.replication && discovery.kind === 'store' && config.advertise) {
-    replicationStore = await openStore(discovery.uri, storeOptions);
-    const r = new Replication(replicationStore, config.advertise, config.replicationTtlMs ?? 20_000, log);
-    replication = r;
-    const clients = new Map<string, DockerClient>();
-    api.role = () => (r.role === 'primary' ? { role: 'primary' } : { role: 'replica', ...(r.primary ? { primary: r.primary } : {}) });
-    api.primaryClient = () => {
+  // before replication, so that a stop releases the leader lock without waiting for discovery to end
+  stops.push(followDiscovery(config, cluster, storeOptions, log));
+  if (config.replication) {
+    // the config checked that discovery is a store, and elections share its prefix
+    const store = await deps.openStore(config.discovery, storeOptions);
+    stops.push(() => store.close().catch(() => {}));
+    const r = new Replication(store, config.replication.advertise, config.replication.ttlMs, log);
+    Object.assign(api, replicaApi(r, config.tls ? tls : undefined));
+    r.start();
+    stops.push(() => r.stop());
+  }
+  const server: Listening = await listen(config.hosts, api, serverTls(config));
+  stops.push(() => server.close());
+  metrics.listening = true;
+  stops.push(() => {
+    metrics.listening = false;
+  });
+  let status: StatusServer | undefined;
+  if (config.statusAddr) {
+    const s = await startStatusServer(config.statusAddr, () => metrics.health(), metrics.registry);
+    stops.push(() => s.close());
+    status = s;
+  }
+  const { discovery: uri, strategy, filters } = config;
+  const shown = { replication: config.replication !== undefined, tls: config.tls, statusAddr: status?.address };
+  const { addresses } = server;
+  log.info({ version: VERSION, addresses, discovery: uri, strategy, filters, ...shown }, 'manager listening');
+  return { addresses: server.addresses, cluster, metrics, statusAddress: status?.address, stop: () => stops.run() };
+}
+
+/** A replica answers /info with its role and proxies the rest to the primary (one client per primary address). */
+function replicaApi(r: Replication, tls: EngineTls | undefined): Pick<ApiOptions, 'role' | 'primaryClient'> {
+  const clients = new Map<string, DockerClient>();
+  return {
+    role: () =>
+      r.role === 'primary' ? { role: 'primary' } : { role: 'replica', ...(r.primary ? { primary: r.primary } : {}) },
+    primaryClient: () => {
       if (!r.primary) return undefined;
       let c = clients.get(r.primary);
-      if (!c) clients.set(r.primary, (c = DockerClient.forAddress(r.primary, config.tls ? tls : undefined)));
+      if (!c) clients.set(r.primary, (c = DockerClient.forAddress(r.primary, tls)));
       return c;
-    };
-    r.start();
-  }
+    },
+  };
+}
+
+/** Feed the cluster from discovery until the returned stop; a failed watch is retried with backoff. */
+function followDiscovery(config: ManagerConfig, cluster: Cluster, storeOptions: StoreOptions, log: Logger): StopFn {
+  const ac = new AbortController();
   const discovered = (async () => {
     for (let attempt = 0; !ac.signal.aborted; attempt++) {
       try {
@@ -102,45 +161,8 @@ export async function startManager(config: ManagerConfig, log: Logger): Promise<
       }
     }
   })();
-  let server: Listening;
-  let status: StatusServer | undefined;
-  try {
-    const serverTls = config.tls && config.tlsCert && config.tlsKey
-      ? { cert: readFileSync(config.tlsCert, 'utf8'), key: readFileSync(config.tlsKey, 'utf8'), ...(config.tlsCaCert ? { ca: readFileSync(config.tlsCaCert, 'utf8') } : {}), verify: config.tlsVerify }
-      : undefined;
-    server = await listen(config.hosts, api, serverTls);
-  } catch (err) {
+  return async () => {
     ac.abort();
-    cluster.stop();
-    throw err;
-  }
-  metrics.listening = true;
-  if (config.statusAddr) {
-    try {
-      status = await startStatusServer(config.statusAddr, () => metrics.health(), metrics.registry);
-    } catch (err) {
-      metrics.listening = false;
-      ac.abort();
-      await server.close();
-      cluster.stop();
-      throw err;
-    }
-  }
-  log.info({ version: VERSION, addresses: server.addresses, discovery: config.discovery, strategy: config.strategy, filters: config.filters, replication: config.replication ?? false, tls: config.tls, statusAddr: status?.address }, 'manager listening');
-  return {
-    addresses: server.addresses,
-    cluster,
-    metrics,
-    statusAddress: status?.address,
-    async stop() {
-      metrics.listening = false;
-      await status?.close();
-      ac.abort();
-      await replication?.stop();
-      await replicationStore?.close().catch(() => {});
-      await server.close();
-      cluster.stop();
-      await discovered;
-    },
+    await discovered;
   };
 }

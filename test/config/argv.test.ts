@@ -44,10 +44,11 @@ t.test('swarm manage spellings', async (t) => {
   t.equal(c.strategy, 'binpack');
   t.same(c.filters, ['health', 'port']);
 
-  const d = parse(manageSpec, ['--host=127.0.0.1:2380', '--tlsverify=false', '--replication', 'consul://c/swarm']);
+  const replication = ['--replication', '-advertise=10.0.0.1:2380'];
+  const d = parse(manageSpec, ['--host=127.0.0.1:2380', '--tlsverify=false', ...replication, 'consul://c/swarm']);
   t.same(d.hosts, [{ kind: 'tcp', host: '127.0.0.1', port: 2380 }]);
   t.equal(d.tlsVerify, false);
-  t.equal(d.replication, true);
+  t.same(d.replication, { advertise: '10.0.0.1:2380', ttlMs: 20_000 });
 });
 
 t.test('swarm join spellings', async (t) => {

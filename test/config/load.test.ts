@@ -122,12 +122,14 @@ t.test('invalid input: one line naming the field, the value and the expectation;
 });
 
 t.test('YAML: kebab-case and camelCase keys, lists, booleans; unknown keys and bad files named', async (t) => {
-  const yaml = ['host:', '  - tcp://127.0.0.1:2375', '  - unix:///run/shoal.sock', 'engine-refresh-min-interval: 10s', 'refreshMax: 20s', 'replication: true', 'discovery: consul://c1/swarm', ''].join('\n');
+  const yaml = ['host:', '  - tcp://127.0.0.1:2375', '  - unix:///run/shoal.sock', 'engine-refresh-min-interval: 10s',
+    'refreshMax: 20s', 'replication: true', 'advertise: 10.0.0.1:2375',
+    'discovery: consul://c1/swarm', ''].join('\n');
   const c = load(manageSpec, { yaml }).config;
   t.same(c.hosts, [{ kind: 'tcp', host: '127.0.0.1', port: 2375 }, { kind: 'unix', path: '/run/shoal.sock' }]);
   t.equal(c.refreshMinMs, 10_000);
   t.equal(c.refreshMaxMs, 20_000);
-  t.equal(c.replication, true);
+  t.same(c.replication, { advertise: '10.0.0.1:2375', ttlMs: 20_000 });
   t.equal(c.discovery, 'consul://c1/swarm');
 
   const unknown = errorOf(() => load(manageSpec, { positional: URI, yaml: 'strategy: spread\nstrategie: binpack\n' }));

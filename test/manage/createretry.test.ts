@@ -5,6 +5,7 @@
  */
 import t from 'tap';
 import { cleanup, ENGINE_ADDRS, IMAGE, managerConfig, sharedEngines, startTestManager, suffix } from './helpers.js';
+import { DEFAULT_CLUSTER_OPTS } from '../../agents/manage/config.js';
 
 const engines = await sharedEngines();
 const P = `mgretry${suffix()}`;
@@ -14,7 +15,8 @@ t.teardown(() => cleanup(engines, P));
 const args = (name: string) => ['run', '-d', '--name', name, '--ipc', `container:${target}`, '-e', 'constraint:zone==external', '-e', 'constraint:node==~dockerhost01', IMAGE, 'sleep', '600'];
 
 t.test('without retries the first node’s refusal is the answer', async (t) => {
-  const tm = await startTestManager(managerConfig(ENGINE_ADDRS, { clusterOpts: { 'swarm.createretry': '0' } }));
+  const clusterOpts = { ...DEFAULT_CLUSTER_OPTS, createRetry: 0 };
+  const tm = await startTestManager(managerConfig(ENGINE_ADDRS, { clusterOpts }));
   t.teardown(() => tm.stop());
   const r = await tm.docker(args(`${P}-noretry`), { reject: false });
   t.not(r.exitCode, 0);
@@ -22,7 +24,8 @@ t.test('without retries the first node’s refusal is the answer', async (t) => 
 });
 
 t.test('with swarm.createretry=1 the create lands on the node that can take it', async (t) => {
-  const tm = await startTestManager(managerConfig(ENGINE_ADDRS, { clusterOpts: { 'swarm.createretry': '1' } }));
+  const clusterOpts = { ...DEFAULT_CLUSTER_OPTS, createRetry: 1 };
+  const tm = await startTestManager(managerConfig(ENGINE_ADDRS, { clusterOpts }));
   t.teardown(() => tm.stop());
   const r = await tm.docker(args(`${P}-retry`), { reject: false });
   t.equal(r.exitCode, 0, r.stderr);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execa, type Result } from 'execa';
 import { silentLogger } from '../../agents/common/log.js';
 import { startManager, type Manager, type ManagerConfig } from '../../agents/manage/manager.js';
-import { FILTERS } from '../../agents/manage/config.js';
+import { DEFAULT_CLUSTER_OPTS, FILTERS } from '../../agents/manage/config.js';
 import { engine, busyboxImage, type EngineHandle } from '../harness/index.js';
 
 export const IMAGE = 'shoal/busybox:latest';
@@ -35,7 +35,7 @@ export function managerConfig(discovery: string, over: Partial<ManagerConfig> = 
     refreshMinMs: 2000,
     refreshMaxMs: 4000,
     failureRetry: 2,
-    clusterOpts: {},
+    clusterOpts: DEFAULT_CLUSTER_OPTS,
     tls: false,
     tlsVerify: false,
     tlsCaCert: undefined,

@@ -48,7 +48,10 @@ for (const kind of ['consul', 'etcd', 'zk'] as const) {
     t.equal(await store.get(LEADER_KEY), `127.0.0.1:${portA}`, 'the leader key holds the primary\'s advertised address');
 
     const replicaAt = (port: number) =>
-      startTestManager(managerConfig(uri, { hosts: [{ kind: 'tcp', host: '127.0.0.1', port }], replication: true, replicationTtlMs: TTL_MS, advertise: `127.0.0.1:${port}` }));
+      startTestManager(managerConfig(uri, {
+        hosts: [{ kind: 'tcp', host: '127.0.0.1', port }],
+        replication: { advertise: `127.0.0.1:${port}`, ttlMs: TTL_MS },
+      }));
     const replicas = [await replicaAt(portB), await replicaAt(portC)] as const;
     const [replica] = replicas;
     const stopped = new Set<TestManager>();

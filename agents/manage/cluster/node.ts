@@ -1,8 +1,7 @@
 /**
  * One engine as the manager sees it: validated with /info and /version, its containers (all states, each
  * inspected once per state) and images, kept fresh by the engine's event stream and a jittered refresh loop.
- * Health: pending until the first refresh, healthy after a success, unhealthy after `failureRetry`
- * consecutive failures (then retried with backoff until it answers again).
+ * Health follows `nextHealth` (./health.ts); an unhealthy node is retried with backoff until it answers again.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../common/log.js';
@@ -12,6 +11,7 @@ import type { ContainerSnapshot, Health, ImageSnapshot, NodeSnapshot } from '../
 import { reserved } from '../scheduler/node.js';
 import type { DockerClient } from '../../docker/client.js';
 import { followEngineEvents } from './events.js';
+import { INITIAL_HEALTH, nextHealth, refreshOnAnswer, type HealthEvent, type HealthState } from './health.js';
 import { containerSnapshot, imageSnapshot, nodeLabels } from '../engine/convert.js';
 import type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion } from '../../docker/wire.js';
 
@@ -49,11 +49,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
   memory = 0;
   serverVersion = '';
   apiVersion = '';
-  health: Health = 'pending';
-  failures = 0;
-  /** When the current run of failures began (ms), to tell containers the failure stopped from earlier exits. */
-  firstFailureAt: number | undefined;
-  error = '';
+  private state: HealthState = INITIAL_HEALTH;
   updatedAt = new Date(0);
   private containers = new Map<string, Cached>();
   /** Per container, the sequence number of the read that last set it: later-started reads win. */
@@ -61,7 +57,6 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
   private seq = 0;
   private images: ImageSnapshot[] = [];
   private readonly ac = new AbortController();
-  private lastFailureByPing = false;
   private refreshing: Promise<void> | undefined;
 
   constructor(client: DockerClient, private readonly opts: NodeOptions) {
@@ -71,6 +66,23 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
 
   get addr(): string {
     return this.client.addr;
+  }
+
+  get health(): Health {
+    return this.state.health;
+  }
+
+  get failures(): number {
+    return this.state.failures;
+  }
+
+  /** When the current run of failures began (ms), to tell containers the failure stopped from earlier exits. */
+  get firstFailureAt(): number | undefined {
+    return this.state.firstFailureAt;
+  }
+
+  get error(): string {
+    return this.state.error;
   }
 
   /** Start the refresh loop and the event stream. */
@@ -144,40 +156,24 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       await this.refreshContainers();
       this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(imageSnapshot);
       this.cached = undefined;
-      const was = this.health;
-      this.health = 'healthy';
-      this.recovered();
       this.updatedAt = new Date();
-      if (was !== 'healthy') {
-        this.opts.log.info({ node: this.name, addr: this.addr }, 'engine healthy');
-        this.emit('health', was, 'healthy');
-      }
+      this.apply({ kind: 'refreshed' });
     } catch (err) {
-      this.failed(err);
+      this.apply({ kind: 'refresh-failed', error: errorMessage(err), at: Date.now() });
     }
     this.cached = undefined;
     this.emit('change');
   }
 
-  /** A check succeeded: the run of failures, its start and its error are over. */
-  private recovered(): void {
-    this.failures = 0;
-    this.firstFailureAt = undefined;
-    this.error = '';
-  }
-
-  /** One failed check (refresh or ping); after --engine-failure-retry of them in a row the node is unhealthy. */
-  private failed(err: unknown, byPing = false): void {
-    this.lastFailureByPing = byPing;
-    this.failures += 1;
-    this.firstFailureAt ??= Date.now();
-    this.error = errorMessage(err);
-    if (this.failures >= this.opts.failureRetry && this.health !== 'unhealthy') {
-      const was = this.health;
-      this.health = 'unhealthy';
-      this.opts.log.warn({ addr: this.addr, err: this.error }, 'engine unhealthy');
-      this.emit('health', was, 'unhealthy');
-    }
+  /** One check's outcome through the health state machine; a change of health is logged and emitted. */
+  private apply(event: HealthEvent): void {
+    const was = this.state.health;
+    this.state = nextHealth(this.state, event, { failureRetry: this.opts.failureRetry });
+    const now = this.state.health;
+    if (now === was) return;
+    if (now === 'healthy') this.opts.log.info({ node: this.name, addr: this.addr }, 'engine healthy');
+    else this.opts.log.warn({ addr: this.addr, err: this.error }, 'engine unhealthy');
+    this.emit('health', was, now);
   }
 
   /**
@@ -198,14 +194,11 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       try {
         const r = await this.client.json('GET', '/_ping', undefined, timeoutMs);
         if (r.status !== 200) throw new Error(`/_ping answered HTTP ${r.status}`);
-        // only failures of our own are cleared: a failing refresh (e.g. a refused engine) keeps its count
-        if (this.lastFailureByPing && this.failures > 0) {
-          if (this.health === 'healthy') this.recovered();
-          else void this.refresh();
-        }
+        if (refreshOnAnswer(this.state)) void this.refresh();
+        else this.apply({ kind: 'pinged' });
       } catch (err) {
         if (this.ac.signal.aborted) return;
-        this.failed(new Error(`ping: ${errorMessage(err)}`), true);
+        this.apply({ kind: 'ping-failed', error: errorMessage(err), at: Date.now() });
         this.cached = undefined;
         this.emit('change');
       }
