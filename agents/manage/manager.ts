@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { storeOptionsFrom } from '../config/common.js';
 import type { Logger } from '../common/log.js';
-import { errorMessage } from '../common/errors.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import { retry } from '../common/retry.js';
 import type { ManageConfig } from './config.js';
 import { Cluster } from './cluster/cluster.js';
 import { discoveryWatch } from './discovery/source.js';
@@ -85,22 +84,13 @@ export async function startManager(config: ManagerConfig, log: Logger): Promise<
     };
     r.start();
   }
-  const discovered = (async () => {
-    for (let attempt = 0; !ac.signal.aborted; attempt++) {
-      try {
-        const ctx = { log, signal: ac.signal, heartbeatMs: config.heartbeatMs, storeOptions };
-        for await (const addrs of discoveryWatch(config.discovery, ctx)) {
-          cluster.setAddrs(addrs);
-          attempt = 0;
-        }
-        return;
-      } catch (err) {
-        if (ac.signal.aborted) return;
-        log.warn({ err: errorMessage(err) }, 'discovery failed; retrying');
-        await sleep(backoffDelay(attempt), ac.signal).catch(() => {});
-      }
+  const discovered = retry(async (progress) => {
+    const ctx = { log, signal: ac.signal, heartbeatMs: config.heartbeatMs, storeOptions };
+    for await (const addrs of discoveryWatch(config.discovery, ctx)) {
+      cluster.setAddrs(addrs);
+      progress();
     }
-  })();
+  }, { signal: ac.signal, initialMs: 250, log, what: 'discovery', isRetryable: () => true }).catch(() => {});
   let server: Listening;
   let status: StatusServer | undefined;
   try {
