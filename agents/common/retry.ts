@@ -44,8 +44,9 @@ export async function retry<T>(fn: (progress: () => void) => Promise<T>, opts: R
       if (attempts >= 0 && failures + 1 >= attempts) throw err;
       const delay = backoffDelay(failures, { initialMs: opts.initialMs ?? 500, maxMs: opts.maxMs ?? 30_000 });
       failures += 1;
+      const fields = { err: errorMessage(err), attempt: failures, retryInMs: delay };
       if (opts.onRetry) opts.onRetry(err, failures, delay);
-      else opts.log?.warn({ err: errorMessage(err), attempt: failures, retryInMs: delay }, `${opts.what} failed; retrying`);
+      else opts.log?.warn(fields, `${opts.what} failed; retrying`);
       await sleep(delay, opts.signal);
     }
   }

@@ -122,7 +122,8 @@ export class Joiner {
     };
     const isRetryable = (err: unknown) => reached || worthRetrying(err);
     try {
-      await retry(beats, { signal, initialMs: 250, maxMs: this.opts.heartbeatMs, what: 'heartbeat', isRetryable, onRetry });
+      const backoff = { initialMs: 250, maxMs: this.opts.heartbeatMs };
+      await retry(beats, { ...backoff, signal, what: 'heartbeat', isRetryable, onRetry });
     } catch (err) {
       if (!signal.aborted) throw err;
     } finally {

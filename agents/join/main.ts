@@ -35,8 +35,8 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
       await sleep(delay, signal);
     }
     const refused = rethrowAtStart('join', config.discovery.text);
-    store = await retry(() => openStore(config.discovery, { ...storeOpts, logger: log }), { signal, log, what: `store ${config.discovery.text}` })
-      .catch(refused);
+    const open = () => openStore(config.discovery, { ...storeOpts, logger: log });
+    store = await retry(open, { signal, log, what: `store ${config.discovery.text}` }).catch(refused);
     const joiner = new Joiner(store, {
       key: addr,
       value: addr,

@@ -46,7 +46,8 @@ export class Replication {
         this.log.warn('primary lock lost; back to replica');
       }
     };
-    await retry(terms, { signal, initialMs: 250, log: this.log, what: 'leader election', isRetryable: () => true }).catch(() => {});
+    const opts = { signal, initialMs: 250, log: this.log, what: 'leader election', isRetryable: () => true };
+    await retry(terms, opts).catch(() => {});
   }
 
   /** While a replica, keep the primary's address current. */

@@ -21,7 +21,13 @@ export async function openCatalog(
     { dockerHost, ttlMs: config.ttlMs, ttlRefreshMs: config.ttlRefreshMs, onMissing },
     ctx.log,
   );
-  const ping = { attempts: config.retryAttempts, initialMs: config.retryIntervalMs, signal: ctx.signal, log: ctx.log, what: writer.description };
+  const ping = {
+    attempts: config.retryAttempts,
+    initialMs: config.retryIntervalMs,
+    signal: ctx.signal,
+    log: ctx.log,
+    what: writer.description,
+  };
   await retry(() => writer.ping(), ping).catch(rethrowAtStart('registrator', writer.description));
   return writer;
 }

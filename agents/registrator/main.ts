@@ -30,7 +30,8 @@ function firstExternalIpv4(): string | undefined {
 }
 
 async function resolveDockerHost(config: RegistratorConfig, docker: DockerEngine, ctx: AgentContext): Promise<string> {
-  const info = () => retry(() => docker.info(), { signal: ctx.signal, log: ctx.log, what: 'docker info', initialMs: config.retryIntervalMs });
+  const opts = { signal: ctx.signal, log: ctx.log, what: 'docker info', initialMs: config.retryIntervalMs };
+  const info = () => retry(() => docker.info(), opts);
   const name = config.hostname ?? (await info().catch(rethrowAtStart('registrator', docker.endpoint.url))).name;
   const why = name.includes(':') ? 'contains ":"' : unsafeTokenReason(name);
   if (why) throw new ShoalError('SHOAL_BAD_HOSTNAME', `docker host name ${JSON.stringify(name)} cannot be used in keys: ${why}`, { exitCode: 2 });
@@ -80,6 +81,9 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
       await reg.run(signal);
       return 0;
     }
+    const refused = rethrowAtStart('registrator', config.registry.text);
+    const what = `store ${config.registry.text}`;
+    const storeRetry = { attempts: config.retryAttempts, initialMs: config.retryIntervalMs, signal, log, what };
     store = await retry(async () => {
       const s = await openStore(config.registry, { ...storeOpts, logger: log });
       try {
@@ -89,15 +93,14 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
         throw err;
       }
       return s;
-    }, { attempts: config.retryAttempts, initialMs: config.retryIntervalMs, signal, log, what: `store ${config.registry.text}` })
-      .catch(rethrowAtStart('registrator', config.registry.text));
+    }, storeRetry).catch(refused);
     metrics.storeConnected = true;
     const dockerHost = await resolveDockerHost(config, docker, ctx);
     let writer: EntryWriter;
     if (config.ttlMs > 0) {
       const s = store;
-      const lease = await retry(() => s.lease(config.ttlMs), { signal, log, what: 'store lease', initialMs: config.retryIntervalMs })
-        .catch(rethrowAtStart('registrator', config.registry.text));
+      const leaseRetry = { signal, log, what: 'store lease', initialMs: config.retryIntervalMs };
+      const lease = await retry(() => s.lease(config.ttlMs), leaseRetry).catch(refused);
       writer = new LeaseWriter(store, lease);
       lease.on('lost', (err) => log.warn({ err: errorMessage(err) }, 'lease lost; it will be re-created'));
       lease.on('restored', () => reg.requestFull('lease restored'));

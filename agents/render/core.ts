@@ -154,7 +154,8 @@ export class RenderCore extends EventEmitter<CoreEvents> {
       this.deps.log.warn({ err: errorMessage(e), retryInMs }, 'store watch failed: keeping the last good config');
     };
     const backoff = { initialMs: 250, maxMs: 10_000 };
-    await retry(watching, { ...backoff, signal, what: 'store watch', isRetryable: () => true, onRetry }).catch(() => undefined);
+    const opts = { ...backoff, signal, what: 'store watch', isRetryable: () => true, onRetry };
+    await retry(watching, opts).catch(() => undefined);
   }
 
   private watchTemplateFiles(): void {

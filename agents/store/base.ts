@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { errorMessage } from '../common/errors.js';
 import { retry } from '../common/retry.js';
 import type { BackoffOptions } from '../common/backoff.js';
-import { snapshotStream } from './snapshot-stream.js';
+import { snapshotStream, type Producer } from './snapshot-stream.js';
 import type { Snapshot, StoreState, StoreStateEvents, WatchOptions } from './store.js';
 
 export interface Releasable {
@@ -66,17 +66,23 @@ export abstract class StoreBase extends EventEmitter<StoreStateEvents> implement
     const next = nextState(this.state, up);
     if (next === undefined) return;
     this.state = next;
-    if (next === 'lost') this.log.warn({ err: err === undefined ? undefined : errorMessage(err) }, `${this.kind} store unreachable`);
+    if (next === 'lost') this.log.warn({ err: err && errorMessage(err) }, `${this.kind} store unreachable`);
     this.emit('state', next);
   }
 
   /** `Store.watch` over a backend's wire: survives outages, re-reads from scratch after each failure. */
   protected watchWith<C>(wire: WatchWire<C>, opts: WatchOptions, backoff: BackoffOptions): AsyncIterable<Snapshot> {
     const signal = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
-    return snapshotStream((push, stop) => this.watchLoop(wire, push, stop, backoff), { signal, coalesceMs: opts.coalesceMs });
+    const producer: Producer = (push, stop) => this.watchLoop(wire, push, stop, backoff);
+    return snapshotStream(producer, { signal, coalesceMs: opts.coalesceMs });
   }
 
-  private async watchLoop<C>(wire: WatchWire<C>, push: (s: Snapshot) => void, stop: AbortSignal, backoff: BackoffOptions): Promise<void> {
+  private async watchLoop<C>(
+    wire: WatchWire<C>,
+    push: (s: Snapshot) => void,
+    stop: AbortSignal,
+    backoff: BackoffOptions,
+  ): Promise<void> {
     const loop = async (progress: () => void): Promise<void> => {
       let cursor: C | undefined;
       while (!stop.aborted) {
@@ -92,7 +98,8 @@ export abstract class StoreBase extends EventEmitter<StoreStateEvents> implement
       this.log.warn({ err: errorMessage(err), attempt, retryInMs }, `${this.kind} watch failed; reading again`);
     };
     // keeps the last snapshot while failing; ends (rejects) only once the watch is stopped
-    await retry(loop, { ...backoff, signal: stop, what: `${this.kind} watch`, isRetryable: () => true, onRetry }).catch(() => {});
+    const opts = { ...backoff, signal: stop, what: `${this.kind} watch`, isRetryable: () => true, onRetry };
+    await retry(loop, opts).catch(() => {});
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,8 @@ import type { Owner } from './base.js';
 import type { Lock, LockEvents } from './store.js';
 import { nextConsulIndex } from './consul-index.js';
 
+type Held = { Session?: string };
+
 /** What sessions, leases and locks need of the Consul store (ConsulStore implements it). */
 export interface SessionApi extends Owner {
   readonly log: Logger;
@@ -21,7 +23,7 @@ export interface SessionApi extends Owner {
   set(key: string, value: string, extra?: Record<string, string | number>): Promise<boolean>;
   delete(key: string): Promise<void>;
   /** One key, as a blocking query when `index` > 0. */
-  getEntry(key: string, ctl?: { index?: number; signal?: AbortSignal }): Promise<{ body: { Session?: string } | undefined; index: number }>;
+  getEntry(key: string, ctl?: { index?: number; signal?: AbortSignal }): Promise<{ body?: Held; index: number }>;
   createSession(ttlMs: number, name: string): Promise<string>;
   /** False when Consul says the session is gone. */
   renewSession(id: string): Promise<boolean>;
@@ -35,7 +37,12 @@ export interface SessionApi extends Owner {
  */
 class SessionKeeper {
   private readonly ac = new AbortController();
-  constructor(private readonly store: SessionApi, public id: string, private readonly ttlMs: number, private readonly onGone: () => Promise<void>) {
+  constructor(
+    private readonly store: SessionApi,
+    public id: string,
+    private readonly ttlMs: number,
+    private readonly onGone: () => Promise<void>,
+  ) {
     void this.loop();
   }
 
@@ -49,7 +56,8 @@ class SessionKeeper {
       }
     };
     const backoff = { initialMs: Math.min(100, every), maxMs: Math.min(2000, every) };
-    await retry(renewals, { ...backoff, signal, log: this.store.log, what: 'consul session renewal', isRetryable: () => true }).catch(() => {});
+    const opts = { ...backoff, signal, log: this.store.log, what: 'consul session renewal', isRetryable: () => true };
+    await retry(renewals, opts).catch(() => {});
   }
 
   stop(): void {
@@ -108,7 +116,12 @@ export class ConsulLock extends EventEmitter<LockEvents> implements Lock {
   held = false;
   private readonly keeper: SessionKeeper;
 
-  constructor(private readonly store: SessionApi, readonly key: string, private readonly ttlMs: number, session: string) {
+  constructor(
+    private readonly store: SessionApi,
+    readonly key: string,
+    private readonly ttlMs: number,
+    session: string,
+  ) {
     super();
     this.keeper = new SessionKeeper(store, session, ttlMs, () => this.gone());
   }
@@ -140,7 +153,8 @@ export class ConsulLock extends EventEmitter<LockEvents> implements Lock {
       this.held = true;
     };
     if (signal?.aborted) throw aborted();
-    await retry(attempt, { initialMs: 200, maxMs: 5000, signal, what: `consul lock ${this.key}`, isRetryable: isRecoverable }).catch((err) => {
+    const opts = { initialMs: 200, maxMs: 5000, signal, what: `consul lock ${this.key}`, isRetryable: isRecoverable };
+    await retry(attempt, opts).catch((err) => {
       throw signal?.aborted || err instanceof AbortedError ? aborted() : err;
     });
   }

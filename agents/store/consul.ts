@@ -167,7 +167,8 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
     if (!body) throw new StoreUnavailableError('consul ping: the cluster has no leader');
     // the leader answers any token: reading the prefix's top level makes Consul check ours (404: empty)
     const full = this.fullKey('', true);
-    await this.call('ping', this.kv('keys'), { key: rawPath(full === '' ? '' : `${full}/`), separator: '/' }).catch((err) => {
+    const top = { key: rawPath(full === '' ? '' : `${full}/`), separator: '/' };
+    await this.call('ping', this.kv('keys'), top).catch((err) => {
       if (statusOf(err) !== 404) throw err;
     });
   }
@@ -298,7 +299,8 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
       read: async (index = 0, signal) => {
         const res = await this.listAt(prefix, { index, signal });
         const step = nextConsulIndex(index, res.index);
-        return { snapshot: step.changed ? { entries: res.entries, revision: String(res.index) } : undefined, cursor: step.index };
+        const snapshot = step.changed ? { entries: res.entries, revision: String(res.index) } : undefined;
+        return { snapshot, cursor: step.index };
       },
       wait: async (index) => index,
     }, opts, { initialMs: 200, maxMs: 5000 });

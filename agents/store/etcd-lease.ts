@@ -118,7 +118,8 @@ export class EtcdLock extends EventEmitter<LockEvents> implements Lock {
         progress();
       }
     };
-    await retry(attempt, { initialMs: 200, maxMs: 5000, signal, what: `etcd lock ${this.key}`, isRetryable: isRecoverable }).catch((err) => {
+    const opts = { initialMs: 200, maxMs: 5000, signal, what: `etcd lock ${this.key}`, isRetryable: isRecoverable };
+    await retry(attempt, opts).catch((err) => {
       throw signal?.aborted ? aborted() : err;
     });
   }

@@ -208,7 +208,9 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
         const at = await this.range(prefix);
         return { snapshot: { entries: toKVs(at.entries), revision: String(at.revision) }, cursor: at };
       },
-      wait: (at, signal, push) => watchPrefix(this, dir, at, signal, (revision) => push({ entries: toKVs(at.entries), revision })),
+      wait: (at, signal, push) => {
+        return watchPrefix(this, dir, at, signal, (revision) => push({ entries: toKVs(at.entries), revision }));
+      },
       // compaction of the revision we resume from is no outage: read again from scratch
       isOutage: (err) => !(err instanceof Error && /compact/i.test(err.message)),
     }, opts, { initialMs: 200, maxMs: 5000 });

@@ -148,7 +148,12 @@ export class Etcd2Lock extends EventEmitter<LockEvents> implements Lock {
   private lastOk = Date.now();
   private holding = true;
 
-  constructor(private readonly store: Etcd2Host, readonly key: string, private readonly value: string, private readonly ttlMs: number) {
+  constructor(
+    private readonly store: Etcd2Host,
+    readonly key: string,
+    private readonly value: string,
+    private readonly ttlMs: number,
+  ) {
     super();
     this.ticker = new Ticker(Math.max(200, Math.floor(ttlMs / 3)), () => this.refresh());
   }
@@ -193,7 +198,12 @@ export class Etcd2Lock extends EventEmitter<LockEvents> implements Lock {
 }
 
 /** Create the lock key if absent; while someone else holds it, long-poll the key for its delete/expiry. */
-export async function acquireEtcd2Lock(store: Etcd2Host, key: string, value: string, opts: LockOptions): Promise<Etcd2Lock> {
+export async function acquireEtcd2Lock(
+  store: Etcd2Host,
+  key: string,
+  value: string,
+  opts: LockOptions,
+): Promise<Etcd2Lock> {
   const path = store.keyPath(key);
   const signal = opts.signal;
   const aborted = () => new AbortedError(`lock ${key}: wait aborted`);
@@ -208,7 +218,8 @@ export async function acquireEtcd2Lock(store: Etcd2Host, key: string, value: str
       await store.http.request('GET', path, { query: { wait: true, waitIndex: index + 1 }, timeoutMs: POLL_MS, signal }).catch(quietPoll);
     }
   };
-  return retry(attempt, { initialMs: 200, maxMs: 3000, signal, what: `etcd2 lock ${key}`, isRetryable: isRecoverable }).catch((err) => {
+  const backoff = { initialMs: 200, maxMs: 3000 };
+  return retry(attempt, { ...backoff, signal, what: `etcd2 lock ${key}`, isRetryable: isRecoverable }).catch((err) => {
     throw signal?.aborted ? aborted() : err;
   });
 }

@@ -137,7 +137,8 @@ export class Etcd2Store extends StoreBase implements Store, Etcd2Host {
       wait: async (index, signal) => {
         const query = { wait: true, recursive: true, waitIndex: index + 1 };
         const r = await this.http.request('GET', path, { query, timeoutMs: POLL_MS, signal }).catch(quietPoll);
-        if (r !== undefined && r.body.errorCode !== undefined && r.body.errorCode !== V2.indexCleared) await this.expect(r);
+        const code = r?.body.errorCode;
+        if (r !== undefined && code !== undefined && code !== V2.indexCleared) await this.expect(r);
         return undefined;
       },
     }, opts, { initialMs: 200, maxMs: 3000 });

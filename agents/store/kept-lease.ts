@@ -62,7 +62,8 @@ export abstract class KeptLease extends EventEmitter<LeaseEvents> implements Lea
       this.emit('restored');
     };
     const onRetry = (err: unknown, n: number) => this.restoreFailed(err, n - 1);
-    await retry(attempt, { ...this.restoreBackoff, what: 'lease restore', isRetryable: () => !this.ended, onRetry }).catch(() => {});
+    const opts = { ...this.restoreBackoff, what: 'lease restore', isRetryable: () => !this.ended, onRetry };
+    await retry(attempt, opts).catch(() => {});
   }
 
   async release(): Promise<void> {

@@ -115,7 +115,8 @@ export class ZkLease extends KeptLease {
       this.emit('restored');
     };
     const quiet = () => {};
-    await retry(attempt, { initialMs: 200, maxMs: 3000, what: 'zookeeper lease restore', isRetryable: current, onRetry: quiet }).catch(quiet);
+    const opts = { initialMs: 200, maxMs: 3000, what: 'zookeeper lease restore', isRetryable: current, onRetry: quiet };
+    await retry(attempt, opts).catch(quiet);
   }
 
   /** Unlike the base: keys first (errors other than NoNode propagate), then the session, always. */
@@ -135,7 +136,12 @@ export class ZkLock extends EventEmitter<LockEvents> implements Lock {
   private holding = true;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly store: ZkHost, private readonly conn: ZkConn, readonly key: string, private readonly ttlMs: number) {
+  constructor(
+    private readonly store: ZkHost,
+    private readonly conn: ZkConn,
+    readonly key: string,
+    private readonly ttlMs: number,
+  ) {
     super();
     conn.on('expired', () => this.lose(new StoreUnavailableError(`zookeeper lock ${key}: session expired`)));
     // disconnected for a whole session timeout: the server has (or will have) dropped the node
@@ -199,10 +205,13 @@ export async function acquireZkLock(store: ZkHost, key: string, value: string, o
       progress();
       let deleted!: () => void;
       const gone = new Promise<void>((r) => (deleted = r));
-      if (await conn.exists(path, () => deleted())) await sleep(30_000, AbortSignal.any([...(signal ? [signal] : []), abortOn(gone)])).catch(() => {});
+      const until = AbortSignal.any([...(signal ? [signal] : []), abortOn(gone)]);
+      if (await conn.exists(path, () => deleted())) await sleep(30_000, until).catch(() => {});
     }
   };
-  return retry(attempt, { initialMs: 200, maxMs: 3000, signal, what: `zookeeper lock ${key}`, isRetryable: isRecoverable }).catch((err) => {
+  const backoff = { initialMs: 200, maxMs: 3000 };
+  const what = `zookeeper lock ${key}`;
+  return retry(attempt, { ...backoff, signal, what, isRetryable: isRecoverable }).catch((err) => {
     conn.close();
     throw signal?.aborted ? aborted() : err;
   });

@@ -1,7 +1,9 @@
 /** retry(): what it retries, what it gives up on at once, attempts, progress resets, cancellation. Pure. */
 import t from 'tap';
 import { retry, worthRetrying } from '../../agents/common/retry.js';
-import { ConfigError, ShoalError, StoreAuthError, StoreError, StoreUnavailableError } from '../../agents/common/errors.js';
+import {
+  ConfigError, ShoalError, StoreAuthError, StoreError, StoreUnavailableError,
+} from '../../agents/common/errors.js';
 
 const fast = { initialMs: 1, maxMs: 2, what: 'op' };
 
@@ -89,5 +91,6 @@ t.test('an aborted signal stops the waiting and the retrying', async (t) => {
   setImmediate(() => ac.abort(new Error('shutdown')));
   await t.rejects(p, { message: 'shutdown' });
   t.equal(calls, 1);
-  await t.rejects(retry(async () => Promise.reject(new Error('late')), { ...fast, signal: ac.signal }), { message: 'late' });
+  const late = retry(async () => Promise.reject(new Error('late')), { ...fast, signal: ac.signal });
+  await t.rejects(late, { message: 'late' });
 });

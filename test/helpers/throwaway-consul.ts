@@ -13,8 +13,11 @@ export async function throwawayConsul(t: TapTest, https: boolean, extraHcl: stri
   const [port, serf, wan, server] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const hcl = path.join(dir, 'extra.hcl');
   const api = https ? `http = -1 https = ${port}` : `http = ${port}`;
-  writeFileSync(hcl, `ports { ${api} dns = -1 grpc = -1 serf_lan = ${serf} serf_wan = ${wan} server = ${server} }\n${extraHcl}\n`);
-  const agent = spawn('consul', ['agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-node', `throwaway-${port}`, '-config-file', hcl], { stdio: 'ignore' });
+  const ports = `ports { ${api} dns = -1 grpc = -1 serf_lan = ${serf} serf_wan = ${wan} server = ${server} }`;
+  writeFileSync(hcl, `${ports}\n${extraHcl}\n`);
+  const node = `throwaway-${port}`;
+  const args = ['agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-node', node, '-config-file', hcl];
+  const agent = spawn('consul', args, { stdio: 'ignore' });
   t.teardown(async () => {
     const exited = once(agent, 'exit');
     agent.kill('SIGTERM');

@@ -10,7 +10,7 @@ t.test('a refused ACL token ends join before its first heartbeat, with exit code
   const port = await throwawayConsul(t, false, ACL_HCL);
   await consulReady(port);
   const uri = `consul://127.0.0.1:${port}/acl-join`;
-  const flags = { addr: '127.0.1.9:2375', checkEngine: false, heartbeat: '200ms', ttl: '3s', storeToken: 'bogus-token' };
+  const flags = { addr: '127.0.1.9:2375', checkEngine: false, heartbeat: '200ms', ttl: '3s', storeToken: 'bogus' };
   const config = loadConfig(joinSpec, { flags, positional: uri, env: {} }).config;
   await t.rejects(main(config, { log: silentLogger(), signal: new AbortController().signal, env: {} }), {
     exitCode: 2,

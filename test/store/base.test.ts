@@ -19,9 +19,13 @@ class FakeStore extends StoreBase {
 }
 
 /** What a real wire does with nothing to answer: block until the watch stops. */
-const blockUntil = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped'))));
+const blockUntil = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('stopped'))));
 
-const snap = (revision: number, ...keys: string[]): Snapshot => ({ entries: keys.map((key) => ({ key, value: 'v' })), revision: String(revision) });
+const snap = (revision: number, ...keys: string[]): Snapshot => ({
+  entries: keys.map((key) => ({ key, value: 'v' })),
+  revision: String(revision),
+});
 
 t.test('nextState: connected once, then lost and restored on changes only', async (t) => {
   const table: [StoreState | undefined, boolean, StoreState | undefined][] = [
@@ -42,7 +46,8 @@ t.test('the watch loop reads, waits, survives failures, and reports each state c
   const states: StoreState[] = [];
   store.on('state', (s) => states.push(s));
   // each step answers one read: a snapshot, or a failure
-  const steps: (Snapshot | Error)[] = [snap(1, 'a'), new StoreUnavailableError('down'), new StoreUnavailableError('down'), snap(2, 'a', 'b')];
+  const down = new StoreUnavailableError('down');
+  const steps: (Snapshot | Error)[] = [snap(1, 'a'), down, down, snap(2, 'a', 'b')];
   const cursors: (number | undefined)[] = [];
   const ac = new AbortController();
   const wire: WatchWire<number> = {
@@ -88,7 +93,10 @@ t.test('close releases what is still tracked, stops the watches, then closes the
   const a = store.track({ release: async () => void released.push('a') });
   store.track({ release: async () => void released.push('b') });
   store.untrack(a);
-  const wire: WatchWire<number> = { read: async () => ({ snapshot: snap(1, 'x'), cursor: 1 }), wait: (_, signal) => blockUntil(signal) };
+  const wire: WatchWire<number> = {
+    read: async () => ({ snapshot: snap(1, 'x'), cursor: 1 }),
+    wait: (_, signal) => blockUntil(signal),
+  };
   const watching = (async () => {
     for await (const _ of store.watchOver(wire, { coalesceMs: 0 })) void _;
   })();
