@@ -10,6 +10,9 @@ import { sleep } from '../common/backoff.js';
 import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, sortKVs, unescapeSegment } from './keys.js';
 import { StoreBase } from './base.js';
+import { snapshotStream } from './snapshot-stream.js';
+import { retry } from '../common/retry.js';
+import { errorMessage } from '../common/errors.js';
 import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, StoreState, WatchOptions } from './store.js';
 import { formatStoreUri, type StoreUri } from './uri.js';
 import { CreateMode, ZK, ZkConn, isZk, type ZkWatcher } from './zookeeper-conn.js';
@@ -227,33 +230,37 @@ export class ZookeeperStore extends StoreBase implements Store, ZkHost {
    */
   watch(prefix: string, opts: WatchOptions = {}): AsyncIterable<Snapshot> {
     const top = this.path(prefix, true);
-    let dirty = true;
-    let wake: (() => void) | undefined;
-    const poke = () => {
-      dirty = true;
-      wake?.();
-    };
-    return this.watchWith<undefined>({
-      read: async () => {
-        dirty = false;
-        return { snapshot: await this.walk(top, poke), cursor: undefined };
-      },
-      wait: async (_, signal) => {
-        const onState = (s: StoreState) => s === 'restored' && poke(); // walk again on reconnect
-        this.on('state', onState);
-        signal.addEventListener('abort', poke, { once: true });
-        try {
+    const signal = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
+    return snapshotStream(async (push, stop) => {
+      let dirty = true;
+      let wake: (() => void) | undefined;
+      const poke = () => {
+        dirty = true;
+        wake?.();
+      };
+      const onState = (s: StoreState) => s === 'restored' && poke(); // walk again on reconnect
+      this.on('state', onState);
+      stop.addEventListener('abort', poke, { once: true });
+      const walks = async (progress: () => void): Promise<void> => {
+        while (!stop.aborted) {
           if (!dirty) await new Promise<void>((r) => (wake = r));
-        } finally {
           wake = undefined;
-          this.off('state', onState);
-          signal.removeEventListener('abort', poke);
+          if (stop.aborted) return;
+          await sleep(10, stop).catch(() => {}); // let a burst of watch events settle into one walk
+          dirty = false;
+          push(await this.walk(top, poke));
+          progress();
         }
-        await sleep(10, signal).catch(() => {}); // let a burst of watch events settle into one walk
-        return undefined;
-      },
-      isOutage: () => false,
-    }, opts, { initialMs: 200, maxMs: 3000 });
+      };
+      const onRetry = (err: unknown) => {
+        dirty = true;
+        this.log.debug({ err: errorMessage(err) }, 'zookeeper watch walk failed; keeping the last snapshot');
+      };
+      const backoff = { initialMs: 200, maxMs: 3000 };
+      const what = 'zookeeper watch';
+      await retry(walks, { ...backoff, signal: stop, what, isRetryable: () => true, onRetry }).catch(() => {});
+      this.off('state', onState);
+    }, { signal, coalesceMs: opts.coalesceMs });
   }
 
   protected closeWire(): void {
