@@ -65,6 +65,24 @@ export class AbortedError extends ShoalError {
   }
 }
 
+/**
+ * An agent's start failed in a way that retrying cannot fix (a refused token or password, a TLS setup the
+ * store rejects, a request the service refuses): one line naming the agent and the target, exit code 2.
+ * Anything else is returned unchanged. `target` must not carry credentials (store URIs never do).
+ */
+export function startFailure(agent: string, target: string, err: unknown): unknown {
+  if (!(err instanceof ShoalError) || err.recoverable || err instanceof AbortedError || err.exitCode === 2) return err;
+  const why = err instanceof StoreAuthError ? 'store refused the credentials' : 'cannot start';
+  return new ShoalError(err.code, `shoal ${agent}: ${why} (${target}): ${err.message}`, { exitCode: 2, cause: err });
+}
+
+/** `startFailure` as a `.catch` handler for one start step. */
+export function rethrowAtStart(agent: string, target: string): (err: unknown) => never {
+  return (err) => {
+    throw startFailure(agent, target, err);
+  };
+}
+
 export function isRecoverable(err: unknown): boolean {
   return err instanceof ShoalError ? err.recoverable : false;
 }

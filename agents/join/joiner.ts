@@ -3,11 +3,13 @@
  * it answers. While it does not, the key is no longer refreshed: it stays until --ttl after the last refresh
  * (managers see the node and mark it unhealthy meanwhile), then goes, as an unrefreshed `swarm join` key did.
  * Store errors are logged and retried at the next beat (sooner, with backoff); the lease re-creates itself
- * after an outage. On shutdown the key is removed.
+ * after an outage. A refusal that retrying cannot fix (a bad token or password) before any beat reached the
+ * store ends run() with that error. On shutdown the key is removed.
  */
 import type { Logger } from '../common/log.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import { sleep } from '../common/backoff.js';
 import { errorMessage } from '../common/errors.js';
+import { retry, worthRetrying } from '../common/retry.js';
 import type { Lease, Store } from '../store/store.js';
 import { joinStep, nextBeatIn, type JoinAction } from './decide.js';
 
@@ -101,26 +103,32 @@ export class Joiner {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    let failures = 0;
-    while (!signal.aborted) {
-      let wait = this.opts.heartbeatMs;
-      try {
+    let reached = false;
+    const beats = async (progress: () => void): Promise<void> => {
+      while (!signal.aborted) {
         const action = await this.beat();
-        wait = nextBeatIn(action, this.opts.heartbeatMs, this.now(), this.refreshedAt, this.opts.ttlMs);
+        const wait = nextBeatIn(action, this.opts.heartbeatMs, this.now(), this.refreshedAt, this.opts.ttlMs);
         this.resolveFirstBeat();
-        failures = 0;
+        reached = true;
+        progress();
         this.lastBeatOk = true;
-      } catch (err) {
-        if (signal.aborted) break;
-        this.stats.errors += 1;
-        this.lastBeatOk = false;
-        wait = Math.min(this.opts.heartbeatMs, backoffDelay(failures, { initialMs: 250, maxMs: this.opts.heartbeatMs }));
-        failures += 1;
-        this.log.warn({ err: errorMessage(err), retryInMs: wait }, 'heartbeat failed');
+        await sleep(wait, signal).catch(() => undefined);
       }
-      await sleep(wait, signal).catch(() => undefined);
+    };
+    const onRetry = (err: unknown, _attempt: number, retryInMs: number) => {
+      this.stats.errors += 1;
+      this.lastBeatOk = false;
+      this.log.warn({ err: errorMessage(err), retryInMs }, 'heartbeat failed');
+    };
+    const isRetryable = (err: unknown) => reached || worthRetrying(err);
+    try {
+      const backoff = { initialMs: 250, maxMs: this.opts.heartbeatMs };
+      await retry(beats, { ...backoff, signal, what: 'heartbeat', isRetryable, onRetry });
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    } finally {
+      await this.removeOnExit();
     }
-    await this.removeOnExit();
   }
 
   private async removeOnExit(): Promise<void> {

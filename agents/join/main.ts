@@ -4,7 +4,7 @@ import type { AgentMain } from '../common/agent.js';
 import { formatHostPort } from '../common/address.js';
 import { retry } from '../common/retry.js';
 import { sleep, withTimeout } from '../common/backoff.js';
-import { errorMessage } from '../common/errors.js';
+import { errorMessage, rethrowAtStart } from '../common/errors.js';
 import { storeOptionsFrom } from '../config/common.js';
 import { DockerClient } from '../docker/client.js';
 import { openStore } from '../store/open.js';
@@ -36,7 +36,9 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
       log.info({ delayMs: delay }, 'waiting before the first registration');
       await sleep(delay, signal);
     }
-    store = await retry(() => openStore(config.discovery, { ...storeOpts, logger: log }), { signal, log, what: `store ${config.discovery.text}` });
+    const refused = rethrowAtStart('join', config.discovery.text);
+    const open = () => openStore(config.discovery, { ...storeOpts, logger: log });
+    store = await retry(open, { signal, log, what: `store ${config.discovery.text}` }).catch(refused);
     const joiner = new Joiner(store, {
       key: addr,
       value: addr,
@@ -47,7 +49,7 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
     metrics.joiner = joiner;
     log.info({ version: VERSION, discovery: store.description, addr, docker: docker?.endpoint.url, checkEngine: config.checkEngine, heartbeatMs: config.heartbeatMs, ttlMs: config.ttlMs, statusAddr: status?.address }, 'join started');
     void joiner.firstBeat.then(() => ctx.notify?.ready(`${joiner.stats.advertised > 0 ? 'advertising' : 'engine down, not advertising'} ${addr}`));
-    await joiner.run(signal);
+    await joiner.run(signal).catch(refused); // only a refusal before the first beat ends it
     return 0;
   } catch (err) {
     if (signal.aborted) return 0;

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { storeOptionsFrom } from '../config/common.js';
 import type { Logger } from '../common/log.js';
 import { errorMessage } from '../common/errors.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import { retry } from '../common/retry.js';
 import type { ManageConfig } from './config.js';
 import { Cluster } from './cluster/cluster.js';
 import { discoveryWatch } from './discovery/source.js';
@@ -145,22 +145,15 @@ function replicaApi(r: Replication, tls: EngineTls | undefined): Pick<ApiOptions
 /** Feed the cluster from discovery until the returned stop; a failed watch is retried with backoff. */
 function followDiscovery(config: ManagerConfig, cluster: Cluster, storeOptions: StoreOptions, log: Logger): StopFn {
   const ac = new AbortController();
-  const discovered = (async () => {
-    for (let attempt = 0; !ac.signal.aborted; attempt++) {
-      try {
-        const ctx = { log, signal: ac.signal, heartbeatMs: config.heartbeatMs, storeOptions };
-        for await (const addrs of discoveryWatch(config.discovery, ctx)) {
-          cluster.setAddrs(addrs);
-          attempt = 0;
-        }
-        return;
-      } catch (err) {
-        if (ac.signal.aborted) return;
-        log.warn({ err: errorMessage(err) }, 'discovery failed; retrying');
-        await sleep(backoffDelay(attempt), ac.signal).catch(() => {});
-      }
+  const ctx = { log, signal: ac.signal, heartbeatMs: config.heartbeatMs, storeOptions };
+  const follow = async (progress: () => void) => {
+    for await (const addrs of discoveryWatch(config.discovery, ctx)) {
+      cluster.setAddrs(addrs);
+      progress();
     }
-  })();
+  };
+  const retrying = { signal: ac.signal, initialMs: 250, log, what: 'discovery', isRetryable: () => true };
+  const discovered = retry(follow, retrying).catch(() => {});
   return async () => {
     ac.abort();
     await discovered;

@@ -4,8 +4,8 @@
  * the cluster (ready to take over) and proxies every request but /_ping and /info to the primary.
  */
 import type { Logger } from '../common/log.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
-import { errorMessage } from '../common/errors.js';
+import { sleep } from '../common/backoff.js';
+import { retry } from '../common/retry.js';
 import type { Store } from '../store/store.js';
 
 export const LEADER_KEY = 'docker/swarm/leader';
@@ -29,10 +29,10 @@ export class Replication {
 
   private async campaign(): Promise<void> {
     const signal = this.ac.signal;
-    for (let attempt = 0; !signal.aborted; ) {
-      try {
+    const terms = async (progress: () => void): Promise<void> => {
+      while (!signal.aborted) {
         const lock = await this.store.lock(LEADER_KEY, this.advertise, { ttlMs: this.ttlMs, signal });
-        attempt = 0;
+        progress();
         this.role = 'primary';
         this.primary = this.advertise;
         this.log.info({ advertise: this.advertise }, 'elected primary');
@@ -42,17 +42,12 @@ export class Replication {
         });
         this.role = 'replica';
         this.primary = undefined;
-        if (signal.aborted) {
-          await lock.release().catch(() => {});
-          return;
-        }
+        if (signal.aborted) return void (await lock.release().catch(() => {}));
         this.log.warn('primary lock lost; back to replica');
-      } catch (err) {
-        if (signal.aborted) return;
-        this.log.warn({ err: errorMessage(err) }, 'leader election failed; retrying');
-        await sleep(backoffDelay(attempt++), signal).catch(() => {});
       }
-    }
+    };
+    const opts = { signal, initialMs: 250, log: this.log, what: 'leader election', isRetryable: () => true };
+    await retry(terms, opts).catch(() => {});
   }
 
   /** While a replica, keep the primary's address current. */

@@ -1,6 +1,7 @@
 /** Catalog mode wiring: the agent endpoint from the registry URI and store options, reached with retries. */
 import type { AgentContext } from '../common/agent.js';
 import { retry } from '../common/retry.js';
+import { rethrowAtStart } from '../common/errors.js';
 import type { StoreOptions } from '../store/store.js';
 import { CatalogWriter } from './catalog-writer.js';
 import type { RegistratorConfig } from './config.js';
@@ -20,6 +21,13 @@ export async function openCatalog(
     { dockerHost, ttlMs: config.ttlMs, ttlRefreshMs: config.ttlRefreshMs, onMissing },
     ctx.log,
   );
-  await retry(() => writer.ping(), { attempts: config.retryAttempts, initialMs: config.retryIntervalMs, signal: ctx.signal, log: ctx.log, what: writer.description });
+  const ping = {
+    attempts: config.retryAttempts,
+    initialMs: config.retryIntervalMs,
+    signal: ctx.signal,
+    log: ctx.log,
+    what: writer.description,
+  };
+  await retry(() => writer.ping(), ping).catch(rethrowAtStart('registrator', writer.description));
   return writer;
 }

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from '../common/log.js';
-import { ShoalError, StoreError, StoreUnavailableError, errorMessage } from '../common/errors.js';
+import { ShoalError, StoreAuthError, StoreError, StoreUnavailableError, errorMessage } from '../common/errors.js';
 import type { KV } from '../store/store.js';
 import { catalogKey, catalogView, decodeView, encodeView, registrationFor, ttlCheckId, viewOfAgentService, type CatalogOptions } from './catalog.js';
 import type { Service } from './service.js';
@@ -94,7 +94,9 @@ export class CatalogWriter implements EntryWriter {
 
   async ping(): Promise<void> {
     const { status, text } = await this.request('GET', '/v1/agent/self');
-    if (status !== 200) throw new StoreError(`consul agent: HTTP ${status}: ${text.trim()}`, undefined, status >= 500);
+    const why = `consul agent: HTTP ${status}: ${text.trim()}`;
+    if (status === 401 || status === 403) throw new StoreAuthError(`${why} (check the ACL token)`);
+    if (status !== 200) throw new StoreError(why, undefined, status >= 500);
   }
 
   /**

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { readFile } from 'node:fs/promises';
 import type { AgentContext, AgentMain } from '../common/agent.js';
-import { ShoalError, errorMessage } from '../common/errors.js';
+import { ShoalError, errorMessage, rethrowAtStart } from '../common/errors.js';
 import { retry } from '../common/retry.js';
 import { withTimeout } from '../common/backoff.js';
 import { storeOptionsFrom } from '../config/common.js';
@@ -31,9 +31,9 @@ function firstExternalIpv4(): string | undefined {
 }
 
 async function resolveDockerHost(config: RegistratorConfig, docker: DockerClient, ctx: AgentContext): Promise<string> {
-  const info = () => docker.info();
   const retrying = { signal: ctx.signal, log: ctx.log, what: 'docker info', initialMs: config.retryIntervalMs };
-  const name = config.hostname ?? (await retry(info, retrying)).Name ?? '';
+  const info = () => retry(() => docker.info(), retrying).catch(rethrowAtStart('registrator', docker.endpoint.url));
+  const name = config.hostname ?? (await info()).Name ?? '';
   const why = name.includes(':') ? 'contains ":"' : unsafeTokenReason(name);
   if (why) throw new ShoalError('SHOAL_BAD_HOSTNAME', `docker host name ${JSON.stringify(name)} cannot be used in keys: ${why}`, { exitCode: 2 });
   return name;
@@ -83,6 +83,9 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
       await reg.run(signal);
       return 0;
     }
+    const refused = rethrowAtStart('registrator', config.registry.text);
+    const what = `store ${config.registry.text}`;
+    const storeRetry = { attempts: config.retryAttempts, initialMs: config.retryIntervalMs, signal, log, what };
     store = await retry(async () => {
       const s = await openStore(config.registry, { ...storeOpts, logger: log });
       try {
@@ -92,13 +95,14 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
         throw err;
       }
       return s;
-    }, { attempts: config.retryAttempts, initialMs: config.retryIntervalMs, signal, log, what: `store ${config.registry.text}` });
+    }, storeRetry).catch(refused);
     metrics.storeConnected = true;
     const dockerHost = await resolveDockerHost(config, docker, ctx);
     let writer: EntryWriter;
     if (config.ttlMs > 0) {
       const s = store;
-      const lease = await retry(() => s.lease(config.ttlMs), { signal, log, what: 'store lease', initialMs: config.retryIntervalMs });
+      const leaseRetry = { signal, log, what: 'store lease', initialMs: config.retryIntervalMs };
+      const lease = await retry(() => s.lease(config.ttlMs), leaseRetry).catch(refused);
       writer = new LeaseWriter(store, lease);
       lease.on('lost', (err) => log.warn({ err: errorMessage(err) }, 'lease lost; it will be re-created'));
       lease.on('restored', () => reg.requestFull('lease restored'));

@@ -6,7 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { watch as watchFiles, type FSWatcher } from 'chokidar';
 import type { Logger } from '../common/log.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import { sleep } from '../common/backoff.js';
+import { retry } from '../common/retry.js';
 import { errorMessage } from '../common/errors.js';
 import type { Snapshot, Store, StoreState } from '../store/store.js';
 import type { RenderConfig } from './config.js';
@@ -134,11 +135,10 @@ export class RenderCore extends EventEmitter<CoreEvents> {
   }
 
   private async watchLoop(signal: AbortSignal): Promise<void> {
-    let attempt = 0;
-    while (!signal.aborted) {
-      try {
+    const watching = async (progress: () => void): Promise<void> => {
+      while (!signal.aborted) {
         for await (const snap of this.deps.store.watch('', { signal })) {
-          attempt = 0;
+          progress();
           const first = this.built === undefined;
           this.accept(snap);
           for (const r of this.runners) {
@@ -146,16 +146,16 @@ export class RenderCore extends EventEmitter<CoreEvents> {
             else r.changed();
           }
         }
-      } catch (e) {
-        if (signal.aborted) break;
-        this.setConnected(false);
-        const delay = backoffDelay(attempt++, { initialMs: 250, maxMs: 10_000 });
-        this.deps.log.warn({ err: errorMessage(e), retryInMs: delay }, 'store watch failed: keeping the last good config');
-        await sleep(delay, signal).catch(() => undefined);
-        continue;
+        await sleep(250, signal).catch(() => undefined); // the watch ended without an error: watch again
       }
-      if (!signal.aborted) await sleep(250, signal).catch(() => undefined);
-    }
+    };
+    const onRetry = (e: unknown, _attempt: number, retryInMs: number) => {
+      this.setConnected(false);
+      this.deps.log.warn({ err: errorMessage(e), retryInMs }, 'store watch failed: keeping the last good config');
+    };
+    const backoff = { initialMs: 250, maxMs: 10_000 };
+    const opts = { ...backoff, signal, what: 'store watch', isRetryable: () => true, onRetry };
+    await retry(watching, opts).catch(() => undefined);
   }
 
   private watchTemplateFiles(): void {

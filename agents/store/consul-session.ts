@@ -3,12 +3,32 @@
  * re-written, after the session is lost), and the lock that acquires a key with it.
  */
 import { EventEmitter } from 'node:events';
-import { AbortedError, ShoalError, StoreError, errorMessage } from '../common/errors.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import type { Logger } from 'pino';
+import { AbortedError, StoreError, errorMessage, isRecoverable } from '../common/errors.js';
+import { sleep } from '../common/backoff.js';
+import { retry } from '../common/retry.js';
 import { KeptLease } from './kept-lease.js';
+import type { Owner } from './base.js';
 import type { Lock, LockEvents } from './store.js';
-import type { ConsulStore } from './consul.js';
 import { nextConsulIndex } from './consul-index.js';
+
+type Held = { Session?: string };
+
+/** What sessions, leases and locks need of the Consul store (ConsulStore implements it). */
+export interface SessionApi extends Owner {
+  readonly log: Logger;
+  /** Validates a logical key (throws StoreKeyError) and maps it. */
+  fullKey(key: string): string;
+  /** PUT a key; `extra` carries cas/acquire. Consul's true/false answer. */
+  set(key: string, value: string, extra?: Record<string, string | number>): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** One key, as a blocking query when `index` > 0. */
+  getEntry(key: string, ctl?: { index?: number; signal?: AbortSignal }): Promise<{ body?: Held; index: number }>;
+  createSession(ttlMs: number, name: string): Promise<string>;
+  /** False when Consul says the session is gone. */
+  renewSession(id: string): Promise<boolean>;
+  destroySession(id: string): Promise<void>;
+}
 
 /**
  * Keeps a session alive. It renews every ttlMs/6: the session TTL is ttlMs/2 and Consul invalidates only
@@ -17,24 +37,27 @@ import { nextConsulIndex } from './consul-index.js';
  */
 class SessionKeeper {
   private readonly ac = new AbortController();
-  constructor(private readonly store: ConsulStore, public id: string, private readonly ttlMs: number, private readonly onGone: () => Promise<void>) {
+  constructor(
+    private readonly store: SessionApi,
+    public id: string,
+    private readonly ttlMs: number,
+    private readonly onGone: () => Promise<void>,
+  ) {
     void this.loop();
   }
 
   private async loop(): Promise<void> {
-    let failures = 0;
-    while (!this.ac.signal.aborted) {
-      const wait = failures === 0 ? this.ttlMs / 6 : Math.min(backoffDelay(failures - 1, { initialMs: 100, maxMs: 2000 }), this.ttlMs / 6);
-      await sleep(wait, this.ac.signal).catch(() => {});
-      if (this.ac.signal.aborted) return;
-      try {
+    const signal = this.ac.signal;
+    const every = this.ttlMs / 6;
+    const renewals = async (progress: () => void): Promise<void> => {
+      for (await sleep(every, signal).catch(() => {}); !signal.aborted; await sleep(every, signal).catch(() => {})) {
         if (!(await this.store.renewSession(this.id))) await this.onGone();
-        failures = 0;
-      } catch (err) {
-        failures++;
-        this.store.log.warn({ err: errorMessage(err) }, 'consul session renewal failed; retrying');
+        progress();
       }
-    }
+    };
+    const backoff = { initialMs: Math.min(100, every), maxMs: Math.min(2000, every) };
+    const opts = { ...backoff, signal, log: this.store.log, what: 'consul session renewal', isRetryable: () => true };
+    await retry(renewals, opts).catch(() => {});
   }
 
   stop(): void {
@@ -49,7 +72,7 @@ class SessionKeeper {
 export class ConsulLease extends KeptLease {
   private readonly keeper: SessionKeeper;
 
-  constructor(private readonly store: ConsulStore, readonly ttlMs: number, session: string) {
+  constructor(private readonly store: SessionApi, readonly ttlMs: number, session: string) {
     super();
     this.keeper = new SessionKeeper(store, session, ttlMs, () => this.restore(new StoreError('consul session expired; re-creating it')));
   }
@@ -93,7 +116,12 @@ export class ConsulLock extends EventEmitter<LockEvents> implements Lock {
   held = false;
   private readonly keeper: SessionKeeper;
 
-  constructor(private readonly store: ConsulStore, readonly key: string, private readonly ttlMs: number, session: string) {
+  constructor(
+    private readonly store: SessionApi,
+    readonly key: string,
+    private readonly ttlMs: number,
+    session: string,
+  ) {
     super();
     this.keeper = new SessionKeeper(store, session, ttlMs, () => this.gone());
   }
@@ -110,26 +138,25 @@ export class ConsulLock extends EventEmitter<LockEvents> implements Lock {
 
   /** Try to acquire; while someone else holds the key, block on it until it is released or deleted. */
   async acquire(value: string, signal?: AbortSignal): Promise<void> {
-    for (let failures = 0; ;) {
-      if (signal?.aborted) throw new AbortedError(`consul lock ${this.key}: aborted`);
-      try {
-        if (await this.store.set(this.key, value, { acquire: this.keeper.id })) {
-          this.held = true;
-          return;
-        }
+    const aborted = () => new AbortedError(`consul lock ${this.key}: aborted`);
+    const attempt = async (progress: () => void): Promise<void> => {
+      while (!(await this.store.set(this.key, value, { acquire: this.keeper.id }))) {
         let index = 0;
         for (;;) {
           const { body, index: got } = await this.store.getEntry(this.key, { index, signal });
           if (!body?.Session) break;
           index = nextConsulIndex(index, got).index;
         }
-        failures = 0;
-      } catch (err) {
-        if (signal?.aborted || err instanceof AbortedError) throw new AbortedError(`consul lock ${this.key}: aborted`);
-        if (!(err instanceof ShoalError && err.recoverable)) throw err;
-        await sleep(backoffDelay(failures++, { initialMs: 200, maxMs: 5000 }), signal).catch(() => {});
+        progress();
+        if (signal?.aborted) throw aborted();
       }
-    }
+      this.held = true;
+    };
+    if (signal?.aborted) throw aborted();
+    const opts = { initialMs: 200, maxMs: 5000, signal, what: `consul lock ${this.key}`, isRetryable: isRecoverable };
+    await retry(attempt, opts).catch((err) => {
+      throw signal?.aborted || err instanceof AbortedError ? aborted() : err;
+    });
   }
 
   async release(): Promise<void> {

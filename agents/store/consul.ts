@@ -10,14 +10,13 @@ import type { Logger } from 'pino';
 import {
   AbortedError, ShoalError, StoreAuthError, StoreError, StoreTimeoutError, StoreUnavailableError, errorMessage,
 } from '../common/errors.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
 import { parseDuration } from '../common/duration.js';
 import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
-import { snapshotStream } from './snapshot-stream.js';
-import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, StoreState, StoreStateEvents, WatchOptions } from './store.js';
+import { StoreBase } from './base.js';
+import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, WatchOptions } from './store.js';
 import { formatStoreUri, type StoreUri } from './uri.js';
-import { ConsulLease, ConsulLock } from './consul-session.js';
+import { ConsulLease, ConsulLock, type SessionApi } from './consul-session.js';
 import { nextConsulIndex } from './consul-index.js';
 
 export { nextConsulIndex };
@@ -72,7 +71,7 @@ function rawPath(full: string): object {
   return Object.assign(new String(full.split('/').map(encodeURIComponent).join('/')), { encode: false });
 }
 
-export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store {
+export class ConsulStore extends StoreBase implements Store, SessionApi {
   readonly kind = 'consul';
   readonly description: string;
   readonly log: Logger;
@@ -81,9 +80,6 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
   private current = 0;
   private readonly prefix: string;
   private readonly timeoutMs: number;
-  private readonly closing = new AbortController();
-  private readonly owned = new Set<{ release(): Promise<void> }>();
-  private state: StoreState | undefined;
 
   constructor(uri: StoreUri, opts: StoreOptions) {
     super();
@@ -149,7 +145,7 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
   }
 
   /** Resolved at each call: the current host may change between attempts. */
-  private kv(name: 'get' | 'set' | 'del'): Call {
+  private kv(name: 'get' | 'set' | 'del' | 'keys'): Call {
     return (o) => {
       const kv = this.client.kv as unknown as Record<string, Call>;
       return kv[name]!.call(kv, o);
@@ -163,18 +159,18 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
     };
   }
 
-  setState(s: StoreState): void {
-    if (this.state === s || (s === 'restored' && this.state !== 'lost')) return;
-    this.state = s;
-    this.emit('state', s);
-  }
-
   async ping(): Promise<void> {
     const { body } = await this.call<string>('ping', (o) => {
       const st = this.client.status as unknown as Record<string, Call>;
       return st.leader!.call(st, o);
     }, {});
     if (!body) throw new StoreUnavailableError('consul ping: the cluster has no leader');
+    // the leader answers any token: reading the prefix's top level makes Consul check ours (404: empty)
+    const full = this.fullKey('', true);
+    const top = { key: rawPath(full === '' ? '' : `${full}/`), separator: '/' };
+    await this.call('ping', this.kv('keys'), top).catch((err) => {
+      if (statusOf(err) !== 404) throw err;
+    });
   }
 
   async getEntry(key: string, ctl: { index?: number; signal?: AbortSignal } = {}): Promise<Answer<Entry>> {
@@ -280,15 +276,6 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
     await this.call('session destroy', this.session('destroy'), { id });
   }
 
-  track<T extends { release(): Promise<void> }>(o: T): T {
-    this.owned.add(o);
-    return o;
-  }
-
-  untrack(o: { release(): Promise<void> }): void {
-    this.owned.delete(o);
-  }
-
   async lease(ttlMs: number): Promise<Lease> {
     const lease = new ConsulLease(this, ttlMs, await this.createSession(ttlMs, 'shoal-lease'));
     return this.track(lease);
@@ -305,35 +292,21 @@ export class ConsulStore extends EventEmitter<StoreStateEvents> implements Store
     return this.track(lock);
   }
 
+  /** A blocking-query loop: each read waits on the server until the prefix changes (or WAIT_MS passes). */
   watch(prefix: string, opts: WatchOptions = {}): AsyncIterable<Snapshot> {
     this.fullKey(prefix, true); // validate now, not on first iteration
-    const signal = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
-    return snapshotStream(async (push, stop) => {
-      let index = 0;
-      let failures = 0;
-      while (!stop.aborted) {
-        try {
-          const res = await this.listAt(prefix, { index, signal: stop });
-          const step = nextConsulIndex(index, res.index);
-          failures = 0;
-          this.setState(this.state === 'lost' ? 'restored' : 'connected');
-          if (step.changed) push({ entries: res.entries, revision: String(res.index) });
-          index = step.index;
-        } catch (err) {
-          if (stop.aborted) return;
-          // keep the last snapshot; re-read from scratch once the store answers again
-          this.log.warn({ err: errorMessage(err), attempt: failures }, 'consul watch failed; retrying');
-          this.setState('lost');
-          index = 0;
-          await sleep(backoffDelay(failures++, { initialMs: 200, maxMs: 5000 }), stop).catch(() => {});
-        }
-      }
-    }, { signal, coalesceMs: opts.coalesceMs });
+    return this.watchWith<number>({
+      read: async (index = 0, signal) => {
+        const res = await this.listAt(prefix, { index, signal });
+        const step = nextConsulIndex(index, res.index);
+        const snapshot = step.changed ? { entries: res.entries, revision: String(res.index) } : undefined;
+        return { snapshot, cursor: step.index };
+      },
+      wait: async (index) => index,
+    }, opts, { initialMs: 200, maxMs: 5000 });
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.owned].map((o) => o.release().catch(() => {})));
-    this.closing.abort();
+  protected closeWire(): void {
     for (const c of this.clients) c.destroy();
   }
 }

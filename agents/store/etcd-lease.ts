@@ -3,19 +3,38 @@
  * re-written, after it is lost), and a lock that is a lease plus a create-if-absent transaction.
  */
 import { EventEmitter } from 'node:events';
-import type { Lease as EtcdLeaseHandle } from 'etcd3';
-import { AbortedError, ShoalError, errorMessage } from '../common/errors.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import type { Etcd3, Lease as EtcdLeaseHandle } from 'etcd3';
+import type { Logger } from 'pino';
+import { AbortedError, errorMessage, isRecoverable } from '../common/errors.js';
+import { retry } from '../common/retry.js';
 import { KeptLease } from './kept-lease.js';
+import type { Owner } from './base.js';
 import type { Lock, LockEvents } from './store.js';
-import type { EtcdStore } from './etcd.js';
 import { etcdError } from './etcd-error.js';
 
+type Granted = { handle: EtcdLeaseHandle; id: string };
+
+/** What leases and locks need of the etcd v3 store (EtcdStore implements it). */
+export interface EtcdLeaseHost extends Owner {
+  readonly log: Logger;
+  readonly client: Etcd3;
+  /** Validates a logical key (throws StoreKeyError) and maps it. */
+  fullKey(key: string): string;
+  /** One client call with the per-operation timeout and typed errors. */
+  op<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  delete(key: string): Promise<void>;
+  /** A granted etcd lease kept alive; `onLost` runs when etcd3 reports it lost. */
+  grant(ttlMs: number, onLost: (l: EtcdLeaseHandle, err: Error) => void): Promise<Granted>;
+  revoke(handle: EtcdLeaseHandle): Promise<void>;
+  /** Resolves once `full` is deleted after `revision`, on an error, after `maxMs`, or when `signal` aborts. */
+  waitForDelete(full: string, revision: number, maxMs: number, signal?: AbortSignal): Promise<void>;
+}
+
 export class EtcdLease extends KeptLease {
-  private current: { handle: EtcdLeaseHandle; id: string } | undefined;
+  private current: Granted | undefined;
   private released = false;
 
-  constructor(private readonly store: EtcdStore, readonly ttlMs: number) {
+  constructor(private readonly store: EtcdLeaseHost, readonly ttlMs: number) {
     super();
   }
 
@@ -67,10 +86,10 @@ export class EtcdLease extends KeptLease {
 
 export class EtcdLock extends EventEmitter<LockEvents> implements Lock {
   held = false;
-  private current: { handle: EtcdLeaseHandle; id: string } | undefined;
+  private current: Granted | undefined;
   private released = false;
 
-  constructor(private readonly store: EtcdStore, readonly key: string, private readonly ttlMs: number) {
+  constructor(private readonly store: EtcdLeaseHost, readonly key: string, private readonly ttlMs: number) {
     super();
   }
 
@@ -87,23 +106,22 @@ export class EtcdLock extends EventEmitter<LockEvents> implements Lock {
   async acquire(value: string, signal?: AbortSignal): Promise<void> {
     const full = this.store.fullKey(this.key);
     const { client } = this.store;
-    for (let failures = 0; ;) {
-      if (signal?.aborted) throw new AbortedError(`etcd lock ${this.key}: aborted`);
-      try {
+    const aborted = () => new AbortedError(`etcd lock ${this.key}: aborted`);
+    const attempt = async (progress: () => void): Promise<void> => {
+      for (;;) {
+        if (signal?.aborted) throw aborted();
         this.current ??= await this.store.grant(this.ttlMs, this.onLost);
         const id = this.current.id;
         const res = await this.store.op('lock', () => client.if(full, 'Create', '==', 0).then(client.put(full).value(value).lease(id)).commit());
-        if (res.succeeded) {
-          this.held = true;
-          return;
-        }
+        if (res.succeeded) return void (this.held = true);
         await this.store.waitForDelete(full, Number(res.header.revision), this.ttlMs * 2, signal);
-        failures = 0;
-      } catch (err) {
-        if (!(err instanceof ShoalError && err.recoverable)) throw err;
-        await sleep(backoffDelay(failures++, { initialMs: 200, maxMs: 5000 }), signal).catch(() => {});
+        progress();
       }
-    }
+    };
+    const opts = { initialMs: 200, maxMs: 5000, signal, what: `etcd lock ${this.key}`, isRetryable: isRecoverable };
+    await retry(attempt, opts).catch((err) => {
+      throw signal?.aborted ? aborted() : err;
+    });
   }
 
   async release(): Promise<void> {

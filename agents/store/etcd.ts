@@ -6,18 +6,18 @@
  * etcd3's own retry and circuit-breaker policies are off: every call has a deadline and fails typed, and
  * shoal's loops do the retrying.
  */
-import { EventEmitter } from 'node:events';
-import { Etcd3, isRecoverableError, type Lease as EtcdLeaseHandle, type Watcher } from 'etcd3';
+import { Etcd3, isRecoverableError, type Lease as EtcdLeaseHandle } from 'etcd3';
 import { ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
 import type { Logger } from 'pino';
 import { StoreError, StoreTimeoutError, errorMessage } from '../common/errors.js';
-import { backoffDelay, sleep, withTimeout } from '../common/backoff.js';
+import { withTimeout } from '../common/backoff.js';
 import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
-import { snapshotStream } from './snapshot-stream.js';
-import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, StoreState, StoreStateEvents, WatchOptions } from './store.js';
+import { StoreBase } from './base.js';
+import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, WatchOptions } from './store.js';
 import { formatStoreUri, type StoreUri } from './uri.js';
-import { EtcdLease, EtcdLock } from './etcd-lease.js';
+import { EtcdLease, EtcdLock, type EtcdLeaseHost } from './etcd-lease.js';
+import { watchPrefix } from './etcd-watch.js';
 import { etcdError } from './etcd-error.js';
 
 export { etcdError };
@@ -29,16 +29,13 @@ export function etcdLeaseSeconds(ttlMs: number): number {
   return Math.max(1, Math.floor(ttlMs / 1000));
 }
 
-export class EtcdStore extends EventEmitter<StoreStateEvents> implements Store {
+export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
   readonly kind = 'etcd';
   readonly description: string;
   readonly log: Logger;
   readonly client: Etcd3;
   private readonly root: string;
   readonly timeoutMs: number;
-  private readonly closing = new AbortController();
-  private readonly owned = new Set<{ release(): Promise<void> }>();
-  private state: StoreState | undefined;
 
   constructor(uri: StoreUri, opts: StoreOptions) {
     super();
@@ -96,12 +93,6 @@ export class EtcdStore extends EventEmitter<StoreStateEvents> implements Store {
     const rel = this.root === '' ? (full.startsWith('/') ? full.slice(1) : undefined) : relativeKey(this.root, full);
     if (rel === undefined || rel === '' || rel.split('/').some((s) => s === '')) return undefined;
     return rel.split('/').map(unescapeSegment).join('/');
-  }
-
-  setState(s: StoreState): void {
-    if (this.state === s || (s === 'restored' && this.state !== 'lost')) return;
-    this.state = s;
-    this.emit('state', s);
   }
 
   async ping(): Promise<void> {
@@ -174,15 +165,6 @@ export class EtcdStore extends EventEmitter<StoreStateEvents> implements Store {
     await this.op('lease revoke', () => handle.revoke()).catch(() => handle.release());
   }
 
-  track<T extends { release(): Promise<void> }>(o: T): T {
-    this.owned.add(o);
-    return o;
-  }
-
-  untrack(o: { release(): Promise<void> }): void {
-    this.owned.delete(o);
-  }
-
   async lease(ttlMs: number): Promise<Lease> {
     const lease = new EtcdLease(this, ttlMs);
     await lease.start();
@@ -218,53 +200,28 @@ export class EtcdStore extends EventEmitter<StoreStateEvents> implements Store {
     }
   }
 
+  /** A range read, then a native watch from the next revision (etcd3 resumes it after a disconnect). */
   watch(prefix: string, opts: WatchOptions = {}): AsyncIterable<Snapshot> {
     const dir = this.dirKey(prefix);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
-    return snapshotStream(async (push, stop) => {
-      for (let failures = 0; !stop.aborted;) {
-        let watcher: Watcher | undefined;
-        try {
-          const { entries, revision } = await this.range(prefix);
-          push({ entries: toKVs(entries), revision: String(revision) });
-          this.setState(this.state === 'lost' ? 'restored' : 'connected');
-          failures = 0;
-          // events from the next revision on; etcd3 resumes from the last seen revision after a disconnect
-          const w = this.client.watch().prefix(dir).startRevision(String(revision + 1)).watcher();
-          watcher = w;
-          await new Promise<void>((resolve, reject) => {
-            const changed = () => push({ entries: toKVs(entries), revision: String(w.lastRevision() ?? revision) });
-            w.on('put', (kv) => (this.apply(entries, kv.key, kv.value), changed()));
-            w.on('delete', (kv) => (this.apply(entries, kv.key, undefined), changed()));
-            w.on('disconnected', (err) => {
-              this.log.warn({ err: errorMessage(err) }, 'etcd watch disconnected; resuming');
-              this.setState('lost');
-            });
-            w.on('connected', () => this.setState(this.state === 'lost' ? 'restored' : 'connected'));
-            // compaction of the revision we resume from (or any cancel): re-list from scratch
-            w.on('error', reject);
-            stop.addEventListener('abort', () => resolve(), { once: true });
-          });
-        } catch (err) {
-          if (stop.aborted) return;
-          this.log.warn({ err: errorMessage(err), attempt: failures }, 'etcd watch failed; re-listing');
-          if (!(err instanceof Error && /compact/i.test(err.message))) this.setState('lost');
-          await sleep(backoffDelay(failures++, { initialMs: 200, maxMs: 5000 }), stop).catch(() => {});
-        } finally {
-          if (watcher) await withTimeout(watcher.cancel(), 1000, () => new Error('cancel')).catch(() => {});
-        }
-      }
-    }, { signal, coalesceMs: opts.coalesceMs });
+    return this.watchWith<{ entries: Map<string, string>; revision: number }>({
+      read: async () => {
+        const at = await this.range(prefix);
+        return { snapshot: { entries: toKVs(at.entries), revision: String(at.revision) }, cursor: at };
+      },
+      wait: (at, signal, push) => {
+        return watchPrefix(this, dir, at, signal, (revision) => push({ entries: toKVs(at.entries), revision }));
+      },
+      // compaction of the revision we resume from is no outage: read again from scratch
+      isOutage: (err) => !(err instanceof Error && /compact/i.test(err.message)),
+    }, opts, { initialMs: 200, maxMs: 5000 });
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.owned].map((o) => o.release().catch(() => {})));
-    this.closing.abort();
+  protected closeWire(): void {
     this.client.close();
   }
 }
 
-function toKVs(entries: Map<string, string>): KV[] {
+export function toKVs(entries: Map<string, string>): KV[] {
   return sortKVs([...entries].map(([key, value]) => ({ key, value })));
 }
 

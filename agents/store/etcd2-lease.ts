@@ -5,12 +5,25 @@
  * `restored`. A lock is a create-if-absent key with a ttl; waiters long-poll the key for its delete/expire.
  */
 import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
 import { AbortedError, StoreError, isRecoverable } from '../common/errors.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import { sleep } from '../common/backoff.js';
+import { retry } from '../common/retry.js';
 import type { Lock, LockEvents, LockOptions } from './store.js';
-import { V2 } from './etcd2-http.js';
-import type { Etcd2Store } from './etcd2.js';
+import { V2, type V2Client, type V2Response } from './etcd2-http.js';
+import type { Owner } from './base.js';
 import { KeptLease } from './kept-lease.js';
+
+/** What leases and locks need of the etcd v2 store (Etcd2Store implements it). */
+export interface Etcd2Host extends Owner {
+  readonly log: Logger;
+  readonly http: V2Client;
+  /** The request path of a logical key; validates it (throws StoreKeyError). */
+  keyPath(key: string): string;
+  /** Pass an answer through when it succeeded or failed with one of `allowed`; otherwise throw typed. */
+  expect(r: V2Response, allowed?: number[]): Promise<V2Response>;
+  delete(key: string): Promise<void>;
+}
 
 export const POLL_MS = 30_000;
 
@@ -57,7 +70,7 @@ export class Etcd2Lease extends KeptLease {
   private lastOk = Date.now();
   private lost: Error | undefined;
 
-  constructor(private readonly store: Etcd2Store, readonly ttlMs: number, private readonly onEnd: () => void) {
+  constructor(private readonly store: Etcd2Host, readonly ttlMs: number) {
     super();
     this.ttl = ttlSeconds(ttlMs);
     this.ticker = new Ticker(Math.max(200, Math.floor(ttlMs / 3)), () => this.tick().then(() => true));
@@ -79,7 +92,7 @@ export class Etcd2Lease extends KeptLease {
 
   protected async stopKeeping(): Promise<void> {
     await this.ticker.stop();
-    this.onEnd();
+    this.store.untrack(this);
   }
 
   /** Unlike the base: forget the keys first, then delete them all at once; errors propagate. */
@@ -125,7 +138,7 @@ export class Etcd2Lease extends KeptLease {
 
   private markLost(err: Error): void {
     this.lost = err;
-    this.store.opts.logger?.warn({ err, keys: this.keys() }, 'etcd2 lease lost; re-writing its keys');
+    this.store.log.warn({ err, keys: this.keys() }, 'etcd2 lease lost; re-writing its keys');
     this.emit('lost', err);
   }
 }
@@ -135,7 +148,12 @@ export class Etcd2Lock extends EventEmitter<LockEvents> implements Lock {
   private lastOk = Date.now();
   private holding = true;
 
-  constructor(private readonly store: Etcd2Store, readonly key: string, private readonly value: string, private readonly ttlMs: number, private readonly onEnd: () => void) {
+  constructor(
+    private readonly store: Etcd2Host,
+    readonly key: string,
+    private readonly value: string,
+    private readonly ttlMs: number,
+  ) {
     super();
     this.ticker = new Ticker(Math.max(200, Math.floor(ttlMs / 3)), () => this.refresh());
   }
@@ -146,7 +164,7 @@ export class Etcd2Lock extends EventEmitter<LockEvents> implements Lock {
 
   async release(): Promise<void> {
     await this.ticker.stop();
-    this.onEnd();
+    this.store.untrack(this);
     if (!this.holding) return;
     this.holding = false;
     const r = await this.store.http.request('DELETE', this.store.keyPath(this.key), { query: { prevValue: this.value } });
@@ -180,23 +198,28 @@ export class Etcd2Lock extends EventEmitter<LockEvents> implements Lock {
 }
 
 /** Create the lock key if absent; while someone else holds it, long-poll the key for its delete/expiry. */
-export async function acquireEtcd2Lock(store: Etcd2Store, key: string, value: string, opts: LockOptions, onEnd: () => void): Promise<Etcd2Lock> {
+export async function acquireEtcd2Lock(
+  store: Etcd2Host,
+  key: string,
+  value: string,
+  opts: LockOptions,
+): Promise<Etcd2Lock> {
   const path = store.keyPath(key);
   const signal = opts.signal;
-  let attempt = 0;
-  for (;;) {
-    if (signal?.aborted) throw new AbortedError(`lock ${key}: wait aborted`);
-    try {
+  const aborted = () => new AbortedError(`lock ${key}: wait aborted`);
+  const attempt = async (progress: () => void): Promise<Etcd2Lock> => {
+    for (;;) {
+      if (signal?.aborted) throw aborted();
       const r = await store.http.request('PUT', path, { form: { value, ttl: ttlSeconds(opts.ttlMs), prevExist: false }, signal });
       await store.expect(r, [V2.nodeExist]);
-      if (r.body.errorCode === undefined) return new Etcd2Lock(store, key, value, opts.ttlMs, onEnd);
-      attempt = 0;
+      if (r.body.errorCode === undefined) return new Etcd2Lock(store, key, value, opts.ttlMs);
+      progress();
       const index = r.body.index ?? r.etcdIndex;
       await store.http.request('GET', path, { query: { wait: true, waitIndex: index + 1 }, timeoutMs: POLL_MS, signal }).catch(quietPoll);
-    } catch (err) {
-      if (signal?.aborted) throw new AbortedError(`lock ${key}: wait aborted`);
-      if (!isRecoverable(err)) throw err;
-      await sleep(backoffDelay(attempt++, { initialMs: 200, maxMs: 3000 }), signal).catch(() => {});
     }
-  }
+  };
+  const backoff = { initialMs: 200, maxMs: 3000 };
+  return retry(attempt, { ...backoff, signal, what: `etcd2 lock ${key}`, isRetryable: isRecoverable }).catch((err) => {
+    throw signal?.aborted ? aborted() : err;
+  });
 }

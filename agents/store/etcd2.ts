@@ -7,15 +7,15 @@
  * a per-operation timeout cannot be honoured) and folds every failure into "All servers returned error", which
  * hides the refused/timeout/auth distinction the typed errors need. The v2 API is a handful of plain requests.
  */
-import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
 import { StoreError } from '../common/errors.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
-import { snapshotStream } from './snapshot-stream.js';
-import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, StoreStateEvents, WatchOptions } from './store.js';
+import { StoreBase } from './base.js';
+import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, WatchOptions } from './store.js';
 import { formatStoreUri, type StoreUri } from './uri.js';
 import { V2, V2Client, type V2Node, type V2Response } from './etcd2-http.js';
-import { Etcd2Lease, POLL_MS, acquireEtcd2Lock, quietPoll } from './etcd2-lease.js';
+import { Etcd2Lease, POLL_MS, acquireEtcd2Lock, quietPoll, type Etcd2Host } from './etcd2-lease.js';
 
 /** What a v2 key segment may hold unescaped; `%` and everything else is percent-escaped. */
 const SAFE = /[A-Za-z0-9_.:@=+,~-]/;
@@ -26,17 +26,17 @@ export function escapeEtcd2Segment(seg: string): string {
   return e.startsWith('_') ? `%5F${e.slice(1)}` : e;
 }
 
-export class Etcd2Store extends EventEmitter<StoreStateEvents> implements Store {
+export class Etcd2Store extends StoreBase implements Store, Etcd2Host {
   readonly kind = 'etcd2';
   readonly description: string;
+  readonly log: Logger;
   readonly http: V2Client;
   private readonly prefixSegs: string[];
-  private readonly open = new Set<{ release(): Promise<void> }>();
-  private lost = false;
 
   constructor(uri: StoreUri, readonly opts: StoreOptions) {
     super();
     this.description = formatStoreUri(uri);
+    this.log = (opts.logger ?? silentLogger()).child({ store: this.description });
     this.http = new V2Client(uri.hosts, opts, uri.params.tls === 'true');
     this.prefixSegs = uri.prefix === '' ? [] : uri.prefix.split('/');
   }
@@ -116,52 +116,32 @@ export class Etcd2Store extends EventEmitter<StoreStateEvents> implements Store 
   }
 
   async lease(ttlMs: number): Promise<Lease> {
-    const lease = new Etcd2Lease(this, ttlMs, () => this.open.delete(lease));
-    this.open.add(lease);
-    return lease;
+    return this.track(new Etcd2Lease(this, ttlMs));
   }
 
   async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
-    const lock = await acquireEtcd2Lock(this, key, value, opts, () => this.open.delete(lock));
-    this.open.add(lock);
-    return lock;
+    return this.track(await acquireEtcd2Lock(this, key, value, opts));
   }
 
+  /**
+   * A recursive list, then a long poll for the next change below the prefix; any change (or a cleared event
+   * history, or a quiet poll) is answered with a new list, for a full, consistent snapshot.
+   */
   watch(prefix: string, opts: WatchOptions = {}): AsyncIterable<Snapshot> {
     const path = this.keyPath(prefix, true);
-    return snapshotStream(async (push, signal) => {
-      let index: number | undefined;
-      let attempt = 0;
-      while (!signal.aborted) {
-        try {
-          if (index === undefined) {
-            const { entries, index: at } = await this.listWithIndex(prefix, signal);
-            push({ entries, revision: String(at) });
-            index = at;
-            attempt = 0;
-            this.setLost(false);
-          }
-          const r = await this.http.request('GET', path, { query: { wait: true, recursive: true, waitIndex: index + 1 }, timeoutMs: POLL_MS, signal }).catch(quietPoll);
-          // any change (or a cleared event history) below the prefix, or a quiet poll: re-list for a full,
-          // consistent snapshot (equal snapshots are not yielded again)
-          if (r !== undefined && r.body.errorCode !== undefined && r.body.errorCode !== V2.indexCleared) await this.expect(r);
-          index = undefined;
-        } catch (err) {
-          if (signal.aborted) return;
-          index = undefined;
-          this.setLost(true, err);
-          await sleep(backoffDelay(attempt++, { initialMs: 200, maxMs: 3000 }), signal).catch(() => {});
-        }
-      }
-    }, { signal: opts.signal, coalesceMs: opts.coalesceMs });
-  }
-
-  /** Report the connection state once per change. */
-  setLost(lost: boolean, err?: unknown): void {
-    if (lost === this.lost) return;
-    this.lost = lost;
-    if (lost) this.opts.logger?.warn({ err, store: this.description }, 'etcd2 store unreachable');
-    this.emit('state', lost ? 'lost' : 'restored');
+    return this.watchWith<number>({
+      read: async (_, signal) => {
+        const { entries, index } = await this.listWithIndex(prefix, signal);
+        return { snapshot: { entries, revision: String(index) }, cursor: index };
+      },
+      wait: async (index, signal) => {
+        const query = { wait: true, recursive: true, waitIndex: index + 1 };
+        const r = await this.http.request('GET', path, { query, timeoutMs: POLL_MS, signal }).catch(quietPoll);
+        const code = r?.body.errorCode;
+        if (r !== undefined && code !== undefined && code !== V2.indexCleared) await this.expect(r);
+        return undefined;
+      },
+    }, opts, { initialMs: 200, maxMs: 3000 });
   }
 
   /** Pass an answer through when it succeeded or failed with one of `allowed`; otherwise throw typed. */
@@ -171,8 +151,7 @@ export class Etcd2Store extends EventEmitter<StoreStateEvents> implements Store 
     throw new StoreError(`etcd2: ${r.body.message ?? 'error'} (errorCode ${code}${r.body.index === undefined ? '' : `, index ${r.body.index}`})`, undefined, false);
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.open].map((o) => o.release().catch(() => {})));
+  protected closeWire(): void {
     this.http.close();
   }
 }

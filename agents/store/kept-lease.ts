@@ -7,7 +7,8 @@
  * session, an etcd v3 lease, a ZooKeeper session; etcd v2 keys carry their own TTL and have none.
  */
 import { EventEmitter } from 'node:events';
-import { backoffDelay, sleep, type BackoffOptions } from '../common/backoff.js';
+import type { BackoffOptions } from '../common/backoff.js';
+import { retry } from '../common/retry.js';
 import type { Lease, LeaseEvents } from './store.js';
 
 export abstract class KeptLease extends EventEmitter<LeaseEvents> implements Lease {
@@ -53,18 +54,16 @@ export abstract class KeptLease extends EventEmitter<LeaseEvents> implements Lea
   /** The owner was lost (its keys are gone): make a new one and write every held key again. */
   protected async restore(lost: Error): Promise<void> {
     this.emit('lost', lost);
-    for (let attempt = 0; !this.ended; attempt++) {
-      try {
-        await this.renewOwner();
-        for (const [k, v] of this.held) await this.write(k, v);
-        if (this.ended) return void (await this.dropOwner()); // released meanwhile
-        this.emit('restored');
-        return;
-      } catch (err) {
-        this.restoreFailed(err, attempt);
-        await sleep(backoffDelay(attempt, this.restoreBackoff)).catch(() => {});
-      }
-    }
+    const attempt = async (): Promise<void> => {
+      if (this.ended) return;
+      await this.renewOwner();
+      for (const [k, v] of this.held) await this.write(k, v);
+      if (this.ended) return void (await this.dropOwner()); // released meanwhile
+      this.emit('restored');
+    };
+    const onRetry = (err: unknown, n: number) => this.restoreFailed(err, n - 1);
+    const opts = { ...this.restoreBackoff, what: 'lease restore', isRetryable: () => !this.ended, onRetry };
+    await retry(attempt, opts).catch(() => {});
   }
 
   async release(): Promise<void> {

@@ -13,7 +13,11 @@ export interface KV {
   value: string;
 }
 
-/** Connection health as a watch, lease or lock sees it; agents resync on `restored`. */
+/**
+ * Connection health as the store's watches (and ZooKeeper's session) see it, emitted on changes only:
+ * `connected` when the store first answers, `lost` when it cannot be reached, `restored` when it answers
+ * again; agents resync on `restored`.
+ */
 export type StoreState = 'connected' | 'lost' | 'restored';
 
 export interface StoreStateEvents {

@@ -5,12 +5,27 @@
  * exclusively at the key; waiters set an exists-watch and retry when it is deleted.
  */
 import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
 import { AbortedError, StoreUnavailableError, isRecoverable } from '../common/errors.js';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import { sleep } from '../common/backoff.js';
+import { retry } from '../common/retry.js';
 import type { Lock, LockEvents, LockOptions } from './store.js';
 import { CreateMode, ZK, ZkConn, isZk } from './zookeeper-conn.js';
-import type { ZookeeperStore } from './zookeeper.js';
+import type { Owner } from './base.js';
 import { KeptLease } from './kept-lease.js';
+
+/** What leases and locks need of the ZooKeeper store (ZookeeperStore implements it). */
+export interface ZkHost extends Owner {
+  readonly log: Logger;
+  readonly connectString: string;
+  readonly opts: { timeoutMs: number };
+  /** The znode path of a logical key; validates it (throws StoreKeyError). */
+  path(key: string): string;
+  /** Create `path` on `conn`, creating missing parents (persistent, empty) first. */
+  createWithParents(conn: ZkConn, path: string, data: Buffer, mode: number): Promise<void>;
+  /** Remove the parents of `path` that are now empty, up to the prefix. Best effort. */
+  pruneParents(path: string): Promise<void>;
+}
 
 /** The harness and ZooKeeper defaults allow session timeouts between 2 and 20 ticks; ask within 1-60 s. */
 function sessionMs(ttlMs: number): number {
@@ -22,7 +37,7 @@ const ignoreNoNode = (err: unknown) => {
 };
 
 /** Create an ephemeral node of `conn`'s session at `path`, taking it over from an older session. */
-async function putEphemeral(store: ZookeeperStore, conn: ZkConn, path: string, value: string): Promise<void> {
+async function putEphemeral(store: ZkHost, conn: ZkConn, path: string, value: string): Promise<void> {
   const data = Buffer.from(value, 'utf8');
   try {
     return await store.createWithParents(conn, path, data, CreateMode.EPHEMERAL);
@@ -41,7 +56,7 @@ export class ZkLease extends KeptLease {
   private released = false;
   private lost = false;
 
-  constructor(private readonly store: ZookeeperStore, readonly ttlMs: number, private readonly onEnd: () => void) {
+  constructor(private readonly store: ZkHost, readonly ttlMs: number) {
     super();
     this.conn = this.session();
   }
@@ -70,7 +85,7 @@ export class ZkLease extends KeptLease {
 
   protected stopKeeping(): void {
     this.released = true;
-    this.onEnd();
+    this.store.untrack(this);
   }
 
   protected override async dropOwner(): Promise<void> {
@@ -88,20 +103,20 @@ export class ZkLease extends KeptLease {
     if (!this.lost) {
       this.lost = true;
       const err = new StoreUnavailableError('zookeeper lease session expired; re-creating its nodes');
-      this.store.opts.logger?.warn({ keys: this.keys() }, err.message);
+      this.store.log.warn({ keys: this.keys() }, err.message);
       this.emit('lost', err);
     }
     const conn = (this.conn = this.session());
-    for (let attempt = 0; !this.released && conn === this.conn && !conn.expired; attempt++) {
-      try {
-        for (const [k, v] of [...this.held]) await putEphemeral(this.store, conn, this.store.path(k), v);
-        this.lost = false;
-        this.emit('restored');
-        return;
-      } catch {
-        await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: 3000 }));
-      }
-    }
+    const current = () => !this.released && conn === this.conn && !conn.expired;
+    const attempt = async (): Promise<void> => {
+      if (!current()) return;
+      for (const [k, v] of [...this.held]) await putEphemeral(this.store, conn, this.store.path(k), v);
+      this.lost = false;
+      this.emit('restored');
+    };
+    const quiet = () => {};
+    const opts = { initialMs: 200, maxMs: 3000, what: 'zookeeper lease restore', isRetryable: current, onRetry: quiet };
+    await retry(attempt, opts).catch(quiet);
   }
 
   /** Unlike the base: keys first (errors other than NoNode propagate), then the session, always. */
@@ -121,7 +136,12 @@ export class ZkLock extends EventEmitter<LockEvents> implements Lock {
   private holding = true;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly store: ZookeeperStore, private readonly conn: ZkConn, readonly key: string, private readonly ttlMs: number, private readonly onEnd: () => void) {
+  constructor(
+    private readonly store: ZkHost,
+    private readonly conn: ZkConn,
+    readonly key: string,
+    private readonly ttlMs: number,
+  ) {
     super();
     conn.on('expired', () => this.lose(new StoreUnavailableError(`zookeeper lock ${key}: session expired`)));
     // disconnected for a whole session timeout: the server has (or will have) dropped the node
@@ -147,7 +167,7 @@ export class ZkLock extends EventEmitter<LockEvents> implements Lock {
 
   async release(): Promise<void> {
     clearTimeout(this.timer);
-    this.onEnd();
+    this.store.untrack(this);
     try {
       if (this.holding && !this.conn.closed) {
         this.holding = false;
@@ -163,14 +183,14 @@ export class ZkLock extends EventEmitter<LockEvents> implements Lock {
 }
 
 /** Create the lock node exclusively; while another session holds it, wait for its deletion. */
-export async function acquireZkLock(store: ZookeeperStore, key: string, value: string, opts: LockOptions, onEnd: () => void): Promise<ZkLock> {
+export async function acquireZkLock(store: ZkHost, key: string, value: string, opts: LockOptions): Promise<ZkLock> {
   const open = () => new ZkConn(store.connectString, sessionMs(opts.ttlMs), store.opts.timeoutMs);
   let conn = open();
   const path = store.path(key);
   const signal = opts.signal;
   const aborted = () => new AbortedError(`lock ${key}: wait aborted`);
-  try {
-    for (let attempt = 0; ; ) {
+  const attempt = async (progress: () => void): Promise<ZkLock> => {
+    for (;;) {
       if (signal?.aborted) throw aborted();
       if (conn.expired) {
         conn.close(); // the session ended while we waited: wait on a new one
@@ -178,24 +198,23 @@ export async function acquireZkLock(store: ZookeeperStore, key: string, value: s
       }
       try {
         await store.createWithParents(conn, path, Buffer.from(value, 'utf8'), CreateMode.EPHEMERAL);
-        return new ZkLock(store, conn, key, opts.ttlMs, onEnd);
+        return new ZkLock(store, conn, key, opts.ttlMs);
       } catch (err) {
-        if (signal?.aborted) throw aborted();
-        if (isZk(err, ZK.nodeExists)) {
-          attempt = 0;
-          let deleted!: () => void;
-          const gone = new Promise<void>((r) => (deleted = r));
-          if (await conn.exists(path, () => deleted())) await sleep(30_000, AbortSignal.any([...(signal ? [signal] : []), abortOn(gone)])).catch(() => {});
-          continue;
-        }
-        if (!isRecoverable(err)) throw err;
-        await sleep(backoffDelay(attempt++, { initialMs: 200, maxMs: 3000 }), signal).catch(() => {});
+        if (!isZk(err, ZK.nodeExists)) throw err;
       }
+      progress();
+      let deleted!: () => void;
+      const gone = new Promise<void>((r) => (deleted = r));
+      const until = AbortSignal.any([...(signal ? [signal] : []), abortOn(gone)]);
+      if (await conn.exists(path, () => deleted())) await sleep(30_000, until).catch(() => {});
     }
-  } catch (err) {
+  };
+  const backoff = { initialMs: 200, maxMs: 3000 };
+  const what = `zookeeper lock ${key}`;
+  return retry(attempt, { ...backoff, signal, what, isRetryable: isRecoverable }).catch((err) => {
     conn.close();
-    throw err;
-  }
+    throw signal?.aborted ? aborted() : err;
+  });
 }
 
 /** An AbortSignal that fires when `p` settles (to cut a sleep short). */

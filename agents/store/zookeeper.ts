@@ -5,14 +5,18 @@
  * a key removes the auto-created parents it leaves empty, up to the prefix. Leases and locks live on their
  * own sessions (zookeeper-lease.ts). Watches walk the subtree with child and data watches on every node.
  */
-import { EventEmitter } from 'node:events';
-import { backoffDelay, sleep } from '../common/backoff.js';
+import type { Logger } from 'pino';
+import { sleep } from '../common/backoff.js';
+import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, sortKVs, unescapeSegment } from './keys.js';
+import { StoreBase } from './base.js';
 import { snapshotStream } from './snapshot-stream.js';
-import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, StoreStateEvents, WatchOptions } from './store.js';
+import { retry } from '../common/retry.js';
+import { errorMessage } from '../common/errors.js';
+import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, StoreState, WatchOptions } from './store.js';
 import { formatStoreUri, type StoreUri } from './uri.js';
 import { CreateMode, ZK, ZkConn, isZk, type ZkWatcher } from './zookeeper-conn.js';
-import { ZkLease, acquireZkLock } from './zookeeper-lease.js';
+import { ZkLease, acquireZkLock, type ZkHost } from './zookeeper-lease.js';
 
 /** What a znode name may hold unescaped; everything else (and `%`) is percent-escaped. */
 const SAFE = /[A-Za-z0-9_.:@=+,~-]/;
@@ -23,19 +27,18 @@ export function escapeZkSegment(seg: string): string {
   return escapeSegment(seg, SAFE);
 }
 
-export class ZookeeperStore extends EventEmitter<StoreStateEvents> implements Store {
+export class ZookeeperStore extends StoreBase implements Store, ZkHost {
   readonly kind = 'zk';
   readonly description: string;
+  readonly log: Logger;
   readonly connectString: string;
   conn: ZkConn;
   readonly root: string;
-  private readonly open = new Set<{ release(): Promise<void> }>();
-  private lost = false;
-  private closed = false;
 
   constructor(uri: StoreUri, readonly opts: StoreOptions) {
     super();
     this.description = formatStoreUri(uri);
+    this.log = (opts.logger ?? silentLogger()).child({ store: this.description });
     this.connectString = uri.hosts.map((h) => `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`).join(',');
     this.root = `/${uri.prefix.split('/').filter(Boolean).map(escapeZkSegment).join('/')}`;
     this.conn = this.connect();
@@ -47,22 +50,15 @@ export class ZookeeperStore extends EventEmitter<StoreStateEvents> implements St
     let everConnected = false;
     conn.on('connected', () => {
       everConnected = true;
-      this.setLost(false);
+      this.setConnected(true);
     });
-    conn.on('disconnected', () => everConnected && this.setLost(true));
+    conn.on('disconnected', () => everConnected && this.setConnected(false));
     conn.on('expired', () => {
-      this.setLost(true);
+      this.setConnected(false, new Error('session expired'));
       conn.close();
       if (!this.closed) this.conn = this.connect();
     });
     return conn;
-  }
-
-  private setLost(lost: boolean): void {
-    if (lost === this.lost) return;
-    this.lost = lost;
-    if (lost) this.opts.logger?.warn({ store: this.description }, 'zookeeper connection lost');
-    this.emit('state', lost ? 'lost' : 'restored');
   }
 
   /** The znode path of a logical key. */
@@ -221,57 +217,53 @@ export class ZookeeperStore extends EventEmitter<StoreStateEvents> implements St
   }
 
   async lease(ttlMs: number): Promise<Lease> {
-    const lease = new ZkLease(this, ttlMs, () => this.open.delete(lease));
-    this.open.add(lease);
-    return lease;
+    return this.track(new ZkLease(this, ttlMs));
   }
 
   async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
-    const lock = await acquireZkLock(this, key, value, opts, () => this.open.delete(lock));
-    this.open.add(lock);
-    return lock;
+    return this.track(await acquireZkLock(this, key, value, opts));
   }
 
+  /**
+   * A walk of the subtree that sets child and data watches on every node, then a wait for one of them to
+   * fire (or for the connection to come back); the connection's own events report the store's state.
+   */
   watch(prefix: string, opts: WatchOptions = {}): AsyncIterable<Snapshot> {
     const top = this.path(prefix, true);
-    return snapshotStream(async (push, signal) => {
+    const signal = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
+    return snapshotStream(async (push, stop) => {
       let dirty = true;
       let wake: (() => void) | undefined;
       const poke = () => {
         dirty = true;
         wake?.();
       };
-      const onState = (s: string) => s === 'restored' && poke(); // re-walk on reconnect
+      const onState = (s: StoreState) => s === 'restored' && poke(); // walk again on reconnect
       this.on('state', onState);
-      signal.addEventListener('abort', poke, { once: true });
-      let attempt = 0;
-      try {
-        while (!signal.aborted) {
+      stop.addEventListener('abort', poke, { once: true });
+      const walks = async (progress: () => void): Promise<void> => {
+        while (!stop.aborted) {
           if (!dirty) await new Promise<void>((r) => (wake = r));
           wake = undefined;
-          if (signal.aborted) return;
-          await sleep(10, signal).catch(() => {}); // let a burst of watch events settle into one walk
+          if (stop.aborted) return;
+          await sleep(10, stop).catch(() => {}); // let a burst of watch events settle into one walk
           dirty = false;
-          try {
-            const { entries, revision } = await this.walk(top, poke);
-            push({ entries, revision });
-            attempt = 0;
-          } catch (err) {
-            if (signal.aborted) return;
-            this.opts.logger?.debug({ err }, 'zookeeper watch walk failed; keeping the last snapshot');
-            await sleep(backoffDelay(attempt++, { initialMs: 200, maxMs: 3000 }), signal).catch(() => {});
-            dirty = true;
-          }
+          push(await this.walk(top, poke));
+          progress();
         }
-      } finally {
-        this.off('state', onState);
-      }
-    }, { signal: opts.signal, coalesceMs: opts.coalesceMs });
+      };
+      const onRetry = (err: unknown) => {
+        dirty = true;
+        this.log.debug({ err: errorMessage(err) }, 'zookeeper watch walk failed; keeping the last snapshot');
+      };
+      const backoff = { initialMs: 200, maxMs: 3000 };
+      const what = 'zookeeper watch';
+      await retry(walks, { ...backoff, signal: stop, what, isRetryable: () => true, onRetry }).catch(() => {});
+      this.off('state', onState);
+    }, { signal, coalesceMs: opts.coalesceMs });
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    await Promise.all([...this.open].map((o) => o.release().catch(() => {})));
+  protected closeWire(): void {
     this.conn.close();
   }
 }

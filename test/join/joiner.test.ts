@@ -2,7 +2,21 @@ import t from 'tap';
 import { joinStep, nextBeatIn, startDelay } from '../../agents/join/decide.js';
 import { Joiner } from '../../agents/join/joiner.js';
 import { silentLogger } from '../../agents/common/log.js';
+import { StoreAuthError } from '../../agents/common/errors.js';
 import { MemoryStore, type MemoryLease } from '../fakes/memory-store.js';
+
+/** A store that refuses our credentials while `refusing` is true. */
+class RefusingStore extends MemoryStore {
+  refusing = true;
+  override async ping() {
+    if (this.refusing) throw new StoreAuthError('consul: ACL not found (check the ACL token)');
+    return super.ping();
+  }
+  override async lease(ttlMs: number) {
+    await this.ping();
+    return super.lease(ttlMs);
+  }
+}
 
 t.test('joinStep table', async (t) => {
   const s = { now: 10_000, refreshedAt: 8_000, ttlMs: 3000 };
@@ -116,4 +130,25 @@ t.test('--check-engine=false (no ping): the key is refreshed at every beat, as s
   t.same(actions, ['advertise', 'refresh', 'refresh', 'refresh', 'refresh']);
   t.equal(store.data.get(KEY), KEY);
   t.match(j.stats, { refreshStopped: 0, expired: 0 });
+});
+
+t.test('run: a refusal before any beat reached the store ends run at once; after that it is retried', async (t) => {
+  const KEY = '127.0.1.4:2375';
+  const opts = { key: KEY, value: KEY, heartbeatMs: 50, ttlMs: 3000, ping: undefined };
+  const refused = new Joiner(new RefusingStore(), opts, silentLogger());
+  await t.rejects(refused.run(new AbortController().signal), { code: 'SHOAL_STORE_AUTH' });
+  t.equal(refused.stats.beats, 1, 'no second attempt');
+
+  const store = new RefusingStore();
+  store.refusing = false;
+  const j = new Joiner(store, opts, silentLogger());
+  const ac = new AbortController();
+  const running = j.run(ac.signal);
+  await j.firstBeat;
+  store.refusing = true; // the next refreshes are refused
+  while (j.stats.errors < 2) await new Promise((r) => setTimeout(r, 10));
+  store.refusing = false;
+  ac.abort();
+  await running;
+  t.ok(j.stats.errors >= 2, 'refusals after the first beat are retried');
 });

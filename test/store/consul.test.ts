@@ -3,13 +3,9 @@
  * the blocking-query index rules, the stored key layout, sessions lost behind the lease's back, the ACL
  * token (a throwaway ACL-enabled agent on other loopback ports), and typed errors when nothing answers.
  */
-import t, { type Test as TapTest } from 'tap';
+import t from 'tap';
 import net from 'node:net';
-import path from 'node:path';
 import { once } from 'node:events';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { service } from '../harness/services.js';
 import { makeCerts } from './certs.js';
@@ -19,6 +15,7 @@ import { nextConsulIndex, sessionTtlBounds } from '../../agents/store/consul.js'
 import { captureLog } from '../helpers/capture-log.js';
 import { parseDuration } from '../../agents/common/duration.js';
 import { freePort } from '../harness/proxies.js';
+import { ACL_HCL, throwawayConsul } from '../helpers/throwaway-consul.js';
 
 const main = await service('consul');
 const chaos = await service('consul', 'chaos');
@@ -140,23 +137,6 @@ t.test('a server that accepts but never answers: a typed timeout within timeoutM
   await hung.close();
 });
 
-/** A throwaway dev agent on free loopback ports with extra HCL; the returned port is its HTTP(S) port. */
-async function throwawayConsul(t: TapTest, https: boolean, extraHcl: string): Promise<number> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'shoal-consul-'));
-  const [port, serf, wan, server] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const hcl = path.join(dir, 'extra.hcl');
-  const api = https ? `http = -1 https = ${port}` : `http = ${port}`;
-  writeFileSync(hcl, `ports { ${api} dns = -1 grpc = -1 serf_lan = ${serf} serf_wan = ${wan} server = ${server} }\n${extraHcl}\n`);
-  const agent = spawn('consul', ['agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-node', `throwaway-${port}`, '-config-file', hcl], { stdio: 'ignore' });
-  t.teardown(async () => {
-    const exited = once(agent, 'exit');
-    agent.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return port;
-}
-
 async function until(what: string, fn: () => Promise<unknown>): Promise<void> {
   for (let i = 0; ; i++) {
     if (await fn().then(() => true, () => false)) return;
@@ -166,12 +146,14 @@ async function until(what: string, fn: () => Promise<unknown>): Promise<void> {
 }
 
 t.test('ACL token: sent on every request; a bogus one is a non-recoverable auth error', async (t) => {
-  const port = await throwawayConsul(t, false, `acl { enabled = true default_policy = "deny" tokens { master = "shoal-root-token" } }`);
+  const port = await throwawayConsul(t, false, ACL_HCL);
   const good = await openStore(`consul://127.0.0.1:${port}/acl`, { timeoutMs: 2000, token: 'shoal-root-token' });
   await until('the ACL agent', () => good.put('k', 'v'));
   t.equal(await good.get('k'), 'v', 'the right token reads and writes');
   const bogus = await openStore(`consul://127.0.0.1:${port}/acl`, { timeoutMs: 2000, token: 'bogus-token' });
   await t.rejects(bogus.put('k', 'x'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'a bogus token is refused');
+  await t.rejects(bogus.ping(), { code: 'SHOAL_STORE_AUTH' }, 'ping already refuses a bogus token');
+  await good.ping();
   const none = await openStore(`consul://127.0.0.1:${port}/acl`, { timeoutMs: 2000 });
   await t.rejects(none.put('k', 'x'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'no token is refused');
   t.notMatch(none.description + bogus.description, /token/, 'the description carries no token');

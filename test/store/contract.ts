@@ -192,14 +192,15 @@ export function storeContract(t: Test, target: ContractTarget): void {
     await w.stop();
   });
 
-  t.test('watch survives a server restart and delivers what changed meanwhile', async (t) => {
+  t.test('watch survives a server restart, delivers what changed meanwhile and reports the state', async (t) => {
     const chaos = await openStore(uri(target.scheme, target.chaos.address, prefix), opts);
     t.teardown(() => chaos.close());
-    await chaos.put('restart/before', '1');
     const states: StoreState[] = [];
     chaos.on('state', (s) => states.push(s));
+    await chaos.put('restart/before', '1');
     const w = recordWatch(chaos, 'restart');
     t.ok((await w.until((e) => e.some((x) => x.key === 'restart/before'), 5000)) !== undefined, 'initial snapshot');
+    t.same(states, ['connected'], 'connected once the store answered');
     await target.chaos.stop();
     await new Promise((r) => setTimeout(r, 1500));
     const duringOutage = w.seen.length;
@@ -209,7 +210,8 @@ export function storeContract(t: Test, target: ContractTarget): void {
     const seen = await w.until((e) => e.some((x) => x.key === 'restart/after' && x.value === '2'), 20_000);
     t.ok(seen !== undefined, 'the change made around the restart is delivered');
     t.ok(w.seen.slice(duringOutage).every((s) => s.snap.entries.length > 0), 'no empty snapshot from the outage');
-    t.ok(states.includes('lost') && states.includes('restored'), `state events: ${states.join(',')}`);
+    t.same(states.slice(0, 3), ['connected', 'lost', 'restored'], `state events: ${states.join(',')}`);
+    t.ok(states.every((s, i) => i === 0 || s !== states[i - 1]), 'each state event is a change');
     await w.stop();
   });
 
