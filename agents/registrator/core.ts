@@ -90,7 +90,9 @@ export function startRegistrator(config: RegistratorConfig, deps: CoreDeps): Reg
     await retry(() => target.connect(), { ...attempts, what: target.description });
     metrics.storeConnected = true;
     const dockerHost = await dockerHostName(config, docker, signal, log);
+    signal.throwIfAborted();
     const opened = await target.open(dockerHost, hooks, signal);
+    signal.throwIfAborted();
     const r = new Registrator(docker, opened.writer, registratorOptions(config, dockerHost, deps.hostIp), log, timers);
     reg = r;
     metrics.reg = r;
