@@ -244,3 +244,16 @@ t.test('start-up: a host name that cannot be part of a key is refused', async (t
   });
   await t.rejects(handle.done, { code: 'SHOAL_BAD_HOSTNAME' });
 });
+
+t.test('start-up: stop() before the registry answered ends it without opening the writer or the stream', async (t) => {
+  const docker = new FakeDocker();
+  const store = new MemoryStore();
+  const config = configFor('consul://127.0.0.1:8500/svc');
+  const handle = startRegistrator(config, {
+    docker, target: kvTarget(config, async () => store, silentLogger()), log: silentLogger(), timers: new FakeClock(),
+  });
+  await handle.stop();
+  t.equal(await handle.started, undefined);
+  t.equal(docker.calls.events, 0, 'no event stream');
+  t.equal(store.leases.length + store.listenerCount('state'), 0, 'nothing opened on the store');
+});
