@@ -2,9 +2,11 @@
  * The registrator's I/O shell. One loop owns all writes: Docker events only mark containers dirty, the loop
  * inspects each dirty container (so the decision always uses the container's current state, whatever order
  * events came in), and writes the difference. Full reconciliation runs at start (after the event stream is
- * connected, so nothing is missed), on every event-stream reconnect, on store/lease recovery, every
- * --resync, and after any failed write. Docker and the store are retried forever with backoff.
+ * connected, so nothing is missed), on every event-stream reconnect, after any failed write, and whenever
+ * `requestFull` asks (store/lease recovery, the --resync timer: see core.ts). Docker and the store are
+ * retried forever with backoff. Each pass ends with a `pass` event (tests wait on it).
  */
+import { EventEmitter } from 'node:events';
 import type { Logger } from '../common/log.js';
 import { backoffDelay } from '../common/backoff.js';
 import { errorMessage } from '../common/errors.js';
@@ -16,6 +18,7 @@ import { pool, settledPool } from './pool.js';
 import { reconcile } from './reconcile.js';
 import { keyFor, parseKey, valueFor } from './service.js';
 import { servicesFor, type ServiceOptions } from './services-for.js';
+import { systemTimers, type Timers } from './timers.js';
 import type { EntryWriter } from './writer.js';
 
 export interface DockerSource {
@@ -26,7 +29,6 @@ export interface DockerSource {
 
 export interface RegistratorOptions extends ServiceOptions, DecideOptions {
   cleanup: boolean;
-  resyncMs: number;
   retryIntervalMs: number;
   /** Containers inspected / entries written in parallel. */
   concurrency?: number;
@@ -48,7 +50,13 @@ export interface RegistratorStats {
   reconnects: number;
 }
 
-export class Registrator {
+/** One pass of the loop: what it did and whether it succeeded. */
+export interface Pass {
+  kind: 'full' | 'containers' | 'withdraw';
+  ok: boolean;
+}
+
+export class Registrator extends EventEmitter<{ pass: [Pass] }> {
   readonly stats: RegistratorStats = { fullSyncs: 0, containerSyncs: 0, puts: 0, deletes: 0, errors: 0, events: 0, reconnects: 0 };
   /** Did the last sync pass (full or per container) succeed? undefined before the first one. */
   lastSyncOk: boolean | undefined;
@@ -57,7 +65,8 @@ export class Registrator {
   private readonly dirty = new Set<string>();
   private fullWanted = false;
   private withdrawWanted = false;
-  private downTimer: NodeJS.Timeout | undefined;
+  private downTimer: unknown;
+  private passing = false;
   private wake: (() => void) | undefined;
   private wakeBackoff: (() => void) | undefined;
   private readonly limit: number;
@@ -70,7 +79,9 @@ export class Registrator {
     private readonly writer: EntryWriter,
     private readonly opts: RegistratorOptions,
     private readonly log: Logger,
+    private readonly timers: Timers = systemTimers,
   ) {
+    super();
     this.limit = opts.concurrency ?? 16;
   }
 
@@ -86,15 +97,18 @@ export class Registrator {
     this.poke();
   }
 
+  /** True when no pass runs and none is wanted. */
+  idle(): boolean {
+    return !this.passing && !this.fullWanted && !this.withdrawWanted && this.dirty.size === 0;
+  }
+
   /** Runs until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const pump = this.pumpEvents(signal);
-    const timer = this.opts.resyncMs > 0 ? setInterval(() => this.requestFull('resync timer'), this.opts.resyncMs) : undefined;
     try {
       await this.loop(signal);
     } finally {
-      if (timer) clearInterval(timer);
-      clearTimeout(this.downTimer);
+      this.timers.clearTimeout(this.downTimer);
       this.poke();
       await pump;
     }
@@ -104,26 +118,25 @@ export class Registrator {
   private armWithdraw(): void {
     const ms = this.opts.withdrawAfterMs ?? 0;
     if (ms <= 0 || this.downTimer !== undefined) return;
-    this.downTimer = setTimeout(() => {
+    this.downTimer = this.timers.setTimeout(() => {
       this.withdrawWanted = true;
       this.poke();
       const w = this.wakeBackoff;
       this.wakeBackoff = undefined;
       w?.();
     }, ms);
-    this.downTimer.unref?.();
   }
 
   /** A retry pause that the engine-down clock can cut short (events must not: they would defeat the backoff). */
   private backoff(ms: number, signal: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        this.timers.clearTimeout(timer);
         signal.removeEventListener('abort', done);
         this.wakeBackoff = undefined;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = this.timers.setTimeout(done, ms);
       this.wakeBackoff = done;
       signal.addEventListener('abort', done, { once: true });
     });
@@ -149,7 +162,7 @@ export class Registrator {
     try {
       for await (const item of this.docker.events(signal)) {
         if (item.kind === 'connected') {
-          clearTimeout(this.downTimer);
+          this.timers.clearTimeout(this.downTimer);
           this.downTimer = undefined;
           this.withdrawWanted = false;
           if (item.reconnect) this.stats.reconnects += 1;
@@ -168,36 +181,59 @@ export class Registrator {
     }
   }
 
+  /** The most urgent pass wanted, if any. */
+  private nextPass(): Pass['kind'] | undefined {
+    if (this.withdrawWanted) return 'withdraw';
+    if (this.fullWanted) return 'full';
+    return this.dirty.size > 0 ? 'containers' : undefined;
+  }
+
+  private async runPass(kind: Pass['kind']): Promise<void> {
+    if (kind === 'withdraw') {
+      this.withdrawWanted = false;
+      await this.withdrawAll();
+      this.fullWanted = true; // once the engine answers again
+    } else if (kind === 'full') {
+      this.fullWanted = false;
+      await this.fullSync();
+    } else {
+      const ids = [...this.dirty];
+      this.dirty.clear();
+      await this.syncContainers(ids);
+    }
+  }
+
+  /** Until `poke()` (an event, a request) or the signal aborts. */
+  private waitForWork(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.wake = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
   private async loop(signal: AbortSignal): Promise<void> {
     let failures = 0;
     while (!signal.aborted) {
+      const kind = this.nextPass();
+      if (kind === undefined) {
+        await this.waitForWork(signal);
+        continue;
+      }
+      this.passing = true;
       try {
-        if (this.withdrawWanted) {
-          this.withdrawWanted = false;
-          await this.withdrawAll();
-          this.fullWanted = true; // once the engine answers again
-          continue;
-        } else if (this.fullWanted) {
-          this.fullWanted = false;
-          await this.fullSync();
-        } else if (this.dirty.size > 0) {
-          const ids = [...this.dirty];
-          this.dirty.clear();
-          await this.syncContainers(ids);
-        } else {
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              signal.removeEventListener('abort', done);
-              resolve();
-            };
-            this.wake = done;
-            signal.addEventListener('abort', done, { once: true });
-          });
-          continue;
+        await this.runPass(kind);
+        if (kind !== 'withdraw') {
+          failures = 0;
+          this.lastSyncOk = true;
         }
-        failures = 0;
-        this.lastSyncOk = true;
+        this.passing = false;
+        this.emit('pass', { kind, ok: true });
       } catch (err) {
+        this.passing = false;
         if (signal.aborted) break;
         this.stats.errors += 1;
         this.lastSyncOk = false;
@@ -205,6 +241,7 @@ export class Registrator {
         const delay = backoffDelay(failures, { initialMs: this.opts.retryIntervalMs, maxMs: 30_000 });
         failures += 1;
         this.log.warn({ err: errorMessage(err), retryInMs: delay }, 'sync failed; retrying');
+        this.emit('pass', { kind, ok: false });
         await this.backoff(delay, signal);
       }
     }

@@ -136,7 +136,7 @@ async function resync(b: Backend, e: EngineHandle, image: string): Promise<Bench
       const docker = DockerClient.forHost(e.dockerHost);
       const reg = new Registrator(containerSource(docker), new StoreWriter(store), {
         dockerHost: HOST, ip: undefined, defaultIp: '127.0.1.8', internal: false, explicit: false, useIpFromLabel: undefined, tags: [],
-        nameSuffix: 'always', deregister: 'always', healthAware: true, cleanup: true, resyncMs: 0, retryIntervalMs: 200,
+        nameSuffix: 'always', deregister: 'always', healthAware: true, cleanup: true, retryIntervalMs: 200,
       }, silentLogger());
       const ac = new AbortController();
       const t0 = performance.now();

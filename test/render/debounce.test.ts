@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Debouncer } from '../../agents/render/debounce.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeClock } from '../fakes/fake-clock.js';
 
 t.test('fires once after min of quiet', async (t) => {
   const c = new FakeClock();

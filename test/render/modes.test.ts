@@ -12,7 +12,7 @@ import { RenderCore } from '../../agents/render/core.js';
 import { startStatusServer } from '../../agents/common/status.js';
 import { silentLogger } from '../../agents/common/log.js';
 import { MemoryStore } from '../fakes/memory-store.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeClock } from '../fakes/fake-clock.js';
 import { nextResult, renderConfig, sleepMs } from './helpers.js';
 import { HAPROXY_TPL, envFor, hcheck, tmp, valid, web } from './fixtures.js';
 

@@ -1,7 +1,8 @@
-/** A clock the test moves by hand: `advance(ms)` fires the timers due in that span, in order. */
-import type { Clock } from '../../agents/render/debounce.js';
-
-export class FakeClock implements Clock {
+/**
+ * A clock whose timers fire only when a test calls `advance(ms)`, in the order they are due. It fits the
+ * render agent's Clock and the registrator's Timers.
+ */
+export class FakeClock {
   t = 0;
   private timers = new Map<number, { at: number; fn: () => void }>();
   private seq = 0;
@@ -15,6 +16,10 @@ export class FakeClock implements Clock {
   }
   clearTimeout(h: unknown) {
     this.timers.delete(h as number);
+  }
+  /** Timers armed and not yet fired or cleared. */
+  get pending(): number {
+    return this.timers.size;
   }
   advance(ms: number) {
     const end = this.t + ms;
