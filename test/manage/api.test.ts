@@ -39,7 +39,7 @@ t.test('/_ping answers OK with API-Version; /version names shoal', async (t) => 
   const head = await call('HEAD', '/_ping');
   t.equal(head.status, 200);
   const v = JSON.parse((await call('GET', '/v1.41/version')).text);
-  t.match(v.Version, /^shoal\/\d+\.\d+\.\d+/);
+  t.match(v.Version, /^swarm\/1\.2\.9 \(shoal \d+\.\d+\.\d+\)$/);
   t.equal(v.ApiVersion, ping.headers['api-version']);
 });
 
@@ -71,7 +71,7 @@ t.test('malformed bodies answer 400; unknown containers 404; the manager keeps s
 
 t.test('the unix socket listener serves the same API', async (t) => {
   const r = await dockerCli(`unix://${sock}`, ['info', '--format', '{{.ServerVersion}}']);
-  t.match(r.stdout.trim(), /^shoal\//);
+  t.match(r.stdout.trim(), /^swarm\/1\.2\.9 \(shoal /);
 });
 
 t.test('images: listed across nodes, tagged and removed where they are', async (t) => {

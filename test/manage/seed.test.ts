@@ -143,7 +143,7 @@ t.test('docker info: swarm status layout', async (t) => {
   for (const n of [1, 2, 3]) t.match(out, new RegExp(`dockerhost0${n}: 127\\.0\\.1\\.${n}:2375`));
   t.match(out, /└ Containers: \d+ \(\d+ Running, \d+ Paused, \d+ Stopped\)/);
   t.match(out, /└ Labels: .*status=master.*zone=external/);
-  t.match(out, /Server Version: shoal\//);
+  t.match(out, /Server Version: swarm\/1\.2\.9 \(shoal /);
 });
 
 t.test('ps, logs, exec, inspect, rm -f', async (t) => {
