@@ -2,11 +2,11 @@
 import { createContainer, GROUP_LABEL, NameConflictError } from '../../cluster/create.js';
 import type { EngineNode } from '../../cluster/node.js';
 import type { Located } from '../../cluster/cluster.js';
-import { valueMatches } from '../../scheduler/expr.js';
 import type { ContainerSummary } from '../../engine/convert.js';
 import { forward, forwardThen } from '../proxy.js';
 import { matchesFilters } from '../filters.js';
 import { psQuery, taskMatches } from '../psquery.js';
+import { nodeSelected } from '../listing.js';
 import { ApiError, parseFilters, readBody, readJson, sendJson } from '../http.js';
 import type { Ctx, Handler } from '../context.js';
 
@@ -36,7 +36,7 @@ export const list: Handler = async ({ res, url, api }) => {
   const { all, filters } = ps;
   const q = ps.engine;
   // classic Swarm: plain `ps` leaves out an unhealthy node's containers; -a (or a limit) shows them Host Down
-  const nodes = api.cluster.list().filter((n) => (all || n.health !== 'unhealthy') && (ps.nodes.length === 0 || ps.nodes.some((f) => valueMatches(f, [n.name, n.id, n.addr]))));
+  const nodes = api.cluster.list().filter((n) => (all || n.health !== 'unhealthy') && nodeSelected(ps.nodes, n));
   // small clusters are asked live (exact Status text); large ones are answered from the event-fed cache
   const live = nodes.length <= api.liveListMax || q.has('size') || Object.keys(filters).some((k) => !CACHED_FILTERS.has(k));
   const cached = (n: EngineNode) => n.summaries().filter((c) => (all || c.State === 'running') && matchesFilters(c, filters));

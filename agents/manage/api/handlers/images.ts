@@ -5,6 +5,7 @@ import { fanout } from '../fanout.js';
 import { imageTargets } from '../../scheduler/targets.js';
 import { engineParams, requestConstraints } from '../constraints.js';
 import { ApiError, sendJson } from '../http.js';
+import { listRefusal, mergeImages, nodeScoped, nodeSelected } from '../listing.js';
 import type { Ctx, Handler } from '../context.js';
 
 const query = (q: URLSearchParams) => (q.size === 0 ? '' : `?${q}`);
@@ -17,14 +18,12 @@ export async function holders(ctx: Ctx, ref: string): Promise<EngineNode[]> {
 }
 
 export const list: Handler = async ({ res, url, api }) => {
-  const seen = new Map<string, Record<string, unknown>>();
-  await Promise.all(
-    api.cluster.healthy().map(async (n) => {
-      const r = await n.client.json<Record<string, unknown>[]>('GET', `/images/json${url.search}`).catch(() => undefined);
-      if (r?.status === 200 && Array.isArray(r.body)) for (const img of r.body) if (!seen.has(img['Id'] as string)) seen.set(img['Id'] as string, img);
-    }),
-  );
-  sendJson(res, 200, [...seen.values()]);
+  const scope = nodeScoped(url.searchParams);
+  const nodes = api.cluster.healthy().filter((n) => nodeSelected(scope.nodes, n));
+  const replies = (await Promise.all(nodes.map((n) => n.client.json<Record<string, unknown>[]>('GET', `/images/json${scope.query}`).catch(() => undefined)))).filter((r) => r !== undefined);
+  const refusal = listRefusal(replies);
+  if (refusal) return sendJson(res, refusal.status, refusal.body);
+  sendJson(res, 200, mergeImages(replies.map((r) => (r.status === 200 && Array.isArray(r.body) ? r.body : []))));
 };
 
 /** The nodes an image operation goes to: healthy ones, narrowed by the request's constraints. */

@@ -5,6 +5,7 @@
  */
 import type { EngineNode } from '../../cluster/node.js';
 import { ApiError, readJson, sendJson } from '../http.js';
+import { listRefusal, nodeScoped, nodeSelected } from '../listing.js';
 import type { Ctx, Handler } from '../context.js';
 
 type Kind = 'networks' | 'volumes';
@@ -25,12 +26,16 @@ function split(ctx: Ctx, ref: string): { nodes: EngineNode[]; name: string } {
 }
 
 export const list = (kind: Kind): Handler => async ({ res, url, api }) => {
-  const nodes = api.cluster.healthy();
-  const parts = await Promise.all(nodes.map(async (n) => {
-    const r = await n.client.json<unknown>('GET', `/${kind}${url.search}`).catch(() => undefined);
-    const items = kind === 'volumes' ? ((r?.body as { Volumes?: Record<string, unknown>[] })?.Volumes ?? []) : ((r?.body as Record<string, unknown>[]) ?? []);
-    return (Array.isArray(items) ? items : []).map((it) => ({ ...it, Name: `${n.name}/${it['Name']}`, Node: { Name: n.name, Addr: n.addr } }));
-  }));
+  const scope = nodeScoped(url.searchParams);
+  const nodes = api.cluster.healthy().filter((n) => nodeSelected(scope.nodes, n));
+  const replies = await Promise.all(nodes.map((n) => n.client.json<unknown>('GET', `/${kind}${scope.query}`).catch(() => undefined)));
+  const refusal = listRefusal(replies.filter((r) => r !== undefined));
+  if (refusal) return sendJson(res, refusal.status, refusal.body);
+  const parts = nodes.map((n, i) => {
+    const body = replies[i]?.status === 200 ? replies[i]?.body : undefined;
+    const items = kind === 'volumes' ? (body as { Volumes?: unknown } | undefined)?.Volumes : body;
+    return (Array.isArray(items) ? (items as Record<string, unknown>[]) : []).map((it) => ({ ...it, Name: `${n.name}/${it['Name']}`, Node: { Name: n.name, Addr: n.addr } }));
+  });
   sendJson(res, 200, kind === 'volumes' ? { Volumes: parts.flat(), Warnings: null } : parts.flat());
 };
 
