@@ -28,6 +28,8 @@ export interface PlacementRequest {
   hostNetwork: boolean;
   /** Containers that must live on the same node: --volumes-from, --link, --net=container:. */
   dependencies: string[];
+  /** The dependencies as the flags that asked for them (`--link=db:db`), for a failed placement's message. */
+  dependencyFlags?: string[];
   cpus: number;
   memory: number;
 }
@@ -125,11 +127,19 @@ export function prepareCreate(input: unknown, name: string | undefined, swarmId:
   const networkMode = typeof hc.NetworkMode === 'string' ? hc.NetworkMode : '';
   const hostNetwork = networkMode === 'host';
   const ports = hostNetwork ? exposedPorts(body.ExposedPorts) : boundPorts(hc.PortBindings);
+  const volumesFrom = stringList(hc.VolumesFrom, 'HostConfig.VolumesFrom');
+  const links = stringList(hc.Links, 'HostConfig.Links');
+  const netContainer = networkMode.startsWith('container:') ? [networkMode.slice('container:'.length)] : [];
   const dependencies = [
-    ...stringList(hc.VolumesFrom, 'HostConfig.VolumesFrom').map((v) => v.split(':')[0] as string),
-    ...stringList(hc.Links, 'HostConfig.Links').map((v) => (v.split(':')[0] as string).replace(/^\//, '')),
-    ...(networkMode.startsWith('container:') ? [networkMode.slice('container:'.length)] : []),
+    ...volumesFrom.map((v) => v.split(':')[0] as string),
+    ...links.map((v) => (v.split(':')[0] as string).replace(/^\//, '')),
+    ...netContainer,
   ].filter((d) => d !== '');
+  const dependencyFlags = [
+    ...volumesFrom.map((v) => `--volumes-from=${v}`),
+    ...links.map((v) => `--link=${v}`),
+    ...netContainer.map((c) => `--net=container:${c}`),
+  ];
   const nano = Number(hc.NanoCpus ?? 0);
   const cpus = Number(hc.CpuShares ?? 0) || (nano > 0 ? nano / 1e9 : 0);
   const memory = Number(hc.Memory ?? 0) || 0;
@@ -148,6 +158,7 @@ export function prepareCreate(input: unknown, name: string | undefined, swarmId:
       ports,
       hostNetwork,
       dependencies,
+      dependencyFlags,
       cpus,
       memory,
     },
