@@ -66,14 +66,31 @@ function stringList(v: unknown, what: string): string[] {
   return v as string[];
 }
 
-function labelList(labels: Record<string, string>, key: string): string[] {
+/**
+ * An expression label's JSON list. `\!=` (a shell-escaped `!=` that made the JSON invalid) reads as `!=`;
+ * other invalid JSON is refused naming the label (classic Swarm silently ignored the label: a deliberate
+ * difference, see the manage section of the README).
+ */
+export function labelList(labels: Record<string, string>, key: string): string[] {
   const raw = labels[key];
   if (raw === undefined || raw === '') return [];
-  try {
-    return stringList(JSON.parse(raw), `label ${key}`);
-  } catch {
-    throw new CreateBodyError(`label ${key}: expected a JSON list of strings`);
+  for (const text of [raw, raw.replace(/\\!/g, '!')]) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) return parsed as string[];
+    break;
   }
+  throw new CreateBodyError(`label ${key}: expected a JSON list of strings`);
+}
+
+/** Classic Swarm's check: at most one policy (environment and label together), each one it knows. */
+export function checkReschedule(policies: readonly string[]): void {
+  for (const p of policies) if (p !== 'on-node-failure' && p !== 'off') throw new CreateBodyError(`invalid reschedule policy: ${p}`);
+  if (policies.length > 1) throw new CreateBodyError('too many reschedule policies');
 }
 
 export function prepareCreate(input: unknown, name: string | undefined, swarmId: string): { request: PlacementRequest; body: CreateBody } {
@@ -99,7 +116,7 @@ export function prepareCreate(input: unknown, name: string | undefined, swarmId:
     if (m[1] === 'reschedule') reschedule.push(m[2] as string);
     else raw[m[1] as Kind].push(m[2] as string);
   }
-  for (const p of reschedule) if (p !== 'on-node-failure' && p !== 'off') throw new CreateBodyError(`unknown reschedule policy "${p}": expected on-node-failure or off`);
+  checkReschedule(reschedule);
 
   let exprs: Record<Kind, Expr[]>;
   try {

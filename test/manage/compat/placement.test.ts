@@ -46,3 +46,22 @@ t.test('PL2: not enough memory or CPUs anywhere', async (t) => {
     t.equal(said(r.stderr), 'no resources available to schedule container', args.join(' '));
   }
 });
+
+t.test('PL5: reschedule policies are checked as classic Swarm checks them', async (t) => {
+  const bad = await run('rp1', ['--label', 'com.docker.swarm.reschedule-policies=["false"]'], ['true']);
+  t.equal(bad.exitCode, 125);
+  t.equal(said(bad.stderr), 'invalid reschedule policy: false');
+  const many = await run('rp2', ['-e', 'reschedule:off', '--label', 'com.docker.swarm.reschedule-policies=["on-node-failure"]'], ['true']);
+  t.equal(many.exitCode, 125);
+  t.equal(said(many.stderr), 'too many reschedule policies');
+});
+
+t.test('PL4: a shell-escaped != in an expression label is read as !=; other invalid JSON names the label', async (t) => {
+  t.equal((await run('c1', ['-e', 'constraint:node==dockerhost01'])).exitCode, 0);
+  const r = await run('c2', ['--label', `com.docker.swarm.affinities=["container\\!=${P}-c1"]`]);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.equal((await tm.docker(['inspect', '-f', '{{.Node.Name}}', `${P}-c2`])).stdout.trim(), 'dockerhost02');
+  const bad = await run('c3', ['--label', 'com.docker.swarm.affinities=["container==x"'], ['true']);
+  t.equal(bad.exitCode, 125);
+  t.equal(said(bad.stderr), 'label com.docker.swarm.affinities: expected a JSON list of strings');
+});
