@@ -50,7 +50,10 @@ export function mergeImages(lists: readonly (readonly Image[])[]): Image[] {
       const id = String(img.Id);
       const seen = byId.get(id);
       if (!seen) byId.set(id, { ...img });
-      else byId.set(id, { ...seen, RepoTags: union(seen.RepoTags, img.RepoTags), RepoDigests: union(seen.RepoDigests, img.RepoDigests) });
+      else {
+        const digests = union(seen.RepoDigests, img.RepoDigests);
+        byId.set(id, { ...seen, RepoTags: union(seen.RepoTags, img.RepoTags), RepoDigests: digests });
+      }
     }
   }
   return [...byId.values()];

@@ -89,7 +89,8 @@ export function labelList(labels: Record<string, string>, key: string): string[]
 
 /** Classic Swarm's check: at most one policy (environment and label together), each one it knows. */
 export function checkReschedule(policies: readonly string[]): void {
-  for (const p of policies) if (p !== 'on-node-failure' && p !== 'off') throw new CreateBodyError(`invalid reschedule policy: ${p}`);
+  const unknown = policies.find((p) => p !== 'on-node-failure' && p !== 'off');
+  if (unknown !== undefined) throw new CreateBodyError(`invalid reschedule policy: ${unknown}`);
   if (policies.length > 1) throw new CreateBodyError('too many reschedule policies');
 }
 

@@ -39,7 +39,8 @@ export const list: Handler = async ({ res, url, api }) => {
   const nodes = api.cluster.list().filter((n) => (all || n.health !== 'unhealthy') && nodeSelected(ps.nodes, n));
   // small clusters are asked live (exact Status text); large ones are answered from the event-fed cache
   const live = nodes.length <= api.liveListMax || q.has('size') || Object.keys(filters).some((k) => !CACHED_FILTERS.has(k));
-  const cached = (n: EngineNode) => n.summaries().filter((c) => (all || c.State === 'running') && matchesFilters(c, filters));
+  const cached = (n: EngineNode) =>
+    n.summaries().filter((c) => (all || c.State === 'running') && matchesFilters(c, filters));
   const parts = await Promise.all(
     nodes.map(async (n) => {
       if (n.health === 'healthy' && !live) return cached(n).map((c) => clusterSummary(n, c, false));
@@ -54,7 +55,8 @@ export const list: Handler = async ({ res, url, api }) => {
       return cached(n).map((c) => clusterSummary(n, c, true));
     }),
   );
-  const out = parts.flat().filter((c) => taskMatches(c, ps.isTask)).sort((a, b) => Number((b as { Created?: number }).Created ?? 0) - Number((a as { Created?: number }).Created ?? 0));
+  const created = (c: object) => Number((c as { Created?: number }).Created ?? 0);
+  const out = parts.flat().filter((c) => taskMatches(c, ps.isTask)).sort((a, b) => created(b) - created(a));
   sendJson(res, 200, ps.limit > 0 ? out.slice(0, ps.limit) : out);
 };
 

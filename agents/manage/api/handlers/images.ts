@@ -20,7 +20,9 @@ export async function holders(ctx: Ctx, ref: string): Promise<EngineNode[]> {
 export const list: Handler = async ({ res, url, api }) => {
   const scope = nodeScoped(url.searchParams);
   const nodes = api.cluster.healthy().filter((n) => nodeSelected(scope.nodes, n));
-  const replies = (await Promise.all(nodes.map((n) => n.client.json<Record<string, unknown>[]>('GET', `/images/json${scope.query}`).catch(() => undefined)))).filter((r) => r !== undefined);
+  type Images = Record<string, unknown>[];
+  const ask = (n: EngineNode) => n.client.json<Images>('GET', `/images/json${scope.query}`).catch(() => undefined);
+  const replies = (await Promise.all(nodes.map(ask))).filter((r) => r !== undefined);
   const refusal = listRefusal(replies);
   if (refusal) return sendJson(res, refusal.status, refusal.body);
   sendJson(res, 200, mergeImages(replies.map((r) => (r.status === 200 && Array.isArray(r.body) ? r.body : []))));

@@ -28,13 +28,15 @@ function split(ctx: Ctx, ref: string): { nodes: EngineNode[]; name: string } {
 export const list = (kind: Kind): Handler => async ({ res, url, api }) => {
   const scope = nodeScoped(url.searchParams);
   const nodes = api.cluster.healthy().filter((n) => nodeSelected(scope.nodes, n));
-  const replies = await Promise.all(nodes.map((n) => n.client.json<unknown>('GET', `/${kind}${scope.query}`).catch(() => undefined)));
+  const ask = (n: EngineNode) => n.client.json<unknown>('GET', `/${kind}${scope.query}`).catch(() => undefined);
+  const replies = await Promise.all(nodes.map(ask));
   const refusal = listRefusal(replies.filter((r) => r !== undefined));
   if (refusal) return sendJson(res, refusal.status, refusal.body);
   const parts = nodes.map((n, i) => {
     const body = replies[i]?.status === 200 ? replies[i]?.body : undefined;
     const items = kind === 'volumes' ? (body as { Volumes?: unknown } | undefined)?.Volumes : body;
-    return (Array.isArray(items) ? (items as Record<string, unknown>[]) : []).map((it) => ({ ...it, Name: `${n.name}/${it['Name']}`, Node: { Name: n.name, Addr: n.addr } }));
+    const list = Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
+    return list.map((it) => ({ ...it, Name: `${n.name}/${it['Name']}`, Node: { Name: n.name, Addr: n.addr } }));
   });
   sendJson(res, 200, kind === 'volumes' ? { Volumes: parts.flat(), Warnings: null } : parts.flat());
 };
