@@ -39,7 +39,7 @@ t.test('/_ping answers OK with API-Version; /version names shoal', async (t) => 
   const head = await call('HEAD', '/_ping');
   t.equal(head.status, 200);
   const v = JSON.parse((await call('GET', '/v1.41/version')).text);
-  t.match(v.Version, /^shoal\/\d+\.\d+\.\d+/);
+  t.match(v.Version, /^swarm\/1\.2\.9 \(shoal \d+\.\d+\.\d+\)$/);
   t.equal(v.ApiVersion, ping.headers['api-version']);
 });
 
@@ -48,7 +48,7 @@ t.test('unsupported endpoints: 501 naming the endpoint; unknown ones 404; JSON e
   t.equal(swarm.status, 501);
   t.match(JSON.parse(swarm.text).message, /GET \/swarm is not supported/);
   t.equal((await call('POST', '/v1.41/plugins/pull')).status, 501);
-  t.equal((await call('GET', '/v1.41/images/search?term=x')).status, 501);
+  t.equal((await call('GET', '/v1.41/distribution/shoal/busybox/json')).status, 501);
   t.equal((await call('POST', '/v1.41/build?buildargs=nope')).status, 400, 'build is served; bad buildargs are a 400');
   const nope = await call('GET', '/v1.41/nonsense/thing');
   t.equal(nope.status, 404);
@@ -71,7 +71,7 @@ t.test('malformed bodies answer 400; unknown containers 404; the manager keeps s
 
 t.test('the unix socket listener serves the same API', async (t) => {
   const r = await dockerCli(`unix://${sock}`, ['info', '--format', '{{.ServerVersion}}']);
-  t.match(r.stdout.trim(), /^shoal\//);
+  t.match(r.stdout.trim(), /^swarm\/1\.2\.9 \(shoal /);
 });
 
 t.test('images: listed across nodes, tagged and removed where they are', async (t) => {

@@ -59,7 +59,7 @@ t.test('docker build placed by zone, by X-Shoal-Constraint, and refused when not
   t.same(await holders(hdr), ['dockerhost01']);
   const none = await build(`${P}/built:none`, ['--build-arg', 'constraint:zone==moon']);
   t.not(none.exitCode, 0);
-  t.match(none.stderr, /unable to find a node that satisfies the following conditions .*constraint zone==moon/);
+  t.match(none.stderr, 'Unable to find a node that satisfies the following conditions \n[zone==moon]');
   const bad = await build(`${P}/built:bad`, ['--build-arg', 'constraint:zone']);
   t.not(bad.exitCode, 0);
   t.match(bad.stderr, /buildargs constraint:zone/);

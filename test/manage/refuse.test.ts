@@ -16,7 +16,7 @@ t.test('a manager pointed at another manager refuses it as a node', async (t) =>
   t.teardown(() => b.stop());
   const m = statusBlock((await b.docker(['info'])).stdout, addrA);
   t.equal(m?.[1], 'Unhealthy');
-  t.match(m?.[2], /refused: it is a cluster manager \(shoal\//);
+  t.match(m?.[2], /refused: it is a cluster manager \(swarm\/1\.2\.9 \(shoal /);
   const r = await b.docker(['run', '-d', 'shoal/busybox:latest', 'true'], { reject: false });
   t.equal(r.exitCode, 125, 'nothing can be placed on it');
   t.match(r.stderr, /no healthy node/);

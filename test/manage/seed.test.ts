@@ -64,7 +64,7 @@ t.test('affinity:container== follows the named container; != avoids it', async (
   t.equal(await nodeOf(`${P}-aff`), 'dockerhost03');
   const r2 = await run(`${P}-anti`, [`affinity:container!=${P}-int`, 'constraint:zone==internal']);
   t.equal(r2.exitCode, 125, 'nothing but dockerhost03 is internal, and it holds the container');
-  t.match(r2.stderr, new RegExp(`unable to find a node that satisfies the following conditions \\[.*affinity container!=${P}-int, constraint zone==internal\\]`));
+  t.match(r2.stderr, `Unable to find a node that satisfies the following conditions \n[available container slots]\n[container!=${P}-int (soft=false)]\n[zone==internal]\n`);
   const soft = await run(`${P}-soft`, [`affinity:container!=~${P}-int`, 'constraint:zone==internal']);
   t.equal(soft.exitCode, 0, 'a soft affinity is dropped when nothing fits');
   t.equal(await nodeOf(`${P}-soft`), 'dockerhost03');
@@ -82,7 +82,7 @@ t.test('dependencies: --volumes-from, --link and --net=container: land next to t
   }
   const missing = await run(`${P}-dep-missing`, [], ['--volumes-from', `${P}-nothere`]);
   t.equal(missing.exitCode, 125);
-  t.match(missing.stderr, new RegExp(`dependency ${P}-nothere`));
+  t.match(missing.stderr, `\n[available container slots]\n[--volumes-from=${P}-nothere]`);
 });
 
 t.test('affinity:image= (the seed single =) follows an image only one node has; a missing image retries where it is', async (t) => {
@@ -112,7 +112,7 @@ t.test('-p clashes: one host port per node; the third create fails naming the po
   t.same(names.sort(), ['dockerhost01', 'dockerhost02']);
   const third = await run(`${P}-web2`, ['constraint:zone==external'], ['-p', `${port}:80`], ['httpd', '-f', '-p', '80']);
   t.equal(third.exitCode, 125);
-  t.match(third.stderr, new RegExp(`port ${port}/tcp \\(Bridge mode\\)`));
+  t.match(third.stderr, `following conditions \n[port ${port} (Bridge mode)]\n`);
   const ps = (await tm.docker(['ps', '--filter', `name=${P}-web`, '--format', '{{.Names}} {{.Ports}}'])).stdout;
   t.match(ps, new RegExp(`dockerhost01/${P}-web\\d 127\\.0\\.1\\.1:${port}->80/tcp`));
 });
@@ -143,7 +143,7 @@ t.test('docker info: swarm status layout', async (t) => {
   for (const n of [1, 2, 3]) t.match(out, new RegExp(`dockerhost0${n}: 127\\.0\\.1\\.${n}:2375`));
   t.match(out, /└ Containers: \d+ \(\d+ Running, \d+ Paused, \d+ Stopped\)/);
   t.match(out, /└ Labels: .*status=master.*zone=external/);
-  t.match(out, /Server Version: shoal\//);
+  t.match(out, /Server Version: swarm\/1\.2\.9 \(shoal /);
 });
 
 t.test('ps, logs, exec, inspect, rm -f', async (t) => {

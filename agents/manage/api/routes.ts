@@ -38,7 +38,10 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: /^\/system\/df$/, handle: prune.df },
   { method: 'POST', path: /^\/build$/, handle: build.build },
   { method: 'POST', path: /^\/commit$/, handle: build.commit },
-  { method: 'GET', path: new RegExp(`^/images/${C}/json$`), handle: images.inspect },
+  { method: 'GET', path: /^\/images\/search$/, handle: images.anyNode },
+  { method: 'POST', path: /^\/auth$/, handle: images.anyNode },
+  { method: 'GET', path: new RegExp(`^/images/${C}/(json|history)$`), handle: images.inspect },
+  { method: 'POST', path: new RegExp(`^/images/${C}/push$`), handle: images.push },
   { method: 'POST', path: new RegExp(`^/images/${C}(/tag)$`), handle: images.onHolders },
   { method: 'DELETE', path: new RegExp(`^/images/${C}()$`), handle: images.onHolders },
   { method: 'GET', path: /^\/networks$/, handle: resources.list('networks') },
@@ -51,7 +54,7 @@ export const ROUTES: Route[] = [
 ];
 
 /** Engine API areas a classic cluster manager does not serve: 501, naming the endpoint. */
-export const UNSUPPORTED = /^\/(swarm|services|nodes|tasks|secrets|configs|plugins|session|distribution|auth|grpc|images\/search)(\/|$)/;
+export const UNSUPPORTED = /^\/(swarm|services|nodes|tasks|secrets|configs|plugins|session|distribution|grpc)(\/|$)/;
 
 export function splitVersion(pathname: string): { prefix: string; path: string } {
   const m = /^(\/v\d+\.\d+)(\/.*)$/.exec(pathname);

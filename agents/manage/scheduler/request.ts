@@ -28,6 +28,8 @@ export interface PlacementRequest {
   hostNetwork: boolean;
   /** Containers that must live on the same node: --volumes-from, --link, --net=container:. */
   dependencies: string[];
+  /** The dependencies as the flags that asked for them (`--link=db:db`), for a failed placement's message. */
+  dependencyFlags?: string[];
   cpus: number;
   memory: number;
 }
@@ -64,14 +66,32 @@ function stringList(v: unknown, what: string): string[] {
   return v as string[];
 }
 
-function labelList(labels: Record<string, string>, key: string): string[] {
+/**
+ * An expression label's JSON list. `\!=` (a shell-escaped `!=` that made the JSON invalid) reads as `!=`;
+ * other invalid JSON is refused naming the label (classic Swarm silently ignored the label: a deliberate
+ * difference, see the manage section of the README).
+ */
+export function labelList(labels: Record<string, string>, key: string): string[] {
   const raw = labels[key];
   if (raw === undefined || raw === '') return [];
-  try {
-    return stringList(JSON.parse(raw), `label ${key}`);
-  } catch {
-    throw new CreateBodyError(`label ${key}: expected a JSON list of strings`);
+  for (const text of [raw, raw.replace(/\\!/g, '!')]) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) return parsed as string[];
+    break;
   }
+  throw new CreateBodyError(`label ${key}: expected a JSON list of strings`);
+}
+
+/** Classic Swarm's check: at most one policy (environment and label together), each one it knows. */
+export function checkReschedule(policies: readonly string[]): void {
+  const unknown = policies.find((p) => p !== 'on-node-failure' && p !== 'off');
+  if (unknown !== undefined) throw new CreateBodyError(`invalid reschedule policy: ${unknown}`);
+  if (policies.length > 1) throw new CreateBodyError('too many reschedule policies');
 }
 
 export function prepareCreate(input: unknown, name: string | undefined, swarmId: string): { request: PlacementRequest; body: CreateBody } {
@@ -97,7 +117,7 @@ export function prepareCreate(input: unknown, name: string | undefined, swarmId:
     if (m[1] === 'reschedule') reschedule.push(m[2] as string);
     else raw[m[1] as Kind].push(m[2] as string);
   }
-  for (const p of reschedule) if (p !== 'on-node-failure' && p !== 'off') throw new CreateBodyError(`unknown reschedule policy "${p}": expected on-node-failure or off`);
+  checkReschedule(reschedule);
 
   let exprs: Record<Kind, Expr[]>;
   try {
@@ -125,11 +145,19 @@ export function prepareCreate(input: unknown, name: string | undefined, swarmId:
   const networkMode = typeof hc.NetworkMode === 'string' ? hc.NetworkMode : '';
   const hostNetwork = networkMode === 'host';
   const ports = hostNetwork ? exposedPorts(body.ExposedPorts) : boundPorts(hc.PortBindings);
+  const volumesFrom = stringList(hc.VolumesFrom, 'HostConfig.VolumesFrom');
+  const links = stringList(hc.Links, 'HostConfig.Links');
+  const netContainer = networkMode.startsWith('container:') ? [networkMode.slice('container:'.length)] : [];
   const dependencies = [
-    ...stringList(hc.VolumesFrom, 'HostConfig.VolumesFrom').map((v) => v.split(':')[0] as string),
-    ...stringList(hc.Links, 'HostConfig.Links').map((v) => (v.split(':')[0] as string).replace(/^\//, '')),
-    ...(networkMode.startsWith('container:') ? [networkMode.slice('container:'.length)] : []),
+    ...volumesFrom.map((v) => v.split(':')[0] as string),
+    ...links.map((v) => (v.split(':')[0] as string).replace(/^\//, '')),
+    ...netContainer,
   ].filter((d) => d !== '');
+  const dependencyFlags = [
+    ...volumesFrom.map((v) => `--volumes-from=${v}`),
+    ...links.map((v) => `--link=${v}`),
+    ...netContainer.map((c) => `--net=container:${c}`),
+  ];
   const nano = Number(hc.NanoCpus ?? 0);
   const cpus = Number(hc.CpuShares ?? 0) || (nano > 0 ? nano / 1e9 : 0);
   const memory = Number(hc.Memory ?? 0) || 0;
@@ -148,6 +176,7 @@ export function prepareCreate(input: unknown, name: string | undefined, swarmId:
       ports,
       hostNetwork,
       dependencies,
+      dependencyFlags,
       cpus,
       memory,
     },

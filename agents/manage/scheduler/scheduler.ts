@@ -17,20 +17,33 @@ export interface SchedulerOptions {
   random?: () => number;
 }
 
+export const NO_RESOURCES = 'no resources available to schedule container';
+
+/**
+ * Classic Swarm's words for a failed placement: the health filter's (or the strategy's) own error, else a
+ * first line with a trailing space, then one bracketed line per filter up to the one that failed, each the
+ * space-separated conditions that filter checked (filters with none print no line). Pure.
+ */
+export function placementMessage(filter: string, reason: string, lines: readonly (readonly string[])[]): string {
+  if (filter === 'health' || filter === 'none') return reason;
+  if (filter === 'resources') return NO_RESOURCES;
+  const shown = lines.filter((l) => l.length > 0).map((l) => `\n[${l.join(' ')}]`);
+  return `Unable to find a node that satisfies the following conditions ${shown.join('')}`;
+}
+
 export class PlacementError extends ShoalError {
   readonly filter: string;
+  /** Why, in shoal's words (for logs); the message is classic Swarm's. */
   readonly reason: string;
   readonly applied: string[];
+  /** The conditions of the filters up to the failed one, in filter order. */
   readonly conditions: string[];
-  constructor(filter: string, reason: string, applied: string[], conditions: string[] = [reason]) {
-    super(
-      'SHOAL_MANAGE_NO_NODE',
-      `unable to find a node that satisfies the following conditions [${conditions.join(', ')}]: ${reason} (filter ${filter} left no node; filters applied: ${applied.join(', ')})`,
-    );
+  constructor(filter: string, reason: string, applied: string[], lines: readonly (readonly string[])[] = []) {
+    super('SHOAL_MANAGE_NO_NODE', placementMessage(filter, reason, lines));
     this.filter = filter;
     this.reason = reason;
     this.applied = applied;
-    this.conditions = conditions;
+    this.conditions = lines.flat();
   }
 }
 
@@ -40,13 +53,13 @@ function hasSoft(req: PlacementRequest): boolean {
 
 function runFilters(req: PlacementRequest, nodes: readonly NodeSnapshot[], filters: readonly Filter[], soft: boolean): NodeSnapshot[] {
   const applied = filters.map((f) => f.name);
-  const conditions = filters.flatMap((f) => f.conditions(req));
+  const upTo = (i: number) => filters.slice(0, i + 1).map((f) => f.conditions(req));
   let current = [...nodes];
-  if (current.length === 0) throw new PlacementError('none', 'no node in the cluster', applied, conditions);
-  for (const f of filters) {
+  if (current.length === 0) throw new PlacementError('none', 'no healthy node available in the cluster', applied);
+  for (const [i, f] of filters.entries()) {
     const out = f.apply(req, current, soft);
-    if (!out.ok) throw new PlacementError(f.name, out.reason, applied, conditions);
-    if (out.nodes.length === 0) throw new PlacementError(f.name, f.name, applied, conditions);
+    if (!out.ok) throw new PlacementError(f.name, out.reason, applied, upTo(i));
+    if (out.nodes.length === 0) throw new PlacementError(f.name, f.name, applied, upTo(i));
     current = out.nodes;
   }
   return current;

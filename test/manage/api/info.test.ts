@@ -22,7 +22,7 @@ t.test('swarm SystemStatus layout: role, strategy, filters, nodes, per-node bloc
     ],
     images: 4,
     name: 'mgr',
-    version: 'shoal/0.1.0',
+    version: 'swarm/1.2.9 (shoal 0.1.0)',
   });
   const status = info['SystemStatus'] as [string, string][];
   t.same(status.slice(0, 5), [['Role', 'replica'], ['Primary', '10.0.0.1:2375'], ['Strategy', 'binpack'], ['Filters', 'health, port'], ['Nodes', '2']]);

@@ -29,7 +29,7 @@ t.test('imageTargets: healthy nodes, narrowed by constraints; soft dropped when 
   t.same(names(imageTargets(nodes, parseConstraints(['node==ID-dockerhost02']))), ['dockerhost02'], 'node== takes the ID');
   t.same(names(imageTargets(nodes, parseConstraints(['zone==~internal']))), ['dockerhost01', 'dockerhost02'], 'soft: dropped');
   t.throws(() => imageTargets(nodes, parseConstraints(['zone==internal'])), { code: 'SHOAL_MANAGE_NO_NODE' }, 'only an unhealthy node matches');
-  t.throws(() => imageTargets(nodes, parseConstraints(['zone==nowhere'])), /constraint zone==nowhere/);
+  t.throws(() => imageTargets(nodes, parseConstraints(['zone==nowhere'])), /following conditions \n\[zone==nowhere\]$/);
 });
 
 t.test('markMessage: progress keyed per node, statuses, streams and errors marked', async (t) => {

@@ -53,6 +53,8 @@ export const save: Handler = async (ctx) => {
   if (names.length === 0) throw new ApiError(400, 'save: no image named');
   const held = await Promise.all(names.map((name) => holders(ctx, encodeURIComponent(name))));
   const node = ctx.api.cluster.healthy().find((n) => held.every((hs) => hs.includes(n)));
-  if (!node) throw new ApiError(404, `No such image on any one node: ${names.join(', ')}`);
+  const nowhere = names.find((_, i) => held[i]?.length === 0);
+  if (nowhere !== undefined) throw new ApiError(404, `No such image: ${nowhere}`);
+  if (!node) throw new ApiError(404, `Unable to find a healthy engine containing all images: [${names.join(' ')}]`);
   await forward(node.client, ctx.req, ctx.res, `${ctx.url.pathname}${ctx.url.search}`);
 };

@@ -6,6 +6,8 @@ import { valueMatches } from '../../scheduler/expr.js';
 import type { ContainerSummary } from '../../../docker/wire.js';
 import { forward, forwardThen } from '../proxy.js';
 import { matchesFilters } from '../filters.js';
+import { psQuery, taskMatches } from '../psquery.js';
+import { nodeSelected } from '../listing.js';
 import { ApiError, parseFilters, readBody, readJson, sendJson } from '../http.js';
 import type { Ctx, Handler } from '../context.js';
 
@@ -31,21 +33,18 @@ export function clusterSummary(node: EngineNode, c: ContainerSummary, down: bool
 const CACHED_FILTERS = new Set(['name', 'id', 'label', 'status']);
 
 export const list: Handler = async ({ res, url, api }) => {
-  const filters = parseFilters(url.searchParams.get('filters'));
-  const nodeFilter = filters['node'] ?? [];
-  delete filters['node'];
-  const q = new URLSearchParams(url.searchParams);
-  q.delete('filters');
-  q.delete('limit');
-  q.delete('latest');
-  if (Object.keys(filters).length > 0) q.set('filters', JSON.stringify(filters));
-  const nodes = api.cluster.list().filter((n) => nodeFilter.length === 0 || nodeFilter.some((f) => valueMatches(f, [n.name, n.id, n.addr])));
-  const all = q.get('all') === '1' || q.get('all') === 'true';
+  const ps = psQuery(url.searchParams, parseFilters(url.searchParams.get('filters')));
+  const { all, filters } = ps;
+  const q = ps.engine;
+  // classic Swarm: plain `ps` leaves out an unhealthy node's containers; -a (or a limit) shows them Host Down
+  const nodes = api.cluster.list().filter((n) => (all || n.health !== 'unhealthy') && nodeSelected(ps.nodes, n));
   // small clusters are asked live (exact Status text); large ones are answered from the event-fed cache
   const live = nodes.length <= api.liveListMax || q.has('size') || Object.keys(filters).some((k) => !CACHED_FILTERS.has(k));
+  const cached = (n: EngineNode) =>
+    n.summaries().filter((c) => (all || c.State === 'running') && matchesFilters(c, filters));
   const parts = await Promise.all(
     nodes.map(async (n) => {
-      if (n.health === 'healthy' && !live) return n.summaries().filter((c) => (all || c.State === 'running') && matchesFilters(c, filters)).map((c) => clusterSummary(n, c, false));
+      if (n.health === 'healthy' && !live) return cached(n).map((c) => clusterSummary(n, c, false));
       if (n.health === 'healthy') {
         try {
           const r = await n.client.json<ContainerSummary[]>('GET', `/containers/json${q.size ? `?${q}` : ''}`, undefined, 5000);
@@ -54,14 +53,12 @@ export const list: Handler = async ({ res, url, api }) => {
           // fall through to the cached list, marked down
         }
       }
-      return n.summaries().filter((c) => (all || c.State === 'running') && matchesFilters(c, filters)).map((c) => clusterSummary(n, c, true));
+      return cached(n).map((c) => clusterSummary(n, c, true));
     }),
   );
-  let out = parts.flat().sort((a, b) => Number((b as { Created?: number }).Created ?? 0) - Number((a as { Created?: number }).Created ?? 0));
-  const limit = Number(url.searchParams.get('limit') ?? 0);
-  if (limit > 0) out = out.slice(0, limit);
-  if (url.searchParams.get('latest') === '1' || url.searchParams.get('latest') === 'true') out = out.slice(0, 1);
-  sendJson(res, 200, out);
+  const created = (c: object) => Number((c as { Created?: number }).Created ?? 0);
+  const out = parts.flat().filter((c) => taskMatches(c, ps.isTask)).sort((a, b) => created(b) - created(a));
+  sendJson(res, 200, ps.limit > 0 ? out.slice(0, ps.limit) : out);
 };
 
 export const create: Handler = async ({ req, res, url, api }) => {

@@ -1,19 +1,21 @@
 /** `/events`: every node's stream merged, each event tagged with its node (as classic Swarm did). */
 import type http from 'node:http';
 import type { Handler } from '../context.js';
+import { eventsPlan } from '../eventsplan.js';
 
 export const events: Handler = async ({ req, res, url, api }) => {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.flushHeaders();
   const upstreams: http.ClientRequest[] = [];
-  const nodes = api.cluster.healthy();
+  const plan = eventsPlan(url.searchParams, Date.now());
+  const nodes = plan.endNow ? [] : api.cluster.healthy();
   let open = nodes.length;
   const done = () => {
     open -= 1;
     if (open <= 0) res.end();
   };
   for (const n of nodes) {
-    const preq = n.client.request('GET', `/events${url.search}`);
+    const preq = n.client.request('GET', `/events${plan.query ? `?${plan.query}` : ''}`);
     upstreams.push(preq);
     let buf = '';
     preq.on('response', (pres) => {

@@ -5,6 +5,7 @@ import { fanout } from '../fanout.js';
 import { imageTargets } from '../../scheduler/targets.js';
 import { engineParams, requestConstraints } from '../constraints.js';
 import { ApiError, sendJson } from '../http.js';
+import { listRefusal, mergeImages, nodeScoped, nodeSelected } from '../listing.js';
 import type { Ctx, Handler } from '../context.js';
 
 const query = (q: URLSearchParams) => (q.size === 0 ? '' : `?${q}`);
@@ -17,14 +18,14 @@ export async function holders(ctx: Ctx, ref: string): Promise<EngineNode[]> {
 }
 
 export const list: Handler = async ({ res, url, api }) => {
-  const seen = new Map<string, Record<string, unknown>>();
-  await Promise.all(
-    api.cluster.healthy().map(async (n) => {
-      const r = await n.client.json<Record<string, unknown>[]>('GET', `/images/json${url.search}`).catch(() => undefined);
-      if (r?.status === 200 && Array.isArray(r.body)) for (const img of r.body) if (!seen.has(img['Id'] as string)) seen.set(img['Id'] as string, img);
-    }),
-  );
-  sendJson(res, 200, [...seen.values()]);
+  const scope = nodeScoped(url.searchParams);
+  const nodes = api.cluster.healthy().filter((n) => nodeSelected(scope.nodes, n));
+  type Images = Record<string, unknown>[];
+  const ask = (n: EngineNode) => n.client.json<Images>('GET', `/images/json${scope.query}`).catch(() => undefined);
+  const replies = (await Promise.all(nodes.map(ask))).filter((r) => r !== undefined);
+  const refusal = listRefusal(replies);
+  if (refusal) return sendJson(res, refusal.status, refusal.body);
+  sendJson(res, 200, mergeImages(replies.map((r) => (r.status === 200 && Array.isArray(r.body) ? r.body : []))));
 };
 
 /** The nodes an image operation goes to: healthy ones, narrowed by the request's constraints. */
@@ -58,10 +59,32 @@ export const fanoutImage: Handler = async (ctx) => {
   ctx.res.end();
 };
 
+/** inspect and history: from a node holding the image. */
 export const inspect: Handler = async (ctx) => {
-  const [node] = await holders(ctx, ctx.params[0] as string);
-  if (!node) throw new ApiError(404, `No such image: ${decodeURIComponent(ctx.params[0] as string)}`);
-  await forward(node.client, ctx.req, ctx.res, `${ctx.versionPrefix}/images/${ctx.params[0]}/json${ctx.url.search}`);
+  const [ref, what = 'json'] = ctx.params as [string, string?];
+  const [node] = await holders(ctx, ref);
+  if (!node) throw new ApiError(404, `No such image: ${decodeURIComponent(ref)}`);
+  await forward(node.client, ctx.req, ctx.res, `${ctx.versionPrefix}/images/${ref}/${what}${ctx.url.search}`);
+};
+
+/** `docker push`: from every node holding the image, the progress streams merged. */
+export const push: Handler = async (ctx) => {
+  const ref = ctx.params[0] as string;
+  const tag = ctx.url.searchParams.get('tag');
+  const nodes = await holders(ctx, tag ? `${ref}:${encodeURIComponent(tag)}` : ref);
+  if (nodes.length === 0) throw new ApiError(404, `No such image: ${decodeURIComponent(ref)}${tag ? `:${tag}` : ''}`);
+  ctx.res.writeHead(200, { 'content-type': 'application/json' });
+  const path = `${ctx.versionPrefix}/images/${ref}/push${ctx.url.search}`;
+  await fanout(nodes, ctx.req, ctx.res, 'POST', path, bodyHeaders(ctx.req), false);
+  ctx.res.end();
+};
+
+/** `docker search` and `docker login`: answered by any one healthy node, as classic Swarm did. */
+export const anyNode: Handler = async (ctx) => {
+  const nodes = ctx.api.cluster.healthy();
+  const node = nodes[Math.floor(Math.random() * nodes.length)];
+  if (!node) throw new ApiError(503, 'no healthy node');
+  await forward(node.client, ctx.req, ctx.res, `${ctx.url.pathname}${ctx.url.search}`);
 };
 
 /** tag and rmi: on every node holding the image; the first failure (if all fail) is the answer. */

@@ -5,6 +5,7 @@
  */
 import type { EngineNode } from '../../cluster/node.js';
 import { ApiError, readJson, sendJson } from '../http.js';
+import { listRefusal, nodeScoped, nodeSelected } from '../listing.js';
 import type { Ctx, Handler } from '../context.js';
 
 type Kind = 'networks' | 'volumes';
@@ -25,12 +26,18 @@ function split(ctx: Ctx, ref: string): { nodes: EngineNode[]; name: string } {
 }
 
 export const list = (kind: Kind): Handler => async ({ res, url, api }) => {
-  const nodes = api.cluster.healthy();
-  const parts = await Promise.all(nodes.map(async (n) => {
-    const r = await n.client.json<unknown>('GET', `/${kind}${url.search}`).catch(() => undefined);
-    const items = kind === 'volumes' ? ((r?.body as { Volumes?: Record<string, unknown>[] })?.Volumes ?? []) : ((r?.body as Record<string, unknown>[]) ?? []);
-    return (Array.isArray(items) ? items : []).map((it) => ({ ...it, Name: `${n.name}/${it['Name']}`, Node: { Name: n.name, Addr: n.addr } }));
-  }));
+  const scope = nodeScoped(url.searchParams);
+  const nodes = api.cluster.healthy().filter((n) => nodeSelected(scope.nodes, n));
+  const ask = (n: EngineNode) => n.client.json<unknown>('GET', `/${kind}${scope.query}`).catch(() => undefined);
+  const replies = await Promise.all(nodes.map(ask));
+  const refusal = listRefusal(replies.filter((r) => r !== undefined));
+  if (refusal) return sendJson(res, refusal.status, refusal.body);
+  const parts = nodes.map((n, i) => {
+    const body = replies[i]?.status === 200 ? replies[i]?.body : undefined;
+    const items = kind === 'volumes' ? (body as { Volumes?: unknown } | undefined)?.Volumes : body;
+    const list = Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
+    return list.map((it) => ({ ...it, Name: `${n.name}/${it['Name']}`, Node: { Name: n.name, Addr: n.addr } }));
+  });
   sendJson(res, 200, kind === 'volumes' ? { Volumes: parts.flat(), Warnings: null } : parts.flat());
 };
 

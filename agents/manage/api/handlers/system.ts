@@ -6,6 +6,9 @@ import type { ApiOptions, Handler } from '../context.js';
 
 export const FALLBACK_API_VERSION = '1.41';
 
+/** Classic Swarm's identity first: clients detect a classic cluster by the `swarm/` prefix. */
+export const SERVER_VERSION = `swarm/1.2.9 (shoal ${VERSION})`;
+
 /** The API version the manager speaks: the lowest its healthy engines speak. */
 export function apiVersion(api: ApiOptions): string {
   const vs = api.cluster.list().map((n) => n.apiVersion).filter((v) => v !== '');
@@ -21,7 +24,8 @@ export const ping: Handler = async ({ res, req, api }) => {
 export const version: Handler = async ({ res, api }) => {
   const v = apiVersion(api);
   sendJson(res, 200, {
-    Version: `shoal/${VERSION}`,
+    Platform: { Name: 'Docker Swarm (shoal)' },
+    Version: SERVER_VERSION,
     ApiVersion: v,
     MinAPIVersion: '1.24',
     Os: 'linux',
@@ -46,6 +50,6 @@ export const info: Handler = async ({ res, api }) => {
     nodes: nodes.map((n) => ({ snap: n.snapshot(), error: n.error, updatedAt: n.updatedAt, serverVersion: n.serverVersion })),
     images,
     name: os.hostname(),
-    version: `shoal/${VERSION}`,
+    version: SERVER_VERSION,
   }));
 };

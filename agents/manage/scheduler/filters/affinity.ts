@@ -32,7 +32,7 @@ function candidates(e: Expr, n: NodeSnapshot): string[] {
 /** Place next to (or away from) containers by ID/name, images by ID/name/tag, or container labels. */
 export const affinity: Filter = {
   name: 'affinity',
-  conditions: (req) => req.affinities.map((e) => `affinity ${formatExpr(e)}`),
+  conditions: (req) => req.affinities.map((e) => `${e.key}${e.op}${e.value} (soft=${e.soft})`),
   apply(req, nodes, soft) {
     let out = [...nodes];
     for (const e of req.affinities) {

@@ -16,7 +16,7 @@ export function nodeMatches(e: Expr, n: NodeSnapshot): boolean {
 /** Keep nodes whose labels satisfy every constraint. */
 export const constraint: Filter = {
   name: 'constraint',
-  conditions: (req) => req.constraints.map((e) => `constraint ${formatExpr(e)}`),
+  conditions: (req) => req.constraints.map((e) => `${e.key}${e.op}${e.value}`),
   apply(req, nodes, soft) {
     let out = [...nodes];
     for (const e of req.constraints) {

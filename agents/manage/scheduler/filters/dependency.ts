@@ -13,7 +13,7 @@ function hosts(n: NodeSnapshot, ref: string): boolean {
 /** --volumes-from, --link and --net=container: targets must be on the chosen node. */
 export const dependency: Filter = {
   name: 'dependency',
-  conditions: (req) => req.dependencies.map((d) => `dependency ${d}`),
+  conditions: (req) => req.dependencyFlags ?? req.dependencies,
   apply(req, nodes) {
     if (req.dependencies.length === 0) return { ok: true, nodes: [...nodes] };
     return keep(

@@ -8,7 +8,7 @@ export interface Filter {
   readonly name: string;
   /** `soft`: soft expressions count as hard ones (the first attempt); otherwise they are ignored. */
   apply(req: PlacementRequest, nodes: readonly NodeSnapshot[], soft: boolean): FilterOutcome;
-  /** What this filter asks of a node for this request, for a failed placement's message. */
+  /** What this filter asks of a node for this request, in classic Swarm's words (a failed placement's message). */
   conditions(req: PlacementRequest): string[];
 }
 

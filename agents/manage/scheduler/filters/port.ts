@@ -15,7 +15,9 @@ function free(node: NodeSnapshot, want: HostPort): boolean {
 /** No two containers on one node bind the same host IP/port (stopped, pending and host-network ones included). */
 export const port: Filter = {
   name: 'port',
-  conditions: (req) => req.ports.map((p) => `port ${p.hostIp === '' ? '' : `${p.hostIp}:`}${p.hostPort}/${p.proto} (${req.hostNetwork ? 'Host' : 'Bridge'} mode)`),
+  conditions: (req) =>
+    req.ports.map((p) =>
+      req.hostNetwork ? `port ${p.hostPort}/${p.proto} (Host mode)` : `port ${p.hostPort} (Bridge mode)`),
   apply(req, nodes) {
     let out = [...nodes];
     for (const want of req.ports) {

@@ -8,7 +8,7 @@ import type { Filter } from './filter.js';
  */
 export const whitelist: Filter = {
   name: 'whitelist',
-  conditions: (req) => (req.whitelists.length ? [`whitelist ${req.whitelists.map(formatExpr).join(' | ')}`] : []),
+  conditions: (req) => req.whitelists.map((e) => `${e.key}${e.op}${e.value} (soft=${e.soft})`),
   apply(req, nodes, soft) {
     const active = req.whitelists.filter((e) => soft || !e.soft);
     if (active.length === 0) return { ok: true, nodes: [...nodes] };
