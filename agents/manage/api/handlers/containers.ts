@@ -2,7 +2,6 @@
 import { createContainer, GROUP_LABEL, NameConflictError } from '../../cluster/create.js';
 import type { EngineNode } from '../../cluster/node.js';
 import type { Located } from '../../cluster/cluster.js';
-import { valueMatches } from '../../scheduler/expr.js';
 import type { ContainerSummary } from '../../../docker/wire.js';
 import { forward, forwardThen } from '../proxy.js';
 import { matchesFilters } from '../filters.js';
