@@ -95,7 +95,10 @@ export function buildProgram(): Command {
   for (const agent of AGENTS) agent.add(program);
   // one-shot tools (not agents): their own commander commands
   for (const tool of TOOLS) program.addCommand(tool());
-  program.addHelpText('after', `\nHost: ${os.hostname()}  Run 'shoal <command> --help' for the options of each agent.\n`);
+  program.addHelpText(
+    'after',
+    `\nHost: ${os.hostname()}  Run 'shoal <command> --help' for the options of each agent.\n`,
+  );
   return program;
 }
 
@@ -117,7 +120,11 @@ async function cli(argv: string[]): Promise<void> {
       if (err.exitCode === 0) return;
       const tool = !agent && sub ? program.commands.find((c) => c.name() === sub) : undefined;
       const action = tool?.commands.find((c) => c.name() === argv[1]);
-      const scope = agent ? `shoal ${agent.spec.name}` : tool ? `shoal ${tool.name()}${action ? ` ${action.name()}` : ''}` : 'shoal';
+      const scope = agent
+        ? `shoal ${agent.spec.name}`
+        : tool
+          ? `shoal ${tool.name()}${action ? ` ${action.name()}` : ''}`
+          : 'shoal';
       fail(`${scope}: ${err.message.replace(/^error: /, '')}`, 2);
     }
     if (err instanceof ShoalError) fail(err.message, err.exitCode);

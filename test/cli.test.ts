@@ -23,8 +23,16 @@ const VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'
 
 /** Runs `shoal ARGS` from source with a clean SHOAL_* environment. */
 async function shoal(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SHOAL_') && k !== 'DOCKER_HOST'));
-  const r = await execa(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env: { ...clean, ...env }, extendEnv: false, reject: false, timeout: 30_000 });
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('SHOAL_') && k !== 'DOCKER_HOST'),
+  );
+  const r = await execa(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    env: { ...clean, ...env },
+    extendEnv: false,
+    reject: false,
+    timeout: 30_000,
+  });
   return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -41,7 +49,16 @@ t.test('invalid input exits 2 with one line naming field, value and expectation'
   t.equal(r.code, 2);
   oneLine(t, r.stderr, 'shoal join: --addr "notanaddr": expected HOST:PORT');
 
-  const go = await shoal(['registrator', '-ttl', '30', '-ttl-refresh', 'soon', '-ip', '1.2.3.4', 'consul://localhost:8500/services']);
+  const go = await shoal([
+    'registrator',
+    '-ttl',
+    '30',
+    '-ttl-refresh',
+    'soon',
+    '-ip',
+    '1.2.3.4',
+    'consul://localhost:8500/services',
+  ]);
   t.equal(go.code, 2);
   oneLine(t, go.stderr, 'shoal registrator: --ttl-refresh "soon": expected a duration such as 30s, 500ms or 2m');
 
@@ -88,8 +105,14 @@ t.test('secrets are not echoed', async (t) => {
   const r = await shoal(['join', '--addr', '10.0.0.1:2375', 'consul://admin:hunter2@consulhost01/swarm']);
   t.equal(r.code, 2);
   t.notMatch(r.stdout + r.stderr, /hunter2/);
-  oneLine(t, r.stderr, /^shoal join: <discovery-uri> "consul:\/\/\[redacted\]@consulhost01\/swarm": credentials do not belong/);
-  const tok = await shoal(['join', '--addr', 'nope', '--store-token', 's3cr3t-token', 'consul://c/swarm'], { SHOAL_STORE_PASSWORD: 'pw-hunter3' });
+  oneLine(
+    t,
+    r.stderr,
+    /^shoal join: <discovery-uri> "consul:\/\/\[redacted\]@consulhost01\/swarm": credentials do not belong/,
+  );
+  const tok = await shoal(['join', '--addr', 'nope', '--store-token', 's3cr3t-token', 'consul://c/swarm'], {
+    SHOAL_STORE_PASSWORD: 'pw-hunter3',
+  });
   t.equal(tok.code, 2);
   t.notMatch(tok.stdout + tok.stderr, /s3cr3t-token|pw-hunter3/);
 });

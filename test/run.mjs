@@ -19,7 +19,17 @@ const JOBS = 2;
 const SERIAL_DIRS = ['test/store'];
 
 const BINARIES = [
-  'dockerd', 'containerd', 'docker', 'consul', 'etcd', 'haproxy', 'nginx', 'ip', 'unshare', 'java', 'docker-registry',
+  'dockerd',
+  'containerd',
+  'docker',
+  'consul',
+  'etcd',
+  'haproxy',
+  'nginx',
+  'ip',
+  'unshare',
+  'java',
+  'docker-registry',
 ];
 
 function missingBinaries() {
@@ -50,7 +60,11 @@ function prerequisites() {
     run('bash', [path.join(ROOT, '.ci/install.sh')], '.ci/install.sh');
   }
   if (process.env.SHOAL_TEST_NO_CLUSTER !== '1') {
-    run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/tools/cluster.ts'), 'up'], 'starting the test cluster');
+    run(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'test/tools/cluster.ts'), 'up'],
+      'starting the test cluster',
+    );
   }
 }
 

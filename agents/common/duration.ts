@@ -12,7 +12,7 @@ export function parseDuration(input: string | number): number {
   }
   const text = input.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  if (text === '' ) throw new Error('expected a duration such as 30s, 500ms or 2m');
+  if (text === '') throw new Error('expected a duration such as 30s, 500ms or 2m');
   PART.lastIndex = 0;
   let total = 0;
   let consumed = 0;

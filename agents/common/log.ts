@@ -10,8 +10,16 @@ export type { Logger };
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 const REDACT = [
-  'token', 'password', '*.token', '*.password', '*.*.token', '*.*.password',
-  'config.store.token', 'config.store.password', 'headers.authorization', '*.headers["x-consul-token"]',
+  'token',
+  'password',
+  '*.token',
+  '*.password',
+  '*.*.token',
+  '*.*.password',
+  'config.store.token',
+  'config.store.password',
+  'headers.authorization',
+  '*.headers["x-consul-token"]',
 ];
 
 export interface LogOptions {
@@ -31,11 +39,17 @@ export function createLogger(opts: LogOptions): Logger {
       level,
       base,
       redact: { paths: REDACT, censor: '[redacted]' },
-      transport: { target: 'pino-pretty', options: { destination: 2, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { destination: 2, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' },
+      },
     });
   }
   const dest = opts.destination ?? pino.destination({ fd: 2, sync: true });
-  return pino({ level, base, redact: { paths: REDACT, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime }, dest as never);
+  return pino(
+    { level, base, redact: { paths: REDACT, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime },
+    dest as never,
+  );
 }
 
 /** A logger that drops everything: for tests and library use. */

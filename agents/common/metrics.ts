@@ -16,7 +16,12 @@ export function counterFrom(registry: Registry, name: string, help: string, read
 }
 
 /** A gauge read at scrape time (booleans become 1/0; undefined leaves it at 0). */
-export function gaugeFrom(registry: Registry, name: string, help: string, read: () => number | boolean | undefined): Gauge {
+export function gaugeFrom(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: () => number | boolean | undefined,
+): Gauge {
   return new Gauge({
     name,
     help,

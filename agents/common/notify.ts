@@ -16,7 +16,11 @@
 import { execFile } from 'node:child_process';
 import type { Logger } from './log.js';
 
-export type NotifyRunner = (file: string, args: string[], env: NodeJS.ProcessEnv) => Promise<{ exitCode: number | undefined; stderr: string }>;
+export type NotifyRunner = (
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+) => Promise<{ exitCode: number | undefined; stderr: string }>;
 
 export interface NotifyOptions {
   env?: NodeJS.ProcessEnv;
@@ -50,11 +54,20 @@ export async function sdNotify(fields: Record<string, string>, opts: NotifyOptio
   if (!socket) return false;
   const run = opts.run ?? defaultRun;
   try {
-    const r = await run('systemd-notify', notifyArgs(fields, opts.pid ?? process.pid), { NOTIFY_SOCKET: socket, PATH: env.PATH ?? '/usr/bin:/bin' });
+    const r = await run('systemd-notify', notifyArgs(fields, opts.pid ?? process.pid), {
+      NOTIFY_SOCKET: socket,
+      PATH: env.PATH ?? '/usr/bin:/bin',
+    });
     if (r.exitCode === 0) return true;
-    opts.log?.warn({ fields: Object.keys(fields), exitCode: r.exitCode, stderr: r.stderr.trim() }, 'systemd-notify failed');
+    opts.log?.warn(
+      { fields: Object.keys(fields), exitCode: r.exitCode, stderr: r.stderr.trim() },
+      'systemd-notify failed',
+    );
   } catch (err) {
-    opts.log?.warn({ fields: Object.keys(fields), err: err instanceof Error ? err.message : String(err) }, 'systemd-notify could not be run');
+    opts.log?.warn(
+      { fields: Object.keys(fields), err: err instanceof Error ? err.message : String(err) },
+      'systemd-notify could not be run',
+    );
   }
   return false;
 }

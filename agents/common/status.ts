@@ -18,10 +18,16 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-export async function startStatusServer<H extends Health>(addr: string, health: () => H, registry: Registry): Promise<StatusServer> {
+export async function startStatusServer<H extends Health>(
+  addr: string,
+  health: () => H,
+  registry: Registry,
+): Promise<StatusServer> {
   const full = addr.startsWith(':') ? `0.0.0.0${addr}` : addr;
   // port 0 (pick a free one) is fine here, though not a valid port elsewhere
-  const hp = full.endsWith(':0') ? { host: parseHostPort(`${full.slice(0, -2)}:1`).host, port: 0 } : parseHostPort(full);
+  const hp = full.endsWith(':0')
+    ? { host: parseHostPort(`${full.slice(0, -2)}:1`).host, port: 0 }
+    : parseHostPort(full);
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -54,9 +60,10 @@ export async function startStatusServer<H extends Health>(addr: string, health: 
   const a = server.address() as AddressInfo;
   return {
     address: a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -8,7 +8,13 @@ import type { OptionSpec } from './spec.js';
 export function normalizeArgv(argv: readonly string[], options: readonly OptionSpec[]): string[] {
   const longNames = new Map<string, OptionSpec>();
   for (const o of options) for (const n of [o.flag, ...(o.aliases ?? [])]) longNames.set(n, o);
-  longNames.set('config', { key: 'config', flag: 'config', value: 'FILE', description: '', schema: undefined as never });
+  longNames.set('config', {
+    key: 'config',
+    flag: 'config',
+    value: 'FILE',
+    description: '',
+    schema: undefined as never,
+  });
   const shorts = new Set(options.map((o) => o.short).filter((s): s is string => s !== undefined));
 
   const out: string[] = [];

@@ -21,12 +21,17 @@ export function buildCommand<T>(spec: AgentSpec<T>, onParsed: (args: ParsedArgs)
     const p = spec.positional;
     cmd.argument(p.required ? `[${p.name}]` : `[${p.name}]`, p.description);
   }
-  cmd.addOption(new Option('--config <FILE>', 'read options from a YAML file (flags and env win over it)').env('SHOAL_CONFIG'));
+  cmd.addOption(
+    new Option('--config <FILE>', 'read options from a YAML file (flags and env win over it)').env('SHOAL_CONFIG'),
+  );
   for (const o of spec.options) {
     const names = `${o.short ? `-${o.short}, ` : ''}--${o.flag}${o.value ? ` <${o.value}>` : ''}`;
     const envs = [envName(o.flag), ...(o.env ?? [])].join(', ');
     const off = !o.value && o.default === true ? `; off: --no-${o.flag} or --${o.flag}=false` : '';
-    const dflt = o.default === undefined ? '' : ` (default: ${Array.isArray(o.default) ? o.default.join(',') || 'none' : String(o.default)}${off})`;
+    const dflt =
+      o.default === undefined
+        ? ''
+        : ` (default: ${Array.isArray(o.default) ? o.default.join(',') || 'none' : String(o.default)}${off})`;
     const more = o.aliases?.length ? ` [also --${o.aliases.join(', --')}]` : '';
     const desc = `${o.description}${dflt}${more} [env ${envs}]`;
     const opt = new Option(names, desc);
@@ -62,7 +67,8 @@ export function parseAgentArgv<T>(spec: AgentSpec<T>, argv: readonly string[]): 
   try {
     cmd.parse(normalizeArgv(argv, spec.options), { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) throw new ConfigError(`shoal ${spec.name}: ${err.message.replace(/^error: /, '')}`);
+    if (err instanceof CommanderError)
+      throw new ConfigError(`shoal ${spec.name}: ${err.message.replace(/^error: /, '')}`);
     throw err;
   }
   if (!parsed) throw new ConfigError(`shoal ${spec.name}: could not parse the command line`);

@@ -5,18 +5,83 @@ import type { OptionSpec } from './spec.js';
 import type { StoreOptions } from '../store/store.js';
 
 export const logOptions: OptionSpec[] = [
-  { key: 'logLevel', flag: 'log-level', value: 'LEVEL', description: `log level: ${LOG_LEVELS.join(', ')}`, default: 'info', schema: oneOf(LOG_LEVELS) },
-  { key: 'logFormat', flag: 'log-format', value: 'FORMAT', description: 'json, pretty, or auto (pretty on a TTY)', default: 'auto', schema: oneOf(['auto', 'json', 'pretty'] as const) },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    value: 'LEVEL',
+    description: `log level: ${LOG_LEVELS.join(', ')}`,
+    default: 'info',
+    schema: oneOf(LOG_LEVELS),
+  },
+  {
+    key: 'logFormat',
+    flag: 'log-format',
+    value: 'FORMAT',
+    description: 'json, pretty, or auto (pretty on a TTY)',
+    default: 'auto',
+    schema: oneOf(['auto', 'json', 'pretty'] as const),
+  },
 ];
 
 export const storeOptions: OptionSpec[] = [
-  { key: 'storeTimeout', flag: 'store-timeout', value: 'DURATION', description: 'timeout of each store operation', default: '5s', schema: duration() },
-  { key: 'storeToken', flag: 'store-token', value: 'TOKEN', description: 'Consul ACL token', schema: text(), env: ['CONSUL_HTTP_TOKEN'], secret: true },
-  { key: 'storeUsername', flag: 'store-username', value: 'USER', description: 'etcd user name', schema: text(), env: ['ETCD_USERNAME'] },
-  { key: 'storePassword', flag: 'store-password', value: 'PASSWORD', description: 'etcd password (prefer the env var)', schema: text(), env: ['ETCD_PASSWORD'], secret: true },
-  { key: 'storeCa', flag: 'store-ca', value: 'FILE', description: 'CA certificate (PEM) to verify the store over TLS', schema: text(), env: ['CONSUL_CACERT'] },
-  { key: 'storeCert', flag: 'store-cert', value: 'FILE', description: 'client certificate (PEM) for the store', schema: text(), env: ['CONSUL_CLIENT_CERT'] },
-  { key: 'storeKey', flag: 'store-key', value: 'FILE', description: 'client key (PEM) for the store', schema: text(), env: ['CONSUL_CLIENT_KEY'] },
+  {
+    key: 'storeTimeout',
+    flag: 'store-timeout',
+    value: 'DURATION',
+    description: 'timeout of each store operation',
+    default: '5s',
+    schema: duration(),
+  },
+  {
+    key: 'storeToken',
+    flag: 'store-token',
+    value: 'TOKEN',
+    description: 'Consul ACL token',
+    schema: text(),
+    env: ['CONSUL_HTTP_TOKEN'],
+    secret: true,
+  },
+  {
+    key: 'storeUsername',
+    flag: 'store-username',
+    value: 'USER',
+    description: 'etcd user name',
+    schema: text(),
+    env: ['ETCD_USERNAME'],
+  },
+  {
+    key: 'storePassword',
+    flag: 'store-password',
+    value: 'PASSWORD',
+    description: 'etcd password (prefer the env var)',
+    schema: text(),
+    env: ['ETCD_PASSWORD'],
+    secret: true,
+  },
+  {
+    key: 'storeCa',
+    flag: 'store-ca',
+    value: 'FILE',
+    description: 'CA certificate (PEM) to verify the store over TLS',
+    schema: text(),
+    env: ['CONSUL_CACERT'],
+  },
+  {
+    key: 'storeCert',
+    flag: 'store-cert',
+    value: 'FILE',
+    description: 'client certificate (PEM) for the store',
+    schema: text(),
+    env: ['CONSUL_CLIENT_CERT'],
+  },
+  {
+    key: 'storeKey',
+    flag: 'store-key',
+    value: 'FILE',
+    description: 'client key (PEM) for the store',
+    schema: text(),
+    env: ['CONSUL_CLIENT_KEY'],
+  },
 ];
 
 export interface LogConfig {

@@ -30,7 +30,11 @@ function camelToKebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-function readConfigFile(spec: AgentSpec<unknown>, path: string, readFile: (p: string) => string): Record<string, unknown> {
+function readConfigFile(
+  spec: AgentSpec<unknown>,
+  path: string,
+  readFile: (p: string) => string,
+): Record<string, unknown> {
   let text: string;
   try {
     text = readFile(path);
@@ -47,7 +51,10 @@ function readConfigFile(spec: AgentSpec<unknown>, path: string, readFile: (p: st
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ConfigError(`shoal ${spec.name}: --config "${path}": expected a YAML mapping of option names to values`, 'config');
+    throw new ConfigError(
+      `shoal ${spec.name}: --config "${path}": expected a YAML mapping of option names to values`,
+      'config',
+    );
   }
   const known = new Map<string, string>();
   for (const o of spec.options) {
@@ -66,18 +73,33 @@ function readConfigFile(spec: AgentSpec<unknown>, path: string, readFile: (p: st
   return out;
 }
 
-function pick(opt: OptionSpec, input: RawInput, file: Record<string, unknown>, filePath: string | undefined): Picked | undefined {
+function pick(
+  opt: OptionSpec,
+  input: RawInput,
+  file: Record<string, unknown>,
+  filePath: string | undefined,
+): Picked | undefined {
   if (input.flags[opt.key] !== undefined) {
-    return { value: input.flags[opt.key], source: 'flag', label: opt.short && !opt.flag ? `-${opt.short}` : `--${opt.flag}` };
+    return {
+      value: input.flags[opt.key],
+      source: 'flag',
+      label: opt.short && !opt.flag ? `-${opt.short}` : `--${opt.flag}`,
+    };
   }
   for (const name of [envName(opt.flag), ...(opt.env ?? [])]) {
     const v = input.env[name];
     if (v !== undefined && v !== '') {
-      const value = opt.multiple ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v;
+      const value = opt.multiple
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '')
+        : v;
       return { value, source: 'env', label: name };
     }
   }
-  if (file[opt.key] !== undefined) return { value: file[opt.key], source: 'file', label: `${opt.flag} (in ${filePath})` };
+  if (file[opt.key] !== undefined)
+    return { value: file[opt.key], source: 'file', label: `${opt.flag} (in ${filePath})` };
   if (opt.default !== undefined) return { value: opt.default, source: 'default', label: `--${opt.flag}` };
   return undefined;
 }
@@ -116,7 +138,10 @@ export function loadConfig<T>(spec: AgentSpec<T>, input: RawInput): Loaded<T> {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const message = issue?.code === 'custom' ? issue.message : `expected ${opt.value ?? 'a value'}`;
-      throw new ConfigError(`shoal ${spec.name}: ${picked.label} ${show(picked.value, opt.secret)}: ${message}`, opt.key);
+      throw new ConfigError(
+        `shoal ${spec.name}: ${picked.label} ${show(picked.value, opt.secret)}: ${message}`,
+        opt.key,
+      );
     }
     values[opt.key] = parsed.data;
     sources[opt.key] = picked.source;
@@ -136,7 +161,10 @@ export function loadConfig<T>(spec: AgentSpec<T>, input: RawInput): Loaded<T> {
         const parsed = schema.safeParse(raw);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
-          throw new ConfigError(`shoal ${spec.name}: ${label} ${show(raw, false)}: ${issue?.message ?? 'invalid'}`, pos.key);
+          throw new ConfigError(
+            `shoal ${spec.name}: ${label} ${show(raw, false)}: ${issue?.message ?? 'invalid'}`,
+            pos.key,
+          );
         }
         values[pos.key] = parsed.data;
       } else values[pos.key] = raw;
@@ -147,7 +175,10 @@ export function loadConfig<T>(spec: AgentSpec<T>, input: RawInput): Loaded<T> {
       const opt = spec.options.find((o) => o.key === pos.key);
       const parsed = opt?.schema.safeParse(raw);
       if (parsed && !parsed.success) {
-        throw new ConfigError(`shoal ${spec.name}: <${pos.name}> ${show(raw, false)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, pos.key);
+        throw new ConfigError(
+          `shoal ${spec.name}: <${pos.name}> ${show(raw, false)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+          pos.key,
+        );
       }
       values[pos.key] = parsed ? parsed.data : raw;
       sources[pos.key] = 'flag';

@@ -28,7 +28,10 @@ export class DockerClient {
   private readonly transport: Transport;
   private readonly timeoutMs: number;
 
-  constructor(readonly endpoint: DockerEndpoint, opts: ClientOptions = {}) {
+  constructor(
+    readonly endpoint: DockerEndpoint,
+    opts: ClientOptions = {},
+  ) {
     this.transport = new Transport(endpoint, opts.maxSockets);
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }

@@ -34,7 +34,8 @@ export function parseEvent(raw: unknown): DockerEvent | undefined {
   if (actionText === '') return undefined;
   const colon = actionText.indexOf(':');
   const attributes: Record<string, string> = {};
-  for (const [k, v] of Object.entries((actor.Attributes ?? {}) as Record<string, unknown>)) if (typeof v === 'string') attributes[k] = v;
+  for (const [k, v] of Object.entries((actor.Attributes ?? {}) as Record<string, unknown>))
+    if (typeof v === 'string') attributes[k] = v;
   return {
     type: typeof r.Type === 'string' ? r.Type : 'container',
     action: colon < 0 ? actionText : actionText.slice(0, colon).trim(),
@@ -97,7 +98,10 @@ export async function* eventStream(open: OpenEventStream, opts: EventStreamOptio
       ac.abort();
       (stream as { destroy?: () => void } | undefined)?.destroy?.();
     }
-    const delay = backoffDelay(attempt, { initialMs: opts.initialBackoffMs ?? 250, maxMs: opts.maxBackoffMs ?? 10_000 });
+    const delay = backoffDelay(attempt, {
+      initialMs: opts.initialBackoffMs ?? 250,
+      maxMs: opts.maxBackoffMs ?? 10_000,
+    });
     attempt += 1;
     try {
       await sleep(delay, opts.signal);

@@ -26,7 +26,10 @@ export interface RawConnection {
 export class Transport {
   private readonly agent: http.Agent;
 
-  constructor(readonly endpoint: DockerEndpoint, maxSockets = 64) {
+  constructor(
+    readonly endpoint: DockerEndpoint,
+    maxSockets = 64,
+  ) {
     this.agent = endpoint.tls
       ? new https.Agent({ keepAlive: true, maxSockets, ...endpoint.tls })
       : new http.Agent({ keepAlive: true, maxSockets });

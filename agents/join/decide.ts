@@ -25,7 +25,13 @@ export function joinStep(s: JoinStepInput): JoinAction {
 }
 
 /** How long to sleep before the next beat: one heartbeat, or less when an unrefreshed key reaches its TTL first. */
-export function nextBeatIn(action: JoinAction, heartbeatMs: number, now: number, refreshedAt: number | undefined, ttlMs: number): number {
+export function nextBeatIn(
+  action: JoinAction,
+  heartbeatMs: number,
+  now: number,
+  refreshedAt: number | undefined,
+  ttlMs: number,
+): number {
   if (action !== 'lapse' || refreshedAt === undefined) return heartbeatMs;
   return Math.max(0, Math.min(heartbeatMs, refreshedAt + ttlMs - now));
 }

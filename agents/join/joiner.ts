@@ -44,7 +44,11 @@ export class Joiner {
   /** Resolves after the first heartbeat that reached the store (key written, or left absent). */
   readonly firstBeat = new Promise<void>((resolve) => (this.resolveFirstBeat = resolve));
 
-  constructor(private readonly store: Store, private readonly opts: JoinerOptions, private readonly log: Logger) {
+  constructor(
+    private readonly store: Store,
+    private readonly opts: JoinerOptions,
+    private readonly log: Logger,
+  ) {
     this.now = opts.now ?? Date.now;
   }
 
@@ -70,7 +74,13 @@ export class Joiner {
     const up = await this.engineUp();
     this.lastEngineUp = up;
     const now = this.now();
-    const action = joinStep({ advertised: this.advertised, engineUp: up, now, refreshedAt: this.refreshedAt, ttlMs: this.opts.ttlMs });
+    const action = joinStep({
+      advertised: this.advertised,
+      engineUp: up,
+      now,
+      refreshedAt: this.refreshedAt,
+      ttlMs: this.opts.ttlMs,
+    });
     const was = this.lastAction;
     this.lastAction = action;
     const key = this.opts.key;
@@ -87,7 +97,10 @@ export class Joiner {
       this.advertised = true;
     } else if (action === 'lapse' && was !== 'lapse') {
       this.stats.refreshStopped += 1;
-      this.log.warn({ key, expiresInMs: this.refreshedAt! + this.opts.ttlMs - now }, 'engine does not answer: key no longer refreshed; it expires with its TTL unless the engine returns');
+      this.log.warn(
+        { key, expiresInMs: this.refreshedAt! + this.opts.ttlMs - now },
+        'engine does not answer: key no longer refreshed; it expires with its TTL unless the engine returns',
+      );
     } else if (action === 'expire') {
       this.stats.expired += 1;
       this.advertised = false;

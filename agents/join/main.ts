@@ -39,16 +39,34 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
     const refused = rethrowAtStart('join', config.discovery.text);
     const open = () => openStore(config.discovery, { ...storeOpts, logger: log });
     store = await retry(open, { signal, log, what: `store ${config.discovery.text}` }).catch(refused);
-    const joiner = new Joiner(store, {
-      key: addr,
-      value: addr,
-      heartbeatMs: config.heartbeatMs,
-      ttlMs: config.ttlMs,
-      ping: docker ? () => docker.ping() : undefined,
-    }, log);
+    const joiner = new Joiner(
+      store,
+      {
+        key: addr,
+        value: addr,
+        heartbeatMs: config.heartbeatMs,
+        ttlMs: config.ttlMs,
+        ping: docker ? () => docker.ping() : undefined,
+      },
+      log,
+    );
     metrics.joiner = joiner;
-    log.info({ version: VERSION, discovery: store.description, addr, docker: docker?.endpoint.url, checkEngine: config.checkEngine, heartbeatMs: config.heartbeatMs, ttlMs: config.ttlMs, statusAddr: status?.address }, 'join started');
-    void joiner.firstBeat.then(() => ctx.notify?.ready(`${joiner.stats.advertised > 0 ? 'advertising' : 'engine down, not advertising'} ${addr}`));
+    log.info(
+      {
+        version: VERSION,
+        discovery: store.description,
+        addr,
+        docker: docker?.endpoint.url,
+        checkEngine: config.checkEngine,
+        heartbeatMs: config.heartbeatMs,
+        ttlMs: config.ttlMs,
+        statusAddr: status?.address,
+      },
+      'join started',
+    );
+    void joiner.firstBeat.then(() =>
+      ctx.notify?.ready(`${joiner.stats.advertised > 0 ? 'advertising' : 'engine down, not advertising'} ${addr}`),
+    );
     await joiner.run(signal).catch(refused); // only a refusal before the first beat ends it
     return 0;
   } catch (err) {
@@ -56,7 +74,10 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
     throw err;
   } finally {
     // a store that is down or half-closed must not hold up shutdown
-    if (store) await withTimeout(store.close(), 5000, () => new Error('store close timed out')).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'store close failed'));
+    if (store)
+      await withTimeout(store.close(), 5000, () => new Error('store close timed out')).catch((err: unknown) =>
+        log.warn({ err: errorMessage(err) }, 'store close failed'),
+      );
     docker?.close();
     await status?.close();
   }

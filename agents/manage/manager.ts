@@ -37,7 +37,24 @@ export interface Manager {
   stop(): Promise<void>;
 }
 
-export type ManagerConfig = Pick<ManageConfig, 'hosts' | 'discovery' | 'strategy' | 'filters' | 'heartbeatMs' | 'refreshMinMs' | 'refreshMaxMs' | 'failureRetry' | 'clusterOpts' | 'tls' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey' | 'store'> &
+export type ManagerConfig = Pick<
+  ManageConfig,
+  | 'hosts'
+  | 'discovery'
+  | 'strategy'
+  | 'filters'
+  | 'heartbeatMs'
+  | 'refreshMinMs'
+  | 'refreshMaxMs'
+  | 'failureRetry'
+  | 'clusterOpts'
+  | 'tls'
+  | 'tlsVerify'
+  | 'tlsCaCert'
+  | 'tlsCert'
+  | 'tlsKey'
+  | 'store'
+> &
   Partial<Pick<ManageConfig, 'replication' | 'statusAddr' | 'pingMs'>> & { liveListMax?: number };
 
 export interface ManagerDeps {
@@ -47,7 +64,11 @@ export interface ManagerDeps {
 
 function engineTls(c: ManagerConfig): EngineTls | undefined {
   if (!c.tlsCaCert || !c.tlsCert || !c.tlsKey) return undefined;
-  return { ca: readFileSync(c.tlsCaCert, 'utf8'), cert: readFileSync(c.tlsCert, 'utf8'), key: readFileSync(c.tlsKey, 'utf8') };
+  return {
+    ca: readFileSync(c.tlsCaCert, 'utf8'),
+    cert: readFileSync(c.tlsCert, 'utf8'),
+    key: readFileSync(c.tlsKey, 'utf8'),
+  };
 }
 
 function serverTls(c: ManagerConfig) {
@@ -56,8 +77,11 @@ function serverTls(c: ManagerConfig) {
   return { cert: readFileSync(c.tlsCert, 'utf8'), key: readFileSync(c.tlsKey, 'utf8'), ...ca, verify: c.tlsVerify };
 }
 
-export async function startManager(config: ManagerConfig, log: Logger, deps: ManagerDeps = { openStore }):
-  Promise<Manager> {
+export async function startManager(
+  config: ManagerConfig,
+  log: Logger,
+  deps: ManagerDeps = { openStore },
+): Promise<Manager> {
   const stops = new Stops();
   try {
     return await start(config, log, deps, stops);

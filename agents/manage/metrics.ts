@@ -20,9 +20,22 @@ export function routeLabel(method: string, path: string, params: readonly string
 export class ManageMetrics {
   readonly registry = new Registry();
   listening = false;
-  readonly containersCreated = new Counter({ name: 'shoal_manage_containers_created_total', help: 'Containers created through the manager', registers: [this.registry] });
-  readonly placementFailures = new Counter({ name: 'shoal_manage_placement_failures_total', help: 'Create requests no node could take', registers: [this.registry] });
-  readonly requests = new Counter({ name: 'shoal_manage_api_requests_total', help: 'API requests by route and HTTP status', labelNames: ['route', 'status'] as const, registers: [this.registry] });
+  readonly containersCreated = new Counter({
+    name: 'shoal_manage_containers_created_total',
+    help: 'Containers created through the manager',
+    registers: [this.registry],
+  });
+  readonly placementFailures = new Counter({
+    name: 'shoal_manage_placement_failures_total',
+    help: 'Create requests no node could take',
+    registers: [this.registry],
+  });
+  readonly requests = new Counter({
+    name: 'shoal_manage_api_requests_total',
+    help: 'API requests by route and HTTP status',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
 
   constructor(private readonly cluster: Cluster) {
     const counts = () => this.nodeCounts();

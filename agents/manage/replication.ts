@@ -16,7 +16,12 @@ export class Replication {
   private readonly ac = new AbortController();
   private done: Promise<void> | undefined;
 
-  constructor(private readonly store: Store, private readonly advertise: string, private readonly ttlMs: number, private readonly log: Logger) {}
+  constructor(
+    private readonly store: Store,
+    private readonly advertise: string,
+    private readonly ttlMs: number,
+    private readonly log: Logger,
+  ) {}
 
   start(): void {
     this.done = Promise.all([this.campaign(), this.follow()]).then(() => undefined);

@@ -10,7 +10,14 @@ import type { Logger } from '../common/log.js';
 import { ShoalError, errorMessage } from '../common/errors.js';
 import type { KV } from '../store/store.js';
 import {
-  catalogKey, catalogView, decodeView, encodeView, registrationFor, ttlCheckId, viewOfAgentService, type CatalogOptions,
+  catalogKey,
+  catalogView,
+  decodeView,
+  encodeView,
+  registrationFor,
+  ttlCheckId,
+  viewOfAgentService,
+  type CatalogOptions,
 } from './catalog.js';
 import { agentError, type AgentApi } from './consul-agent.js';
 import type { Service } from './service.js';
@@ -49,9 +56,12 @@ export class CatalogWriter implements EntryWriter {
     const view = decodeView(value);
     const answer = await this.agent.request('PUT', '/v1/agent/service/register', registrationFor(view, this.opts));
     const { status, text } = answer;
-    if (status >= 400 && status < 500 || (status === 500 && /disabled|invalid/i.test(text))) {
+    if ((status >= 400 && status < 500) || (status === 500 && /disabled|invalid/i.test(text))) {
       // A refusal, not an outage: say why and go on with the other services.
-      this.log.error({ service: view.Name, id: view.ID, consul: text.trim() }, 'consul refused the service registration; skipped');
+      this.log.error(
+        { service: view.Name, id: view.ID, consul: text.trim() },
+        'consul refused the service registration; skipped',
+      );
       return;
     }
     if (status !== 200) throw agentError(`consul register ${view.ID}`, answer);
@@ -88,16 +98,22 @@ export class CatalogWriter implements EntryWriter {
     try {
       listed = new Set((await this.current()).map((kv) => kv.key.slice(kv.key.indexOf('/') + 1)));
     } catch (err) {
-      if (!this.down) this.log.warn({ err: errorMessage(err) }, 'consul agent unreachable; will resync when it answers');
+      if (!this.down)
+        this.log.warn({ err: errorMessage(err) }, 'consul agent unreachable; will resync when it answers');
       this.down = true;
       return;
     }
     const missing = [...this.ours].filter((id) => !listed.has(id));
     for (const id of missing) this.ours.delete(id);
     if (this.down || missing.length > 0) {
-      this.log.warn({ missing: missing.length, agentBack: this.down }, 'consul agent lost services of ours or came back; resyncing');
+      this.log.warn(
+        { missing: missing.length, agentBack: this.down },
+        'consul agent lost services of ours or came back; resyncing',
+      );
       this.down = false;
-      this.opts.onMissing?.(missing.length > 0 ? `${missing.length} services missing from the agent` : 'consul agent back');
+      this.opts.onMissing?.(
+        missing.length > 0 ? `${missing.length} services missing from the agent` : 'consul agent back',
+      );
     }
     if (this.opts.ttlMs <= 0) return;
     for (const id of listed) {

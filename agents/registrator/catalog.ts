@@ -58,7 +58,12 @@ export function ttlCheckId(serviceId: string): string {
 /** Consul refuses DeregisterCriticalServiceAfter below one minute. */
 const MIN_DEREGISTER_MS = 60_000;
 
-function goDuration(text: string | undefined, fallback: string | undefined, what: string, warnings: string[]): string | undefined {
+function goDuration(
+  text: string | undefined,
+  fallback: string | undefined,
+  what: string,
+  warnings: string[],
+): string | undefined {
   if (text === undefined || text === '') return fallback;
   try {
     const ms = parseDuration(text);
@@ -92,7 +97,9 @@ export function checksFor(view: ServiceView, opts: CatalogOptions): { checks: Ch
     else checks.push({ Name: `TCP ${address}`, TCP: address, ...timing });
   }
   if (m.check_script) {
-    const script = m.check_script.replaceAll('$SERVICE_IP', view.Address).replaceAll('$SERVICE_PORT', String(view.Port));
+    const script = m.check_script
+      .replaceAll('$SERVICE_IP', view.Address)
+      .replaceAll('$SERVICE_PORT', String(view.Port));
     checks.push({ Name: 'script', Args: ['/bin/sh', '-c', script], ...timing });
   }
   if (m.check_ttl) {
@@ -122,10 +129,14 @@ export function catalogView(s: Service, opts: CatalogOptions): { view: ServiceVi
   const keys = Object.keys(s.attrs).sort();
   for (const key of keys) {
     const value = s.attrs[key] as string;
-    if (!META_KEY.test(key)) warnings.push(`attribute ${JSON.stringify(key)} skipped: Consul meta keys are 1-128 of [A-Za-z0-9_-]`);
-    else if (/^(consul|shoal)-/i.test(key)) warnings.push(`attribute ${JSON.stringify(key)} skipped: the consul-/shoal- prefixes are reserved`);
-    else if (value.length > META_VALUE_MAX) warnings.push(`attribute ${JSON.stringify(key)} skipped: value longer than ${META_VALUE_MAX} characters`);
-    else if (Object.keys(meta).length >= META_PAIRS_MAX - 2) warnings.push(`attribute ${JSON.stringify(key)} skipped: more than ${META_PAIRS_MAX} meta pairs`);
+    if (!META_KEY.test(key))
+      warnings.push(`attribute ${JSON.stringify(key)} skipped: Consul meta keys are 1-128 of [A-Za-z0-9_-]`);
+    else if (/^(consul|shoal)-/i.test(key))
+      warnings.push(`attribute ${JSON.stringify(key)} skipped: the consul-/shoal- prefixes are reserved`);
+    else if (value.length > META_VALUE_MAX)
+      warnings.push(`attribute ${JSON.stringify(key)} skipped: value longer than ${META_VALUE_MAX} characters`);
+    else if (Object.keys(meta).length >= META_PAIRS_MAX - 2)
+      warnings.push(`attribute ${JSON.stringify(key)} skipped: more than ${META_PAIRS_MAX} meta pairs`);
     else meta[key] = value;
   }
   meta[HOST_META] = s.dockerHost;
@@ -141,7 +152,14 @@ function sortedMeta(meta: Record<string, string>): Record<string, string> {
 
 /** Canonical text of a view: equal views give equal text, whatever the field order they came in. */
 export function encodeView(v: ServiceView): string {
-  return JSON.stringify({ ID: v.ID, Name: v.Name, Address: v.Address, Port: v.Port, Tags: v.Tags, Meta: sortedMeta(v.Meta) });
+  return JSON.stringify({
+    ID: v.ID,
+    Name: v.Name,
+    Address: v.Address,
+    Port: v.Port,
+    Tags: v.Tags,
+    Meta: sortedMeta(v.Meta),
+  });
 }
 
 export function decodeView(text: string): ServiceView {

@@ -46,9 +46,10 @@ export class ConsulAgent implements AgentApi {
     const a = this.agent;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const mod = a.secure ? https : http;
-    const tls = a.secure && a.tls
-      ? { ca: a.tls.ca, cert: a.tls.cert, key: a.tls.key, rejectUnauthorized: a.tls.insecure !== true }
-      : {};
+    const tls =
+      a.secure && a.tls
+        ? { ca: a.tls.ca, cert: a.tls.cert, key: a.tls.key, rejectUnauthorized: a.tls.insecure !== true }
+        : {};
     const headers = {
       ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
       ...(a.token ? { 'x-consul-token': a.token } : {}),

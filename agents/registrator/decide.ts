@@ -19,11 +19,22 @@ export function decide(c: ContainerInfo | undefined, opts: DecideOptions): Decis
     if (opts.healthAware && c.health !== 'none' && c.health !== 'healthy') return 'deregister';
     return 'register';
   }
-  if (opts.deregister === 'on-success' && (c.state === 'exited' || c.state === 'dead') && c.exitCode !== 0) return 'keep';
+  if (opts.deregister === 'on-success' && (c.state === 'exited' || c.state === 'dead') && c.exitCode !== 0)
+    return 'keep';
   return 'deregister';
 }
 
 /** Container event actions that may change what a container offers. */
 export const TRIGGER_ACTIONS = new Set([
-  'start', 'unpause', 'restart', 'die', 'stop', 'kill', 'pause', 'destroy', 'health_status', 'rename', 'oom',
+  'start',
+  'unpause',
+  'restart',
+  'die',
+  'stop',
+  'kill',
+  'pause',
+  'destroy',
+  'health_status',
+  'rename',
+  'oom',
 ]);

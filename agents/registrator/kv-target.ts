@@ -55,8 +55,9 @@ export function kvTarget(config: KvConfig, openStore: () => Promise<Store>, log:
     async close() {
       // a store that is down or half-closed must not hold up shutdown
       if (store === undefined) return;
-      await withTimeout(store.close(), 5000, () => new Error('store close timed out'))
-        .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'store close failed'));
+      await withTimeout(store.close(), 5000, () => new Error('store close timed out')).catch((err: unknown) =>
+        log.warn({ err: errorMessage(err) }, 'store close failed'),
+      );
     },
   };
 }

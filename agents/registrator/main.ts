@@ -37,9 +37,10 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
       status = await startStatusServer(config.statusAddr, () => metrics.health(), metrics.registry);
       log.info({ address: status.address }, 'status server listening');
     }
-    const target = config.registry.scheme === 'consul-catalog'
-      ? catalogTarget(config, consulAgentFor(config.registry, storeOpts), log)
-      : kvTarget(config, () => openStore(config.registry, { ...storeOpts, logger: log }), log);
+    const target =
+      config.registry.scheme === 'consul-catalog'
+        ? catalogTarget(config, consulAgentFor(config.registry, storeOpts), log)
+        : kvTarget(config, () => openStore(config.registry, { ...storeOpts, logger: log }), log);
     const engine = { ...containerSource(docker), info: async () => ({ name: (await docker.info()).Name ?? '' }) };
     const registrator = startRegistrator(config, {
       docker: engine,

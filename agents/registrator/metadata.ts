@@ -33,7 +33,10 @@ export function metadataOf(env: Record<string, string>, labels: Record<string, s
 }
 
 /** The metadata that applies to one port: the general keys, overridden by that port's own. */
-export function portMetadata(md: Metadata, port: number): { merged: Record<string, string>; own: Record<string, string> } {
+export function portMetadata(
+  md: Metadata,
+  port: number,
+): { merged: Record<string, string>; own: Record<string, string> } {
   const own = md.ports[String(port)] ?? {};
   return { merged: { ...md.general, ...own }, own };
 }

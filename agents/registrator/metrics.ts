@@ -26,9 +26,19 @@ export class RegistratorMetrics {
     counterFrom(r, 'shoal_registrator_deletes_total', 'Entries deleted from the registry', stat('deletes'));
     counterFrom(r, 'shoal_registrator_errors_total', 'Sync passes that failed (retried with backoff)', stat('errors'));
     counterFrom(r, 'shoal_registrator_docker_events_total', 'Docker container events received', stat('events'));
-    counterFrom(r, 'shoal_registrator_event_stream_reconnects_total', 'Docker event stream reconnects', stat('reconnects'));
+    counterFrom(
+      r,
+      'shoal_registrator_event_stream_reconnects_total',
+      'Docker event stream reconnects',
+      stat('reconnects'),
+    );
     gaugeFrom(r, 'shoal_registrator_last_sync_ok', '1 when the last sync pass succeeded', () => this.reg?.lastSyncOk);
-    gaugeFrom(r, 'shoal_registrator_store_connected', '1 while the registry store is connected', () => this.storeConnected);
+    gaugeFrom(
+      r,
+      'shoal_registrator_store_connected',
+      '1 while the registry store is connected',
+      () => this.storeConnected,
+    );
   }
 
   health(): RegistratorHealth {

@@ -57,7 +57,15 @@ export interface Pass {
 }
 
 export class Registrator extends EventEmitter<{ pass: [Pass] }> {
-  readonly stats: RegistratorStats = { fullSyncs: 0, containerSyncs: 0, puts: 0, deletes: 0, errors: 0, events: 0, reconnects: 0 };
+  readonly stats: RegistratorStats = {
+    fullSyncs: 0,
+    containerSyncs: 0,
+    puts: 0,
+    deletes: 0,
+    errors: 0,
+    events: 0,
+    reconnects: 0,
+  };
   /** Did the last sync pass (full or per container) succeed? undefined before the first one. */
   lastSyncOk: boolean | undefined;
   /** container id -> (key -> value) of what we last wrote for it. */
@@ -149,7 +157,10 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
     const plan = reconcile(new Map(), current, host, { cleanup: true, keep: new Set(), removable: new Set() });
     await this.apply([], plan.delete);
     this.registered.clear();
-    this.log.warn({ withdrawAfterMs: this.opts.withdrawAfterMs, deleted: plan.delete.length }, 'docker engine unreachable: withdrew this host\'s entries');
+    this.log.warn(
+      { withdrawAfterMs: this.opts.withdrawAfterMs, deleted: plan.delete.length },
+      "docker engine unreachable: withdrew this host's entries",
+    );
   }
 
   private poke(): void {
@@ -252,7 +263,8 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
     const out = new Map<string, string>();
     if (c === undefined || decision !== 'register') return out;
     const { services, rejected } = servicesFor(c, this.opts);
-    for (const r of rejected) this.log.warn({ container: c.name, port: r.port, reason: r.reason }, 'service skipped: unsafe for the store');
+    for (const r of rejected)
+      this.log.warn({ container: c.name, port: r.port, reason: r.reason }, 'service skipped: unsafe for the store');
     for (const s of services) {
       const [k, v] = this.writer.entry?.(s) ?? [keyFor(s), valueFor(s)];
       out.set(k, v);
@@ -284,7 +296,11 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
       if (after.size > 0) this.registered.set(id, after);
       else this.registered.delete(id);
       this.stats.containerSyncs += 1;
-      if (put.length + del.length > 0) this.log.info({ container: c?.name ?? id.slice(0, 12), decision, put: put.length, delete: del.length }, 'container synced');
+      if (put.length + del.length > 0)
+        this.log.info(
+          { container: c?.name ?? id.slice(0, 12), decision, put: put.length, delete: del.length },
+          'container synced',
+        );
     });
     const failed = results.map((r, i) => [r, ids[i] as string] as const).filter(([r]) => r.status === 'rejected');
     for (const [, id] of failed) this.dirty.add(id);
@@ -294,7 +310,13 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
   private async fullSync(): Promise<void> {
     const host = this.opts.dockerHost;
     const all = await this.docker.listContainers(true);
-    const needInspect = all.filter((s) => s.state === 'running' || s.state === 'paused' || s.state === 'restarting' || this.opts.deregister === 'on-success');
+    const needInspect = all.filter(
+      (s) =>
+        s.state === 'running' ||
+        s.state === 'paused' ||
+        s.state === 'restarting' ||
+        this.opts.deregister === 'on-success',
+    );
     const infos = await pool(needInspect, this.limit, (s) => this.docker.inspect(s.id));
     const current = await this.writer.current();
     const desired = new Map<string, string>();
@@ -324,11 +346,17 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
       if (known.has(p.containerName)) removable.add(kv.key);
     }
     const plan = reconcile(desired, current, host, { cleanup: this.opts.cleanup, keep, removable });
-    await this.apply(plan.put.map((kv) => [kv.key, kv.value]), plan.delete);
+    await this.apply(
+      plan.put.map((kv) => [kv.key, kv.value]),
+      plan.delete,
+    );
     this.registered.clear();
     for (const [id, m] of byContainer) this.registered.set(id, m);
     this.stats.fullSyncs += 1;
     this.resolveFirstSync();
-    this.log.info({ containers: all.length, entries: desired.size, put: plan.put.length, delete: plan.delete.length }, 'full resync done');
+    this.log.info(
+      { containers: all.length, entries: desired.size, put: plan.put.length, delete: plan.delete.length },
+      'full resync done',
+    );
   }
 }

@@ -43,7 +43,12 @@ function containerIp(c: ContainerInfo): string | undefined {
   return preferred?.ip ?? preferred?.ipv6;
 }
 
-function ipFor(c: ContainerInfo, binding: PortBinding | undefined, opts: ServiceOptions, hostMode: boolean): string | undefined {
+function ipFor(
+  c: ContainerInfo,
+  binding: PortBinding | undefined,
+  opts: ServiceOptions,
+  hostMode: boolean,
+): string | undefined {
   if (opts.useIpFromLabel !== undefined) {
     const fromLabel = c.labels[opts.useIpFromLabel];
     if (fromLabel) return fromLabel;

@@ -34,7 +34,10 @@ export class StoreWriter implements EntryWriter {
 }
 
 export class LeaseWriter implements EntryWriter {
-  constructor(private readonly store: Store, readonly lease: Lease) {}
+  constructor(
+    private readonly store: Store,
+    readonly lease: Lease,
+  ) {}
   async put(key: string, value: string) {
     if (!this.lease.keys().includes(key) && (await this.store.get(key)) !== undefined) await this.store.delete(key);
     await this.lease.put(key, value);

@@ -12,10 +12,15 @@ export interface CommandResult {
 }
 
 export function expandCommand(cmd: string, vars: Record<string, string>): string {
-  return cmd.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, name: string) => (vars[name] === undefined ? m : shellQuote(vars[name] as string)));
+  return cmd.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, name: string) =>
+    vars[name] === undefined ? m : shellQuote(vars[name] as string),
+  );
 }
 
-export async function runCommand(cmd: string, opts: { timeoutMs: number; vars?: Record<string, string>; env?: NodeJS.ProcessEnv }): Promise<CommandResult> {
+export async function runCommand(
+  cmd: string,
+  opts: { timeoutMs: number; vars?: Record<string, string>; env?: NodeJS.ProcessEnv },
+): Promise<CommandResult> {
   const start = performance.now();
   // own process group, so a timeout kills the shell and everything it started (no orphan holding the pipes)
   const sub = execa(expandCommand(cmd, opts.vars ?? {}), {

@@ -3,7 +3,14 @@ import { z } from 'zod/v3';
 import { bool, duration, list, storeUri, text } from '../config/fields.js';
 import { parseDuration } from '../common/duration.js';
 import { parseWait, type Wait } from './parse.js';
-import { logConfigFrom, logOptions, storeConfigFrom, storeOptions, type LogConfig, type StoreConfig } from '../config/common.js';
+import {
+  logConfigFrom,
+  logOptions,
+  storeConfigFrom,
+  storeOptions,
+  type LogConfig,
+  type StoreConfig,
+} from '../config/common.js';
 import type { AgentSpec } from '../config/spec.js';
 import type { StoreUri } from '../store/uri.js';
 
@@ -41,7 +48,16 @@ export function parseTemplateFlag(s: string): TemplateConfig {
   const destination = i < 0 ? '' : j < 0 ? s.slice(i + 1) : s.slice(i + 1, j);
   const reload = j < 0 ? undefined : s.slice(j + 1);
   if (source === '' || destination === '') throw new Error('expected SRC:DEST[:RELOAD-CMD]');
-  return { source, destination, check: undefined, reload: reload || undefined, perms: undefined, backup: false, wait: undefined, commandTimeoutMs: undefined };
+  return {
+    source,
+    destination,
+    check: undefined,
+    reload: reload || undefined,
+    perms: undefined,
+    backup: false,
+    wait: undefined,
+    commandTimeoutMs: undefined,
+  };
 }
 
 const waitField = z.string().transform((s, ctx) => {
@@ -102,28 +118,87 @@ const templateItem = z.union([
 export const renderSpec: AgentSpec<RenderConfig> = {
   name: 'render',
   summary: 'Render proxy configs from the store, validate them with the proxy, swap atomically and reload',
-  positional: { key: 'storeUri', name: 'store-uri', description: 'consul://, etcd://, etcd2:// or zk:// URI whose path is the watched prefix' },
+  positional: {
+    key: 'storeUri',
+    name: 'store-uri',
+    description: 'consul://, etcd://, etcd2:// or zk:// URI whose path is the watched prefix',
+  },
   options: [
-    { key: 'storeUri', flag: 'store', value: 'URI', description: 'store URI (same as the positional argument)', schema: storeUri(['consul', 'etcd', 'etcd2', 'zk']) },
-    { key: 'templates', flag: 'template', value: 'SRC:DEST[:RELOAD-CMD]', multiple: true, description: 'template to render (repeatable); YAML `templates:` blocks add check, perms, backup, wait, command_timeout', schema: list(templateItem) },
-    { key: 'wait', flag: 'wait', value: 'MIN[:MAX]', description: 'quiescence: render after MIN without changes, at the latest MAX after the first', default: '500ms:5s', schema: text().pipe(waitField) },
-    { key: 'once', flag: 'once', description: 'render once, run checks and reloads, exit non-zero on failure', default: false, schema: bool() },
-    { key: 'dry', flag: 'dry', description: 'print what would be written to stdout; touch nothing', default: false, schema: bool() },
-    { key: 'domain', flag: 'domain', value: 'DOMAIN', description: 'domain of the Host-header routes in the shipped templates (<service>.<domain>)', default: 'local', schema: text() },
-    { key: 'commandTimeout', flag: 'command-timeout', value: 'DURATION', description: 'timeout of each check and reload command', default: '30s', schema: duration() },
-    { key: 'statusAddr', flag: 'status-addr', value: 'HOST:PORT', description: 'serve /healthz and /metrics here', schema: text() },
+    {
+      key: 'storeUri',
+      flag: 'store',
+      value: 'URI',
+      description: 'store URI (same as the positional argument)',
+      schema: storeUri(['consul', 'etcd', 'etcd2', 'zk']),
+    },
+    {
+      key: 'templates',
+      flag: 'template',
+      value: 'SRC:DEST[:RELOAD-CMD]',
+      multiple: true,
+      description:
+        'template to render (repeatable); YAML `templates:` blocks add check, perms, backup, wait, command_timeout',
+      schema: list(templateItem),
+    },
+    {
+      key: 'wait',
+      flag: 'wait',
+      value: 'MIN[:MAX]',
+      description: 'quiescence: render after MIN without changes, at the latest MAX after the first',
+      default: '500ms:5s',
+      schema: text().pipe(waitField),
+    },
+    {
+      key: 'once',
+      flag: 'once',
+      description: 'render once, run checks and reloads, exit non-zero on failure',
+      default: false,
+      schema: bool(),
+    },
+    {
+      key: 'dry',
+      flag: 'dry',
+      description: 'print what would be written to stdout; touch nothing',
+      default: false,
+      schema: bool(),
+    },
+    {
+      key: 'domain',
+      flag: 'domain',
+      value: 'DOMAIN',
+      description: 'domain of the Host-header routes in the shipped templates (<service>.<domain>)',
+      default: 'local',
+      schema: text(),
+    },
+    {
+      key: 'commandTimeout',
+      flag: 'command-timeout',
+      value: 'DURATION',
+      description: 'timeout of each check and reload command',
+      default: '30s',
+      schema: duration(),
+    },
+    {
+      key: 'statusAddr',
+      flag: 'status-addr',
+      value: 'HOST:PORT',
+      description: 'serve /healthz and /metrics here',
+      schema: text(),
+    },
     ...storeOptions,
     ...logOptions,
   ],
   examples: [
-    "shoal render --template templates/haproxy.cfg.hbs:/etc/haproxy/haproxy.cfg consul://localhost:8500/services",
+    'shoal render --template templates/haproxy.cfg.hbs:/etc/haproxy/haproxy.cfg consul://localhost:8500/services',
     "shoal render --wait 1s:10s --template nginx.conf.hbs:/etc/nginx/nginx.conf:'nginx -s reload' etcd://10.0.0.5:2379/services",
     'shoal render --once --dry --template templates/haproxy.cfg.hbs:/tmp/haproxy.cfg consul://localhost:8500/services',
   ],
   finish(v) {
-    if (v.storeUri === undefined) return { key: 'storeUri', message: 'expected a store URI such as consul://localhost:8500/services' };
+    if (v.storeUri === undefined)
+      return { key: 'storeUri', message: 'expected a store URI such as consul://localhost:8500/services' };
     const templates = (v.templates as TemplateConfig[] | undefined) ?? [];
-    if (templates.length === 0) return { key: 'templates', message: 'expected at least one --template SRC:DEST[:RELOAD-CMD]' };
+    if (templates.length === 0)
+      return { key: 'templates', message: 'expected at least one --template SRC:DEST[:RELOAD-CMD]' };
     return {
       storeUri: v.storeUri as RenderConfig['storeUri'],
       templates,

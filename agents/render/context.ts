@@ -27,5 +27,9 @@ export function buildContext(entries: readonly KV[], opts: { domain: string }): 
   const sorted = inOrder ? entries.slice() : [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const model = parseEntries(sorted);
   const backendCount = model.services.reduce((n, s) => n + s.backends.length, 0);
-  return { context: { services: model.services, domain: opts.domain, backendCount }, entries: sorted, skipped: model.skipped };
+  return {
+    context: { services: model.services, domain: opts.domain, backendCount },
+    entries: sorted,
+    skipped: model.skipped,
+  };
 }

@@ -160,7 +160,10 @@ export class RenderCore extends EventEmitter<CoreEvents> {
 
   private watchTemplateFiles(): void {
     const paths = [...new Set(this.config.templates.map((t) => t.source))];
-    this.fileWatcher = watchFiles(paths, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 } });
+    this.fileWatcher = watchFiles(paths, {
+      ignoreInitial: true,
+      awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 },
+    });
     const onChange = (p: string) => {
       for (const r of this.runners.filter((x) => x.config.source === p || p.endsWith(x.config.source))) {
         this.deps.log.info({ template: r.config.source }, 'template file changed: re-rendering');
@@ -172,7 +175,8 @@ export class RenderCore extends EventEmitter<CoreEvents> {
 
   /** SIGHUP: new config (templates, wait, commands, domain); re-reads every template and re-renders now. */
   async reconfigure(config: RenderConfig): Promise<void> {
-    if (config.storeUri.text !== this.config.storeUri.text) this.deps.log.warn('the store URI changed: restart shoal render to use it');
+    if (config.storeUri.text !== this.config.storeUri.text)
+      this.deps.log.warn('the store URI changed: restart shoal render to use it');
     const old = this.runners;
     this.config = { ...config, storeUri: this.config.storeUri, store: this.config.store };
     for (const r of old) await r.stop();
@@ -187,9 +191,19 @@ export class RenderCore extends EventEmitter<CoreEvents> {
   }
 
   status(): CoreStatus {
-    const templates = this.runners.map((r) => ({ source: r.config.source, destination: r.config.destination, ok: r.lastOk }));
+    const templates = this.runners.map((r) => ({
+      source: r.config.source,
+      destination: r.config.destination,
+      ok: r.lastOk,
+    }));
     const lastRenderOk = templates.length > 0 && templates.every((t) => t.ok);
-    return { ok: lastRenderOk && this.storeConnected, storeConnected: this.storeConnected, lastRenderOk, snapshots: this.snapshots, templates };
+    return {
+      ok: lastRenderOk && this.storeConnected,
+      storeConnected: this.storeConnected,
+      lastRenderOk,
+      snapshots: this.snapshots,
+      templates,
+    };
   }
 
   async stop(): Promise<void> {

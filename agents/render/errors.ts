@@ -7,7 +7,10 @@ export class CheckFailedError extends ShoalError {
     readonly destination: string,
     readonly output: string,
   ) {
-    super('SHOAL_RENDER_CHECK_FAILED', `check of the new ${destination} failed: ${output.trim().split('\n').slice(-6).join(' | ')}`);
+    super(
+      'SHOAL_RENDER_CHECK_FAILED',
+      `check of the new ${destination} failed: ${output.trim().split('\n').slice(-6).join(' | ')}`,
+    );
   }
 }
 
@@ -17,13 +20,20 @@ export class ReloadFailedError extends ShoalError {
     readonly destination: string,
     readonly output: string,
   ) {
-    super('SHOAL_RENDER_RELOAD_FAILED', `reload after ${destination} failed: ${output.trim().split('\n').slice(-6).join(' | ')}`, { recoverable: true });
+    super(
+      'SHOAL_RENDER_RELOAD_FAILED',
+      `reload after ${destination} failed: ${output.trim().split('\n').slice(-6).join(' | ')}`,
+      { recoverable: true },
+    );
   }
 }
 
 /** Writing the staged file or the swap failed (disk full, permissions). */
 export class WriteError extends ShoalError {
   constructor(destination: string, cause: unknown) {
-    super('SHOAL_RENDER_WRITE_FAILED', `could not write ${destination}: ${(cause as Error).message ?? String(cause)}`, { cause, recoverable: true });
+    super('SHOAL_RENDER_WRITE_FAILED', `could not write ${destination}: ${(cause as Error).message ?? String(cause)}`, {
+      cause,
+      recoverable: true,
+    });
   }
 }

@@ -17,7 +17,9 @@ export function isSafeValue(s: string): boolean {
 
 /** Any string -> a safe config token: unsafe characters become `_`. */
 export function sanitize(s: unknown): string {
-  const out = String(s ?? '').replace(/[^A-Za-z0-9_.-]/g, '_').replace(/\.{2,}/g, '_');
+  const out = String(s ?? '')
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .replace(/\.{2,}/g, '_');
   return out === '' ? '_' : out;
 }
 
@@ -89,14 +91,20 @@ export const helpers: Record<string, HelperDelegate> = {
     const d = data(options);
     return children(d.entries, String(list[0] ?? ''))
       .filter((e) => !e.key.includes('/'))
-      .filter((e) => (isSafeValue(e.key) && isSafeValue(e.value)) || (d.onUnsafe(`ls ${e.key}`, 'key or value unsafe in a proxy config'), false));
+      .filter(
+        (e) =>
+          (isSafeValue(e.key) && isSafeValue(e.value)) ||
+          (d.onUnsafe(`ls ${e.key}`, 'key or value unsafe in a proxy config'), false),
+      );
   },
   /** Every key below a prefix (recursive), relative to it. */
   tree(...all: unknown[]) {
     const { list, options } = args(all);
     const d = data(options);
     return children(d.entries, String(list[0] ?? '')).filter(
-      (e) => (isSafeValue(e.key) && isSafeValue(e.value)) || (d.onUnsafe(`tree ${e.key}`, 'key or value unsafe in a proxy config'), false),
+      (e) =>
+        (isSafeValue(e.key) && isSafeValue(e.value)) ||
+        (d.onUnsafe(`tree ${e.key}`, 'key or value unsafe in a proxy config'), false),
     );
   },
   /** `env "NAME"` or `env "NAME" "default"`; an unset, empty or unsafe value gives the default. */
@@ -119,7 +127,9 @@ export const helpers: Record<string, HelperDelegate> = {
     if (!SAFE_SEPARATOR.test(sep)) throw new Error(`join: unsafe separator ${JSON.stringify(sep)}`);
     const field = list[2] === undefined ? undefined : String(list[2]);
     const strs = items.map((x) => String(field === undefined ? x : (x as Record<string, unknown>)?.[field]));
-    return strs.filter((s) => isSafeValue(s) || (d.onUnsafe('join element', 'value unsafe in a proxy config'), false)).join(sep);
+    return strs
+      .filter((s) => isSafeValue(s) || (d.onUnsafe('join element', 'value unsafe in a proxy config'), false))
+      .join(sep);
   },
   eq(...all: unknown[]) {
     const { list } = args(all);

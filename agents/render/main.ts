@@ -9,7 +9,10 @@ import { RenderCore } from './core.js';
 import { startStatusServer } from '../common/status.js';
 
 export const main: AgentMain<RenderConfig> = async (config, ctx) => {
-  const store = await openStore(config.storeUri, { ...(await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'))), logger: ctx.log });
+  const store = await openStore(config.storeUri, {
+    ...(await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'))),
+    logger: ctx.log,
+  });
   try {
     const core = new RenderCore(config, { store, log: ctx.log, env: ctx.env, watchTemplates: !config.once });
     if (config.once) {
@@ -19,7 +22,9 @@ export const main: AgentMain<RenderConfig> = async (config, ctx) => {
       });
       return ok ? 0 : 1;
     }
-    const status = config.statusAddr ? await startStatusServer(config.statusAddr, () => core.status(), core.metrics.registry) : undefined;
+    const status = config.statusAddr
+      ? await startStatusServer(config.statusAddr, () => core.status(), core.metrics.registry)
+      : undefined;
     if (status) ctx.log.info({ address: status.address }, 'status server listening');
     // systemd Type=notify: ready once every template has rendered (and reloaded) successfully
     const onResult = () => {

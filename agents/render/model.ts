@@ -76,14 +76,19 @@ export function parseServiceKey(key: string): Parsed<ServiceKey> {
   const p = port(svc.slice(dash + 1));
   if (p === undefined) return { ok: false, reason: 'service port out of range 1-65535' };
   const parts = inst.split(':');
-  if (parts.length < 3 || parts.length > 4) return { ok: false, reason: 'instance segment is not <host>:<container>:<port>[:udp]' };
+  if (parts.length < 3 || parts.length > 4)
+    return { ok: false, reason: 'instance segment is not <host>:<container>:<port>[:udp]' };
   const [host, container, cportText, proto] = parts as [string, string, string, string | undefined];
-  if (proto !== undefined && proto !== 'udp' && proto !== 'tcp') return { ok: false, reason: 'protocol suffix is not udp' };
+  if (proto !== undefined && proto !== 'udp' && proto !== 'tcp')
+    return { ok: false, reason: 'protocol suffix is not udp' };
   if (!isSafeToken(host)) return { ok: false, reason: 'host is not a safe config token' };
   if (!isSafeToken(container)) return { ok: false, reason: 'container is not a safe config token' };
   const cport = port(cportText);
   if (cport === undefined) return { ok: false, reason: 'container port out of range 1-65535' };
-  return { ok: true, value: { name, port: p, host, container, containerPort: cport, protocol: proto === 'udp' ? 'udp' : 'tcp' } };
+  return {
+    ok: true,
+    value: { name, port: p, host, container, containerPort: cport, protocol: proto === 'udp' ? 'udp' : 'tcp' },
+  };
 }
 
 export function parseAddress(value: string): Parsed<{ ip: string; port: number; address: string }> {
@@ -123,15 +128,25 @@ export function parseEntries(entries: readonly KV[]): Model {
       s = { id: `${name}-${p}`, name, port: p, protocol, udp: protocol === 'udp', primary: false, backends: [] };
       byId.set(mapKey, s);
     }
-    s.backends.push({ host: k.value.host, container: k.value.container, containerPort: k.value.containerPort, ...a.value });
+    s.backends.push({
+      host: k.value.host,
+      container: k.value.container,
+      containerPort: k.value.containerPort,
+      ...a.value,
+    });
   }
-  const services = [...byId.values()].sort((a, b) => cmp(a.name, b.name) || cmp(a.port, b.port) || cmp(a.protocol, b.protocol));
+  const services = [...byId.values()].sort(
+    (a, b) => cmp(a.name, b.name) || cmp(a.port, b.port) || cmp(a.protocol, b.protocol),
+  );
   const named = new Set<string>();
   for (const s of services) {
     if (s.udp || named.has(s.name)) continue;
     named.add(s.name);
     s.primary = true;
   }
-  for (const s of services) s.backends.sort((a, b) => cmp(a.host, b.host) || cmp(a.container, b.container) || cmp(a.containerPort, b.containerPort));
+  for (const s of services)
+    s.backends.sort(
+      (a, b) => cmp(a.host, b.host) || cmp(a.container, b.container) || cmp(a.containerPort, b.containerPort),
+    );
   return { services, skipped };
 }

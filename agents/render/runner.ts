@@ -78,7 +78,12 @@ export class TemplateRunner {
       this.log.error({ err: err.message, code: err.code }, 'template not loaded: keeping the live config');
       this.deps.metrics.renders.inc({ template: this.config.source, result: 'template_error' });
       this.lastOk = false;
-      this.deps.onResult({ template: this.config.source, destination: this.config.destination, result: 'template_error', error: err });
+      this.deps.onResult({
+        template: this.config.source,
+        destination: this.config.destination,
+        result: 'template_error',
+        error: err,
+      });
       return false;
     }
   }
@@ -120,7 +125,8 @@ export class TemplateRunner {
     const m = this.deps.metrics;
     m.renders.inc({ template: this.config.source, result: r.result });
     this.lastOk = r.error === undefined && r.reloaded !== false;
-    if (this.lastOk && r.result !== 'dry') m.lastSuccess.set({ template: this.config.source }, this.deps.clock.now() / 1000);
+    if (this.lastOk && r.result !== 'dry')
+      m.lastSuccess.set({ template: this.config.source }, this.deps.clock.now() / 1000);
     this.deps.onResult(r);
     return r;
   }
@@ -128,7 +134,8 @@ export class TemplateRunner {
   private async pass(): Promise<RunResult> {
     const base = { template: this.config.source, destination: this.config.destination };
     const built = this.deps.current();
-    if (!this.compiled || !built) return { ...base, result: 'template_error', error: new Error(built ? 'template not loaded' : 'no snapshot yet') };
+    if (!this.compiled || !built)
+      return { ...base, result: 'template_error', error: new Error(built ? 'template not loaded' : 'no snapshot yet') };
     let text: string;
     try {
       const r = this.compiled(built.context, built.entries, this.deps.env);
@@ -156,11 +163,15 @@ export class TemplateRunner {
         timeoutMs: this.config.commandTimeoutMs ?? this.deps.commandTimeoutMs,
       });
       changed = swapped.changed;
-      if (swapped.checkMs !== undefined) this.deps.metrics.checkDuration.observe({ template: this.config.source }, swapped.checkMs / 1000);
+      if (swapped.checkMs !== undefined)
+        this.deps.metrics.checkDuration.observe({ template: this.config.source }, swapped.checkMs / 1000);
     } catch (e) {
       if (e instanceof CheckFailedError) {
         this.deps.metrics.checkFailures.inc({ template: this.config.source });
-        this.log.error({ output: e.output.trim() }, 'check failed: the new config was rejected, keeping the live config');
+        this.log.error(
+          { output: e.output.trim() },
+          'check failed: the new config was rejected, keeping the live config',
+        );
         return { ...base, result: 'check_failed', error: e };
       }
       this.log.error({ err: (e as Error).message }, 'write failed: keeping the live config');
@@ -183,7 +194,11 @@ export class TemplateRunner {
       this.reloadPending = false;
       return true;
     }
-    const r = await runCommand(reload, { timeoutMs: this.config.commandTimeoutMs ?? this.deps.commandTimeoutMs, env: this.deps.env, vars: { destination: this.config.destination } });
+    const r = await runCommand(reload, {
+      timeoutMs: this.config.commandTimeoutMs ?? this.deps.commandTimeoutMs,
+      env: this.deps.env,
+      vars: { destination: this.config.destination },
+    });
     this.deps.metrics.reloadDuration.observe({ template: this.config.source }, r.durationMs / 1000);
     if (r.ok) {
       this.reloadPending = false;

@@ -41,9 +41,18 @@ export function compileTemplate(text: string, source: string): CompiledTemplate 
   }
   return (ctx, entries, env) => {
     const unsafe: Unsafe[] = [];
-    const shoal: HelperData = { entries, services: ctx.services, env, onUnsafe: (what, reason) => unsafe.push({ what, reason }) };
+    const shoal: HelperData = {
+      entries,
+      services: ctx.services,
+      env,
+      onUnsafe: (what, reason) => unsafe.push({ what, reason }),
+    };
     try {
-      const text = tpl(ctx, { data: { shoal }, allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+      const text = tpl(ctx, {
+        data: { shoal },
+        allowProtoPropertiesByDefault: false,
+        allowProtoMethodsByDefault: false,
+      });
       return { text, unsafe };
     } catch (e) {
       throw new TemplateError(source, (e as Error).message, e);

@@ -46,7 +46,10 @@ export async function swapFile(o: SwapOptions): Promise<SwapResult> {
   const current = await currentText(o.destination);
   if (current === o.text) return { changed: false };
   const dir = path.dirname(o.destination);
-  const staged = path.join(dir, `.${path.basename(o.destination)}.shoal-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const staged = path.join(
+    dir,
+    `.${path.basename(o.destination)}.shoal-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+  );
   let mode = o.perms;
   if (mode === undefined) mode = current === undefined ? 0o644 : (await stat(o.destination)).mode & 0o7777;
   let renamed = false;

@@ -72,9 +72,15 @@ class SessionKeeper {
 export class ConsulLease extends KeptLease {
   private readonly keeper: SessionKeeper;
 
-  constructor(private readonly store: SessionApi, readonly ttlMs: number, session: string) {
+  constructor(
+    private readonly store: SessionApi,
+    readonly ttlMs: number,
+    session: string,
+  ) {
     super();
-    this.keeper = new SessionKeeper(store, session, ttlMs, () => this.restore(new StoreError('consul session expired; re-creating it')));
+    this.keeper = new SessionKeeper(store, session, ttlMs, () =>
+      this.restore(new StoreError('consul session expired; re-creating it')),
+    );
   }
 
   protected get ended(): boolean {
@@ -86,7 +92,8 @@ export class ConsulLease extends KeptLease {
   }
 
   protected async write(key: string, value: string): Promise<void> {
-    if (!(await this.store.set(key, value, { acquire: this.keeper.id }))) throw new StoreError(`consul lease put ${key}: the key is held by another session`, undefined, false);
+    if (!(await this.store.set(key, value, { acquire: this.keeper.id })))
+      throw new StoreError(`consul lease put ${key}: the key is held by another session`, undefined, false);
   }
 
   protected async remove(key: string): Promise<void> {

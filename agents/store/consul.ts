@@ -8,7 +8,13 @@ import { EventEmitter } from 'node:events';
 import Consul from 'consul';
 import type { Logger } from 'pino';
 import {
-  AbortedError, ShoalError, StoreAuthError, StoreError, StoreTimeoutError, StoreUnavailableError, errorMessage,
+  AbortedError,
+  ShoalError,
+  StoreAuthError,
+  StoreError,
+  StoreTimeoutError,
+  StoreUnavailableError,
+  errorMessage,
 } from '../common/errors.js';
 import { parseDuration } from '../common/duration.js';
 import { silentLogger } from '../common/log.js';
@@ -27,7 +33,16 @@ const SAFE = /^[A-Za-z0-9._~:@=+,-]$/;
 const WAIT_MS = 30_000;
 /** Certificate and handshake failures: retrying will not help until an operator fixes the TLS setup. */
 const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_)/;
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+]);
 
 /** Map any failure of the consul client to a typed store error. */
 export function consulError(err: unknown, what: string): ShoalError {
@@ -40,13 +55,14 @@ export function consulError(err: unknown, what: string): ShoalError {
   if (status === 401 || status === 403) return new StoreAuthError(`${msg} (check the ACL token)`, err);
   if (status !== undefined) return new StoreError(`${msg} (HTTP ${status})`, err, status >= 500 || status === 429);
   if (e.code && NETWORK_CODES.has(e.code)) return new StoreUnavailableError(msg, err);
-  if (e.code && TLS_CODES.test(e.code)) return new StoreAuthError(`${msg} (TLS: check the CA, certificate and key)`, err);
+  if (e.code && TLS_CODES.test(e.code))
+    return new StoreAuthError(`${msg} (TLS: check the CA, certificate and key)`, err);
   return new StoreError(msg, err);
 }
 
 /** The HTTP status behind a typed error, if the server answered at all. */
 function statusOf(err: unknown): number | undefined {
-  return ((err as { cause?: { response?: { statusCode?: number } } }).cause)?.response?.statusCode;
+  return (err as { cause?: { response?: { statusCode?: number } } }).cause?.response?.statusCode;
 }
 
 const sessionBody = (name: string, ttlMs: number) => ({ name, ttl: `${ttlMs}ms`, behavior: 'delete', lockdelay: '0s' });
@@ -62,8 +78,16 @@ export function sessionTtlBounds(message: string): { minMs: number; maxMs: numbe
   }
 }
 
-interface Entry { Key: string; Value: string | null; ModifyIndex: number; Session?: string }
-interface Answer<T> { body: T | undefined; index: number }
+interface Entry {
+  Key: string;
+  Value: string | null;
+  ModifyIndex: number;
+  Session?: string;
+}
+interface Answer<T> {
+  body: T | undefined;
+  index: number;
+}
 type Call = (opts: Record<string, unknown>) => Promise<unknown>;
 
 /** A path parameter the client must not encode again: we encode each segment ourselves. */
@@ -84,8 +108,19 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
   constructor(uri: StoreUri, opts: StoreOptions) {
     super();
     const secure = opts.tls !== undefined || uri.params.tls === 'true' || uri.params.scheme === 'https';
-    const tls = opts.tls ? { ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key, rejectUnauthorized: opts.tls.insecure !== true } : {};
-    this.clients = uri.hosts.map((host) => new Consul({ host: host.host, port: host.port, secure, ...tls, ...(opts.token ? { defaults: { token: opts.token } } : {}) } as never));
+    const tls = opts.tls
+      ? { ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key, rejectUnauthorized: opts.tls.insecure !== true }
+      : {};
+    this.clients = uri.hosts.map(
+      (host) =>
+        new Consul({
+          host: host.host,
+          port: host.port,
+          secure,
+          ...tls,
+          ...(opts.token ? { defaults: { token: opts.token } } : {}),
+        } as never),
+    );
     this.prefix = uri.prefix;
     this.timeoutMs = opts.timeoutMs;
     this.description = formatStoreUri({ ...uri, scheme: secure ? 'consul+https' : 'consul' });
@@ -101,27 +136,44 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
    * the URI names several hosts (agents or servers of one cluster), a host that cannot be reached hands the
    * call to the next one, which then stays current.
    */
-  async call<T>(what: string, fn: Call, opts: Record<string, unknown>, ctl: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Answer<T>> {
+  async call<T>(
+    what: string,
+    fn: Call,
+    opts: Record<string, unknown>,
+    ctl: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<Answer<T>> {
     for (let tried = 1; ; tried++) {
       try {
         return await this.callOnce<T>(what, fn, opts, ctl);
       } catch (err) {
-        if (!(err instanceof StoreUnavailableError) || tried >= this.clients.length || this.closing.signal.aborted) throw err;
+        if (!(err instanceof StoreUnavailableError) || tried >= this.clients.length || this.closing.signal.aborted)
+          throw err;
         const from = this.current;
         this.current = (this.current + 1) % this.clients.length;
-        this.log.warn({ err: errorMessage(err), from, to: this.current }, 'consul host unreachable; trying the next one');
+        this.log.warn(
+          { err: errorMessage(err), from, to: this.current },
+          'consul host unreachable; trying the next one',
+        );
       }
     }
   }
 
-  private async callOnce<T>(what: string, fn: Call, opts: Record<string, unknown>, ctl: { signal?: AbortSignal; timeoutMs?: number }): Promise<Answer<T>> {
+  private async callOnce<T>(
+    what: string,
+    fn: Call,
+    opts: Record<string, unknown>,
+    ctl: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<Answer<T>> {
     const ctx = Object.assign(new EventEmitter(), { includeResponse: true });
     const signal = ctl.signal ? AbortSignal.any([ctl.signal, this.closing.signal]) : this.closing.signal;
     if (signal.aborted) throw new AbortedError(`consul ${what}: aborted`);
     const onAbort = () => ctx.emit('cancel');
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const [res, body] = (await fn({ ...opts, ctx, timeout: ctl.timeoutMs ?? this.timeoutMs })) as [{ headers: Record<string, string> }, T | undefined];
+      const [res, body] = (await fn({ ...opts, ctx, timeout: ctl.timeoutMs ?? this.timeoutMs })) as [
+        { headers: Record<string, string> },
+        T | undefined,
+      ];
       return { body, index: Number(res.headers['x-consul-index'] ?? NaN) };
     } catch (err) {
       throw consulError(err, what);
@@ -160,10 +212,14 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
   }
 
   async ping(): Promise<void> {
-    const { body } = await this.call<string>('ping', (o) => {
-      const st = this.client.status as unknown as Record<string, Call>;
-      return st.leader!.call(st, o);
-    }, {});
+    const { body } = await this.call<string>(
+      'ping',
+      (o) => {
+        const st = this.client.status as unknown as Record<string, Call>;
+        return st.leader!.call(st, o);
+      },
+      {},
+    );
     if (!body) throw new StoreUnavailableError('consul ping: the cluster has no leader');
     // the leader answers any token: reading the prefix's top level makes Consul check ours (404: empty)
     const full = this.fullKey('', true);
@@ -175,8 +231,14 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
 
   async getEntry(key: string, ctl: { index?: number; signal?: AbortSignal } = {}): Promise<Answer<Entry>> {
     const blocking = ctl.index !== undefined && ctl.index > 0;
-    const opts = { key: rawPath(this.fullKey(key)), ...(blocking ? { index: String(ctl.index), wait: `${WAIT_MS}ms` } : {}) };
-    return this.call<Entry>('get', this.kv('get'), opts, { signal: ctl.signal, timeoutMs: blocking ? WAIT_MS * 1.1 + this.timeoutMs : this.timeoutMs });
+    const opts = {
+      key: rawPath(this.fullKey(key)),
+      ...(blocking ? { index: String(ctl.index), wait: `${WAIT_MS}ms` } : {}),
+    };
+    return this.call<Entry>('get', this.kv('get'), opts, {
+      signal: ctl.signal,
+      timeoutMs: blocking ? WAIT_MS * 1.1 + this.timeoutMs : this.timeoutMs,
+    });
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -185,11 +247,21 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
   }
 
   /** Everything below `prefix`, plus the index to block on next; 404 is a confirmed empty prefix. */
-  async listAt(prefix: string, ctl: { index?: number; signal?: AbortSignal } = {}): Promise<{ entries: KV[]; index: number }> {
+  async listAt(
+    prefix: string,
+    ctl: { index?: number; signal?: AbortSignal } = {},
+  ): Promise<{ entries: KV[]; index: number }> {
     const full = this.fullKey(prefix, true);
     const blocking = ctl.index !== undefined && ctl.index > 0;
-    const opts = { key: rawPath(full === '' ? '' : `${full}/`), recurse: true, ...(blocking ? { index: String(ctl.index), wait: `${WAIT_MS}ms` } : {}) };
-    const { body, index } = await this.call<Entry[]>('list', this.kv('get'), opts, { signal: ctl.signal, timeoutMs: blocking ? WAIT_MS * 1.1 + this.timeoutMs : this.timeoutMs });
+    const opts = {
+      key: rawPath(full === '' ? '' : `${full}/`),
+      recurse: true,
+      ...(blocking ? { index: String(ctl.index), wait: `${WAIT_MS}ms` } : {}),
+    };
+    const { body, index } = await this.call<Entry[]>('list', this.kv('get'), opts, {
+      signal: ctl.signal,
+      timeoutMs: blocking ? WAIT_MS * 1.1 + this.timeoutMs : this.timeoutMs,
+    });
     const entries: KV[] = [];
     for (const e of body ?? []) {
       const key = this.logicalKey(e.Key);
@@ -208,7 +280,11 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
 
   /** PUT a key; `extra` carries cas/acquire. Returns Consul's true/false answer. */
   async set(key: string, value: string, extra: Record<string, string | number> = {}): Promise<boolean> {
-    const { body } = await this.call<boolean>('put', this.kv('set'), { key: rawPath(this.fullKey(key)), value, ...extra });
+    const { body } = await this.call<boolean>('put', this.kv('set'), {
+      key: rawPath(this.fullKey(key)),
+      value,
+      ...extra,
+    });
     return body === true;
   }
 
@@ -252,10 +328,15 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
       if (!bounds || want >= bounds.minMs) throw err;
       this.sessionTtlFloorMs = bounds.minMs;
       this.log.warn(
-        { ttl: `${ttlMs}ms`, sessionTtl: `${bounds.minMs}ms`, keysVanishWithin: `${bounds.minMs}-${2 * bounds.minMs}ms` },
+        {
+          ttl: `${ttlMs}ms`,
+          sessionTtl: `${bounds.minMs}ms`,
+          keysVanishWithin: `${bounds.minMs}-${2 * bounds.minMs}ms`,
+        },
         "consul refuses sessions shorter than its session_ttl_min: using that minimum, so keys outlive a dead holder longer than --ttl (raise --ttl to at least twice the minimum, or lower the server's session_ttl_min)",
       );
-      res = (await this.call<{ ID: string }>('session create', this.session('create'), sessionBody(name, bounds.minMs))).body;
+      res = (await this.call<{ ID: string }>('session create', this.session('create'), sessionBody(name, bounds.minMs)))
+        .body;
     }
     if (!res?.ID) throw new StoreError('consul session create: no session id in the answer');
     return res.ID;
@@ -295,15 +376,19 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
   /** A blocking-query loop: each read waits on the server until the prefix changes (or WAIT_MS passes). */
   watch(prefix: string, opts: WatchOptions = {}): AsyncIterable<Snapshot> {
     this.fullKey(prefix, true); // validate now, not on first iteration
-    return this.watchWith<number>({
-      read: async (index = 0, signal) => {
-        const res = await this.listAt(prefix, { index, signal });
-        const step = nextConsulIndex(index, res.index);
-        const snapshot = step.changed ? { entries: res.entries, revision: String(res.index) } : undefined;
-        return { snapshot, cursor: step.index };
+    return this.watchWith<number>(
+      {
+        read: async (index = 0, signal) => {
+          const res = await this.listAt(prefix, { index, signal });
+          const step = nextConsulIndex(index, res.index);
+          const snapshot = step.changed ? { entries: res.entries, revision: String(res.index) } : undefined;
+          return { snapshot, cursor: step.index };
+        },
+        wait: async (index) => index,
       },
-      wait: async (index) => index,
-    }, opts, { initialMs: 200, maxMs: 5000 });
+      opts,
+      { initialMs: 200, maxMs: 5000 },
+    );
   }
 
   protected closeWire(): void {

@@ -34,7 +34,10 @@ export class EtcdLease extends KeptLease {
   private current: Granted | undefined;
   private released = false;
 
-  constructor(private readonly store: EtcdLeaseHost, readonly ttlMs: number) {
+  constructor(
+    private readonly store: EtcdLeaseHost,
+    readonly ttlMs: number,
+  ) {
     super();
   }
 
@@ -89,7 +92,11 @@ export class EtcdLock extends EventEmitter<LockEvents> implements Lock {
   private current: Granted | undefined;
   private released = false;
 
-  constructor(private readonly store: EtcdLeaseHost, readonly key: string, private readonly ttlMs: number) {
+  constructor(
+    private readonly store: EtcdLeaseHost,
+    readonly key: string,
+    private readonly ttlMs: number,
+  ) {
     super();
   }
 
@@ -112,7 +119,9 @@ export class EtcdLock extends EventEmitter<LockEvents> implements Lock {
         if (signal?.aborted) throw aborted();
         this.current ??= await this.store.grant(this.ttlMs, this.onLost);
         const id = this.current.id;
-        const res = await this.store.op('lock', () => client.if(full, 'Create', '==', 0).then(client.put(full).value(value).lease(id)).commit());
+        const res = await this.store.op('lock', () =>
+          client.if(full, 'Create', '==', 0).then(client.put(full).value(value).lease(id)).commit(),
+        );
         if (res.succeeded) return void (this.held = true);
         await this.store.waitForDelete(full, Number(res.header.revision), this.ttlMs * 2, signal);
         progress();
@@ -134,4 +143,3 @@ export class EtcdLock extends EventEmitter<LockEvents> implements Lock {
     if (cur) await this.store.revoke(cur.handle); // removes the lock key with the lease
   }
 }
-

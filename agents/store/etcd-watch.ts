@@ -25,7 +25,11 @@ export async function watchPrefix(
   signal: AbortSignal,
   changed: (revision: string) => void,
 ): Promise<undefined> {
-  const w = host.client.watch().prefix(dir).startRevision(String(at.revision + 1)).watcher();
+  const w = host.client
+    .watch()
+    .prefix(dir)
+    .startRevision(String(at.revision + 1))
+    .watcher();
   try {
     await new Promise<void>((resolve, reject) => {
       const revision = () => String(w.lastRevision() ?? at.revision);

@@ -40,7 +40,9 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
   constructor(uri: StoreUri, opts: StoreOptions) {
     super();
     const secure = opts.tls !== undefined || uri.params.tls === 'true';
-    const hosts = uri.hosts.map((h) => `${secure ? 'https' : 'http'}://${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`);
+    const hosts = uri.hosts.map(
+      (h) => `${secure ? 'https' : 'http'}://${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`,
+    );
     this.timeoutMs = opts.timeoutMs;
     const tls = opts.tls;
     this.client = new Etcd3({
@@ -59,7 +61,13 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
       ...(opts.username !== undefined ? { auth: { username: opts.username, password: opts.password ?? '' } } : {}),
       // without a CA, gRPC verifies against the system roots (etcd3 offers no way to skip verification)
       ...(tls?.ca || tls?.cert
-        ? { credentials: { rootCertificate: (tls.ca ? Buffer.from(tls.ca) : undefined) as Buffer, ...(tls.key ? { privateKey: Buffer.from(tls.key) } : {}), ...(tls.cert ? { certChain: Buffer.from(tls.cert) } : {}) } }
+        ? {
+            credentials: {
+              rootCertificate: (tls.ca ? Buffer.from(tls.ca) : undefined) as Buffer,
+              ...(tls.key ? { privateKey: Buffer.from(tls.key) } : {}),
+              ...(tls.cert ? { certChain: Buffer.from(tls.cert) } : {}),
+            },
+          }
         : {}),
     });
     this.root = `/${uri.prefix}`.replace(/\/$/, '');
@@ -71,7 +79,11 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
   async op<T>(what: string, fn: () => Promise<T>): Promise<T> {
     if (this.closing.signal.aborted) throw new StoreError(`etcd ${what}: the store is closed`, undefined, false);
     try {
-      return await withTimeout(fn(), this.timeoutMs + 250, () => new StoreTimeoutError(`etcd ${what}: no answer within ${this.timeoutMs} ms`));
+      return await withTimeout(
+        fn(),
+        this.timeoutMs + 250,
+        () => new StoreTimeoutError(`etcd ${what}: no answer within ${this.timeoutMs} ms`),
+      );
     } catch (err) {
       throw etcdError(err, what);
     }
@@ -144,13 +156,17 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
 
   async cas(key: string, expected: string | undefined, value: string): Promise<boolean> {
     const full = this.fullKey(key);
-    const cmp = expected === undefined ? this.client.if(full, 'Create', '==', 0) : this.client.if(full, 'Value', '==', expected);
+    const cmp =
+      expected === undefined ? this.client.if(full, 'Create', '==', 0) : this.client.if(full, 'Value', '==', expected);
     const res = await this.op('cas', () => cmp.then(this.client.put(full).value(value)).commit());
     return res.succeeded;
   }
 
   /** A granted etcd lease; `onLost` runs when etcd3 reports it lost. */
-  async grant(ttlMs: number, onLost: (l: EtcdLeaseHandle, err: Error) => void): Promise<{ handle: EtcdLeaseHandle; id: string }> {
+  async grant(
+    ttlMs: number,
+    onLost: (l: EtcdLeaseHandle, err: Error) => void,
+  ): Promise<{ handle: EtcdLeaseHandle; id: string }> {
     const handle = this.client.lease(etcdLeaseSeconds(ttlMs), { autoKeepAlive: true });
     handle.on('lost', (err) => onLost(handle, err));
     try {
@@ -184,7 +200,12 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
 
   /** Resolves once `full` is deleted after `revision`, on an error, after `maxMs`, or when `signal` aborts. */
   async waitForDelete(full: string, revision: number, maxMs: number, signal?: AbortSignal): Promise<void> {
-    const watcher = this.client.watch().key(full).startRevision(String(revision + 1)).only('delete').watcher();
+    const watcher = this.client
+      .watch()
+      .key(full)
+      .startRevision(String(revision + 1))
+      .only('delete')
+      .watcher();
     try {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, maxMs);
@@ -203,17 +224,21 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
   /** A range read, then a native watch from the next revision (etcd3 resumes it after a disconnect). */
   watch(prefix: string, opts: WatchOptions = {}): AsyncIterable<Snapshot> {
     const dir = this.dirKey(prefix);
-    return this.watchWith<{ entries: Map<string, string>; revision: number }>({
-      read: async () => {
-        const at = await this.range(prefix);
-        return { snapshot: { entries: toKVs(at.entries), revision: String(at.revision) }, cursor: at };
+    return this.watchWith<{ entries: Map<string, string>; revision: number }>(
+      {
+        read: async () => {
+          const at = await this.range(prefix);
+          return { snapshot: { entries: toKVs(at.entries), revision: String(at.revision) }, cursor: at };
+        },
+        wait: (at, signal, push) => {
+          return watchPrefix(this, dir, at, signal, (revision) => push({ entries: toKVs(at.entries), revision }));
+        },
+        // compaction of the revision we resume from is no outage: read again from scratch
+        isOutage: (err) => !(err instanceof Error && /compact/i.test(err.message)),
       },
-      wait: (at, signal, push) => {
-        return watchPrefix(this, dir, at, signal, (revision) => push({ entries: toKVs(at.entries), revision }));
-      },
-      // compaction of the revision we resume from is no outage: read again from scratch
-      isOutage: (err) => !(err instanceof Error && /compact/i.test(err.message)),
-    }, opts, { initialMs: 200, maxMs: 5000 });
+      opts,
+      { initialMs: 200, maxMs: 5000 },
+    );
   }
 
   protected closeWire(): void {

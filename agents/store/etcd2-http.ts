@@ -6,7 +6,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { HostPort } from '../common/address.js';
-import { StoreAuthError, StoreError, StoreTimeoutError, StoreUnavailableError, AbortedError } from '../common/errors.js';
+import {
+  StoreAuthError,
+  StoreError,
+  StoreTimeoutError,
+  StoreUnavailableError,
+  AbortedError,
+} from '../common/errors.js';
 import type { StoreOptions } from './store.js';
 
 /** A node of the v2 keys API. */
@@ -26,7 +32,13 @@ export interface V2Response {
 }
 
 /** v2 error codes we act on. */
-export const V2 = { keyNotFound: 100, compareFailed: 101, nodeExist: 105, indexCleared: 401, unauthorized: 110 } as const;
+export const V2 = {
+  keyNotFound: 100,
+  compareFailed: 101,
+  nodeExist: 105,
+  indexCleared: 401,
+  unauthorized: 110,
+} as const;
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean>;
@@ -36,7 +48,17 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+]);
 
 export class V2Client {
   private readonly agent: http.Agent;
@@ -46,12 +68,23 @@ export class V2Client {
   /** Aborts every request in flight on close(). */
   private readonly closing = new AbortController();
 
-  constructor(private readonly hosts: HostPort[], private readonly opts: StoreOptions, tls: boolean) {
+  constructor(
+    private readonly hosts: HostPort[],
+    private readonly opts: StoreOptions,
+    tls: boolean,
+  ) {
     this.secure = tls || opts.tls !== undefined;
     this.agent = this.secure
-      ? new https.Agent({ keepAlive: true, ca: opts.tls?.ca, cert: opts.tls?.cert, key: opts.tls?.key, rejectUnauthorized: opts.tls?.insecure !== true })
+      ? new https.Agent({
+          keepAlive: true,
+          ca: opts.tls?.ca,
+          cert: opts.tls?.cert,
+          key: opts.tls?.key,
+          rejectUnauthorized: opts.tls?.insecure !== true,
+        })
       : new http.Agent({ keepAlive: true });
-    if (opts.username !== undefined) this.auth = `Basic ${Buffer.from(`${opts.username}:${opts.password ?? ''}`).toString('base64')}`;
+    if (opts.username !== undefined)
+      this.auth = `Basic ${Buffer.from(`${opts.username}:${opts.password ?? ''}`).toString('base64')}`;
   }
 
   /** One request; on a connection failure the next host is tried before giving up. */
@@ -93,7 +126,15 @@ export class V2Client {
     return new Promise<V2Response>((resolve, reject) => {
       if (signal.aborted) return reject(abortError(ro.signal, this.closing.signal, where, timeoutMs));
       const req = mod.request(
-        { host: host.host, port: host.port, method, path: `${path}${qs ? `?${qs}` : ''}`, headers, agent: this.agent, signal },
+        {
+          host: host.host,
+          port: host.port,
+          method,
+          path: `${path}${qs ? `?${qs}` : ''}`,
+          headers,
+          agent: this.agent,
+          signal,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -104,7 +145,13 @@ export class V2Client {
             try {
               parsed = text === '' ? {} : (JSON.parse(text) as V2Response['body']);
             } catch {
-              return reject(new StoreError(`${where}: answered ${res.statusCode} with a body that is not JSON`, undefined, (res.statusCode ?? 0) >= 500));
+              return reject(
+                new StoreError(
+                  `${where}: answered ${res.statusCode} with a body that is not JSON`,
+                  undefined,
+                  (res.statusCode ?? 0) >= 500,
+                ),
+              );
             }
             const status = res.statusCode ?? 0;
             const etcdIndex = Number(res.headers['x-etcd-index'] ?? parsed.index ?? 0);
@@ -115,7 +162,9 @@ export class V2Client {
           });
         },
       );
-      req.on('error', (err) => reject(signal.aborted ? abortError(ro.signal, this.closing.signal, where, timeoutMs) : classify(err, where)));
+      req.on('error', (err) =>
+        reject(signal.aborted ? abortError(ro.signal, this.closing.signal, where, timeoutMs) : classify(err, where)),
+      );
       req.end(body);
     });
   }

@@ -70,7 +70,10 @@ export class Etcd2Lease extends KeptLease {
   private lastOk = Date.now();
   private lost: Error | undefined;
 
-  constructor(private readonly store: Etcd2Host, readonly ttlMs: number) {
+  constructor(
+    private readonly store: Etcd2Host,
+    readonly ttlMs: number,
+  ) {
     super();
     this.ttl = ttlSeconds(ttlMs);
     this.ticker = new Ticker(Math.max(200, Math.floor(ttlMs / 3)), () => this.tick().then(() => true));
@@ -83,7 +86,9 @@ export class Etcd2Lease extends KeptLease {
   protected checkKey(): void {} // write() checks it (store.keyPath), before the key is remembered
 
   protected async write(key: string, value: string): Promise<void> {
-    await this.store.expect(await this.store.http.request('PUT', this.store.keyPath(key), { form: { value, ttl: this.ttl } }));
+    await this.store.expect(
+      await this.store.http.request('PUT', this.store.keyPath(key), { form: { value, ttl: this.ttl } }),
+    );
   }
 
   protected async remove(key: string): Promise<void> {
@@ -128,7 +133,9 @@ export class Etcd2Lease extends KeptLease {
     const gone: string[] = [];
     await Promise.all(
       [...this.held.keys()].map(async (k) => {
-        const r = await this.store.http.request('PUT', this.store.keyPath(k), { form: { ttl: this.ttl, refresh: true, prevExist: true } });
+        const r = await this.store.http.request('PUT', this.store.keyPath(k), {
+          form: { ttl: this.ttl, refresh: true, prevExist: true },
+        });
         await this.store.expect(r, [V2.keyNotFound]);
         if (r.body.errorCode === V2.keyNotFound && this.held.has(k)) gone.push(k);
       }),
@@ -167,7 +174,9 @@ export class Etcd2Lock extends EventEmitter<LockEvents> implements Lock {
     this.store.untrack(this);
     if (!this.holding) return;
     this.holding = false;
-    const r = await this.store.http.request('DELETE', this.store.keyPath(this.key), { query: { prevValue: this.value } });
+    const r = await this.store.http.request('DELETE', this.store.keyPath(this.key), {
+      query: { prevValue: this.value },
+    });
     await this.store.expect(r, [V2.keyNotFound, V2.compareFailed]);
   }
 
@@ -210,12 +219,17 @@ export async function acquireEtcd2Lock(
   const attempt = async (progress: () => void): Promise<Etcd2Lock> => {
     for (;;) {
       if (signal?.aborted) throw aborted();
-      const r = await store.http.request('PUT', path, { form: { value, ttl: ttlSeconds(opts.ttlMs), prevExist: false }, signal });
+      const r = await store.http.request('PUT', path, {
+        form: { value, ttl: ttlSeconds(opts.ttlMs), prevExist: false },
+        signal,
+      });
       await store.expect(r, [V2.nodeExist]);
       if (r.body.errorCode === undefined) return new Etcd2Lock(store, key, value, opts.ttlMs);
       progress();
       const index = r.body.index ?? r.etcdIndex;
-      await store.http.request('GET', path, { query: { wait: true, waitIndex: index + 1 }, timeoutMs: POLL_MS, signal }).catch(quietPoll);
+      await store.http
+        .request('GET', path, { query: { wait: true, waitIndex: index + 1 }, timeoutMs: POLL_MS, signal })
+        .catch(quietPoll);
     }
   };
   const backoff = { initialMs: 200, maxMs: 3000 };

@@ -33,7 +33,10 @@ export class Etcd2Store extends StoreBase implements Store, Etcd2Host {
   readonly http: V2Client;
   private readonly prefixSegs: string[];
 
-  constructor(uri: StoreUri, readonly opts: StoreOptions) {
+  constructor(
+    uri: StoreUri,
+    readonly opts: StoreOptions,
+  ) {
     super();
     this.description = formatStoreUri(uri);
     this.log = (opts.logger ?? silentLogger()).child({ store: this.description });
@@ -70,7 +73,10 @@ export class Etcd2Store extends StoreBase implements Store, Etcd2Host {
   }
 
   async listWithIndex(prefix: string, signal?: AbortSignal): Promise<{ entries: KV[]; index: number }> {
-    const r = await this.http.request('GET', this.keyPath(prefix, true), { query: { recursive: true, sorted: true }, signal });
+    const r = await this.http.request('GET', this.keyPath(prefix, true), {
+      query: { recursive: true, sorted: true },
+      signal,
+    });
     await this.expect(r, [V2.keyNotFound]);
     const entries: KV[] = [];
     if (r.body.node && r.body.errorCode === undefined) this.flatten(r.body.node, entries);
@@ -110,8 +116,13 @@ export class Etcd2Store extends StoreBase implements Store, Etcd2Host {
   }
 
   async cas(key: string, expected: string | undefined, value: string): Promise<boolean> {
-    const form: Record<string, string | boolean> = expected === undefined ? { value, prevExist: false } : { value, prevValue: expected };
-    const r = await this.expect(await this.http.request('PUT', this.keyPath(key), { form }), [V2.nodeExist, V2.compareFailed, V2.keyNotFound]);
+    const form: Record<string, string | boolean> =
+      expected === undefined ? { value, prevExist: false } : { value, prevValue: expected };
+    const r = await this.expect(await this.http.request('PUT', this.keyPath(key), { form }), [
+      V2.nodeExist,
+      V2.compareFailed,
+      V2.keyNotFound,
+    ]);
     return r.body.errorCode === undefined;
   }
 
@@ -129,26 +140,34 @@ export class Etcd2Store extends StoreBase implements Store, Etcd2Host {
    */
   watch(prefix: string, opts: WatchOptions = {}): AsyncIterable<Snapshot> {
     const path = this.keyPath(prefix, true);
-    return this.watchWith<number>({
-      read: async (_, signal) => {
-        const { entries, index } = await this.listWithIndex(prefix, signal);
-        return { snapshot: { entries, revision: String(index) }, cursor: index };
+    return this.watchWith<number>(
+      {
+        read: async (_, signal) => {
+          const { entries, index } = await this.listWithIndex(prefix, signal);
+          return { snapshot: { entries, revision: String(index) }, cursor: index };
+        },
+        wait: async (index, signal) => {
+          const query = { wait: true, recursive: true, waitIndex: index + 1 };
+          const r = await this.http.request('GET', path, { query, timeoutMs: POLL_MS, signal }).catch(quietPoll);
+          const code = r?.body.errorCode;
+          if (r !== undefined && code !== undefined && code !== V2.indexCleared) await this.expect(r);
+          return undefined;
+        },
       },
-      wait: async (index, signal) => {
-        const query = { wait: true, recursive: true, waitIndex: index + 1 };
-        const r = await this.http.request('GET', path, { query, timeoutMs: POLL_MS, signal }).catch(quietPoll);
-        const code = r?.body.errorCode;
-        if (r !== undefined && code !== undefined && code !== V2.indexCleared) await this.expect(r);
-        return undefined;
-      },
-    }, opts, { initialMs: 200, maxMs: 3000 });
+      opts,
+      { initialMs: 200, maxMs: 3000 },
+    );
   }
 
   /** Pass an answer through when it succeeded or failed with one of `allowed`; otherwise throw typed. */
   async expect(r: V2Response, allowed: number[] = []): Promise<V2Response> {
     const code = r.body.errorCode;
     if (code === undefined || allowed.includes(code)) return r;
-    throw new StoreError(`etcd2: ${r.body.message ?? 'error'} (errorCode ${code}${r.body.index === undefined ? '' : `, index ${r.body.index}`})`, undefined, false);
+    throw new StoreError(
+      `etcd2: ${r.body.message ?? 'error'} (errorCode ${code}${r.body.index === undefined ? '' : `, index ${r.body.index}`})`,
+      undefined,
+      false,
+    );
   }
 
   protected closeWire(): void {

@@ -11,8 +11,10 @@ export function keySegments(key: string, allowEmpty = false): string[] {
   // A trailing slash is tolerated on prefixes ("services/"), nowhere else.
   if (allowEmpty && segs.length > 1 && segs[segs.length - 1] === '') segs.pop();
   for (const s of segs) {
-    if (s === '' || s === '.' || s === '..') throw new StoreKeyError(`invalid key ${JSON.stringify(key)}: empty, "." or ".." segment`);
-    if (/[\u0000-\u001f\u007f]/.test(s)) throw new StoreKeyError(`invalid key ${JSON.stringify(key)}: control character`);
+    if (s === '' || s === '.' || s === '..')
+      throw new StoreKeyError(`invalid key ${JSON.stringify(key)}: empty, "." or ".." segment`);
+    if (/[\u0000-\u001f\u007f]/.test(s))
+      throw new StoreKeyError(`invalid key ${JSON.stringify(key)}: control character`);
   }
   return segs;
 }

@@ -20,6 +20,7 @@ export const STORE_SCHEMES = Object.keys(BACKENDS);
 export async function openStore(uri: string | StoreUri, opts: StoreOptions): Promise<Store> {
   const parsed = typeof uri === 'string' ? parseStoreUri(uri, STORE_SCHEMES) : uri;
   const factory = BACKENDS[parsed.scheme];
-  if (!factory) throw new ConfigError(`unsupported store scheme "${parsed.scheme}": expected ${STORE_SCHEMES.join(', ')}`);
+  if (!factory)
+    throw new ConfigError(`unsupported store scheme "${parsed.scheme}": expected ${STORE_SCHEMES.join(', ')}`);
   return factory(parsed, opts);
 }

@@ -12,7 +12,10 @@ export function fingerprint(entries: readonly KV[]): string {
   return JSON.stringify(entries.map((e) => [e.key, e.value]));
 }
 
-export async function* snapshotStream(producer: Producer, opts: { signal?: AbortSignal | undefined; coalesceMs?: number | undefined } = {}): AsyncGenerator<Snapshot> {
+export async function* snapshotStream(
+  producer: Producer,
+  opts: { signal?: AbortSignal | undefined; coalesceMs?: number | undefined } = {},
+): AsyncGenerator<Snapshot> {
   const ac = new AbortController();
   const onAbort = () => ac.abort();
   if (opts.signal?.aborted) return;

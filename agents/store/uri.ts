@@ -30,7 +30,8 @@ export function parseStoreUri(text: string, schemes: readonly string[] = Object.
   if (!schemes.includes(scheme) || defaultPort === undefined) throw new Error(expected);
   const hostPart = m[2] as string;
   if (hostPart === '') throw new Error(`${expected} (no host)`);
-  if (hostPart.includes('@')) throw new Error('credentials do not belong in the URI: use the token/username/password options');
+  if (hostPart.includes('@'))
+    throw new Error('credentials do not belong in the URI: use the token/username/password options');
   const hosts = hostPart.split(',').map((h) => parseHostPort(h, defaultPort));
   const prefix = normalizePrefix(decodeURIComponent(m[3] ?? ''));
   const params: Record<string, string> = {};

@@ -24,7 +24,10 @@ const ConnectionManager = createRequire(import.meta.url)('node-zookeeper-client/
 };
 if (!ConnectionManager.prototype.shoalGuarded) {
   const onSocketData = ConnectionManager.prototype.onSocketData;
-  ConnectionManager.prototype.onSocketData = function guardedOnSocketData(this: ConnectionManagerLike, buf: Buffer): void {
+  ConnectionManager.prototype.onSocketData = function guardedOnSocketData(
+    this: ConnectionManagerLike,
+    buf: Buffer,
+  ): void {
     try {
       onSocketData.call(this, buf);
     } catch {
@@ -55,11 +58,19 @@ export interface ZkConnEvents {
 }
 
 /** Exception codes the callers act on. */
-export const ZK = { noNode: Exception.NO_NODE, nodeExists: Exception.NODE_EXISTS, badVersion: Exception.BAD_VERSION, notEmpty: Exception.NOT_EMPTY };
+export const ZK = {
+  noNode: Exception.NO_NODE,
+  nodeExists: Exception.NODE_EXISTS,
+  badVersion: Exception.BAD_VERSION,
+  notEmpty: Exception.NOT_EMPTY,
+};
 
 /** A ZooKeeper failure the caller may handle (`zkCode`), or a typed store error it may not. */
 export class ZkCodeError extends StoreError {
-  constructor(readonly zkCode: number, message: string) {
+  constructor(
+    readonly zkCode: number,
+    message: string,
+  ) {
     super(message, undefined, false);
   }
 }
@@ -72,9 +83,17 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
   expired = false;
   private lostTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly connectString: string, readonly sessionTimeoutMs: number, private readonly timeoutMs: number) {
+  constructor(
+    readonly connectString: string,
+    readonly sessionTimeoutMs: number,
+    private readonly timeoutMs: number,
+  ) {
     super();
-    this.client = zookeeper.createClient(connectString, { sessionTimeout: sessionTimeoutMs, spinDelay: 200, retries: 0 });
+    this.client = zookeeper.createClient(connectString, {
+      sessionTimeout: sessionTimeoutMs,
+      spinDelay: 200,
+      retries: 0,
+    });
     this.client.on('state', (s: { name: string }) => {
       if (s.name === 'SYNC_CONNECTED') {
         clearTimeout(this.lostTimer);
@@ -129,14 +148,18 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
   /** Resolves once connected; a typed recoverable error after `ms`, or as soon as the session expires. */
   async ready(ms = this.timeoutMs): Promise<void> {
     if (this.connected) return;
-    if (this.closed || this.expired) throw new StoreUnavailableError(`zookeeper session ${this.closed ? 'closed' : 'expired'}`);
+    if (this.closed || this.expired)
+      throw new StoreUnavailableError(`zookeeper session ${this.closed ? 'closed' : 'expired'}`);
     let onConnect: (() => void) | undefined;
     let onExpire: (() => void) | undefined;
     try {
       await withTimeout(
         new Promise<void>((resolve, reject) => {
           this.once('connected', (onConnect = resolve));
-          this.once('expired', (onExpire = () => reject(new StoreUnavailableError(`zookeeper ${this.connectString}: session expired`))));
+          this.once(
+            'expired',
+            (onExpire = () => reject(new StoreUnavailableError(`zookeeper ${this.connectString}: session expired`))),
+          );
         }),
         ms,
         () => new StoreUnavailableError(`zookeeper ${this.connectString}: not connected within ${ms} ms`),
@@ -149,16 +172,22 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
 
   getData(path: string, watcher?: ZkWatcher): Promise<{ data: Buffer | undefined; stat: ZkStat }> {
     return this.call(`getData ${path}`, (cb) =>
-      watcher ? this.client.getData(path, watcher, (e, d, s) => cb(e, { data: d, stat: s })) : this.client.getData(path, (e, d, s) => cb(e, { data: d, stat: s })),
+      watcher
+        ? this.client.getData(path, watcher, (e, d, s) => cb(e, { data: d, stat: s }))
+        : this.client.getData(path, (e, d, s) => cb(e, { data: d, stat: s })),
     );
   }
 
   getChildren(path: string, watcher?: ZkWatcher): Promise<string[]> {
-    return this.call(`getChildren ${path}`, (cb) => (watcher ? this.client.getChildren(path, watcher, cb) : this.client.getChildren(path, cb)));
+    return this.call(`getChildren ${path}`, (cb) =>
+      watcher ? this.client.getChildren(path, watcher, cb) : this.client.getChildren(path, cb),
+    );
   }
 
   exists(path: string, watcher?: ZkWatcher): Promise<ZkStat | undefined> {
-    return this.call(`exists ${path}`, (cb) => (watcher ? this.client.exists(path, watcher, cb) : this.client.exists(path, cb)));
+    return this.call(`exists ${path}`, (cb) =>
+      watcher ? this.client.exists(path, watcher, cb) : this.client.exists(path, cb),
+    );
   }
 
   create(path: string, data: Buffer | undefined, mode: number): Promise<void> {
@@ -184,7 +213,10 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
     // Not connected, the library only queues its close request and keeps a half-open socket (one stuck
     // waiting for a connect answer) for ever, holding the process open. Drop it: in CLOSING state the
     // library then settles in CLOSED and does not reconnect.
-    if (!wasConnected) (this.client as unknown as { connectionManager?: { socket?: { destroy(): void } } }).connectionManager?.socket?.destroy();
+    if (!wasConnected)
+      (
+        this.client as unknown as { connectionManager?: { socket?: { destroy(): void } } }
+      ).connectionManager?.socket?.destroy();
   }
 
   private async call<T>(what: string, fn: (cb: (err: Error | null | undefined, res: T) => void) => void): Promise<T> {
@@ -200,7 +232,10 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
         }
       }),
       left,
-      () => (this.connected ? new StoreTimeoutError(`zookeeper ${what}: no answer within ${this.timeoutMs} ms`) : new StoreUnavailableError(`zookeeper ${what}: connection lost`)),
+      () =>
+        this.connected
+          ? new StoreTimeoutError(`zookeeper ${what}: no answer within ${this.timeoutMs} ms`)
+          : new StoreUnavailableError(`zookeeper ${what}: connection lost`),
     );
   }
 }

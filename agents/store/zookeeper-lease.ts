@@ -56,7 +56,10 @@ export class ZkLease extends KeptLease {
   private released = false;
   private lost = false;
 
-  constructor(private readonly store: ZkHost, readonly ttlMs: number) {
+  constructor(
+    private readonly store: ZkHost,
+    readonly ttlMs: number,
+  ) {
     super();
     this.conn = this.session();
   }
@@ -146,7 +149,10 @@ export class ZkLock extends EventEmitter<LockEvents> implements Lock {
     conn.on('expired', () => this.lose(new StoreUnavailableError(`zookeeper lock ${key}: session expired`)));
     // disconnected for a whole session timeout: the server has (or will have) dropped the node
     conn.on('disconnected', () => {
-      this.timer ??= setTimeout(() => this.lose(new StoreUnavailableError(`zookeeper lock ${key}: disconnected for ${ttlMs} ms`)), sessionMs(ttlMs));
+      this.timer ??= setTimeout(
+        () => this.lose(new StoreUnavailableError(`zookeeper lock ${key}: disconnected for ${ttlMs} ms`)),
+        sessionMs(ttlMs),
+      );
     });
     conn.on('connected', () => {
       clearTimeout(this.timer);

@@ -35,7 +35,10 @@ export class ZookeeperStore extends StoreBase implements Store, ZkHost {
   conn: ZkConn;
   readonly root: string;
 
-  constructor(uri: StoreUri, readonly opts: StoreOptions) {
+  constructor(
+    uri: StoreUri,
+    readonly opts: StoreOptions,
+  ) {
     super();
     this.description = formatStoreUri(uri);
     this.log = (opts.logger ?? silentLogger()).child({ store: this.description });
@@ -110,7 +113,8 @@ export class ZookeeperStore extends StoreBase implements Store, ZkHost {
       }
       for (const z of [node.stat.mzxid, node.stat.pzxid]) if (Buffer.compare(z, revision) > 0) revision = z;
       const data = node.data ?? Buffer.alloc(0);
-      if (path !== this.root && path !== top && (data.length > 0 || children.length === 0)) entries.push({ key: this.logical(path), value: data.toString('utf8') });
+      if (path !== this.root && path !== top && (data.length > 0 || children.length === 0))
+        entries.push({ key: this.logical(path), value: data.toString('utf8') });
       if (path === '/') children = children.filter((c) => c !== 'zookeeper'); // the server's own tree
       await Promise.all(children.map((c) => visit(`${path === '/' ? '' : path}/${c}`)));
     };
@@ -166,7 +170,11 @@ export class ZookeeperStore extends StoreBase implements Store, ZkHost {
 
   /** Remove the parents of `path` that are now empty (no data, no children), up to the prefix. Best effort. */
   async pruneParents(path: string): Promise<void> {
-    for (let p = path.slice(0, path.lastIndexOf('/')); p.length > this.root.length && p.startsWith(this.root); p = p.slice(0, p.lastIndexOf('/'))) {
+    for (
+      let p = path.slice(0, path.lastIndexOf('/'));
+      p.length > this.root.length && p.startsWith(this.root);
+      p = p.slice(0, p.lastIndexOf('/'))
+    ) {
       try {
         const { data, stat } = await this.conn.getData(p);
         if (stat.numChildren > 0 || (data?.length ?? 0) > 0) return;
@@ -187,7 +195,11 @@ export class ZookeeperStore extends StoreBase implements Store, ZkHost {
         if (isZk(err, ZK.noNode)) return;
         throw err;
       }
-      await Promise.all(children.filter((c) => path !== '/' || c !== 'zookeeper').map((c) => removeAll(`${path === '/' ? '' : path}/${c}`)));
+      await Promise.all(
+        children
+          .filter((c) => path !== '/' || c !== 'zookeeper')
+          .map((c) => removeAll(`${path === '/' ? '' : path}/${c}`)),
+      );
       if (path === '/') return;
       await this.conn.remove(path).catch((err) => {
         if (isZk(err, ZK.notEmpty)) return removeAll(path); // something was added meanwhile
@@ -231,36 +243,39 @@ export class ZookeeperStore extends StoreBase implements Store, ZkHost {
   watch(prefix: string, opts: WatchOptions = {}): AsyncIterable<Snapshot> {
     const top = this.path(prefix, true);
     const signal = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
-    return snapshotStream(async (push, stop) => {
-      let dirty = true;
-      let wake: (() => void) | undefined;
-      const poke = () => {
-        dirty = true;
-        wake?.();
-      };
-      const onState = (s: StoreState) => s === 'restored' && poke(); // walk again on reconnect
-      this.on('state', onState);
-      stop.addEventListener('abort', poke, { once: true });
-      const walks = async (progress: () => void): Promise<void> => {
-        while (!stop.aborted) {
-          if (!dirty) await new Promise<void>((r) => (wake = r));
-          wake = undefined;
-          if (stop.aborted) return;
-          await sleep(10, stop).catch(() => {}); // let a burst of watch events settle into one walk
-          dirty = false;
-          push(await this.walk(top, poke));
-          progress();
-        }
-      };
-      const onRetry = (err: unknown) => {
-        dirty = true;
-        this.log.debug({ err: errorMessage(err) }, 'zookeeper watch walk failed; keeping the last snapshot');
-      };
-      const backoff = { initialMs: 200, maxMs: 3000 };
-      const what = 'zookeeper watch';
-      await retry(walks, { ...backoff, signal: stop, what, isRetryable: () => true, onRetry }).catch(() => {});
-      this.off('state', onState);
-    }, { signal, coalesceMs: opts.coalesceMs });
+    return snapshotStream(
+      async (push, stop) => {
+        let dirty = true;
+        let wake: (() => void) | undefined;
+        const poke = () => {
+          dirty = true;
+          wake?.();
+        };
+        const onState = (s: StoreState) => s === 'restored' && poke(); // walk again on reconnect
+        this.on('state', onState);
+        stop.addEventListener('abort', poke, { once: true });
+        const walks = async (progress: () => void): Promise<void> => {
+          while (!stop.aborted) {
+            if (!dirty) await new Promise<void>((r) => (wake = r));
+            wake = undefined;
+            if (stop.aborted) return;
+            await sleep(10, stop).catch(() => {}); // let a burst of watch events settle into one walk
+            dirty = false;
+            push(await this.walk(top, poke));
+            progress();
+          }
+        };
+        const onRetry = (err: unknown) => {
+          dirty = true;
+          this.log.debug({ err: errorMessage(err) }, 'zookeeper watch walk failed; keeping the last snapshot');
+        };
+        const backoff = { initialMs: 200, maxMs: 3000 };
+        const what = 'zookeeper watch';
+        await retry(walks, { ...backoff, signal: stop, what, isRetryable: () => true, onRetry }).catch(() => {});
+        this.off('state', onState);
+      },
+      { signal, coalesceMs: opts.coalesceMs },
+    );
   }
 
   protected closeWire(): void {

@@ -39,14 +39,30 @@ export async function withScratch<T>(fn: (dir: string) => Promise<T>): Promise<T
 export async function initCa(opts: InitOptions): Promise<CaFiles> {
   const files = caFiles(opts.dir);
   if (!opts.force && ((await exists(files.key)) || (await exists(files.cert)))) {
-    throw new ConfigError(`shoal tls init: a CA already exists in ${opts.dir} (use --force to replace it; every certificate it issued stops verifying)`, 'dir');
+    throw new ConfigError(
+      `shoal tls init: a CA already exists in ${opts.dir} (use --force to replace it; every certificate it issued stops verifying)`,
+      'dir',
+    );
   }
   const key = await generateKey(opts.keyType);
   await writeSecret(files.key, key);
   const cert = await withScratch(async (tmp) => {
     const conf = path.join(tmp, 'ca.cnf');
     await writeFile(conf, caConfig(opts.commonName));
-    return openssl(['req', '-new', '-x509', '-config', conf, '-key', files.key, '-days', String(opts.days), '-sha256', '-set_serial', serial()]);
+    return openssl([
+      'req',
+      '-new',
+      '-x509',
+      '-config',
+      conf,
+      '-key',
+      files.key,
+      '-days',
+      String(opts.days),
+      '-sha256',
+      '-set_serial',
+      serial(),
+    ]);
   });
   await writePublic(files.cert, cert);
   return files;
@@ -56,7 +72,11 @@ export async function initCa(opts: InitOptions): Promise<CaFiles> {
 export async function readCa(dir: string): Promise<CaFiles> {
   const files = caFiles(dir);
   for (const f of [files.cert, files.key]) {
-    if (!(await exists(f))) throw new ConfigError(`shoal tls issue: no CA in ${dir} (${path.basename(f)} missing): run 'shoal tls init --dir ${dir}' first`, 'dir');
+    if (!(await exists(f)))
+      throw new ConfigError(
+        `shoal tls issue: no CA in ${dir} (${path.basename(f)} missing): run 'shoal tls init --dir ${dir}' first`,
+        'dir',
+      );
   }
   await readFile(files.key); // readable by us?
   return files;

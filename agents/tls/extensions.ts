@@ -24,25 +24,49 @@ export function isDnsName(s: string): boolean {
 }
 
 /** Validate and normalise the raw command-line values; one ConfigError naming the flag and value. */
-export function certRequest(raw: { name?: string | undefined; ips?: string[]; dns?: string[]; server?: boolean; client?: boolean; days?: string | undefined }): CertRequest {
+export function certRequest(raw: {
+  name?: string | undefined;
+  ips?: string[];
+  dns?: string[];
+  server?: boolean;
+  client?: boolean;
+  days?: string | undefined;
+}): CertRequest {
   const scope = 'shoal tls issue';
-  if (raw.name === undefined) throw new ConfigError(`${scope}: missing --name: the certificate's name, e.g. dockerhost01`, 'name');
-  if (!CERT_NAME.test(raw.name)) throw new ConfigError(`${scope}: --name ${JSON.stringify(raw.name)}: expected letters, digits, '.', '-' or '_' (at most 64)`, 'name');
+  if (raw.name === undefined)
+    throw new ConfigError(`${scope}: missing --name: the certificate's name, e.g. dockerhost01`, 'name');
+  if (!CERT_NAME.test(raw.name))
+    throw new ConfigError(
+      `${scope}: --name ${JSON.stringify(raw.name)}: expected letters, digits, '.', '-' or '_' (at most 64)`,
+      'name',
+    );
   const ips: string[] = [];
   for (const ip of raw.ips ?? []) {
     const bare = ip.replace(/^\[(.*)\]$/, '$1');
-    if (net.isIP(bare) === 0) throw new ConfigError(`${scope}: --ip ${JSON.stringify(ip)}: expected an IPv4 or IPv6 address`, 'ip');
+    if (net.isIP(bare) === 0)
+      throw new ConfigError(`${scope}: --ip ${JSON.stringify(ip)}: expected an IPv4 or IPv6 address`, 'ip');
     if (!ips.includes(bare)) ips.push(bare);
   }
   const dns: string[] = [];
   for (const d of [...(isDnsName(raw.name) ? [raw.name] : []), ...(raw.dns ?? [])]) {
-    if (!isDnsName(d)) throw new ConfigError(`${scope}: --dns ${JSON.stringify(d)}: expected a DNS name such as manager.example.com`, 'dns');
+    if (!isDnsName(d))
+      throw new ConfigError(
+        `${scope}: --dns ${JSON.stringify(d)}: expected a DNS name such as manager.example.com`,
+        'dns',
+      );
     if (!dns.includes(d.toLowerCase())) dns.push(d.toLowerCase());
   }
   const days = parseDays(raw.days ?? '825', scope);
   // neither flag: both, the usual need (the manager is a server to clients and a client to engines)
   const either = raw.server === true || raw.client === true;
-  return { name: raw.name, ips, dns, server: either ? raw.server === true : true, client: either ? raw.client === true : true, days };
+  return {
+    name: raw.name,
+    ips,
+    dns,
+    server: either ? raw.server === true : true,
+    client: either ? raw.client === true : true,
+    days,
+  };
 }
 
 export function parseDays(text: string, scope: string): number {

@@ -23,7 +23,11 @@ export function issuedFiles(dir: string, name: string): IssuedFiles {
   return { dir: d, cert: path.join(d, 'cert.pem'), key: path.join(d, 'key.pem'), ca: path.join(d, 'ca.pem') };
 }
 
-export async function issueCert(dir: string, req: CertRequest, opts: { keyType: KeyType; force: boolean }): Promise<IssuedFiles> {
+export async function issueCert(
+  dir: string,
+  req: CertRequest,
+  opts: { keyType: KeyType; force: boolean },
+): Promise<IssuedFiles> {
   const ca = await readCa(dir);
   const out = issuedFiles(dir, req.name);
   if (!opts.force && (await exists(out.key))) {
@@ -38,7 +42,23 @@ export async function issueCert(dir: string, req: CertRequest, opts: { keyType: 
     await writeFile(extConf, leafExtensions(req));
     const csr = await openssl(['req', '-new', '-config', reqConf, '-key', out.key, '-sha256']);
     return openssl(
-      ['x509', '-req', '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', serial(), '-days', String(req.days), '-sha256', '-extfile', extConf, '-extensions', 'leaf'],
+      [
+        'x509',
+        '-req',
+        '-CA',
+        ca.cert,
+        '-CAkey',
+        ca.key,
+        '-set_serial',
+        serial(),
+        '-days',
+        String(req.days),
+        '-sha256',
+        '-extfile',
+        extConf,
+        '-extensions',
+        'leaf',
+      ],
       csr,
     );
   });

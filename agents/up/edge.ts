@@ -48,11 +48,24 @@ export function templatesDir(): string {
 }
 
 /** Environment the shipped templates read for their listen addresses and paths. Pure. */
-export function templateEnv(proxy: Proxy, f: EdgeFiles, listen: { host: string; port: number }): Record<string, string> {
+export function templateEnv(
+  proxy: Proxy,
+  f: EdgeFiles,
+  listen: { host: string; port: number },
+): Record<string, string> {
   if (proxy === 'haproxy') {
-    return { SHOAL_HAPROXY_BIND: `${listen.host}:${listen.port}`, SHOAL_HAPROXY_STATS_BIND: `${listen.host}:${listen.port + 1}`, SHOAL_HAPROXY_SOCKET: f.socket };
+    return {
+      SHOAL_HAPROXY_BIND: `${listen.host}:${listen.port}`,
+      SHOAL_HAPROXY_STATS_BIND: `${listen.host}:${listen.port + 1}`,
+      SHOAL_HAPROXY_SOCKET: f.socket,
+    };
   }
-  return { SHOAL_NGINX_LISTEN: `${listen.host}:${listen.port}`, SHOAL_NGINX_PID: f.pid, SHOAL_NGINX_ERROR_LOG: f.errorLog, SHOAL_NGINX_TEMP: f.temp };
+  return {
+    SHOAL_NGINX_LISTEN: `${listen.host}:${listen.port}`,
+    SHOAL_NGINX_PID: f.pid,
+    SHOAL_NGINX_ERROR_LOG: f.errorLog,
+    SHOAL_NGINX_TEMP: f.temp,
+  };
 }
 
 /**
@@ -67,7 +80,16 @@ export function haproxyReload(declared: string | undefined, pidFile: string): st
 }
 
 /** The render config: one template, checked by the proxy, reloaded hitlessly (`reload: false`: no-op reload). Pure. */
-export function renderConfigYaml(o: { proxy: Proxy; files: EdgeFiles; templates: string; storeUri: string; domain: string; reload?: boolean; wait?: string; templateReload?: string }): string {
+export function renderConfigYaml(o: {
+  proxy: Proxy;
+  files: EdgeFiles;
+  templates: string;
+  storeUri: string;
+  domain: string;
+  reload?: boolean;
+  wait?: string;
+  templateReload?: string;
+}): string {
   const haproxy = o.proxy === 'haproxy';
   const doc = {
     store: o.storeUri,
@@ -77,7 +99,12 @@ export function renderConfigYaml(o: { proxy: Proxy; files: EdgeFiles; templates:
         destination: o.files.config,
         check: haproxy ? 'haproxy -c -q -f {{path}}' : 'nginx -t -q -c {{path}}',
         // `true`: nothing to reload yet (an absent reload would be the shipped template's default)
-        reload: o.reload === false ? 'true' : haproxy ? haproxyReload(o.templateReload, o.files.pid) : `nginx -s reload -c '${o.files.config}'`,
+        reload:
+          o.reload === false
+            ? 'true'
+            : haproxy
+              ? haproxyReload(o.templateReload, o.files.pid)
+              : `nginx -s reload -c '${o.files.config}'`,
       },
     ],
     wait: o.wait ?? '200ms:1s',

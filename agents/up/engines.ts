@@ -82,7 +82,11 @@ export function engineLayout(n: number, runDir: string, dataDir: string): Engine
 
 /** Where engine n's leftovers are after an unclean death: shims of its containerd, mounts under its folders. Pure. */
 export function engineLeftovers(l: EngineLayout): EngineLeftovers {
-  return { containerdSocket: l.containerdSocket, containerdState: l.containerdState, roots: [l.engineDir, l.execRoot, l.containerdState] };
+  return {
+    containerdSocket: l.containerdSocket,
+    containerdState: l.containerdState,
+    roots: [l.engineDir, l.execRoot, l.containerdState],
+  };
 }
 
 /** dockerd's flags for an engine (`extra` last). Pure. */
@@ -92,16 +96,25 @@ export function dockerdArgs(l: EngineSpec, storageDriver: string, extra: readonl
     '--iptables=false',
     '--ip6tables=false',
     `--storage-driver=${storageDriver}`,
-    '--data-root', l.dataRoot,
+    '--data-root',
+    l.dataRoot,
     // Its own key (engine ID) instead of /etc/docker/key.json, which every engine would share.
-    '--config-file', l.daemonConfig,
-    '--exec-root', l.execRoot,
-    '--pidfile', l.pidFile,
-    '--containerd', l.containerdSocket,
-    '--containerd-namespace', l.namespace,
-    '--containerd-plugins-namespace', `${l.namespace}-plugins`,
-    '-H', `unix://${l.socket}`,
-    '-H', `tcp://${l.ip}:2375`,
+    '--config-file',
+    l.daemonConfig,
+    '--exec-root',
+    l.execRoot,
+    '--pidfile',
+    l.pidFile,
+    '--containerd',
+    l.containerdSocket,
+    '--containerd-namespace',
+    l.namespace,
+    '--containerd-plugins-namespace',
+    `${l.namespace}-plugins`,
+    '-H',
+    `unix://${l.socket}`,
+    '-H',
+    `tcp://${l.ip}:2375`,
     `--bridge=${l.bridge}`,
     `--ip=${l.ip}`,
     ...labels,
@@ -139,7 +152,8 @@ function ensureBridge(l: EngineSpec): boolean {
     ip(['link', 'add', l.bridge, 'type', 'bridge']);
     created = true;
   }
-  if (!ip(['-4', 'addr', 'show', 'dev', l.bridge]).includes(l.bridgeCidr)) ip(['addr', 'add', l.bridgeCidr, 'dev', l.bridge]);
+  if (!ip(['-4', 'addr', 'show', 'dev', l.bridge]).includes(l.bridgeCidr))
+    ip(['addr', 'add', l.bridgeCidr, 'dev', l.bridge]);
   ip(['link', 'set', l.bridge, 'up']);
   return created;
 }

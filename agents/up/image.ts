@@ -2,12 +2,44 @@
  * `shoal/busybox:latest` on every engine `up` uses, built from the host's busybox-static (no registry is
  * needed): /bin/busybox plus one symlink per applet the demo and the README examples use.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 
 export const DEMO_IMAGE = 'shoal/busybox:latest';
-const APPLETS = ['sh', 'httpd', 'sleep', 'nc', 'wget', 'cat', 'echo', 'ls', 'env', 'hostname', 'ip', 'ps', 'kill', 'mkdir', 'rm', 'true', 'false', 'test', 'printf', 'date'];
+const APPLETS = [
+  'sh',
+  'httpd',
+  'sleep',
+  'nc',
+  'wget',
+  'cat',
+  'echo',
+  'ls',
+  'env',
+  'hostname',
+  'ip',
+  'ps',
+  'kill',
+  'mkdir',
+  'rm',
+  'true',
+  'false',
+  'test',
+  'printf',
+  'date',
+];
 
 /**
  * Does this ELF file run without a dynamic loader (no PT_INTERP program header)? A dynamically linked busybox
@@ -42,7 +74,10 @@ export async function busyboxTarball(dir: string): Promise<string | undefined> {
     copyFileSync(src, path.join(root, 'bin/busybox'));
     chmodSync(path.join(root, 'bin/busybox'), 0o755);
     for (const a of APPLETS) symlinkSync('busybox', path.join(root, 'bin', a));
-    writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+    writeFileSync(
+      path.join(root, 'etc/passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
+    );
     writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
     writeFileSync(path.join(root, 'www/index.html'), 'shoal busybox\n');
     const tmp = `${tar}.tmp`;
@@ -57,8 +92,16 @@ export async function busyboxTarball(dir: string): Promise<string | undefined> {
 /** Import the image on the engine unless it has it; returns whether it was imported (by us). */
 export async function ensureImage(dockerHost: string, tar: string, dockerConfig: string): Promise<boolean> {
   const env = { DOCKER_CONFIG: dockerConfig, PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  const has = await execa('docker', ['-H', dockerHost, 'image', 'inspect', '--format', '{{.Id}}', DEMO_IMAGE], { reject: false, env, extendEnv: false });
+  const has = await execa('docker', ['-H', dockerHost, 'image', 'inspect', '--format', '{{.Id}}', DEMO_IMAGE], {
+    reject: false,
+    env,
+    extendEnv: false,
+  });
   if (has.exitCode === 0) return false;
-  await execa('docker', ['-H', dockerHost, 'import', '--change', 'CMD ["sh"]', '--change', 'ENV PATH=/bin', tar, DEMO_IMAGE], { env, extendEnv: false });
+  await execa(
+    'docker',
+    ['-H', dockerHost, 'import', '--change', 'CMD ["sh"]', '--change', 'ENV PATH=/bin', tar, DEMO_IMAGE],
+    { env, extendEnv: false },
+  );
   return true;
 }

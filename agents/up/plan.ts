@@ -28,18 +28,51 @@ export interface Timings {
 /** Short timings so a local cluster reacts in seconds (the agents' defaults suit production). */
 export const LOCAL_TIMINGS: Timings = { ttl: '15s', ttlRefresh: '5s', heartbeat: '5s', resync: '30s' };
 
-export function hostAgents(storeBase: string, prefix: string, engines: readonly EngineRef[], t: Timings = LOCAL_TIMINGS): ChildSpec[] {
+export function hostAgents(
+  storeBase: string,
+  prefix: string,
+  engines: readonly EngineRef[],
+  t: Timings = LOCAL_TIMINGS,
+): ChildSpec[] {
   const out: ChildSpec[] = [];
   for (const e of engines) {
     out.push({
       name: `registrator-${e.name}`,
       role: 'registrator',
-      args: ['registrator', '--docker-host', e.dockerHost, '--ip', e.ip, '--ttl', t.ttl, '--ttl-refresh', t.ttlRefresh, '--resync', t.resync, '--log-format', 'json', `${storeBase}/${keyPath(prefix, 'services')}`],
+      args: [
+        'registrator',
+        '--docker-host',
+        e.dockerHost,
+        '--ip',
+        e.ip,
+        '--ttl',
+        t.ttl,
+        '--ttl-refresh',
+        t.ttlRefresh,
+        '--resync',
+        t.resync,
+        '--log-format',
+        'json',
+        `${storeBase}/${keyPath(prefix, 'services')}`,
+      ],
     });
     out.push({
       name: `join-${e.name}`,
       role: 'join',
-      args: ['join', '--addr', e.addr, '--docker-host', e.dockerHost, '--heartbeat', t.heartbeat, '--ttl', t.ttl, '--log-format', 'json', `${storeBase}/${keyPath(prefix, 'swarm')}`],
+      args: [
+        'join',
+        '--addr',
+        e.addr,
+        '--docker-host',
+        e.dockerHost,
+        '--heartbeat',
+        t.heartbeat,
+        '--ttl',
+        t.ttl,
+        '--log-format',
+        'json',
+        `${storeBase}/${keyPath(prefix, 'swarm')}`,
+      ],
     });
   }
   return out;
@@ -49,10 +82,28 @@ export function manager(storeBase: string, prefix: string, listen: string, t: Ti
   return {
     name: 'manage',
     role: 'manage',
-    args: ['manage', '-H', `tcp://${listen}`, '--heartbeat', t.heartbeat, '--engine-refresh-min-interval', '5s', '--engine-refresh-max-interval', '10s', '--log-format', 'json', `${storeBase}/${keyPath(prefix, 'swarm')}`],
+    args: [
+      'manage',
+      '-H',
+      `tcp://${listen}`,
+      '--heartbeat',
+      t.heartbeat,
+      '--engine-refresh-min-interval',
+      '5s',
+      '--engine-refresh-max-interval',
+      '10s',
+      '--log-format',
+      'json',
+      `${storeBase}/${keyPath(prefix, 'swarm')}`,
+    ],
   };
 }
 
 export function renderer(configFile: string, env: Record<string, string>, once = false): ChildSpec {
-  return { name: once ? 'render-once' : 'render', role: 'render', args: ['render', '--config', configFile, ...(once ? ['--once'] : []), '--log-format', 'json'], env };
+  return {
+    name: once ? 'render-once' : 'render',
+    role: 'render',
+    args: ['render', '--config', configFile, ...(once ? ['--once'] : []), '--log-format', 'json'],
+    env,
+  };
 }

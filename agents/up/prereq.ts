@@ -21,5 +21,9 @@ export async function checkPrerequisites(o: UpOptions): Promise<void> {
     if (!found) missing.push(alternatives.join(' or '));
   }
   if (o.engines > 0 && process.getuid?.() !== 0) missing.push('root (engines need their own bridge and namespaces)');
-  if (missing.length) throw new ConfigError(`shoal up: missing ${missing.join(', ')} (Debian: .ci/install.sh installs them)`, 'prerequisites');
+  if (missing.length)
+    throw new ConfigError(
+      `shoal up: missing ${missing.join(', ')} (Debian: .ci/install.sh installs them)`,
+      'prerequisites',
+    );
 }

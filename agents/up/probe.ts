@@ -3,11 +3,21 @@ import http from 'node:http';
 import net from 'node:net';
 import { DockerClient } from '../docker/client.js';
 
-export function httpGet(url: string, opts: { socketPath?: string; timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
+export function httpGet(
+  url: string,
+  opts: { socketPath?: string; timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const req = http.get(
-      { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, timeout: opts.timeoutMs ?? 2000, headers: opts.headers ?? {}, ...(opts.socketPath ? { socketPath: opts.socketPath } : {}) },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        timeout: opts.timeoutMs ?? 2000,
+        headers: opts.headers ?? {},
+        ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -58,13 +68,18 @@ export function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<bo
 export class WaitTimeout extends Error {}
 
 /** Poll `check` until true; `abort` (e.g. "the child exited") stops early with its message. */
-export async function waitUntil(what: string, check: () => Promise<boolean>, opts: { timeoutMs: number; abort?: () => string | undefined; intervalMs?: number }): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  opts: { timeoutMs: number; abort?: () => string | undefined; intervalMs?: number },
+): Promise<void> {
   const start = Date.now();
   for (;;) {
     if (await check().catch(() => false)) return;
     const why = opts.abort?.();
     if (why) throw new WaitTimeout(`${what}: ${why}`);
-    if (Date.now() - start > opts.timeoutMs) throw new WaitTimeout(`${what}: not ready after ${Math.round(opts.timeoutMs / 1000)} s`);
+    if (Date.now() - start > opts.timeoutMs)
+      throw new WaitTimeout(`${what}: not ready after ${Math.round(opts.timeoutMs / 1000)} s`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
   }
 }

@@ -44,10 +44,20 @@ export function isAlive(rec: Pick<ProcRecord, 'pid' | 'startTime'>): boolean {
   }
 }
 
-export function startDetached(name: string, cmd: string, args: string[], opts: { log: string; env?: NodeJS.ProcessEnv; cwd?: string }): ProcRecord {
+export function startDetached(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: { log: string; env?: NodeJS.ProcessEnv; cwd?: string },
+): ProcRecord {
   const fd = openSync(opts.log, 'a', 0o600);
   try {
-    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], env: opts.env ?? process.env, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const child = spawn(cmd, args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: opts.env ?? process.env,
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
     child.unref();
     child.on('error', () => {}); // reported through isAlive/the log
     if (!child.pid) throw new Error(`could not start ${name}: ${cmd}`);

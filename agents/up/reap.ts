@@ -87,7 +87,14 @@ export function listProcs(): ProcInfo[] {
     try {
       const st = parseStat(readFileSync(`/proc/${d}/stat`, 'utf8'));
       if (!st) continue;
-      out.push({ pid: Number(d), ppid: st.ppid, state: st.state, argv: readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter((a) => a !== '') });
+      out.push({
+        pid: Number(d),
+        ppid: st.ppid,
+        state: st.state,
+        argv: readFileSync(`/proc/${d}/cmdline`, 'utf8')
+          .split('\0')
+          .filter((a) => a !== ''),
+      });
     } catch {
       /* exited meanwhile */
     }

@@ -96,9 +96,18 @@ export const stateFile = (dir: string) => path.join(dir, 'state.json');
 
 export function newState(stateDir: string, prefix: string): UpState {
   return {
-    version: 1, createdAt: new Date().toISOString(), stateDir, prefix,
-    steps: [], engines: [], processes: [], containers: [], bridges: [], images: [],
-    createdStateDir: false, complete: false,
+    version: 1,
+    createdAt: new Date().toISOString(),
+    stateDir,
+    prefix,
+    steps: [],
+    engines: [],
+    processes: [],
+    containers: [],
+    bridges: [],
+    images: [],
+    createdStateDir: false,
+    complete: false,
   };
 }
 

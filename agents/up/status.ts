@@ -45,20 +45,45 @@ export async function clusterTable(state: UpState, store: Store | undefined): Pr
     const p = proc(name);
     return p ? (isAlive(p) ? `running (pid ${p.pid})` : 'NOT RUNNING') : '-';
   };
-  if (state.store) rows.push({ component: 'store', name: state.store.kind, address: state.store.base, state: state.store.started ? procState(state.store.kind) : 'reused (not ours)' });
-  const swarm = store ? new Map((await store.list('swarm').catch(() => [])).map((kv) => [kv.key.split('/').pop() as string, kv.value])) : new Map<string, string>();
+  if (state.store)
+    rows.push({
+      component: 'store',
+      name: state.store.kind,
+      address: state.store.base,
+      state: state.store.started ? procState(state.store.kind) : 'reused (not ours)',
+    });
+  const swarm = store
+    ? new Map((await store.list('swarm').catch(() => [])).map((kv) => [kv.key.split('/').pop() as string, kv.value]))
+    : new Map<string, string>();
   for (const e of state.engines) {
     const up = await dockerPing(e.dockerHost);
-    rows.push({ component: 'engine', name: e.name, address: `tcp://${e.addr}`, state: `${up ? 'up' : 'DOWN'}${swarm.has(e.addr) ? ', joined' : ''}  ${formatLabels(e.labels)}` });
-    for (const role of ['registrator', 'join']) if (proc(`${role}-${e.name}`)) rows.push({ component: `  ${role}`, name: e.name, address: '', state: procState(`${role}-${e.name}`) });
+    rows.push({
+      component: 'engine',
+      name: e.name,
+      address: `tcp://${e.addr}`,
+      state: `${up ? 'up' : 'DOWN'}${swarm.has(e.addr) ? ', joined' : ''}  ${formatLabels(e.labels)}`,
+    });
+    for (const role of ['registrator', 'join'])
+      if (proc(`${role}-${e.name}`))
+        rows.push({ component: `  ${role}`, name: e.name, address: '', state: procState(`${role}-${e.name}`) });
   }
   if (state.manager) {
     const ok = await dockerPing(state.manager);
     const view = ok ? await managerView(state.manager) : undefined;
-    rows.push({ component: 'manager', name: 'shoal manage', address: state.manager, state: `${ok ? 'up' : 'DOWN'}${view ? `, ${view.nodes.length} node(s)` : ''}  ${procState('manage')}` });
+    rows.push({
+      component: 'manager',
+      name: 'shoal manage',
+      address: state.manager,
+      state: `${ok ? 'up' : 'DOWN'}${view ? `, ${view.nodes.length} node(s)` : ''}  ${procState('manage')}`,
+    });
   }
   if (state.edge) {
-    rows.push({ component: 'edge', name: state.edge.proxy, address: state.edge.url, state: procState(state.edge.proxy) });
+    rows.push({
+      component: 'edge',
+      name: state.edge.proxy,
+      address: state.edge.url,
+      state: procState(state.edge.proxy),
+    });
     rows.push({ component: '  render', name: 'shoal render', address: state.edge.config, state: procState('render') });
   }
   const lines = [table(['component', 'name', 'address', 'state'], rows)];
@@ -73,12 +98,28 @@ export async function statusReport(state: UpState, store: Store | undefined): Pr
   if (store) {
     const services = await store.list('services').catch(() => []);
     out.push('', `services in the store (${keyPath(state.prefix, 'services')}):`);
-    out.push(services.length ? table(['key', 'value'], services.map((kv) => ({ key: keyPath(state.prefix, kv.key), value: kv.value }))) : '  (none)');
+    out.push(
+      services.length
+        ? table(
+            ['key', 'value'],
+            services.map((kv) => ({ key: keyPath(state.prefix, kv.key), value: kv.value })),
+          )
+        : '  (none)',
+    );
   }
   if (state.manager) {
     const view = await managerView(state.manager);
     out.push('', 'nodes as the manager sees them:');
-    out.push(view.error ? `  (manager: ${view.error})` : view.nodes.length ? table(['node', 'address', 'status', 'containers'], view.nodes.map((n) => ({ node: n.name, address: n.addr, status: n.status, containers: n.containers }))) : '  (none)');
+    out.push(
+      view.error
+        ? `  (manager: ${view.error})`
+        : view.nodes.length
+          ? table(
+              ['node', 'address', 'status', 'containers'],
+              view.nodes.map((n) => ({ node: n.name, address: n.addr, status: n.status, containers: n.containers })),
+            )
+          : '  (none)',
+    );
   }
   return out.join('\n');
 }

@@ -120,4 +120,3 @@ export async function runSteps<C, S extends Step<C>>(
   const r = await undoSteps(started, ctx, opts);
   return { ok: false, failed: failed?.name, error, ...r };
 }
-

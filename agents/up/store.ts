@@ -39,10 +39,16 @@ export function parseStoreFlag(uri: string): { ref: StoreRef; prefix: string } {
   try {
     u = parseStoreUri(uri, ['consul', 'etcd', 'etcd2', 'zk']);
   } catch (err) {
-    throw new ConfigError(`shoal up: --store ${JSON.stringify(uri)}: ${err instanceof Error ? err.message : String(err)}`, 'store');
+    throw new ConfigError(
+      `shoal up: --store ${JSON.stringify(uri)}: ${err instanceof Error ? err.message : String(err)}`,
+      'store',
+    );
   }
   const hosts = u.hosts.map((h) => formatHostPort(h)).join(',');
-  return { ref: { kind: u.scheme as StoreRef['kind'], base: `${u.scheme}://${hosts}`, started: false }, prefix: u.prefix };
+  return {
+    ref: { kind: u.scheme as StoreRef['kind'], base: `${u.scheme}://${hosts}`, started: false },
+    prefix: u.prefix,
+  };
 }
 
 /**
@@ -80,16 +86,29 @@ export function storePortTaken(kind: StoreKind, port: number, answers: boolean):
 
 export async function ensureStore(opts: { kind: StoreKind | undefined; stateDir: string }): Promise<StartedStore> {
   const kind = opts.kind ?? ((await hasBinary('consul')) ? 'consul' : (await hasBinary('etcd')) ? 'etcd' : undefined);
-  if (!kind) throw new ConfigError('shoal up: neither consul nor etcd is installed: install one (apt-get install consul | etcd-server) or give --store URI', 'store');
+  if (!kind)
+    throw new ConfigError(
+      'shoal up: neither consul nor etcd is installed: install one (apt-get install consul | etcd-server) or give --store URI',
+      'store',
+    );
   if (kind === 'consul') {
     if (await tcpOpen('127.0.0.1', 8500)) throw storePortTaken('consul', 8500, await consulUp().catch(() => false));
-    if (!(await hasBinary('consul'))) throw new ConfigError('shoal up: consul is not installed (--store-kind consul)', 'store');
+    if (!(await hasBinary('consul')))
+      throw new ConfigError('shoal up: consul is not installed (--store-kind consul)', 'store');
     const dir = path.join(opts.stateDir, 'consul');
     mkdirSync(dir, { recursive: true });
     const hcl = path.join(dir, 'shoal-up.hcl');
     writeFileSync(hcl, CONSUL_DEV_HCL);
-    const proc = startDetached('consul', 'consul', ['agent', '-dev', '-client', '127.0.0.1', '-bind', '127.0.0.1', '-node', 'shoal-up', '-config-file', hcl], { log: path.join(opts.stateDir, 'logs', 'consul.log') });
-    await waitUntil('consul dev agent on 127.0.0.1:8500', consulUp, { timeoutMs: 60_000, abort: () => (isAlive(proc) ? undefined : `exited:\n${logTail(proc.log)}`) });
+    const proc = startDetached(
+      'consul',
+      'consul',
+      ['agent', '-dev', '-client', '127.0.0.1', '-bind', '127.0.0.1', '-node', 'shoal-up', '-config-file', hcl],
+      { log: path.join(opts.stateDir, 'logs', 'consul.log') },
+    );
+    await waitUntil('consul dev agent on 127.0.0.1:8500', consulUp, {
+      timeoutMs: 60_000,
+      abort: () => (isAlive(proc) ? undefined : `exited:\n${logTail(proc.log)}`),
+    });
     return { ref: { kind: 'consul', base: 'consul://127.0.0.1:8500', started: true }, proc };
   }
   if (await tcpOpen('127.0.0.1', 2379)) throw storePortTaken('etcd', 2379, await etcdUp().catch(() => false));
@@ -98,11 +117,30 @@ export async function ensureStore(opts: { kind: StoreKind | undefined; stateDir:
   const proc = startDetached(
     'etcd',
     'etcd',
-    ['--name', 'shoal-up', '--data-dir', data, '--listen-client-urls', 'http://127.0.0.1:2379', '--advertise-client-urls', 'http://127.0.0.1:2379',
-      '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380', '--initial-cluster', 'shoal-up=http://127.0.0.1:2380',
-      '--enable-v2=true', '--log-level', 'warn'],
+    [
+      '--name',
+      'shoal-up',
+      '--data-dir',
+      data,
+      '--listen-client-urls',
+      'http://127.0.0.1:2379',
+      '--advertise-client-urls',
+      'http://127.0.0.1:2379',
+      '--listen-peer-urls',
+      'http://127.0.0.1:2380',
+      '--initial-advertise-peer-urls',
+      'http://127.0.0.1:2380',
+      '--initial-cluster',
+      'shoal-up=http://127.0.0.1:2380',
+      '--enable-v2=true',
+      '--log-level',
+      'warn',
+    ],
     { log: path.join(opts.stateDir, 'logs', 'etcd.log') },
   );
-  await waitUntil('etcd on 127.0.0.1:2379', etcdUp, { timeoutMs: 60_000, abort: () => (isAlive(proc) ? undefined : `exited:\n${logTail(proc.log)}`) });
+  await waitUntil('etcd on 127.0.0.1:2379', etcdUp, {
+    timeoutMs: 60_000,
+    abort: () => (isAlive(proc) ? undefined : `exited:\n${logTail(proc.log)}`),
+  });
   return { ref: { kind: 'etcd', base: 'etcd://127.0.0.1:2379', started: true }, proc };
 }

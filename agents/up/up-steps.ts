@@ -38,19 +38,24 @@ function storeSteps(ctx: UpCtx): UpStep[] {
 function engineStep(ctx: UpCtx, n: number): UpStep {
   const { opts, state } = ctx;
   const name = `engine ${n}`;
-  return upStep('engine', name, async () => {
-    const ref = await startEngine(n, {
-      runDir: opts.stateDir,
-      dataDir: opts.dataDir,
-      storageDriver: opts.storageDriver,
-      onProc: (p) => ctx.record(name, p),
-      onBridge: (b) => (state.bridges.push(b), ctx.save()),
-      onLeftovers: (l) => ((state.reap ??= []).push(l), ctx.save()),
-    });
-    state.engines.push(ref);
-    ctx.save();
-    return `${ref.name} tcp://${ref.addr}`;
-  }, n);
+  return upStep(
+    'engine',
+    name,
+    async () => {
+      const ref = await startEngine(n, {
+        runDir: opts.stateDir,
+        dataDir: opts.dataDir,
+        storageDriver: opts.storageDriver,
+        onProc: (p) => ctx.record(name, p),
+        onBridge: (b) => (state.bridges.push(b), ctx.save()),
+        onLeftovers: (l) => ((state.reap ??= []).push(l), ctx.save()),
+      });
+      state.engines.push(ref);
+      ctx.save();
+      return `${ref.name} tcp://${ref.addr}`;
+    },
+    n,
+  );
 }
 
 function localEngineStep(ctx: UpCtx): UpStep {
@@ -64,26 +69,39 @@ function localEngineStep(ctx: UpCtx): UpStep {
 }
 
 function imageStep(ctx: UpCtx, dockerHost: string, engineName: string, tar: string): UpStep {
-  return upStep('image', `image ${DEMO_IMAGE} on ${engineName}`, async () => {
-    const imported = await ensureImage(dockerHost, tar, path.join(ctx.opts.stateDir, 'docker-cli'));
-    if (imported) ctx.state.images.push({ dockerHost, ref: DEMO_IMAGE });
-    ctx.save();
-    return imported ? 'imported' : 'already there';
-  }, dockerHost);
+  return upStep(
+    'image',
+    `image ${DEMO_IMAGE} on ${engineName}`,
+    async () => {
+      const imported = await ensureImage(dockerHost, tar, path.join(ctx.opts.stateDir, 'docker-cli'));
+      if (imported) ctx.state.images.push({ dockerHost, ref: DEMO_IMAGE });
+      ctx.save();
+      return imported ? 'imported' : 'already there';
+    },
+    dockerHost,
+  );
 }
 
 /** registrator or join of one engine; join is ready once its key is in the store. */
 function agentStep(ctx: UpCtx, spec: ChildSpec): UpStep {
   const engine = ctx.state.engines.find((x) => spec.name === `${spec.role}-${x.name}`);
   if (!engine) throw new Error(`${spec.name}: no such engine`);
-  return upStep('agent', spec.name, async () => {
-    const p = startChild(spec, ctx.logs, ctx.io.env);
-    ctx.record(spec.name, p);
-    if (spec.role !== 'join') return stillRunning(p, 2000);
-    const key = `swarm/${engine.addr}`;
-    const abort = () => (isAlive(p) ? undefined : `exited:\n${logTail(p.log)}`);
-    await waitUntil(`key ${key}`, async () => (await ctx.store().get(key)) !== undefined, { timeoutMs: 60_000, abort });
-  }, engine.name);
+  return upStep(
+    'agent',
+    spec.name,
+    async () => {
+      const p = startChild(spec, ctx.logs, ctx.io.env);
+      ctx.record(spec.name, p);
+      if (spec.role !== 'join') return stillRunning(p, 2000);
+      const key = `swarm/${engine.addr}`;
+      const abort = () => (isAlive(p) ? undefined : `exited:\n${logTail(p.log)}`);
+      await waitUntil(`key ${key}`, async () => (await ctx.store().get(key)) !== undefined, {
+        timeoutMs: 60_000,
+        abort,
+      });
+    },
+    engine.name,
+  );
 }
 
 function managerStep(ctx: UpCtx, at: { host: string; port: number }): UpStep {

@@ -31,10 +31,24 @@ const freePort = () =>
     });
   });
 
-const shoal = (args: string[]) => execa(process.execPath, ['--import', 'tsx', path.join(ROOT, 'agents/cli.ts'), ...args], { cwd: ROOT, reject: false, all: true });
+const shoal = (args: string[]) =>
+  execa(process.execPath, ['--import', 'tsx', path.join(ROOT, 'agents/cli.ts'), ...args], {
+    cwd: ROOT,
+    reject: false,
+    all: true,
+  });
 
-async function api(base: string, method: string, p: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const r = await fetch(`${base}${p}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+async function api(
+  base: string,
+  method: string,
+  p: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  const r = await fetch(`${base}${p}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await r.text();
   return { status: r.status, json: text ? (JSON.parse(text) as unknown) : undefined };
 }
@@ -50,8 +64,21 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000
 
 const consul = await service('consul');
 const [mport, eport] = [await freePort(), await freePort()];
-const up = await shoal(['up', '--store', `consul://${consul.address}/${prefix}`, '--engines', '3',
-  '--manager', `127.0.0.1:${mport}`, '--edge', `127.0.0.1:${eport}`, '--render-wait', WAIT, '--state-dir', stateDir]);
+const up = await shoal([
+  'up',
+  '--store',
+  `consul://${consul.address}/${prefix}`,
+  '--engines',
+  '3',
+  '--manager',
+  `127.0.0.1:${mport}`,
+  '--edge',
+  `127.0.0.1:${eport}`,
+  '--render-wait',
+  WAIT,
+  '--state-dir',
+  stateDir,
+]);
 if (up.exitCode !== 0) {
   console.error(String(up.all));
   process.exit(1);
@@ -59,7 +86,13 @@ if (up.exitCode !== 0) {
 const manager = `http://127.0.0.1:${mport}`;
 const config = path.join(stateDir, 'edge', 'haproxy.cfg');
 const store = await openStore(`consul://${consul.address}/${prefix}`, { timeoutMs: 5000 });
-const stages = { schedule: [] as number[], start: [] as number[], register: [] as number[], render: [] as number[], reload: [] as number[] };
+const stages = {
+  schedule: [] as number[],
+  start: [] as number[],
+  register: [] as number[],
+  render: [] as number[],
+  reload: [] as number[],
+};
 const totals: number[] = [];
 const ids: string[] = [];
 try {
@@ -82,7 +115,14 @@ try {
     const t2 = performance.now();
     const t3 = await until(async () => (await store.list(`services/${svc}-80`)).length > 0);
     const t4 = await until(() => readFileSync(config, 'utf8').includes(`be_${svc}-80`));
-    const t5 = await until(async () => (await httpGet(`http://127.0.0.1:${eport}/`, { headers: { Host: `${svc}.local` } }).catch(() => ({ status: 0 }))).status === 200);
+    const t5 = await until(
+      async () =>
+        (
+          await httpGet(`http://127.0.0.1:${eport}/`, { headers: { Host: `${svc}.local` } }).catch(() => ({
+            status: 0,
+          }))
+        ).status === 200,
+    );
     stages.schedule.push(t1 - t0);
     stages.start.push(t2 - t1);
     stages.register.push(t3 - t2);
@@ -99,8 +139,19 @@ try {
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const all = sum(totals);
 const rows: BenchRow[] = [
-  { name: `docker run -> answered through the edge, p50 (${RUNS} runs)`, value: percentile(totals, 50), unit: 'ms', better: 'lower' },
-  { name: `docker run -> answered through the edge, p99 (${RUNS} runs)`, value: percentile(totals, 99), unit: 'ms', limit: 2000, better: 'lower' },
+  {
+    name: `docker run -> answered through the edge, p50 (${RUNS} runs)`,
+    value: percentile(totals, 50),
+    unit: 'ms',
+    better: 'lower',
+  },
+  {
+    name: `docker run -> answered through the edge, p99 (${RUNS} runs)`,
+    value: percentile(totals, 99),
+    unit: 'ms',
+    limit: 2000,
+    better: 'lower',
+  },
   ...Object.entries(stages).flatMap(([k, xs]) => [
     { name: `${k} p50`, value: percentile(xs, 50), unit: 'ms', better: 'lower' as const },
     { name: `${k} share of the total`, value: (100 * sum(xs)) / all, unit: '%', better: 'lower' as const },

@@ -24,7 +24,10 @@ for (let i = 0; i < 5; i++) {
   await e.cli(['run', '-d', '--name', name, '-p', '127.0.1.1::80', image, 'httpd', '-f', '-p', '80', '-h', '/www']);
   const port = (await e.cli(['port', name, '80/tcp'])).stdout.trim().split(':').at(-1) ?? '';
   for (;;) {
-    const ok = await fetch(`http://127.0.1.1:${port}/`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.1.1:${port}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -26,16 +26,33 @@ function engineServer(i: number): http.Server {
   }));
   const json = (res: http.ServerResponse, body: unknown) => {
     const text = JSON.stringify(body);
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'api-version': '1.41' });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'api-version': '1.41',
+    });
     res.end(text);
   };
   return http.createServer((req, res) => {
     const p = (req.url ?? '/').replace(/^\/v\d+\.\d+/, '').split('?')[0] as string;
     if (p === '/_ping') return void res.end('OK');
-    if (p === '/info') return json(res, { ID: `SIM:${i}`, Name: name, NCPU: 4, MemTotal: 8 * 1024 ** 3, Labels: [`zone=z${i % 10}`, `rack=r${i % 40}`], Driver: 'overlay2', KernelVersion: '6.1.0', OperatingSystem: 'simulated', OSType: 'linux', ServerVersion: '20.10.24-sim' });
+    if (p === '/info')
+      return json(res, {
+        ID: `SIM:${i}`,
+        Name: name,
+        NCPU: 4,
+        MemTotal: 8 * 1024 ** 3,
+        Labels: [`zone=z${i % 10}`, `rack=r${i % 40}`],
+        Driver: 'overlay2',
+        KernelVersion: '6.1.0',
+        OperatingSystem: 'simulated',
+        OSType: 'linux',
+        ServerVersion: '20.10.24-sim',
+      });
     if (p === '/version') return json(res, { Version: '20.10.24-sim', ApiVersion: '1.41', MinAPIVersion: '1.12' });
     if (p === '/containers/json') return json(res, containers);
-    if (p === '/images/json') return json(res, [{ Id: 'sha256:' + 'b'.repeat(64), RepoTags: ['shoal/busybox:latest'] }]);
+    if (p === '/images/json')
+      return json(res, [{ Id: 'sha256:' + 'b'.repeat(64), RepoTags: ['shoal/busybox:latest'] }]);
     if (p === '/events') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.flushHeaders();
@@ -49,7 +66,8 @@ function engineServer(i: number): http.Server {
 }
 
 let up = 0;
-for (let i = 0; i < count; i++) engineServer(i).listen(base + i, '127.0.0.1', () => {
-  up += 1;
-  if (up === count) process.stdout.write(`ready ${count}\n`);
-});
+for (let i = 0; i < count; i++)
+  engineServer(i).listen(base + i, '127.0.0.1', () => {
+    up += 1;
+    if (up === count) process.stdout.write(`ready ${count}\n`);
+  });

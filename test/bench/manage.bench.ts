@@ -28,12 +28,30 @@ function syntheticNodes(n: number): NodeSnapshot[] {
     id: `ID${i}`,
     name: `node${i}`,
     addr: `10.0.${i >> 8}.${i & 255}:2375`,
-    labels: { node: `node${i}`, zone: `z${i % 10}`, disk: i % 3 ? 'ssd' : 'hdd', storagedriver: 'overlay2', kernelversion: '6.1', operatingsystem: 'linux', ostype: 'linux' },
+    labels: {
+      node: `node${i}`,
+      zone: `z${i % 10}`,
+      disk: i % 3 ? 'ssd' : 'hdd',
+      storagedriver: 'overlay2',
+      kernelversion: '6.1',
+      operatingsystem: 'linux',
+      ostype: 'linux',
+    },
     cpus: 8,
     memory: 16 * 1024 ** 3,
     reservedCpus: i % 4,
     reservedMemory: (i % 8) * 1024 ** 3,
-    containers: Array.from({ length: 20 }, (_, k) => ({ id: `${i}-${k}`.padEnd(64, '0'), names: [`c${i}-${k}`], image: 'app', imageId: 'sha256:x', labels: { tier: k % 2 ? 'web' : 'db' }, ports: [{ hostIp: '', hostPort: 20000 + k, proto: 'tcp' as const }], state: 'running', cpus: 0, memory: 0 })),
+    containers: Array.from({ length: 20 }, (_, k) => ({
+      id: `${i}-${k}`.padEnd(64, '0'),
+      names: [`c${i}-${k}`],
+      image: 'app',
+      imageId: 'sha256:x',
+      labels: { tier: k % 2 ? 'web' : 'db' },
+      ports: [{ hostIp: '', hostPort: 20000 + k, proto: 'tcp' as const }],
+      state: 'running',
+      cpus: 0,
+      memory: 0,
+    })),
     images: [{ id: 'sha256:x', repoTags: ['app:latest'] }],
     health: 'healthy' as const,
   }));
@@ -41,7 +59,15 @@ function syntheticNodes(n: number): NodeSnapshot[] {
 
 function benchScheduling(): BenchRow[] {
   const nodes = syntheticNodes(1000);
-  const { request } = prepareCreate({ Image: 'app', Env: ['constraint:zone!=z3', 'affinity:tier!=~nothing', 'constraint:disk==ssd'], HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8080' }] }, Memory: 512 * 1024 ** 2 } }, 'web', 'id');
+  const { request } = prepareCreate(
+    {
+      Image: 'app',
+      Env: ['constraint:zone!=z3', 'affinity:tier!=~nothing', 'constraint:disk==ssd'],
+      HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8080' }] }, Memory: 512 * 1024 ** 2 },
+    },
+    'web',
+    'id',
+  );
   const opts = { filters: filtersByName(FILTERS), strategy: strategyByName('spread'), overcommit: 0.05 };
   for (let i = 0; i < 20; i++) schedule(request, nodes, opts);
   const samples: number[] = [];
@@ -51,18 +77,32 @@ function benchScheduling(): BenchRow[] {
     samples.push(ms(t0));
   }
   return [
-    { name: 'schedule one create, 1,000 nodes x 20 containers, p50', value: median(samples), unit: 'ms', limit: 5, better: 'lower' },
-    { name: 'schedule one create, 1,000 nodes x 20 containers, p99', value: percentile(samples, 99), unit: 'ms', limit: 5, better: 'lower' },
+    {
+      name: 'schedule one create, 1,000 nodes x 20 containers, p50',
+      value: median(samples),
+      unit: 'ms',
+      limit: 5,
+      better: 'lower',
+    },
+    {
+      name: 'schedule one create, 1,000 nodes x 20 containers, p99',
+      value: percentile(samples, 99),
+      unit: 'ms',
+      limit: 5,
+      better: 'lower',
+    },
   ];
 }
 
 function get(port: number, p: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    http.get({ host: '127.0.0.1', port, path: p, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(ms(t0)));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: p, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(ms(t0)));
+      })
+      .on('error', reject);
   });
 }
 
@@ -100,7 +140,13 @@ async function benchReal(): Promise<BenchRow[]> {
       { name: '3 engines: GET /info p50', value: median(info), unit: 'ms', better: 'lower' },
       { name: '3 engines: GET /info p99', value: percentile(info, 99), unit: 'ms', limit: 150, better: 'lower' },
       { name: '3 engines: GET /containers/json?all=1 p50', value: median(ps), unit: 'ms', better: 'lower' },
-      { name: '3 engines: GET /containers/json?all=1 p99', value: percentile(ps, 99), unit: 'ms', limit: 150, better: 'lower' },
+      {
+        name: '3 engines: GET /containers/json?all=1 p99',
+        value: percentile(ps, 99),
+        unit: 'ms',
+        limit: 150,
+        better: 'lower',
+      },
     ];
   } finally {
     await tm.stop();
@@ -111,19 +157,45 @@ async function benchReal(): Promise<BenchRow[]> {
 
 async function benchSimulated(count: number): Promise<BenchRow[]> {
   const base = 31000;
-  const sim = execa(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/bench/manage-sim-engines.ts'), String(base), String(count), '5'], { cwd: ROOT, reject: false, buffer: false });
-  await new Promise<void>((resolve) => sim.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+  const sim = execa(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'test/bench/manage-sim-engines.ts'), String(base), String(count), '5'],
+    { cwd: ROOT, reject: false, buffer: false },
+  );
+  await new Promise<void>((resolve) =>
+    sim.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()),
+  );
   const mport = 30900;
-  const mgr = execa(process.execPath, ['--import', 'tsx', path.join(ROOT, 'agents/cli.ts'), 'manage', '-H', `127.0.0.1:${mport}`, '--log-level', 'warn', `nodes://127.0.0.1:[${base}:${base + count - 1}]`], { cwd: ROOT, reject: false });
+  const mgr = execa(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'agents/cli.ts'),
+      'manage',
+      '-H',
+      `127.0.0.1:${mport}`,
+      '--log-level',
+      'warn',
+      `nodes://127.0.0.1:[${base}:${base + count - 1}]`,
+    ],
+    { cwd: ROOT, reject: false },
+  );
   try {
-    await waitUntil(async () => {
-      try {
-        const r = await dockerCli(`tcp://127.0.0.1:${mport}`, ['info', '--format', '{{json .SystemStatus}}'], { reject: false });
-        return (r.stdout.match(/"Healthy"/g) ?? []).length === count;
-      } catch {
-        return false;
-      }
-    }, 180_000, `${count} simulated engines healthy`);
+    await waitUntil(
+      async () => {
+        try {
+          const r = await dockerCli(`tcp://127.0.0.1:${mport}`, ['info', '--format', '{{json .SystemStatus}}'], {
+            reject: false,
+          });
+          return (r.stdout.match(/"Healthy"/g) ?? []).length === count;
+        } catch {
+          return false;
+        }
+      },
+      180_000,
+      `${count} simulated engines healthy`,
+    );
     const info = await latency(mport, '/v1.41/info', 50);
     const ps = await latency(mport, '/v1.41/containers/json', 30);
     const cli: number[] = [];
@@ -136,9 +208,21 @@ async function benchSimulated(count: number): Promise<BenchRow[]> {
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(String(status?.stdout ?? ''))?.[1] ?? NaN);
     return [
       { name: `${count} simulated engines: GET /info p50`, value: median(info), unit: 'ms', better: 'lower' },
-      { name: `${count} simulated engines: GET /info p99`, value: percentile(info, 99), unit: 'ms', limit: 150, better: 'lower' },
+      {
+        name: `${count} simulated engines: GET /info p99`,
+        value: percentile(info, 99),
+        unit: 'ms',
+        limit: 150,
+        better: 'lower',
+      },
       { name: `${count} simulated engines: GET /containers/json p50`, value: median(ps), unit: 'ms', better: 'lower' },
-      { name: `${count} simulated engines: GET /containers/json p99`, value: percentile(ps, 99), unit: 'ms', limit: 150, better: 'lower' },
+      {
+        name: `${count} simulated engines: GET /containers/json p99`,
+        value: percentile(ps, 99),
+        unit: 'ms',
+        limit: 150,
+        better: 'lower',
+      },
       { name: `${count} simulated engines: docker info (CLI) median`, value: median(cli), unit: 'ms', better: 'lower' },
       { name: `${count} simulated engines: manager RSS`, value: rssKb / 1024, unit: 'MiB', better: 'lower' },
     ];
@@ -153,4 +237,8 @@ async function benchSimulated(count: number): Promise<BenchRow[]> {
 const only = process.env.MANAGE_BENCH_ONLY;
 if (!only || only === 'schedule') printTable('manage: scheduling (pure)', benchScheduling());
 if (!only || only === 'real') printTable('manage: 3 real engines', await benchReal());
-if (!only || only === 'sim') printTable('manage: 1,000 simulated engines (a simulation: test/bench/manage-sim-engines.ts)', await benchSimulated(1000));
+if (!only || only === 'sim')
+  printTable(
+    'manage: 1,000 simulated engines (a simulation: test/bench/manage-sim-engines.ts)',
+    await benchSimulated(1000),
+  );

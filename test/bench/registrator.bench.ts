@@ -52,7 +52,9 @@ async function eventToKey(b: Backend, e: EngineHandle, image: string, cli: strin
   const store = await openStore(uri, { timeoutMs: 5000 });
   const puts = await putLatency(store, N);
   // the registrator runs as its own process (compiled JS), as in production: the poller here does not share its event loop
-  const reg = spawn(process.execPath, [cli, 'registrator', '--internal', '--docker-host', e.dockerHost, uri], { stdio: 'ignore' });
+  const reg = spawn(process.execPath, [cli, 'registrator', '--internal', '--docker-host', e.dockerHost, uri], {
+    stdio: 'ignore',
+  });
   const docker = DockerClient.forHost(e.dockerHost);
   const ac = new AbortController();
   const started = new Map<string, number>();
@@ -72,7 +74,12 @@ async function eventToKey(b: Backend, e: EngineHandle, image: string, cli: strin
   try {
     for (let i = 0; i < N; i++) {
       const name = `lat${i}-${s}`;
-      const c = await e.docker.createContainer({ name, Image: image, Cmd: ['sleep', '600'], ExposedPorts: { '80/tcp': {} } });
+      const c = await e.docker.createContainer({
+        name,
+        Image: image,
+        Cmd: ['sleep', '600'],
+        ExposedPorts: { '80/tcp': {} },
+      });
       const evTime = new Promise<number>((resolve) => {
         const known = started.get(name);
         if (known !== undefined) resolve(known);
@@ -99,7 +106,13 @@ async function eventToKey(b: Backend, e: EngineHandle, image: string, cli: strin
   return [
     { name: `raw PUT p50`, value: putP50, unit: 'ms', better: 'lower' },
     { name: `raw PUT p99`, value: percentile(puts, 99), unit: 'ms', better: 'lower' },
-    { name: `event->key p50 (limit 2x PUT p50)`, value: percentile(lat, 50), unit: 'ms', limit: 2 * putP50, better: 'lower' },
+    {
+      name: `event->key p50 (limit 2x PUT p50)`,
+      value: percentile(lat, 50),
+      unit: 'ms',
+      limit: 2 * putP50,
+      better: 'lower',
+    },
     { name: `event->key p99`, value: percentile(lat, 99), unit: 'ms', better: 'lower' },
     { name: `docker inspect p50 (part of every event)`, value: percentile(inspects, 50), unit: 'ms', better: 'lower' },
   ];
@@ -123,21 +136,46 @@ function counting(store: Store): { store: Store; calls: Record<string, number> }
 
 async function resync(b: Backend, e: EngineHandle, image: string): Promise<BenchRow[]> {
   const s = rand();
-  await pool(Array.from({ length: M }, (_, i) => `rs${i}-${s}`), 16, async (name) => {
-    // host network: a /24 bridge cannot hold 500 containers
-    const c = await e.docker.createContainer({ name, Image: image, Cmd: ['sleep', '900'], ExposedPorts: { '80/tcp': {} }, HostConfig: { NetworkMode: 'host' } });
-    await c.start();
-  });
+  await pool(
+    Array.from({ length: M }, (_, i) => `rs${i}-${s}`),
+    16,
+    async (name) => {
+      // host network: a /24 bridge cannot hold 500 containers
+      const c = await e.docker.createContainer({
+        name,
+        Image: image,
+        Cmd: ['sleep', '900'],
+        ExposedPorts: { '80/tcp': {} },
+        HostConfig: { NetworkMode: 'host' },
+      });
+      await c.start();
+    },
+  );
   const rows: BenchRow[] = [];
   try {
     for (const round of ['empty store', 'in step'] as const) {
       const raw = await openStore(`${b}://${await storeAddress(b)}/shoalbench-rs-${s}`, { timeoutMs: 5000 });
       const { store, calls } = counting(raw);
       const docker = DockerClient.forHost(e.dockerHost);
-      const reg = new Registrator(containerSource(docker), new StoreWriter(store), {
-        dockerHost: HOST, ip: undefined, defaultIp: '127.0.1.8', internal: false, explicit: false, useIpFromLabel: undefined, tags: [],
-        nameSuffix: 'always', deregister: 'always', healthAware: true, cleanup: true, retryIntervalMs: 200,
-      }, silentLogger());
+      const reg = new Registrator(
+        containerSource(docker),
+        new StoreWriter(store),
+        {
+          dockerHost: HOST,
+          ip: undefined,
+          defaultIp: '127.0.1.8',
+          internal: false,
+          explicit: false,
+          useIpFromLabel: undefined,
+          tags: [],
+          nameSuffix: 'always',
+          deregister: 'always',
+          healthAware: true,
+          cleanup: true,
+          retryIntervalMs: 200,
+        },
+        silentLogger(),
+      );
       const ac = new AbortController();
       const t0 = performance.now();
       const running = reg.run(ac.signal);
@@ -148,8 +186,18 @@ async function resync(b: Backend, e: EngineHandle, image: string): Promise<Bench
       const entries = (await raw.list('')).length;
       rows.push(
         { name: `resync ${M} (${round}) wall`, value: ms, unit: 'ms', better: 'lower' },
-        { name: `resync ${M} (${round}) docker calls`, value: docker.calls.list + docker.calls.inspect + docker.calls.events, unit: 'calls', better: 'lower' },
-        { name: `resync ${M} (${round}) store calls`, value: Object.values(calls).reduce((a, c) => a + c, 0), unit: 'calls', better: 'lower' },
+        {
+          name: `resync ${M} (${round}) docker calls`,
+          value: docker.calls.list + docker.calls.inspect + docker.calls.events,
+          unit: 'calls',
+          better: 'lower',
+        },
+        {
+          name: `resync ${M} (${round}) store calls`,
+          value: Object.values(calls).reduce((a, c) => a + c, 0),
+          unit: 'calls',
+          better: 'lower',
+        },
         { name: `resync ${M} (${round}) entries`, value: entries, unit: 'keys', limit: M, better: 'higher' },
       );
       if (round === 'in step') await raw.deleteTree('');
@@ -163,8 +211,21 @@ async function resync(b: Backend, e: EngineHandle, image: string): Promise<Bench
 
 function buildDist(): string {
   const out = '/tmp/shoal-bench-dist';
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', out, '--sourceMap', 'false'], { stdio: 'inherit' });
-  if (!existsSync(path.join(out, 'node_modules'))) symlinkSync(path.join(ROOT, 'node_modules'), path.join(out, 'node_modules'));
+  execFileSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      path.join(ROOT, 'tsconfig.build.json'),
+      '--outDir',
+      out,
+      '--sourceMap',
+      'false',
+    ],
+    { stdio: 'inherit' },
+  );
+  if (!existsSync(path.join(out, 'node_modules')))
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(out, 'node_modules'));
   writeFileSync(path.join(out, 'package.json'), JSON.stringify({ type: 'module' }));
   return path.join(out, 'agents/cli.js');
 }
@@ -200,19 +261,54 @@ const image = await busyboxImage(e);
 await clear(e);
 const only = (process.env.BENCH_ONLY ?? 'latency,resync,idle').split(',');
 const cli = buildDist();
-if (only.includes('latency')) for (const b of ['consul', 'etcd'] as Backend[]) printTable(`registrator event -> key visible on ${b} (${N} containers, --internal)`, await eventToKey(b, e, image, cli));
-if (only.includes('resync')) printTable(`registrator full resync on consul (net=host containers)`, await resync('consul', e, image));
+if (only.includes('latency'))
+  for (const b of ['consul', 'etcd'] as Backend[])
+    printTable(
+      `registrator event -> key visible on ${b} (${N} containers, --internal)`,
+      await eventToKey(b, e, image, cli),
+    );
+if (only.includes('resync'))
+  printTable(`registrator full resync on consul (net=host containers)`, await resync('consul', e, image));
 const c = await storeAddress('consul');
 const s = rand();
-await pool(Array.from({ length: 10 }, (_, i) => `idle${i}-${s}`), 4, async (name) => {
-  const ctr = await e.docker.createContainer({ name, Image: image, Cmd: ['sleep', '900'], ExposedPorts: { '80/tcp': {} } });
-  await ctr.start();
-});
+await pool(
+  Array.from({ length: 10 }, (_, i) => `idle${i}-${s}`),
+  4,
+  async (name) => {
+    const ctr = await e.docker.createContainer({
+      name,
+      Image: image,
+      Cmd: ['sleep', '900'],
+      ExposedPorts: { '80/tcp': {} },
+    });
+    await ctr.start();
+  },
+);
 const idleRows = [
-  ...(await idle(cli, 'registrator (10 containers)', ['registrator', '--internal', '--docker-host', e.dockerHost, `consul://${c}/shoalbench-idle-${s}`])),
-  ...(await idle(cli, 'join', ['join', '--addr', '127.0.1.8:2375', '--docker-host', e.dockerHost, `consul://${c}/shoalbench-idlej-${s}`])),
+  ...(await idle(cli, 'registrator (10 containers)', [
+    'registrator',
+    '--internal',
+    '--docker-host',
+    e.dockerHost,
+    `consul://${c}/shoalbench-idle-${s}`,
+  ])),
+  ...(await idle(cli, 'join', [
+    'join',
+    '--addr',
+    '127.0.1.8:2375',
+    '--docker-host',
+    e.dockerHost,
+    `consul://${c}/shoalbench-idlej-${s}`,
+  ])),
   // etcd v3 speaks gRPC: @grpc/grpc-js and protobufjs cost ~11 MB more than the consul client
-  ...(await idle(cli, 'join on etcd v3', ['join', '--addr', '127.0.1.8:2375', '--docker-host', e.dockerHost, `etcd://${await storeAddress('etcd')}/shoalbench-idlej-${s}`])),
+  ...(await idle(cli, 'join on etcd v3', [
+    'join',
+    '--addr',
+    '127.0.1.8:2375',
+    '--docker-host',
+    e.dockerHost,
+    `etcd://${await storeAddress('etcd')}/shoalbench-idlej-${s}`,
+  ])),
 ];
 printTable('idle agents (compiled JS)', idleRows);
 await clear(e);

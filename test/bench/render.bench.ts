@@ -27,7 +27,10 @@ import { nextResult, renderConfig } from '../render/helpers.js';
 import { percentile, printTable, type BenchRow } from './table.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const TEMPLATES = { haproxy: path.join(ROOT, 'templates/haproxy.cfg.hbs'), nginx: path.join(ROOT, 'templates/nginx.conf.hbs') };
+const TEMPLATES = {
+  haproxy: path.join(ROOT, 'templates/haproxy.cfg.hbs'),
+  nginx: path.join(ROOT, 'templates/nginx.conf.hbs'),
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function entries(backends: number): KV[] {
@@ -35,7 +38,10 @@ function entries(backends: number): KV[] {
   const services = Math.max(1, Math.round(backends / 10));
   for (let i = 0; i < backends; i++) {
     const s = i % services;
-    out.push({ key: `svc${s}-${8000 + (s % 7)}/dockerhost0${(i % 9) + 1}:c${i}:80`, value: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${30000 + (i % 30000)}` });
+    out.push({
+      key: `svc${s}-${8000 + (s % 7)}/dockerhost0${(i % 9) + 1}:c${i}:80`,
+      value: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:${30000 + (i % 30000)}`,
+    });
   }
   return out;
 }
@@ -63,9 +69,27 @@ function renderTimes(): BenchRow[] {
         cpu.push((c.user + c.system) / 1000);
       }
       const limit = n === 10_000 ? 100 : undefined;
-      rows.push({ name: `${kind} ${n} backends wall p50`, value: percentile(wall, 50), unit: 'ms', limit, better: 'lower' });
-      rows.push({ name: `${kind} ${n} backends wall min`, value: Math.min(...wall), unit: 'ms', limit, better: 'lower' });
-      rows.push({ name: `${kind} ${n} backends cpu p50`, value: percentile(cpu, 50), unit: 'ms', limit, better: 'lower' });
+      rows.push({
+        name: `${kind} ${n} backends wall p50`,
+        value: percentile(wall, 50),
+        unit: 'ms',
+        limit,
+        better: 'lower',
+      });
+      rows.push({
+        name: `${kind} ${n} backends wall min`,
+        value: Math.min(...wall),
+        unit: 'ms',
+        limit,
+        better: 'lower',
+      });
+      rows.push({
+        name: `${kind} ${n} backends cpu p50`,
+        value: percentile(cpu, 50),
+        unit: 'ms',
+        limit,
+        better: 'lower',
+      });
     }
   }
   return rows;
@@ -73,10 +97,13 @@ function renderTimes(): BenchRow[] {
 
 function get(port: number, host: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false, timeout: 2000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port, path: '/', headers: { host }, agent: false, timeout: 2000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', () => resolve(0));
     req.on('timeout', () => req.destroy());
   });
@@ -84,16 +111,23 @@ function get(port: number, host: string): Promise<number> {
 
 async function changeToServing(kind: 'haproxy' | 'nginx', samplesN: number): Promise<BenchRow[]> {
   const consul = await service('consul');
-  const store = await openStore(`consul://${consul.address}/shoal-render-bench-${randomBytes(3).toString('hex')}`, { timeoutMs: 3000 });
+  const store = await openStore(`consul://${consul.address}/shoal-render-bench-${randomBytes(3).toString('hex')}`, {
+    timeoutMs: 3000,
+  });
   const backend = http.createServer((_q, s) => s.end('ok\n'));
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
   const bport = (backend.address() as net.AddressInfo).port;
   const p: ProxyHandle = await proxy(kind);
-  const core = new RenderCore(renderConfig([{ source: TEMPLATES[kind], destination: p.config, check: p.check, reload: p.reload }], { wait: { minMs: 0, maxMs: 0 } }), {
-    store,
-    log: silentLogger(),
-    env: { PATH: process.env.PATH, ...p.env },
-  });
+  const core = new RenderCore(
+    renderConfig([{ source: TEMPLATES[kind], destination: p.config, check: p.check, reload: p.reload }], {
+      wait: { minMs: 0, maxMs: 0 },
+    }),
+    {
+      store,
+      log: silentLogger(),
+      env: { PATH: process.env.PATH, ...p.env },
+    },
+  );
   const disk: number[] = [];
   const serving: number[] = [];
   const gap: number[] = [];
@@ -110,7 +144,10 @@ async function changeToServing(kind: 'haproxy' | 'nginx', samplesN: number): Pro
       for (;;) {
         if (!tDisk && readFileSync(p.config, 'utf8').includes(`be_${name}-80`)) tDisk = performance.now() - t0;
         if (tDisk && (await get(p.port, `${name}.shoal.test`)) === 200) break;
-        if (performance.now() - t0 > 15_000) throw new Error(`${kind}: sample ${i} not served within 15 s (on disk after ${Math.round(tDisk)} ms; status ${JSON.stringify(core.status())}; proxy said: ${p.output().slice(-1500)})`);
+        if (performance.now() - t0 > 15_000)
+          throw new Error(
+            `${kind}: sample ${i} not served within 15 s (on disk after ${Math.round(tDisk)} ms; status ${JSON.stringify(core.status())}; proxy said: ${p.output().slice(-1500)})`,
+          );
         if (!tDisk) await sleep(1);
       }
       const tServe = performance.now() - t0;
@@ -141,8 +178,18 @@ async function changeToServing(kind: 'haproxy' | 'nginx', samplesN: number): Pro
     { name: `${kind}: change -> on disk p99`, value: percentile(disk, 99), unit: 'ms', better: 'lower' },
     { name: `${kind}: change -> serving p50`, value: percentile(serving, 50), unit: 'ms', better: 'lower' },
     { name: `${kind}: change -> serving p99`, value: percentile(serving, 99), unit: 'ms', better: 'lower' },
-    { name: `${kind}: check command (${kind === 'haproxy' ? 'haproxy -c' : 'nginx -t'}) mean`, value: await mean(core.metrics.checkDuration), unit: 'ms', better: 'lower' },
-    { name: `${kind}: reload command mean`, value: await mean(core.metrics.reloadDuration), unit: 'ms', better: 'lower' },
+    {
+      name: `${kind}: check command (${kind === 'haproxy' ? 'haproxy -c' : 'nginx -t'}) mean`,
+      value: await mean(core.metrics.checkDuration),
+      unit: 'ms',
+      better: 'lower',
+    },
+    {
+      name: `${kind}: reload command mean`,
+      value: await mean(core.metrics.reloadDuration),
+      unit: 'ms',
+      better: 'lower',
+    },
     { name: `${kind}: on disk -> serving (proxy reload) p50`, value: percentile(gap, 50), unit: 'ms', better: 'lower' },
     { name: `${kind}: on disk -> serving (proxy reload) p99`, value: percentile(gap, 99), unit: 'ms', better: 'lower' },
   ];
@@ -178,10 +225,15 @@ async function storeRequests(): Promise<BenchRow[]> {
   const store = await openStore(`consul://127.0.0.1:${counter.port}/${prefix}`, { timeoutMs: 3000 });
   const dir = `/tmp/shoal-render-bench-${randomBytes(3).toString('hex')}`;
   await execa('mkdir', ['-p', dir]);
-  const core = new RenderCore(renderConfig([{ source: TEMPLATES.haproxy, destination: `${dir}/h.cfg`, check: '', reload: 'true' }], { wait: { minMs: 100, maxMs: 400 } }), {
-    store,
-    log: silentLogger(),
-  });
+  const core = new RenderCore(
+    renderConfig([{ source: TEMPLATES.haproxy, destination: `${dir}/h.cfg`, check: '', reload: 'true' }], {
+      wait: { minMs: 100, maxMs: 400 },
+    }),
+    {
+      store,
+      log: silentLogger(),
+    },
+  );
   await core.start();
   await sleep(1000);
   const IDLE_MS = 62_000;
@@ -206,8 +258,19 @@ async function storeRequests(): Promise<BenchRow[]> {
   counter.close();
   rmSync(dir, { recursive: true, force: true });
   return [
-    { name: 'idle: store requests/min (one watch, 30 s long poll)', value: idle, unit: 'req/min', limit: 4, better: 'lower' },
-    { name: `churn of 50 services: store requests/min (${changes} changes)`, value: (churnReq * 60_000) / CHURN_MS, unit: 'req/min', better: 'lower' },
+    {
+      name: 'idle: store requests/min (one watch, 30 s long poll)',
+      value: idle,
+      unit: 'req/min',
+      limit: 4,
+      better: 'lower',
+    },
+    {
+      name: `churn of 50 services: store requests/min (${changes} changes)`,
+      value: (churnReq * 60_000) / CHURN_MS,
+      unit: 'req/min',
+      better: 'lower',
+    },
     { name: 'churn: store requests per change', value: churnReq / changes, unit: 'req', limit: 1, better: 'lower' },
   ];
 }
@@ -218,23 +281,52 @@ async function idleRss(): Promise<BenchRow[]> {
 
 async function idleRssWith(nodeFlags: string[]): Promise<BenchRow[]> {
   const out = path.join(ROOT, 'node_modules/.cache/shoal-render-bench-dist');
-  await execa('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out, '--sourceMap', 'false'], { cwd: ROOT, reject: false });
+  await execa('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out, '--sourceMap', 'false'], {
+    cwd: ROOT,
+    reject: false,
+  });
   const cli = path.join(out, 'agents/cli.js');
-  if (!existsSync(cli)) return [{ name: 'RSS idle: could not compile the CLI', value: Number.NaN, unit: 'MB', better: 'lower' }];
+  if (!existsSync(cli))
+    return [{ name: 'RSS idle: could not compile the CLI', value: Number.NaN, unit: 'MB', better: 'lower' }];
   const consul = await service('consul');
   const prefix = `shoal-render-bench-${randomBytes(3).toString('hex')}`;
   const writer = await openStore(`consul://${consul.address}/${prefix}`, { timeoutMs: 3000 });
   const e = entries(1000);
-  await Promise.all(Array.from({ length: 10 }, async (_, k) => { for (let i = k; i < e.length; i += 10) await writer.put((e[i] as KV).key, (e[i] as KV).value); }));
+  await Promise.all(
+    Array.from({ length: 10 }, async (_, k) => {
+      for (let i = k; i < e.length; i += 10) await writer.put((e[i] as KV).key, (e[i] as KV).value);
+    }),
+  );
   const dir = `/tmp/shoal-render-bench-${randomBytes(3).toString('hex')}`;
   await execa('mkdir', ['-p', dir]);
-  const child = execa(process.execPath, [...nodeFlags, cli, 'render', '--log-level', 'warn', '--template', `${TEMPLATES.haproxy}:${dir}/h.cfg:true`, `consul://${consul.address}/${prefix}`], { reject: false, env: { SHOAL_HAPROXY_SOCKET: `${dir}/s` } });
+  const child = execa(
+    process.execPath,
+    [
+      ...nodeFlags,
+      cli,
+      'render',
+      '--log-level',
+      'warn',
+      '--template',
+      `${TEMPLATES.haproxy}:${dir}/h.cfg:true`,
+      `consul://${consul.address}/${prefix}`,
+    ],
+    { reject: false, env: { SHOAL_HAPROXY_SOCKET: `${dir}/s` } },
+  );
   try {
     for (let i = 0; i < 100 && !existsSync(`${dir}/h.cfg`); i++) await sleep(100);
     await sleep(10_000);
     const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-    return [{ name: `RSS idle (1,000 backends rendered, compiled JS${nodeFlags.length ? `, node ${nodeFlags.join(' ')}` : ''})`, value: kb / 1024, unit: 'MB', limit: 80, better: 'lower' }];
+    return [
+      {
+        name: `RSS idle (1,000 backends rendered, compiled JS${nodeFlags.length ? `, node ${nodeFlags.join(' ')}` : ''})`,
+        value: kb / 1024,
+        unit: 'MB',
+        limit: 80,
+        better: 'lower',
+      },
+    ];
   } finally {
     child.kill('SIGTERM');
     await child;
@@ -247,6 +339,10 @@ async function idleRssWith(nodeFlags: string[]): Promise<BenchRow[]> {
 const only = process.argv.slice(2);
 const want = (n: string) => only.length === 0 || only.includes(n);
 if (want('render')) printTable('render: parse + context + template (p50)', renderTimes());
-if (want('latency')) printTable('render: store change -> config on disk -> proxy serving (--wait 0, 30 samples)', [...(await changeToServing('haproxy', 30)), ...(await changeToServing('nginx', 30))]);
+if (want('latency'))
+  printTable('render: store change -> config on disk -> proxy serving (--wait 0, 30 samples)', [
+    ...(await changeToServing('haproxy', 30)),
+    ...(await changeToServing('nginx', 30)),
+  ]);
 if (want('requests')) printTable('render: store requests (Consul, one watch per prefix)', await storeRequests());
 if (want('rss')) printTable('render: memory', await idleRss());

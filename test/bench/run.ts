@@ -39,7 +39,8 @@ async function main(): Promise<void> {
     results.push({ file: path.basename(file), code, ms: Date.now() - t0 });
   }
   console.log('\n=== summary');
-  for (const r of results) console.log(`${r.code === 0 ? 'ok    ' : 'FAILED'} ${r.file} (${(r.ms / 1000).toFixed(1)} s)`);
+  for (const r of results)
+    console.log(`${r.code === 0 ? 'ok    ' : 'FAILED'} ${r.file} (${(r.ms / 1000).toFixed(1)} s)`);
   process.exitCode = results.some((r) => r.code !== 0) ? 1 : 0;
 }
 

@@ -71,7 +71,9 @@ async function bench(scheme: string, kind: ServiceKind): Promise<{ op: string; s
   const srv = await service(kind);
   let store: Store;
   try {
-    store = await openStore(`${scheme}://${srv.address}/bench/${scheme}-${randomUUID().slice(0, 8)}`, { timeoutMs: 5000 });
+    store = await openStore(`${scheme}://${srv.address}/bench/${scheme}-${randomUUID().slice(0, 8)}`, {
+      timeoutMs: 5000,
+    });
   } catch (err) {
     if (err instanceof Error && /being built/.test(err.message)) return err.message;
     throw err;
@@ -81,7 +83,11 @@ async function bench(scheme: string, kind: ServiceKind): Promise<{ op: string; s
     const put = await timed(OPS, (i) => store.put(`kv/k${i % 20}`, `value-${i}`));
     const get = await timed(OPS, async (i) => void (await store.get(`kv/k${i % 20}`)));
     const watch = await watchLatency(store, OPS);
-    return [{ op: 'put', samples: put }, { op: 'get', samples: get }, { op: 'watch', samples: watch }];
+    return [
+      { op: 'put', samples: put },
+      { op: 'get', samples: get },
+      { op: 'watch', samples: watch },
+    ];
   } finally {
     await store.deleteTree('').catch(() => {});
     await store.close();
@@ -110,5 +116,10 @@ for (const { scheme, kind } of BACKENDS) {
 
 const header = ['backend', 'op', 'p50 ms', 'p99 ms', 'p99/limit'];
 const widths = header.map((h, i) => Math.max(h.length, ...summary.map((r) => r[i]!.length)));
-const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-console.log(['## store latency summary', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...summary.map(line)].join('\n'));
+const line = (cells: string[]) =>
+  cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+console.log(
+  ['## store latency summary', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...summary.map(line)].join(
+    '\n',
+  ),
+);

@@ -37,16 +37,32 @@ export function formatTable(title: string, rows: readonly BenchRow[]): string {
   const header = ['measure', 'value', 'unit', 'limit', 'ratio', 'better', 'status'];
   const body = rows.map((r) => {
     const q = ratio(r);
-    return [r.name, num(r.value), r.unit, r.limit === undefined ? '-' : num(r.limit), q === undefined ? '-' : q.toFixed(2), r.better, verdict(r)];
+    return [
+      r.name,
+      num(r.value),
+      r.unit,
+      r.limit === undefined ? '-' : num(r.limit),
+      q === undefined ? '-' : q.toFixed(2),
+      r.better,
+      verdict(r),
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
   const right = new Set([1, 3, 4]);
-  const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [`## ${title}`, line(header), rule, ...body.map(line), ''].join('\n');
 }
 
-export function printTable(title: string, rows: readonly BenchRow[], out: (s: string) => void = (s) => process.stdout.write(s)): void {
+export function printTable(
+  title: string,
+  rows: readonly BenchRow[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): void {
   out(`${formatTable(title, rows)}\n`);
 }
 

@@ -15,8 +15,20 @@ import t, { type Test } from 'tap';
 const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.ci/install.sh');
 const FORBIDDEN = ['systemctl', 'service', 'pkill', 'killall', 'invoke-rc.d', 'deb-systemd-invoke', 'kill'];
 /** Every command the script looks for, so that none is missing. */
-const ALL = ['dockerd', 'etcd', 'haproxy', 'nginx', 'ip', 'curl', 'openssl', 'systemd-analyze', 'systemd-notify',
-  'python3', 'docker-registry', 'consul'];
+const ALL = [
+  'dockerd',
+  'etcd',
+  'haproxy',
+  'nginx',
+  'ip',
+  'curl',
+  'openssl',
+  'systemd-analyze',
+  'systemd-notify',
+  'python3',
+  'docker-registry',
+  'consul',
+];
 
 interface Run {
   exitCode: number;
@@ -63,12 +75,18 @@ t.test('nothing missing: installs nothing, calls no apt-get and touches no servi
   const r = await sandbox(t, ALL).run();
   t.equal(r.exitCode, 0);
   t.match(r.stdout, /^install: nothing to install$/m);
-  t.same(r.calls.filter((c) => c.startsWith('apt-get')), []);
+  t.same(
+    r.calls.filter((c) => c.startsWith('apt-get')),
+    [],
+  );
   t.same(touchedServices(r.calls), []);
 });
 
 t.test('haproxy and nginx missing: says so, installs them under its own policy-rc.d, removes it after', async (t) => {
-  const s = sandbox(t, ALL.filter((c) => c !== 'haproxy' && c !== 'nginx'));
+  const s = sandbox(
+    t,
+    ALL.filter((c) => c !== 'haproxy' && c !== 'nginx'),
+  );
   const r = await s.run();
   t.equal(r.exitCode, 0, r.stdout);
   t.match(r.stdout, /^install: will install: haproxy nginx-light$/m);
@@ -80,8 +98,11 @@ t.test('haproxy and nginx missing: says so, installs them under its own policy-r
 });
 
 t.test('an existing policy-rc.d is used as it is and left in place', async (t) => {
-  const s = sandbox(t, ALL.filter((c) => c !== 'etcd'));
-  const mine = '#!/bin/sh\n# the operator\'s\nexit 101\n';
+  const s = sandbox(
+    t,
+    ALL.filter((c) => c !== 'etcd'),
+  );
+  const mine = "#!/bin/sh\n# the operator's\nexit 101\n";
   writeFileSync(s.policy, mine, { mode: 0o755 });
   const r = await s.run();
   t.equal(r.exitCode, 0, r.stdout);

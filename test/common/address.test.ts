@@ -1,11 +1,18 @@
 import t from 'tap';
-import { formatHostPort, isHostname, parseHostPort, parseListenAddress, parsePort } from '../../agents/common/address.js';
+import {
+  formatHostPort,
+  isHostname,
+  parseHostPort,
+  parseListenAddress,
+  parsePort,
+} from '../../agents/common/address.js';
 
 t.test('parsePort', async (t) => {
   t.equal(parsePort('1'), 1);
   t.equal(parsePort('2375'), 2375);
   t.equal(parsePort('65535'), 65535);
-  for (const bad of ['0', '65536', '', '-1', '80a', ' 80', '123456', '1.5']) t.throws(() => parsePort(bad), { message: 'expected a port number 1-65535' }, bad);
+  for (const bad of ['0', '65536', '', '-1', '80a', ' 80', '123456', '1.5'])
+    t.throws(() => parsePort(bad), { message: 'expected a port number 1-65535' }, bad);
 });
 
 t.test('parseHostPort: names, IPv4, bracketed IPv6, default port', async (t) => {
@@ -16,7 +23,18 @@ t.test('parseHostPort: names, IPv4, bracketed IPv6, default port', async (t) => 
   t.same(parseHostPort('[fd00:31:2::1]:80'), { host: 'fd00:31:2::1', port: 80 });
   t.same(parseHostPort('consulhost01', 8500), { host: 'consulhost01', port: 8500 });
   t.same(parseHostPort('[::1]', 2379), { host: '::1', port: 2379 });
-  for (const bad of ['notanaddr', '10.0.0.1:', ':2375', '10.0.0.1:0', '10.0.0.1:99999', 'a b:80', '[::1]', '::1:2375', 'http://h:80', '-h:80']) {
+  for (const bad of [
+    'notanaddr',
+    '10.0.0.1:',
+    ':2375',
+    '10.0.0.1:0',
+    '10.0.0.1:99999',
+    'a b:80',
+    '[::1]',
+    '::1:2375',
+    'http://h:80',
+    '-h:80',
+  ]) {
     t.throws(() => parseHostPort(bad), { message: 'expected HOST:PORT' }, bad);
   }
   t.throws(() => parseHostPort('[::1]:0'), { message: 'expected a port number 1-65535' });

@@ -9,12 +9,19 @@ import { notifier, notifyArgs, sdNotify } from '../../agents/common/notify.js';
 import { notifyReceiver as receiver, type Received } from '../helpers/notify-receiver.js';
 
 t.test('notifyArgs: our pid as MAINPID, one-line values', async (t) => {
-  t.same(notifyArgs({ READY: '1', STATUS: 'synced 3\ncontainers' }, 42), ['--pid=42', 'READY=1', 'STATUS=synced 3 containers']);
+  t.same(notifyArgs({ READY: '1', STATUS: 'synced 3\ncontainers' }, 42), [
+    '--pid=42',
+    'READY=1',
+    'STATUS=synced 3 containers',
+  ]);
 });
 
 t.test('no NOTIFY_SOCKET: nothing is run', async (t) => {
   let ran = false;
-  const sent = await sdNotify({ READY: '1' }, { env: {}, run: async () => ((ran = true), { exitCode: 0, stderr: '' }) });
+  const sent = await sdNotify(
+    { READY: '1' },
+    { env: {}, run: async () => ((ran = true), { exitCode: 0, stderr: '' }) },
+  );
   t.equal(sent, false);
   t.equal(ran, false);
 });
@@ -24,7 +31,10 @@ t.test('ready, status and stopping reach the notify socket with our pid', async 
   const n = notifier({ env: { NOTIFY_SOCKET: r.socket, PATH: process.env.PATH } });
   t.equal(await n.ready('first sync done: 3 services'), true);
   const ready = await r.next();
-  t.same(ready.msg.split('\n').filter(Boolean).sort(), [`MAINPID=${process.pid}`, 'READY=1', 'STATUS=first sync done: 3 services'].sort());
+  t.same(
+    ready.msg.split('\n').filter(Boolean).sort(),
+    [`MAINPID=${process.pid}`, 'READY=1', 'STATUS=first sync done: 3 services'].sort(),
+  );
   // root here, so systemd-notify can send with our pid as the credential too (what systemd attributes)
   t.equal(ready.pid, process.pid);
   t.equal(await n.status('watching'), true);
@@ -36,15 +46,23 @@ t.test('ready, status and stopping reach the notify socket with our pid', async 
 t.test('a socket that is not there: false and a warning, never a throw', async (t) => {
   const warnings: unknown[] = [];
   const log = { warn: (o: unknown) => warnings.push(o) } as unknown as import('../../agents/common/log.js').Logger;
-  const sent = await sdNotify({ READY: '1' }, { env: { NOTIFY_SOCKET: '/nonexistent/notify.sock', PATH: process.env.PATH }, log });
+  const sent = await sdNotify(
+    { READY: '1' },
+    { env: { NOTIFY_SOCKET: '/nonexistent/notify.sock', PATH: process.env.PATH }, log },
+  );
   t.equal(sent, false);
   t.equal(warnings.length, 1);
 });
 
 t.test('systemd-notify not installed: false and a warning that it could not be run', async (t) => {
   const warnings: { msg: string; o: { err?: string } }[] = [];
-  const log = { warn: (o: { err?: string }, msg: string) => warnings.push({ o, msg }) } as unknown as import('../../agents/common/log.js').Logger;
-  const sent = await sdNotify({ READY: '1' }, { env: { NOTIFY_SOCKET: '/run/notify.sock', PATH: '/nonexistent' }, log });
+  const log = {
+    warn: (o: { err?: string }, msg: string) => warnings.push({ o, msg }),
+  } as unknown as import('../../agents/common/log.js').Logger;
+  const sent = await sdNotify(
+    { READY: '1' },
+    { env: { NOTIFY_SOCKET: '/run/notify.sock', PATH: '/nonexistent' }, log },
+  );
   t.equal(sent, false);
   t.equal(warnings.length, 1);
   t.equal(warnings[0]?.msg, 'systemd-notify could not be run');
@@ -72,7 +90,8 @@ t.test('an agent run by the CLI tells systemd STOPPING=1 when SIGTERM arrives', 
   const { openStore } = await import('../../agents/store/open.js');
   const store = await openStore(`consul://${consul.address}/${prefix}`, { timeoutMs: 5000 });
   t.teardown(() => store.close());
-  for (let i = 0; i < 240 && (await store.get(e1.tcp)) === undefined; i++) await new Promise((res) => setTimeout(res, 250));
+  for (let i = 0; i < 240 && (await store.get(e1.tcp)) === undefined; i++)
+    await new Promise((res) => setTimeout(res, 250));
   t.ok(await store.get(e1.tcp), 'join advertised the engine');
   t.equal(child.exitCode, null, 'join is running');
   child.kill('SIGTERM');

@@ -2,7 +2,11 @@
 import t from 'tap';
 import { retry, worthRetrying } from '../../agents/common/retry.js';
 import {
-  ConfigError, ShoalError, StoreAuthError, StoreError, StoreUnavailableError,
+  ConfigError,
+  ShoalError,
+  StoreAuthError,
+  StoreError,
+  StoreUnavailableError,
 } from '../../agents/common/errors.js';
 
 const fast = { initialMs: 1, maxMs: 2, what: 'op' };
@@ -61,33 +65,42 @@ t.test('attempts counts failures in a row; progress() starts the count again', a
   // a long-lived loop: each round makes progress once, then fails; with attempts 2 it would stop at the
   // second failure in a row, but progress in between keeps it going until the work is done
   let rounds = 0;
-  const result = await retry(async (progress) => {
-    rounds += 1;
-    progress();
-    if (rounds < 5) throw new Error(`round ${rounds}`);
-    return rounds;
-  }, { ...fast, attempts: 2 });
+  const result = await retry(
+    async (progress) => {
+      rounds += 1;
+      progress();
+      if (rounds < 5) throw new Error(`round ${rounds}`);
+      return rounds;
+    },
+    { ...fast, attempts: 2 },
+  );
   t.equal(result, 5);
 });
 
 t.test('the backoff after progress starts from the initial delay', async (t) => {
   const delays: number[] = [];
   let rounds = 0;
-  await retry(async (progress) => {
-    rounds += 1;
-    if (rounds === 4) progress();
-    if (rounds < 6) throw new Error('x');
-  }, { initialMs: 1, maxMs: 1000, what: 'op', onRetry: (_e, attempt) => delays.push(attempt) });
+  await retry(
+    async (progress) => {
+      rounds += 1;
+      if (rounds === 4) progress();
+      if (rounds < 6) throw new Error('x');
+    },
+    { initialMs: 1, maxMs: 1000, what: 'op', onRetry: (_e, attempt) => delays.push(attempt) },
+  );
   t.same(delays, [1, 2, 3, 1, 2], 'attempt numbers restart after progress');
 });
 
 t.test('an aborted signal stops the waiting and the retrying', async (t) => {
   const ac = new AbortController();
   let calls = 0;
-  const p = retry(async () => {
-    calls += 1;
-    throw new StoreUnavailableError('down');
-  }, { initialMs: 10_000, maxMs: 10_000, what: 'op', signal: ac.signal });
+  const p = retry(
+    async () => {
+      calls += 1;
+      throw new StoreUnavailableError('down');
+    },
+    { initialMs: 10_000, maxMs: 10_000, what: 'op', signal: ac.signal },
+  );
   setImmediate(() => ac.abort(new Error('shutdown')));
   await t.rejects(p, { message: 'shutdown' });
   t.equal(calls, 1);

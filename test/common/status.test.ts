@@ -38,14 +38,22 @@ t.test('healthz follows the health function, metrics serve the given registry, t
 
 t.test('a throwing health function answers 503, a taken port rejects', async (t) => {
   const registry = new Registry();
-  const s = await startStatusServer('127.0.0.1:0', () => {
-    throw new Error('boom');
-  }, registry);
+  const s = await startStatusServer(
+    '127.0.0.1:0',
+    () => {
+      throw new Error('boom');
+    },
+    registry,
+  );
   t.teardown(() => s.close());
   const r = await fetch(`http://${s.address}/healthz`);
   t.equal(r.status, 503);
   t.match(await r.json(), { ok: false, error: /boom/ });
-  await t.rejects(startStatusServer(s.address, () => ({ ok: true }), registry), { code: 'EADDRINUSE' }, 'port in use');
+  await t.rejects(
+    startStatusServer(s.address, () => ({ ok: true }), registry),
+    { code: 'EADDRINUSE' },
+    'port in use',
+  );
 });
 
 t.test('close() returns promptly even with a keep-alive client connected', async (t) => {

@@ -72,11 +72,26 @@ for (const spec of SPECS) {
 }
 
 t.test('a key that is not an option is refused (the check above relies on it)', async (t) => {
-  t.throws(() => loadConfig(joinSpec as AgentSpec<unknown>, { flags: {}, env: {}, configFile: 'x.yaml', readFile: () => 'discovery: consul://h/swarm\naddr: 1.2.3.4:2375\nheartbeet: 5s\n' }), /unknown option "heartbeet"/);
+  t.throws(
+    () =>
+      loadConfig(joinSpec as AgentSpec<unknown>, {
+        flags: {},
+        env: {},
+        configFile: 'x.yaml',
+        readFile: () => 'discovery: consul://h/swarm\naddr: 1.2.3.4:2375\nheartbeet: 5s\n',
+      }),
+    /unknown option "heartbeet"/,
+  );
 });
 
 t.test('the render example carries a check and reload per template', async (t) => {
   const { config } = loadConfig(renderSpec, { flags: {}, env: {}, configFile: path.join(ROOT, 'config/render.yaml') });
   t.equal(config.templates.length, 1);
-  t.match(config.templates[0], { destination: '/etc/haproxy/haproxy.cfg', check: 'haproxy -c -f {{path}}', reload: 'systemctl reload haproxy', perms: 0o644, backup: true });
+  t.match(config.templates[0], {
+    destination: '/etc/haproxy/haproxy.cfg',
+    check: 'haproxy -c -f {{path}}',
+    reload: 'systemctl reload haproxy',
+    perms: 0o644,
+    backup: true,
+  });
 });

@@ -57,12 +57,23 @@ t.test('SHOAL_<FLAG> beats the extra env names (DOCKER_HOST), which beat the fil
   const base = { positional: URI, flags: { addr: '10.0.0.1:2375' } };
   const yaml = 'docker-host: unix:///from/file.sock\n';
   t.equal(load(joinSpec, { ...base, yaml }).config.dockerHost, 'unix:///from/file.sock');
-  t.equal(load(joinSpec, { ...base, yaml, env: { DOCKER_HOST: 'tcp://127.0.0.1:2375' } }).config.dockerHost, 'tcp://127.0.0.1:2375');
   t.equal(
-    load(joinSpec, { ...base, yaml, env: { DOCKER_HOST: 'tcp://127.0.0.1:2375', SHOAL_DOCKER_HOST: 'unix:///shoal.sock' } }).config.dockerHost,
+    load(joinSpec, { ...base, yaml, env: { DOCKER_HOST: 'tcp://127.0.0.1:2375' } }).config.dockerHost,
+    'tcp://127.0.0.1:2375',
+  );
+  t.equal(
+    load(joinSpec, {
+      ...base,
+      yaml,
+      env: { DOCKER_HOST: 'tcp://127.0.0.1:2375', SHOAL_DOCKER_HOST: 'unix:///shoal.sock' },
+    }).config.dockerHost,
     'unix:///shoal.sock',
   );
-  t.equal(load(joinSpec, { ...base, env: { SHOAL_DOCKER_HOST: '' } }).config.dockerHost, 'unix:///var/run/docker.sock', 'an empty env var is unset');
+  t.equal(
+    load(joinSpec, { ...base, env: { SHOAL_DOCKER_HOST: '' } }).config.dockerHost,
+    'unix:///var/run/docker.sock',
+    'an empty env var is unset',
+  );
 });
 
 t.test('the config file comes from --config or SHOAL_CONFIG', async (t) => {
@@ -74,11 +85,22 @@ t.test('the config file comes from --config or SHOAL_CONFIG', async (t) => {
 });
 
 t.test('durations: 30, 30s, 500ms, 2m, and YAML numbers as seconds', async (t) => {
-  const cases: [string | number, number][] = [['30', 30_000], ['30s', 30_000], ['500ms', 500], ['2m', 120_000], ['1m30s', 90_000], [45, 45_000]];
+  const cases: [string | number, number][] = [
+    ['30', 30_000],
+    ['30s', 30_000],
+    ['500ms', 500],
+    ['2m', 120_000],
+    ['1m30s', 90_000],
+    [45, 45_000],
+  ];
   for (const [raw, ms] of cases) {
     const flags = typeof raw === 'number' ? {} : { storeTimeout: raw };
     const yaml = typeof raw === 'number' ? `store-timeout: ${raw}\n` : undefined;
-    const c = load(joinSpec, { positional: URI, flags: { addr: '10.0.0.1:2375', ...flags }, ...(yaml ? { yaml } : {}) });
+    const c = load(joinSpec, {
+      positional: URI,
+      flags: { addr: '10.0.0.1:2375', ...flags },
+      ...(yaml ? { yaml } : {}),
+    });
     t.equal(c.config.store.timeoutMs, ms, String(raw));
   }
   t.equal(
@@ -96,7 +118,8 @@ t.test('invalid input: one line naming the field, the value and the expectation;
   t.notOk(e.message.includes('\n'));
 
   t.equal(
-    errorOf(() => load(joinSpec, { positional: URI, flags: { addr: '10.0.0.1:2375' }, env: { SHOAL_TTL: 'soon' } })).message,
+    errorOf(() => load(joinSpec, { positional: URI, flags: { addr: '10.0.0.1:2375' }, env: { SHOAL_TTL: 'soon' } }))
+      .message,
     'shoal join: SHOAL_TTL "soon": expected a duration such as 30s, 500ms or 2m',
     'an env value is named by its variable',
   );
@@ -106,7 +129,8 @@ t.test('invalid input: one line naming the field, the value and the expectation;
     'a file value is named by its key and file',
   );
   t.equal(
-    errorOf(() => load(joinSpec, { positional: URI, flags: { addr: '10.0.0.1:2375', heartbeat: '10s', ttl: '5s' } })).message,
+    errorOf(() => load(joinSpec, { positional: URI, flags: { addr: '10.0.0.1:2375', heartbeat: '10s', ttl: '5s' } }))
+      .message,
     'shoal join: --ttl "5s": expected a duration longer than --heartbeat (10s)',
     'cross-field checks name the field too',
   );
@@ -118,15 +142,29 @@ t.test('invalid input: one line naming the field, the value and the expectation;
     errorOf(() => load(joinSpec, { flags: { addr: '10.0.0.1:2375' } })).message,
     'shoal join: --discovery: expected a discovery URI such as consul://HOST/swarm',
   );
-  t.match(errorOf(() => load(joinSpec, { positional: 'http://x/y', flags: { addr: '10.0.0.1:2375' } })).message, /^shoal join: <discovery-uri> "http:\/\/x\/y": expected consul:\/\/HOST\[:PORT\]\/PREFIX/);
+  t.match(
+    errorOf(() => load(joinSpec, { positional: 'http://x/y', flags: { addr: '10.0.0.1:2375' } })).message,
+    /^shoal join: <discovery-uri> "http:\/\/x\/y": expected consul:\/\/HOST\[:PORT\]\/PREFIX/,
+  );
 });
 
 t.test('YAML: kebab-case and camelCase keys, lists, booleans; unknown keys and bad files named', async (t) => {
-  const yaml = ['host:', '  - tcp://127.0.0.1:2375', '  - unix:///run/shoal.sock', 'engine-refresh-min-interval: 10s',
-    'refreshMax: 20s', 'replication: true', 'advertise: 10.0.0.1:2375',
-    'discovery: consul://c1/swarm', ''].join('\n');
+  const yaml = [
+    'host:',
+    '  - tcp://127.0.0.1:2375',
+    '  - unix:///run/shoal.sock',
+    'engine-refresh-min-interval: 10s',
+    'refreshMax: 20s',
+    'replication: true',
+    'advertise: 10.0.0.1:2375',
+    'discovery: consul://c1/swarm',
+    '',
+  ].join('\n');
   const c = load(manageSpec, { yaml }).config;
-  t.same(c.hosts, [{ kind: 'tcp', host: '127.0.0.1', port: 2375 }, { kind: 'unix', path: '/run/shoal.sock' }]);
+  t.same(c.hosts, [
+    { kind: 'tcp', host: '127.0.0.1', port: 2375 },
+    { kind: 'unix', path: '/run/shoal.sock' },
+  ]);
   t.equal(c.refreshMinMs, 10_000);
   t.equal(c.refreshMaxMs, 20_000);
   t.same(c.replication, { advertise: '10.0.0.1:2375', ttlMs: 20_000 });
@@ -135,8 +173,14 @@ t.test('YAML: kebab-case and camelCase keys, lists, booleans; unknown keys and b
   const unknown = errorOf(() => load(manageSpec, { positional: URI, yaml: 'strategy: spread\nstrategie: binpack\n' }));
   t.equal(unknown.message, 'shoal manage: --config "/etc/shoal/test.yaml": unknown option "strategie"');
   t.equal(unknown.exitCode, 2);
-  t.match(errorOf(() => load(manageSpec, { positional: URI, yaml: 'a: [1\n' })).message, /^shoal manage: --config "\/etc\/shoal\/test.yaml": invalid YAML: /);
-  t.equal(errorOf(() => load(manageSpec, { positional: URI, yaml: '- a\n- b\n' })).message, 'shoal manage: --config "/etc/shoal/test.yaml": expected a YAML mapping of option names to values');
+  t.match(
+    errorOf(() => load(manageSpec, { positional: URI, yaml: 'a: [1\n' })).message,
+    /^shoal manage: --config "\/etc\/shoal\/test.yaml": invalid YAML: /,
+  );
+  t.equal(
+    errorOf(() => load(manageSpec, { positional: URI, yaml: '- a\n- b\n' })).message,
+    'shoal manage: --config "/etc/shoal/test.yaml": expected a YAML mapping of option names to values',
+  );
   t.equal(load(manageSpec, { positional: URI, yaml: '' }).config.strategy, 'spread', 'an empty file is no options');
   const missing = errorOf(() =>
     loadConfig(manageSpec, { flags: {}, env: {}, positional: URI, configFile: '/nonexistent/shoal.yaml' }),
@@ -150,7 +194,10 @@ t.test('switches: Go-style values from env and file', async (t) => {
   t.equal(load(registratorSpec, { ...base, env: { SHOAL_CLEANUP: 'false' } }).config.cleanup, false);
   t.equal(load(registratorSpec, { ...base, env: { SHOAL_INTERNAL: '1' } }).config.internal, true);
   t.equal(load(registratorSpec, { ...base, yaml: 'internal: yes\ncleanup: false\n' }).config.cleanup, false);
-  t.equal(errorOf(() => load(registratorSpec, { ...base, env: { SHOAL_INTERNAL: 'maybe' } })).message, 'shoal registrator: SHOAL_INTERNAL "maybe": expected true or false');
+  t.equal(
+    errorOf(() => load(registratorSpec, { ...base, env: { SHOAL_INTERNAL: 'maybe' } })).message,
+    'shoal registrator: SHOAL_INTERNAL "maybe": expected true or false',
+  );
 });
 
 t.test('repeatable options: a comma list in env, a list in YAML, one flag per value', async (t) => {
@@ -158,10 +205,17 @@ t.test('repeatable options: a comma list in env, a list in YAML, one flag per va
     { kind: 'tcp', host: '127.0.0.1', port: 1 },
     { kind: 'tcp', host: '127.0.0.1', port: 2 },
   ]);
-  t.same(load(manageSpec, { positional: URI, flags: { filters: ['health', 'port'] } }).config.filters, ['health', 'port']);
+  t.same(load(manageSpec, { positional: URI, flags: { filters: ['health', 'port'] } }).config.filters, [
+    'health',
+    'port',
+  ]);
   t.same(load(manageSpec, { positional: URI }).config.hosts, [{ kind: 'tcp', host: '127.0.0.1', port: 2375 }]);
   t.same(load(registratorSpec, { positional: 'consul://h/s', yaml: 'tags: [a, b]\n' }).config.tags, ['a', 'b']);
-  t.same(load(registratorSpec, { positional: 'consul://h/s', flags: { tags: 'a, b,,c' } }).config.tags, ['a', 'b', 'c']);
+  t.same(load(registratorSpec, { positional: 'consul://h/s', flags: { tags: 'a, b,,c' } }).config.tags, [
+    'a',
+    'b',
+    'c',
+  ]);
 });
 
 t.test('the positional argument beats its flag and env, and is reported as a flag', async (t) => {
@@ -176,7 +230,11 @@ t.test('the positional argument beats its flag and env, and is reported as a fla
   const fromEnv = load(joinSpec, { flags: { addr: '10.0.0.1:2375' }, env: { SHOAL_DISCOVERY: 'zk://z1/b' } });
   t.equal(fromEnv.config.discovery.scheme, 'zk');
   t.equal(fromEnv.sources.discovery, 'env');
-  const env = load(joinSpec, { positional: URI, flags: { addr: '10.0.0.1:2375' }, env: { SHOAL_DISCOVERY: 'zk://z1/b' } });
+  const env = load(joinSpec, {
+    positional: URI,
+    flags: { addr: '10.0.0.1:2375' },
+    env: { SHOAL_DISCOVERY: 'zk://z1/b' },
+  });
   t.equal(env.sources.discovery, 'flag', 'a positional over an env value is reported as given on the command line');
 });
 
@@ -197,10 +255,17 @@ t.test('secrets are never echoed', async (t) => {
   t.notOk(fromEnv.message.includes('hunter2'));
 
   // credentials inside a URI are redacted from the echoed value
-  const uri = errorOf(() => load(joinSpec, { positional: 'consul://admin:hunter2@consulhost01/swarm', flags: { addr: '10.0.0.1:2375' } }));
+  const uri = errorOf(() =>
+    load(joinSpec, { positional: 'consul://admin:hunter2@consulhost01/swarm', flags: { addr: '10.0.0.1:2375' } }),
+  );
   t.notOk(uri.message.includes('hunter2'), uri.message);
-  t.match(uri.message, /^shoal join: <discovery-uri> "consul:\/\/\[redacted\]@consulhost01\/swarm": credentials do not belong in the URI/);
-  const flagUri = errorOf(() => load(joinSpec, { flags: { addr: '10.0.0.1:2375', discovery: 'consul://admin:hunter2@c1/swarm' } }));
+  t.match(
+    uri.message,
+    /^shoal join: <discovery-uri> "consul:\/\/\[redacted\]@consulhost01\/swarm": credentials do not belong in the URI/,
+  );
+  const flagUri = errorOf(() =>
+    load(joinSpec, { flags: { addr: '10.0.0.1:2375', discovery: 'consul://admin:hunter2@c1/swarm' } }),
+  );
   t.notOk(flagUri.message.includes('hunter2'), flagUri.message);
 });
 
@@ -216,7 +281,16 @@ t.test('render: repeatable --template and YAML template blocks', async (t) => {
     positional: 'consul://localhost:8500/services',
     flags: { templates: ['a.hbs:/tmp/a.cfg', 'b.hbs:/tmp/b.cfg:nginx -s reload'] },
   }).config;
-  t.same(c.templates.map((x) => [x.source, x.destination, x.reload]), [['a.hbs', '/tmp/a.cfg', undefined], ['b.hbs', '/tmp/b.cfg', 'nginx -s reload']]);
+  t.same(
+    c.templates.map((x) => [x.source, x.destination, x.reload]),
+    [
+      ['a.hbs', '/tmp/a.cfg', undefined],
+      ['b.hbs', '/tmp/b.cfg', 'nginx -s reload'],
+    ],
+  );
   t.same(c.wait, { minMs: 500, maxMs: 5000 });
-  t.equal(errorOf(() => load(renderSpec, { positional: 'consul://h/s' })).message, 'shoal render: --template: expected at least one --template SRC:DEST[:RELOAD-CMD]');
+  t.equal(
+    errorOf(() => load(renderSpec, { positional: 'consul://h/s' })).message,
+    'shoal render: --template: expected at least one --template SRC:DEST[:RELOAD-CMD]',
+  );
 });

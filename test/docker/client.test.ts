@@ -51,15 +51,19 @@ t.teardown(() => rmSync(socketDir, { recursive: true, force: true }));
 
 t.test('typed calls on a unix socket: ping, info, list with filters, inspect, create/start/remove', async (t) => {
   const sock = path.join(socketDir, 'a.sock');
-  const { seen } = await fakeEngine(t, {
-    'GET /_ping': (_q, res) => res.end('OK'),
-    'GET /info': (_q, res) => json(res, 200, { ID: 'E1', Name: 'host1', NCPU: 2 }),
-    'GET /containers/json': (_q, res) => json(res, 200, [{ Id: 'c1', Names: ['/web'], State: 'running' }]),
-    'GET /containers/c1/json': (_q, res) => json(res, 200, { Id: 'c1', Name: '/web', State: { Running: true } }),
-    'POST /containers/create': (_q, res) => json(res, 201, { Id: 'c2', Warnings: [] }),
-    'POST /containers/c2/start': (_q, res) => res.writeHead(204).end(),
-    'DELETE /containers/c2': (_q, res) => res.writeHead(204).end(),
-  }, sock);
+  const { seen } = await fakeEngine(
+    t,
+    {
+      'GET /_ping': (_q, res) => res.end('OK'),
+      'GET /info': (_q, res) => json(res, 200, { ID: 'E1', Name: 'host1', NCPU: 2 }),
+      'GET /containers/json': (_q, res) => json(res, 200, [{ Id: 'c1', Names: ['/web'], State: 'running' }]),
+      'GET /containers/c1/json': (_q, res) => json(res, 200, { Id: 'c1', Name: '/web', State: { Running: true } }),
+      'POST /containers/create': (_q, res) => json(res, 201, { Id: 'c2', Warnings: [] }),
+      'POST /containers/c2/start': (_q, res) => res.writeHead(204).end(),
+      'DELETE /containers/c2': (_q, res) => res.writeHead(204).end(),
+    },
+    sock,
+  );
   const c = DockerClient.forHost(`unix://${sock}`, { env: {} });
   t.teardown(() => c.close());
   await c.ping();
@@ -71,28 +75,35 @@ t.test('typed calls on a unix socket: ping, info, list with filters, inspect, cr
   t.same(await c.createContainer({ Image: 'x' }, '?name=w2'), { status: 201, body: { Id: 'c2', Warnings: [] } });
   await c.startContainer('c2');
   await c.removeContainer('c2', { force: true });
-  t.same(seen.map((s) => `${s.method} ${s.url}`), [
-    'GET /_ping',
-    'GET /info',
-    `GET /containers/json?all=1&filters=${encodeURIComponent('{"id":["c1"]}')}`,
-    'GET /containers/c1/json',
-    'GET /containers/gone/json',
-    'POST /containers/create?name=w2',
-    'POST /containers/c2/start',
-    'DELETE /containers/c2?force=1',
-  ]);
+  t.same(
+    seen.map((s) => `${s.method} ${s.url}`),
+    [
+      'GET /_ping',
+      'GET /info',
+      `GET /containers/json?all=1&filters=${encodeURIComponent('{"id":["c1"]}')}`,
+      'GET /containers/c1/json',
+      'GET /containers/gone/json',
+      'POST /containers/create?name=w2',
+      'POST /containers/c2/start',
+      'DELETE /containers/c2?force=1',
+    ],
+  );
   t.equal(seen[0]?.host, 'docker', 'Host header on a unix socket');
   t.same(JSON.parse(seen[5]?.body ?? ''), { Image: 'x' }, 'the create body is sent as JSON');
   t.same(c.calls, { ping: 1, info: 1, list: 1, inspect: 2, events: 0 });
 });
 
 t.test('failures are typed: an error status (recoverable for 5xx), an unreachable engine, a deadline', async (t) => {
-  const { port } = await fakeEngine(t, {
-    'GET /_ping': (_q, res) => res.end('not docker'),
-    'GET /info': (_q, res) => json(res, 500, { message: 'daemon broken' }),
-    'GET /containers/bad/json': (_q, res) => json(res, 400, { message: 'bad id' }),
-    'GET /containers/json': () => {}, // never answers
-  }, 0);
+  const { port } = await fakeEngine(
+    t,
+    {
+      'GET /_ping': (_q, res) => res.end('not docker'),
+      'GET /info': (_q, res) => json(res, 500, { message: 'daemon broken' }),
+      'GET /containers/bad/json': (_q, res) => json(res, 400, { message: 'bad id' }),
+      'GET /containers/json': () => {}, // never answers
+    },
+    0,
+  );
   const c = DockerClient.forAddress(`127.0.0.1:${port}`, undefined, { timeoutMs: 300 });
   t.teardown(() => c.close());
   await t.rejects(c.ping(), DockerRequestError, 'an answer other than OK is not an engine');
@@ -113,17 +124,21 @@ t.test('failures are typed: an error status (recoverable for 5xx), an unreachabl
 
 t.test('events: reconnects after the stream ends, and an error status is a disconnect', async (t) => {
   let opened = 0;
-  await fakeEngine(t, {
-    'GET /events': (req, res) => {
-      opened += 1;
-      const filters = new URL(req.url ?? '', 'http://x').searchParams.get('filters');
-      if (opened === 2) return json(res, 500, { message: 'try later' });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const ev = { Type: 'container', Action: 'start', Actor: { ID: 'c1', Attributes: { f: filters ?? '' } } };
-      res.write(`${JSON.stringify(ev)}\n`);
-      if (opened === 1) res.end();
+  await fakeEngine(
+    t,
+    {
+      'GET /events': (req, res) => {
+        opened += 1;
+        const filters = new URL(req.url ?? '', 'http://x').searchParams.get('filters');
+        if (opened === 2) return json(res, 500, { message: 'try later' });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const ev = { Type: 'container', Action: 'start', Actor: { ID: 'c1', Attributes: { f: filters ?? '' } } };
+        res.write(`${JSON.stringify(ev)}\n`);
+        if (opened === 1) res.end();
+      },
     },
-  }, path.join(socketDir, 'ev.sock'));
+    path.join(socketDir, 'ev.sock'),
+  );
   const c = DockerClient.forHost(`unix://${path.join(socketDir, 'ev.sock')}`, { env: {} });
   t.teardown(() => c.close());
   const ac = new AbortController();

@@ -30,12 +30,20 @@ export const HEARTBEAT_MS = parseDuration(LOCAL_TIMINGS.heartbeat);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function shoal(args: string[]): Promise<Result> {
-  return execa(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, reject: false, all: true, timeout: 240_000 });
+  return execa(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    reject: false,
+    all: true,
+    timeout: 240_000,
+  });
 }
 
 function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    const s = net
+      .createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
 
@@ -48,7 +56,11 @@ async function freeEdgePort(): Promise<number> {
 }
 
 /** Poll `check` every `every` ms until true or `limitMs`; the elapsed ms, or undefined on timeout. */
-export async function within(limitMs: number, check: () => Promise<boolean> | boolean, every = 100): Promise<number | undefined> {
+export async function within(
+  limitMs: number,
+  check: () => Promise<boolean> | boolean,
+  every = 100,
+): Promise<number | undefined> {
   const t0 = Date.now();
   for (;;) {
     if (await check()) return Date.now() - t0;
@@ -72,7 +84,11 @@ export interface Cluster {
   docker: (args: string[]) => Promise<Result>;
 }
 
-export const body = (edge: string, svc: string) => httpGet(`${edge}/`, { headers: { Host: `${svc}.local` }, timeoutMs: 2000 }).then((r) => (r.status === 200 ? r.body.trim() : `HTTP ${r.status}`), () => '');
+export const body = (edge: string, svc: string) =>
+  httpGet(`${edge}/`, { headers: { Host: `${svc}.local` }, timeoutMs: 2000 }).then(
+    (r) => (r.status === 200 ? r.body.trim() : `HTTP ${r.status}`),
+    () => '',
+  );
 
 /** Ask the edge for `svc` until every name in `names` answered (bounded); the set of answers. */
 export async function answering(edge: string, svc: string, names: string[], tries = 60): Promise<Set<string>> {
@@ -101,13 +117,15 @@ function ppidOf(pid: string): number | undefined {
 export async function reapKilledEngine(stateDir: string, n: number): Promise<void> {
   const socket = path.join(stateDir, 'engines', `containerd${n}`, 'containerd.sock');
   const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  const shims = procs.filter((d) => {
-    try {
-      return readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(socket);
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  const shims = procs
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(socket);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
   const children = procs.filter((d) => shims.includes(ppidOf(d) ?? -1)).map(Number);
   for (const pid of [...children, ...shims]) {
     try {
@@ -118,15 +136,37 @@ export async function reapKilledEngine(stateDir: string, n: number): Promise<voi
   }
   await sleep(300);
   const mine = [path.join(stateDir, 'data', `engine${n}`), path.join(stateDir, 'engines', `docker${n}-exec`)];
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => mine.some((d) => m.startsWith(`${d}/`) || m === d));
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => mine.some((d) => m.startsWith(`${d}/`) || m === d));
   for (const m of mounts.sort().reverse()) await execa('umount', ['-l', m], { reject: false });
 }
 
 /** Common part: up with the demo, placement, keys, traffic to every webapp, a webapp killed leaves the edge. */
-export async function seedDemo(t: Test, store: Store, prefix: string, upArgs: string[], stateDir: string, timings: Record<string, number>): Promise<Cluster | undefined> {
+export async function seedDemo(
+  t: Test,
+  store: Store,
+  prefix: string,
+  upArgs: string[],
+  stateDir: string,
+  timings: Record<string, number>,
+): Promise<Cluster | undefined> {
   const [mport, eport] = [await freePort(), await freeEdgePort()];
   const t0 = Date.now();
-  const r = await shoal(['up', ...upArgs, '--engines', '3', '--manager', `127.0.0.1:${mport}`, '--edge', `127.0.0.1:${eport}`, '--state-dir', stateDir, '--demo']);
+  const r = await shoal([
+    'up',
+    ...upArgs,
+    '--engines',
+    '3',
+    '--manager',
+    `127.0.0.1:${mport}`,
+    '--edge',
+    `127.0.0.1:${eport}`,
+    '--state-dir',
+    stateDir,
+    '--demo',
+  ]);
   timings.up = Date.now() - t0;
   const out = String(r.all);
   t.equal(r.exitCode, 0, 'shoal up --engines 3 --demo');
@@ -138,15 +178,28 @@ export async function seedDemo(t: Test, store: Store, prefix: string, upArgs: st
   const manager = `127.0.0.1:${mport}`;
   const edgeConfig = state.edge.config;
   const edge = `http://127.0.0.1:${eport}`;
-  const docker = (args: string[]) => execa('docker', ['-H', manager, ...args], { reject: false, env: { DOCKER_CONFIG: path.join(stateDir, 'docker-cli') } });
+  const docker = (args: string[]) =>
+    execa('docker', ['-H', manager, ...args], {
+      reject: false,
+      env: { DOCKER_CONFIG: path.join(stateDir, 'docker-cli') },
+    });
 
   // placement, as the manager itself reports it (not up's printout)
   const ps = await docker(['ps', '--filter', 'name=shoal-demo-', '--format', '{{.Names}}']);
-  const placed: Placed[] = String(ps.stdout).trim().split('\n').filter(Boolean).map((l) => {
-    const [node, name] = l.split('/') as [string, string];
-    return { name, node, service: name.includes('-proxy-') ? ('proxy' as const) : ('webapp' as const) };
-  }).sort((a, b) => a.name.localeCompare(b.name));
-  t.same(placed.map((p) => p.name), ['shoal-demo-proxy-1', 'shoal-demo-proxy-2', 'shoal-demo-webapp-1', 'shoal-demo-webapp-2', 'shoal-demo-webapp-3'], 'the five demo containers, listed by the manager');
+  const placed: Placed[] = String(ps.stdout)
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [node, name] = l.split('/') as [string, string];
+      return { name, node, service: name.includes('-proxy-') ? ('proxy' as const) : ('webapp' as const) };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+  t.same(
+    placed.map((p) => p.name),
+    ['shoal-demo-proxy-1', 'shoal-demo-proxy-2', 'shoal-demo-webapp-1', 'shoal-demo-webapp-2', 'shoal-demo-webapp-3'],
+    'the five demo containers, listed by the manager',
+  );
   const labels = new Map(state.engines.map((e) => [e.name, e.labels]));
   for (const p of placed) {
     const l = labels.get(p.node);
@@ -159,7 +212,11 @@ export async function seedDemo(t: Test, store: Store, prefix: string, upArgs: st
   for (const p of placed) {
     const key = `services/${p.service}-80/${p.node}:${p.name}:80`;
     const v = await store.get(key);
-    t.match(v, new RegExp(`^${ips.get(p.node)!.replace(/\./g, '\\.')}:\\d+$`), `${prefix}/${key} = <its engine's ip>:<published port>`);
+    t.match(
+      v,
+      new RegExp(`^${ips.get(p.node)!.replace(/\./g, '\\.')}:\\d+$`),
+      `${prefix}/${key} = <its engine's ip>:<published port>`,
+    );
   }
 
   // traffic to every webapp (and proxy) through the edge; each answers with its own name
@@ -172,7 +229,10 @@ export async function seedDemo(t: Test, store: Store, prefix: string, upArgs: st
   // a webapp killed through the manager -> out of the rendered config and no longer answering
   const victim = placed.find((p) => p.service === 'webapp')!;
   const victimAddr = (await store.get(`services/webapp-80/${victim.node}:${victim.name}:80`)) as string;
-  t.ok(readFileSync(state.edge.config, 'utf8').includes(victimAddr), `${victimAddr} in the rendered ${path.basename(state.edge.config)} before`);
+  t.ok(
+    readFileSync(state.edge.config, 'utf8').includes(victimAddr),
+    `${victimAddr} in the rendered ${path.basename(state.edge.config)} before`,
+  );
   const rest = placed.filter((p) => p.service === 'webapp' && p !== victim).map((p) => p.name);
   const k0 = Date.now();
   const rm = await docker(['rm', '-f', victim.name]);
@@ -183,13 +243,17 @@ export async function seedDemo(t: Test, store: Store, prefix: string, upArgs: st
     return true;
   });
   timings.killToGone = gone === undefined ? NaN : Date.now() - k0;
-  t.ok(gone !== undefined, `${victim.name} left the rendered config and stopped answering within 10 s (${timings.killToGone} ms)`);
+  t.ok(
+    gone !== undefined,
+    `${victim.name} left the rendered config and stopped answering within 10 s (${timings.killToGone} ms)`,
+  );
   t.notOk(await store.get(`services/webapp-80/${victim.node}:${victim.name}:80`), 'its key is deleted');
   const after = new Set<string>();
   let failed = 0;
   for (let i = 0; i < 20; i++) {
     const b = await body(edge, 'webapp');
-    if (b === '') failed++; // a connection refused/reset around the proxy's reload: counted, reported
+    if (b === '')
+      failed++; // a connection refused/reset around the proxy's reload: counted, reported
     else after.add(b);
   }
   t.same([...after].sort(), rest, 'the other webapps still answer, and only they');
@@ -197,7 +261,10 @@ export async function seedDemo(t: Test, store: Store, prefix: string, upArgs: st
   // idle-close-on-response) and retries a request that met the killed webapp, so none may fail. Nginx closes
   // idle connections on a reload and has no setting against it: a request racing that close can fail.
   const allowed = state.edge.proxy === 'haproxy' ? 0 : 2;
-  t.ok(failed <= allowed, `at most ${allowed} of 20 requests failed around the reload through ${state.edge.proxy} (${failed})`);
+  t.ok(
+    failed <= allowed,
+    `at most ${allowed} of 20 requests failed around the reload through ${state.edge.proxy} (${failed})`,
+  );
   timings.failedAfterKill = failed;
   return { out, state, placed: placed.filter((p) => p !== victim), edge, manager, docker };
 }
@@ -212,7 +279,11 @@ export async function downAndCheck(t: Test, store: Store, stateDir: string, kill
   t.ok(state, `shoal up recorded its state in ${stateDir}`);
   if (!state) return;
   for (const p of state.processes) t.notOk(isAlive(p), `${p.name} stopped`);
-  t.same([...(await store.list('services')), ...(await store.list('swarm'))].map((kv) => kv.key), [], 'no /services or /swarm keys left');
+  t.same(
+    [...(await store.list('services')), ...(await store.list('swarm'))].map((kv) => kv.key),
+    [],
+    'no /services or /swarm keys left',
+  );
   rmSync(stateDir, { recursive: true, force: true });
 }
 
@@ -228,17 +299,21 @@ export interface SeedRun {
 /** One up..down span under the `shoal-up` lock: the demo, `run.then`, then down (even after a failure). */
 export async function seedRun(t: Test, run: SeedRun): Promise<Record<string, number>> {
   const timings: Record<string, number> = {};
-  await withLock('shoal-up', async () => {
-    const stateDir = mkdtempSync(path.join(os.tmpdir(), `shoal-e2e-${run.name}-`));
-    rmSync(stateDir, { recursive: true });
-    const killed: { n?: number } = {};
-    try {
-      const c = await seedDemo(t, run.store, run.prefix, run.upArgs, stateDir, timings);
-      if (c) await run.then(c, timings, killed);
-    } finally {
-      await downAndCheck(t, run.store, stateDir, killed);
-    }
-  }, 900_000);
+  await withLock(
+    'shoal-up',
+    async () => {
+      const stateDir = mkdtempSync(path.join(os.tmpdir(), `shoal-e2e-${run.name}-`));
+      rmSync(stateDir, { recursive: true });
+      const killed: { n?: number } = {};
+      try {
+        const c = await seedDemo(t, run.store, run.prefix, run.upArgs, stateDir, timings);
+        if (c) await run.then(c, timings, killed);
+      } finally {
+        await downAndCheck(t, run.store, stateDir, killed);
+      }
+    },
+    900_000,
+  );
   t.comment(`timings: ${JSON.stringify(timings)}`);
   return timings;
 }

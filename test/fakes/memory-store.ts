@@ -11,7 +11,16 @@
 import { EventEmitter } from 'node:events';
 import { StoreError, StoreUnavailableError } from '../../agents/common/errors.js';
 import { snapshotStream } from '../../agents/store/snapshot-stream.js';
-import type { KV, Lease, LeaseEvents, Lock, Snapshot, Store, StoreStateEvents, WatchOptions } from '../../agents/store/store.js';
+import type {
+  KV,
+  Lease,
+  LeaseEvents,
+  Lock,
+  Snapshot,
+  Store,
+  StoreStateEvents,
+  WatchOptions,
+} from '../../agents/store/store.js';
 
 export class MemoryStore extends EventEmitter<StoreStateEvents> implements Store {
   readonly kind = 'memory';

@@ -9,7 +9,10 @@ t.test('three shared engines: own hostnames, labels and containers', async (t) =
   const engines: EngineHandle[] = [];
   for (const n of [1, 2, 3]) engines.push(await engine(n));
   const infos = await Promise.all(engines.map((e) => e.docker.info()));
-  t.same(infos.map((i) => i.Name), ['dockerhost01', 'dockerhost02', 'dockerhost03']);
+  t.same(
+    infos.map((i) => i.Name),
+    ['dockerhost01', 'dockerhost02', 'dockerhost03'],
+  );
   t.same(infos[0].Labels.sort(), ['disk=ssd', 'status=master', 'zone=external']);
   t.same(infos[1].Labels.sort(), ['disk=hdd', 'status=worker', 'zone=external']);
   t.same(infos[2].Labels.sort(), ['disk=ssd', 'status=worker', 'zone=internal']);
@@ -19,7 +22,9 @@ t.test('three shared engines: own hostnames, labels and containers', async (t) =
   const name = `harness-sep-${suffix}`;
   await e1.cli(['create', '--name', name, 'shoal/busybox:latest', 'sleep', '60']);
   t.teardown(() => e1.cli(['rm', '-f', name], { reject: false }));
-  const seen = await Promise.all(engines.map(async (e) => (await e.docker.listContainers({ all: true })).some((c) => c.Names.includes(`/${name}`))));
+  const seen = await Promise.all(
+    engines.map(async (e) => (await e.docker.listContainers({ all: true })).some((c) => c.Names.includes(`/${name}`))),
+  );
   t.same(seen, [true, false, false]);
   // the TCP API answers too, with the same engine behind it
   const res = await fetch(`http://${engines[1]?.tcp}/info`);
@@ -34,7 +39,10 @@ t.test('a published port on engine 2 answers on 127.0.1.2', async (t) => {
   t.teardown(() => e.cli(['rm', '-f', name], { reject: false }));
   let body = '';
   for (let i = 0; i < 50 && body === ''; i++) {
-    body = await fetch('http://127.0.1.2:8080/').then((r) => r.text(), () => '');
+    body = await fetch('http://127.0.1.2:8080/').then(
+      (r) => r.text(),
+      () => '',
+    );
     if (body === '') await new Promise((r) => setTimeout(r, 100));
   }
   t.equal(body, 'shoal busybox\n');
@@ -50,10 +58,17 @@ t.test("an engine's command lines: shoal up's launcher and labels, the harness's
   const sh = c.dockerd.args.at(-1) as string;
   t.match(sh, /^hostname dockerhost05; exec dockerd /);
   for (const arg of [
-    "'unix:///run/shoal-test/docker5.sock'", "'tcp://127.0.1.5:2375'", "'--bridge=shoalbr5'", "'--ip=127.0.1.5'",
-    "'--containerd-namespace' 'shoal5'", "'--data-root' '/var/lib/shoal-test/docker5'", "'--storage-driver=vfs'",
+    "'unix:///run/shoal-test/docker5.sock'",
+    "'tcp://127.0.1.5:2375'",
+    "'--bridge=shoalbr5'",
+    "'--ip=127.0.1.5'",
+    "'--containerd-namespace' 'shoal5'",
+    "'--data-root' '/var/lib/shoal-test/docker5'",
+    "'--storage-driver=vfs'",
     "'--ipv6' '--fixed-cidr-v6=fd00:31:5::/64'",
     // engines past the seed's three are plain workers, as `shoal up --engines 5` labels them
-    "'--label' 'zone=internal' '--label' 'disk=hdd' '--label' 'status=worker'", "'--label' 'extra=1'",
-  ]) t.ok(sh.includes(arg), arg);
+    "'--label' 'zone=internal' '--label' 'disk=hdd' '--label' 'status=worker'",
+    "'--label' 'extra=1'",
+  ])
+    t.ok(sh.includes(arg), arg);
 });

@@ -13,7 +13,17 @@ import net from 'node:net';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { execa } from 'execa';
-import { pidAlive, readPid, startDetached, stateDir, stopProcess, waitFor, withLock, STATE_DIR, holdForProcess } from './proc.js';
+import {
+  pidAlive,
+  readPid,
+  startDetached,
+  stateDir,
+  stopProcess,
+  waitFor,
+  withLock,
+  STATE_DIR,
+  holdForProcess,
+} from './proc.js';
 import { busyboxTarball } from './busybox.js';
 import { engineCommands, engineLabels, prepareEngine } from '../../agents/up/engines.js';
 import type { EngineCommands, EngineSpec } from '../../agents/up/engines.js';
@@ -96,12 +106,21 @@ export function testEngineSpec(n: number): EngineSpec {
   const data = (f: string) => path.join(DATA_DIR, f);
   const config = (f: string) => path.join(STATE_DIR, `docker${n}`, f);
   return {
-    n, name: `dockerhost0${n}`, ip: `127.0.1.${n}`, namespace: `shoal${n}`,
-    bridge: `shoalbr${n}`, bridgeCidr: `172.31.${n}.1/24`,
-    socket: run(`docker${n}.sock`), pidFile: run(`docker${n}.pid`), execRoot: run(`docker${n}-exec`),
-    dataRoot: data(`docker${n}`), containerdRoot: data(`docker${n}-containerd`),
-    containerdState: run(`docker${n}-containerd`), containerdSocket: run(`docker${n}-containerd/containerd.sock`),
-    containerdConfig: config('containerd.toml'), daemonConfig: config('daemon.json'),
+    n,
+    name: `dockerhost0${n}`,
+    ip: `127.0.1.${n}`,
+    namespace: `shoal${n}`,
+    bridge: `shoalbr${n}`,
+    bridgeCidr: `172.31.${n}.1/24`,
+    socket: run(`docker${n}.sock`),
+    pidFile: run(`docker${n}.pid`),
+    execRoot: run(`docker${n}-exec`),
+    dataRoot: data(`docker${n}`),
+    containerdRoot: data(`docker${n}-containerd`),
+    containerdState: run(`docker${n}-containerd`),
+    containerdSocket: run(`docker${n}-containerd/containerd.sock`),
+    containerdConfig: config('containerd.toml'),
+    daemonConfig: config('daemon.json'),
   };
 }
 

@@ -13,7 +13,12 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 function dockerdPids(): number[] {
   try {
-    return execFileSync('pgrep', ['-f', `^dockerd .*/run/shoal-test/docker${N}\\.sock`]).toString().trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-f', `^dockerd .*/run/shoal-test/docker${N}\\.sock`])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
@@ -41,9 +46,22 @@ t.test(`engine ${N}: two processes starting it at once make one dockerd; stop an
 
   const script = `import { engine } from ${JSON.stringify(path.join(HERE, 'engines.ts'))}; const e = await engine(${N}); console.log((await e.docker.info()).Name);`;
   const starts = await Promise.all(
-    [1, 2].map(() => execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { reject: false, timeout: 180_000, env: { SHOAL_TEST_ENGINE_HELD: '1' } })),
+    [1, 2].map(() =>
+      execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        reject: false,
+        timeout: 180_000,
+        env: { SHOAL_TEST_ENGINE_HELD: '1' },
+      }),
+    ),
   );
-  t.same(starts.map((s) => [s.exitCode, String(s.stdout).trim()]), [[0, `dockerhost0${N}`], [0, `dockerhost0${N}`]], String(starts.map((s) => s.stderr)));
+  t.same(
+    starts.map((s) => [s.exitCode, String(s.stdout).trim()]),
+    [
+      [0, `dockerhost0${N}`],
+      [0, `dockerhost0${N}`],
+    ],
+    String(starts.map((s) => s.stderr)),
+  );
   const pids = dockerdPids();
   t.equal(pids.length, 1, 'one dockerd');
   t.equal(readPid(`docker${N}`), pids[0], 'the pidfile names the dockerd that runs (so stop() can stop it)');

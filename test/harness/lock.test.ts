@@ -16,10 +16,18 @@ const rand = Math.random().toString(36).slice(2, 8);
 t.test('eight processes, one lock: never two inside at once', async (t) => {
   const name = `lock-test-${rand}`;
   const marker = path.join(stateDir('lock-test'), `${name}.inside`);
-  const workers = Array.from({ length: 8 }, () => execa(process.execPath, ['--import', 'tsx', path.join(HERE, 'lock-worker.ts'), name, marker, '15'], { reject: false }));
+  const workers = Array.from({ length: 8 }, () =>
+    execa(process.execPath, ['--import', 'tsx', path.join(HERE, 'lock-worker.ts'), name, marker, '15'], {
+      reject: false,
+    }),
+  );
   const results = await Promise.all(workers);
   const overlaps = results.map((r) => Number(/overlaps (\d+)/.exec(String(r.stdout))?.[1] ?? NaN));
-  t.same(results.map((r) => r.exitCode), Array(8).fill(0), String(results.map((r) => r.stderr).join('\n')).slice(0, 2000));
+  t.same(
+    results.map((r) => r.exitCode),
+    Array(8).fill(0),
+    String(results.map((r) => r.stderr).join('\n')).slice(0, 2000),
+  );
   t.same(overlaps, Array(8).fill(0), 'no overlap in 120 acquisitions');
 });
 

@@ -31,8 +31,16 @@ t.test('harness ports are never a store default; SHOAL_TEST_<KIND> points main a
     for (const port of Object.values(ports)) t.notOk(defaults.includes(port), `${kind} ${port}`);
   }
   t.same(serviceAddress('consul', 'main', {}), { host: '127.0.0.1', port: PORTS.consul.main, external: false });
-  t.same(serviceAddress('consul', 'main', { SHOAL_TEST_CONSUL: '10.0.0.5:8500' }), { host: '10.0.0.5', port: 8500, external: true });
-  t.same(serviceAddress('etcd', 'chaos', { SHOAL_TEST_ETCD: '10.0.0.5:2379' }).external, false, 'chaos is always the harness\'s');
+  t.same(serviceAddress('consul', 'main', { SHOAL_TEST_CONSUL: '10.0.0.5:8500' }), {
+    host: '10.0.0.5',
+    port: 8500,
+    external: true,
+  });
+  t.same(
+    serviceAddress('etcd', 'chaos', { SHOAL_TEST_ETCD: '10.0.0.5:2379' }).external,
+    false,
+    "chaos is always the harness's",
+  );
   t.throws(() => serviceAddress('zk', 'main', { SHOAL_TEST_ZK: 'nope' }), /SHOAL_TEST_ZK="nope": expected HOST:PORT/);
 });
 
@@ -45,7 +53,8 @@ async function foreignServer(t: Test, port: number): Promise<ChildProcess> {
   return child;
 }
 
-const answers = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) })).ok;
+const answers = (port: number) => async () =>
+  (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) })).ok;
 
 t.test('a foreign server on the port is refused, not adopted, and keeps running', async (t) => {
   const port = await freePort();
@@ -53,7 +62,10 @@ t.test('a foreign server on the port is refused, not adopted, and keeps running'
   const name = `owned-foreign-${rand}`;
   let launched = false;
   const argv = () => ((launched = true), ['sleep', '600']);
-  await t.rejects(ensureOwned(name, port, answers(port), argv), new RegExp(`127\\.0\\.0\\.1:${port} is in use by a process the harness did not start \\(${name}: no marker`));
+  await t.rejects(
+    ensureOwned(name, port, answers(port), argv),
+    new RegExp(`127\\.0\\.0\\.1:${port} is in use by a process the harness did not start \\(${name}: no marker`),
+  );
   t.notOk(launched, 'nothing started in its place');
   t.equal(foreign.exitCode, null, 'the foreign server still runs');
   t.ok(await answers(port)(), 'and still answers');

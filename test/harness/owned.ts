@@ -23,12 +23,17 @@ export interface ProcSnapshot {
 }
 
 /** Why a server on `port` is not ours, or undefined when it is. Pure. */
-export function notOurs(marker: OwnerMarker | undefined, proc: ProcSnapshot | undefined, port: number): string | undefined {
+export function notOurs(
+  marker: OwnerMarker | undefined,
+  proc: ProcSnapshot | undefined,
+  port: number,
+): string | undefined {
   if (!marker) return 'no marker: the harness did not start it';
   if (marker.port !== port) return `the marker names port ${marker.port}, not ${port}`;
   if (!proc) return `the marker's process ${marker.pid} is gone`;
   if (proc.start !== marker.start) return `pid ${marker.pid} is another process now (start time differs)`;
-  if (proc.argv.join('\0') !== marker.argv.join('\0')) return `pid ${marker.pid} runs another command (${proc.argv[0] ?? '?'})`;
+  if (proc.argv.join('\0') !== marker.argv.join('\0'))
+    return `pid ${marker.pid} runs another command (${proc.argv[0] ?? '?'})`;
   return undefined;
 }
 
@@ -76,20 +81,30 @@ export function launchOwned(name: string, argv: string[], port: number): void {
  * Reuse the harness server `name` if it answers on `port`, else start it. Throws, touching nothing, when
  * something the harness did not start answers there or holds the port.
  */
-export async function ensureOwned(name: string, port: number, isReady: () => Promise<boolean>, argv: () => string[]): Promise<void> {
+export async function ensureOwned(
+  name: string,
+  port: number,
+  isReady: () => Promise<boolean>,
+  argv: () => string[],
+): Promise<void> {
   const ours = () => whyNotOurs(name, port) === undefined;
   const answering = () => isReady().catch(() => false);
   if ((await answering()) && ours()) return;
   await withLock(name, async () => {
     if (await tcpOpen('127.0.0.1', port)) {
       const why = whyNotOurs(name, port);
-      if (why !== undefined) throw new Error(`127.0.0.1:${port} is in use by a process the harness did not start (${name}: ${why}): not using it`);
+      if (why !== undefined)
+        throw new Error(
+          `127.0.0.1:${port} is in use by a process the harness did not start (${name}: ${why}): not using it`,
+        );
       if (await answering()) return; // another process started it while we waited
     } else if (readPid(name) === undefined) {
       launchOwned(name, argv(), port);
     } else if (readMarker(name)?.port !== port) {
       // ours, alive, but not on this port: starting another under the same name would orphan it
-      throw new Error(`${name} runs (pid ${readPid(name)}) but its marker names port ${readMarker(name)?.port ?? 'none'}, not ${port}`);
+      throw new Error(
+        `${name} runs (pid ${readPid(name)}) but its marker names port ${readMarker(name)?.port ?? 'none'}, not ${port}`,
+      );
     }
     await waitFor(`${name} on 127.0.0.1:${port}`, answering, 90_000, name);
   });

@@ -116,7 +116,8 @@ export async function acquireLock(name: string, timeoutMs = 180_000): Promise<()
       const stale = holder !== undefined && !pidAlive(holder);
       const abandoned = holder === undefined && existsSync(dir) && Date.now() - t0 > 5_000;
       if (stale || abandoned) removeLock(dir, holder);
-      else if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for the harness lock ${name}`);
+      else if (Date.now() - t0 > timeoutMs)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for the harness lock ${name}`);
       else await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -149,11 +150,21 @@ export function holdChaosForProcess(): Promise<void> {
   return holdForProcess('chaos');
 }
 
-export function startDetached(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): number {
+export function startDetached(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): number {
   if (process.env.SHOAL_TEST_UNIT === '1') throw new Error(`the unit tier starts no server, and ${name} was asked for`);
   stateDir();
   const log = openSync(path.join(STATE_DIR, `${name}.log`), 'a');
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], cwd: opts.cwd ?? STATE_DIR, env: opts.env ?? process.env });
+  const child = spawn(cmd, args, {
+    detached: true,
+    stdio: ['ignore', log, log],
+    cwd: opts.cwd ?? STATE_DIR,
+    env: opts.env ?? process.env,
+  });
   child.unref();
   if (!child.pid) throw new Error(`could not start ${name}: ${cmd}`);
   writeFileSync(path.join(STATE_DIR, `${name}.pid`), `${child.pid} ${startTime(child.pid) ?? ''}`.trim());
@@ -199,7 +210,12 @@ export function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<bo
   });
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000, logName?: string): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+  logName?: string,
+): Promise<void> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
     if (await check().catch(() => false)) return;
@@ -208,10 +224,15 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   let tail = '';
   if (logName) {
     try {
-      tail = readFileSync(path.join(STATE_DIR, `${logName}.log`), 'utf8').split('\n').slice(-15).join('\n');
+      tail = readFileSync(path.join(STATE_DIR, `${logName}.log`), 'utf8')
+        .split('\n')
+        .slice(-15)
+        .join('\n');
     } catch {
       /* no log */
     }
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${tail ? `\n--- ${logName}.log ---\n${tail}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${tail ? `\n--- ${logName}.log ---\n${tail}` : ''}`,
+  );
 }

@@ -53,13 +53,22 @@ export async function proxy(kind: ProxyKind): Promise<ProxyHandle> {
   let args: string[];
   if (kind === 'haproxy') {
     const stats = await freePort();
-    env = { SHOAL_HAPROXY_BIND: `127.0.0.1:${port}`, SHOAL_HAPROXY_STATS_BIND: `127.0.0.1:${stats}`, SHOAL_HAPROXY_SOCKET: path.join(dir, 'admin.sock') };
+    env = {
+      SHOAL_HAPROXY_BIND: `127.0.0.1:${port}`,
+      SHOAL_HAPROXY_STATS_BIND: `127.0.0.1:${stats}`,
+      SHOAL_HAPROXY_SOCKET: path.join(dir, 'admin.sock'),
+    };
     check = 'haproxy -c -f {{path}}';
     // SIGUSR2, then wait for the new worker (see templates/haproxy.cfg.hbs: a USR2 during a reload is lost)
     reload = `m=$(cat ${pidFile}) && o=$(pgrep -d, -P "$m") && kill -USR2 "$m" && for i in $(seq 200); do for p in $(pgrep -P "$m"); do case ",$o," in *",$p,"*) ;; *) exit 0 ;; esac; done; sleep 0.05; done; exit 1`;
     args = ['-W', '-f', config, '-p', pidFile];
   } else {
-    env = { SHOAL_NGINX_LISTEN: `127.0.0.1:${port}`, SHOAL_NGINX_PID: pidFile, SHOAL_NGINX_ERROR_LOG: path.join(dir, 'error.log'), SHOAL_NGINX_TEMP: dir };
+    env = {
+      SHOAL_NGINX_LISTEN: `127.0.0.1:${port}`,
+      SHOAL_NGINX_PID: pidFile,
+      SHOAL_NGINX_ERROR_LOG: path.join(dir, 'error.log'),
+      SHOAL_NGINX_TEMP: dir,
+    };
     check = `nginx -t -q -e ${path.join(dir, 'check.log')} -c {{path}}`;
     reload = `nginx -s reload -e ${path.join(dir, 'reload.log')} -c ${config}`;
     args = ['-c', config, '-e', path.join(dir, 'startup.log'), '-g', 'daemon off;'];
@@ -81,10 +90,14 @@ export async function proxy(kind: ProxyKind): Promise<ProxyHandle> {
       child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
       try {
-        await waitFor(`${kind} on 127.0.0.1:${port}`, async () => {
-          if (!handle.running()) throw new Error(`${kind} exited: ${out}`);
-          return tcpOpen('127.0.0.1', port);
-        }, 15_000);
+        await waitFor(
+          `${kind} on 127.0.0.1:${port}`,
+          async () => {
+            if (!handle.running()) throw new Error(`${kind} exited: ${out}`);
+            return tcpOpen('127.0.0.1', port);
+          },
+          15_000,
+        );
       } catch (e) {
         throw new Error(`${(e as Error).message}\n${out}`);
       }

@@ -121,26 +121,68 @@ function command(kind: ServiceKind, instance: Instance, port: number): string[] 
       // and the index moves on.
       return instance === 'main'
         ? ['consul', 'agent', '-dev', '-node', 'shoal-test', ...common]
-        : ['consul', 'agent', '-server', '-bootstrap-expect', '1', '-data-dir', path.join(dir, 'data'),
-            '-node', 'shoal-chaos', ...common];
+        : [
+            'consul',
+            'agent',
+            '-server',
+            '-bootstrap-expect',
+            '1',
+            '-data-dir',
+            path.join(dir, 'data'),
+            '-node',
+            'shoal-chaos',
+            ...common,
+          ];
     }
     case 'etcd': {
       const client = `http://127.0.0.1:${port}`;
       const peer = `http://127.0.0.1:${port + 1}`;
-      return ['etcd', '--name', name, '--data-dir', path.join(dir, 'data'),
-        '--listen-client-urls', client, '--advertise-client-urls', client,
-        '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `${name}=${peer}`,
-        '--enable-v2=true', '--logger', 'zap', '--log-level', 'warn'];
+      return [
+        'etcd',
+        '--name',
+        name,
+        '--data-dir',
+        path.join(dir, 'data'),
+        '--listen-client-urls',
+        client,
+        '--advertise-client-urls',
+        client,
+        '--listen-peer-urls',
+        peer,
+        '--initial-advertise-peer-urls',
+        peer,
+        '--initial-cluster',
+        `${name}=${peer}`,
+        '--enable-v2=true',
+        '--logger',
+        'zap',
+        '--log-level',
+        'warn',
+      ];
     }
     case 'zk': {
       const cfg = path.join(dir, 'zoo.cfg');
-      const lines = [`tickTime=500`, `dataDir=${path.join(dir, 'data')}`, `clientPort=${port}`,
-        'clientPortAddress=127.0.0.1', 'admin.enableServer=false', '4lw.commands.whitelist=ruok,srvr,stat',
-        'minSessionTimeout=1000', 'maxSessionTimeout=60000'];
+      const lines = [
+        `tickTime=500`,
+        `dataDir=${path.join(dir, 'data')}`,
+        `clientPort=${port}`,
+        'clientPortAddress=127.0.0.1',
+        'admin.enableServer=false',
+        '4lw.commands.whitelist=ruok,srvr,stat',
+        'minSessionTimeout=1000',
+        'maxSessionTimeout=60000',
+      ];
       writeFileSync(cfg, `${lines.join('\n')}\n`);
       const classpath = '/etc/zookeeper/conf:/usr/share/java/zookeeper.jar';
-      return ['java', '-Xmx256m', '-cp', classpath, `-Dzookeeper.log.dir=${dir}`,
-        'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg];
+      return [
+        'java',
+        '-Xmx256m',
+        '-cp',
+        classpath,
+        `-Dzookeeper.log.dir=${dir}`,
+        'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+        cfg,
+      ];
     }
   }
 }

@@ -29,7 +29,9 @@ export interface Received {
   pid: number | null;
 }
 
-export function notifyReceiver(t: { teardown(fn: () => unknown): void }): Promise<{ socket: string; next: () => Promise<Received> }> {
+export function notifyReceiver(t: {
+  teardown(fn: () => unknown): void;
+}): Promise<{ socket: string; next: () => Promise<Received> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-notify-'));
   const socket = path.join(dir, 'notify.sock');
   const child = spawn('python3', ['-c', RECEIVER, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -51,10 +53,10 @@ export function notifyReceiver(t: { teardown(fn: () => unknown): void }): Promis
       else lines.push(line);
     }
   });
-  const nextLine = () => new Promise<string>((resolve) => (lines.length ? resolve(lines.shift() as string) : waiters.push(resolve)));
+  const nextLine = () =>
+    new Promise<string>((resolve) => (lines.length ? resolve(lines.shift() as string) : waiters.push(resolve)));
   return nextLine().then((first) => {
     if (first !== 'bound' || !existsSync(socket)) throw new Error(`receiver did not start: ${first}`);
     return { socket, next: async () => JSON.parse(await nextLine()) as Received };
   });
 }
-

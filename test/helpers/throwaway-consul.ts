@@ -27,14 +27,16 @@ export async function throwawayConsul(t: TapTest, https: boolean, extraHcl: stri
   return port;
 }
 
-
 /** ACLs on, deny by default, one management token. */
 export const ACL_HCL = 'acl { enabled = true default_policy = "deny" tokens { master = "shoal-root-token" } }';
 
 /** Resolves once the agent at `port` has a leader. */
 export async function consulReady(port: number): Promise<void> {
   for (let i = 0; i < 150; i++) {
-    const leader = await fetch(`http://127.0.0.1:${port}/v1/status/leader`).then((r) => r.text(), () => '');
+    const leader = await fetch(`http://127.0.0.1:${port}/v1/status/leader`).then(
+      (r) => r.text(),
+      () => '',
+    );
     if (leader.length > 2) return;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -22,12 +22,26 @@ t.test('joinStep table', async (t) => {
   const s = { now: 10_000, refreshedAt: 8_000, ttlMs: 3000 };
   t.equal(joinStep({ ...s, advertised: false, engineUp: true }), 'advertise');
   t.equal(joinStep({ ...s, advertised: true, engineUp: true }), 'refresh');
-  t.equal(joinStep({ ...s, advertised: true, engineUp: false }), 'lapse', 'engine down, 2 s since the refresh, TTL 3 s: left unrefreshed');
-  t.equal(joinStep({ ...s, advertised: true, engineUp: false, now: 11_000 }), 'expire', 'exactly TTL since the refresh: expired');
+  t.equal(
+    joinStep({ ...s, advertised: true, engineUp: false }),
+    'lapse',
+    'engine down, 2 s since the refresh, TTL 3 s: left unrefreshed',
+  );
+  t.equal(
+    joinStep({ ...s, advertised: true, engineUp: false, now: 11_000 }),
+    'expire',
+    'exactly TTL since the refresh: expired',
+  );
   t.equal(joinStep({ ...s, advertised: true, engineUp: false, now: 12_500 }), 'expire');
   t.equal(joinStep({ ...s, advertised: false, engineUp: false }), 'idle');
-  t.equal(startDelay(0, () => 0.9), 0);
-  t.equal(startDelay(1000, () => 0.5), 500);
+  t.equal(
+    startDelay(0, () => 0.9),
+    0,
+  );
+  t.equal(
+    startDelay(1000, () => 0.5),
+    500,
+  );
   t.ok(startDelay(1000, () => 0.999999) < 1000);
 });
 
@@ -39,74 +53,102 @@ t.test('nextBeatIn: one heartbeat, or sooner when an unrefreshed key reaches its
   t.equal(nextBeatIn('idle', 1000, 10_000, undefined, 3000), 1000);
 });
 
-t.test('joiner beats: advertise, refresh after loss, lapse while the engine is down, expire at TTL, survive store outage', async (t) => {
-  const store = new MemoryStore();
-  const KEY = '127.0.1.4:2375';
-  let up = true;
-  let now = 100_000;
-  const j = new Joiner(store, { key: KEY, value: KEY, heartbeatMs: 1000, ttlMs: 3000, now: () => now, ping: async () => { if (!up) throw new Error('down'); } }, silentLogger());
-  t.equal(await j.beat(), 'advertise');
-  t.equal(store.data.get(KEY), KEY);
-  (store.leases[0] as MemoryLease).expire();
-  now += 1000;
-  t.equal(await j.beat(), 'refresh');
-  t.equal(store.data.get(KEY), KEY, 'refreshed after the key vanished');
+t.test(
+  'joiner beats: advertise, refresh after loss, lapse while the engine is down, expire at TTL, survive store outage',
+  async (t) => {
+    const store = new MemoryStore();
+    const KEY = '127.0.1.4:2375';
+    let up = true;
+    let now = 100_000;
+    const j = new Joiner(
+      store,
+      {
+        key: KEY,
+        value: KEY,
+        heartbeatMs: 1000,
+        ttlMs: 3000,
+        now: () => now,
+        ping: async () => {
+          if (!up) throw new Error('down');
+        },
+      },
+      silentLogger(),
+    );
+    t.equal(await j.beat(), 'advertise');
+    t.equal(store.data.get(KEY), KEY);
+    (store.leases[0] as MemoryLease).expire();
+    now += 1000;
+    t.equal(await j.beat(), 'refresh');
+    t.equal(store.data.get(KEY), KEY, 'refreshed after the key vanished');
 
-  // engine stops: the key stays (not refreshed) until TTL after the last refresh, then goes
-  up = false;
-  now += 1000;
-  const puts = store.data.get(KEY);
-  t.equal(await j.beat(), 'lapse');
-  t.equal(store.data.get(KEY), puts, 'still there right after the engine stopped');
-  t.equal(j.lapsing, true);
-  t.match(j.stats, { refreshStopped: 1, expired: 0 });
-  now += 1000;
-  t.equal(await j.beat(), 'lapse');
-  t.equal(store.data.get(KEY), KEY, 'still there 2 s after the last refresh (TTL 3 s)');
-  t.match(j.stats, { refreshStopped: 1 }, 'counted once per outage');
-  now += 1000;
-  t.equal(await j.beat(), 'expire');
-  t.equal(store.data.has(KEY), false, 'gone at TTL after the last refresh');
-  t.match(j.stats, { refreshStopped: 1, expired: 1 });
-  t.equal(j.lapsing, false);
-  now += 1000;
-  t.equal(await j.beat(), 'idle');
-  t.equal(store.data.has(KEY), false, 'stays gone');
+    // engine stops: the key stays (not refreshed) until TTL after the last refresh, then goes
+    up = false;
+    now += 1000;
+    const puts = store.data.get(KEY);
+    t.equal(await j.beat(), 'lapse');
+    t.equal(store.data.get(KEY), puts, 'still there right after the engine stopped');
+    t.equal(j.lapsing, true);
+    t.match(j.stats, { refreshStopped: 1, expired: 0 });
+    now += 1000;
+    t.equal(await j.beat(), 'lapse');
+    t.equal(store.data.get(KEY), KEY, 'still there 2 s after the last refresh (TTL 3 s)');
+    t.match(j.stats, { refreshStopped: 1 }, 'counted once per outage');
+    now += 1000;
+    t.equal(await j.beat(), 'expire');
+    t.equal(store.data.has(KEY), false, 'gone at TTL after the last refresh');
+    t.match(j.stats, { refreshStopped: 1, expired: 1 });
+    t.equal(j.lapsing, false);
+    now += 1000;
+    t.equal(await j.beat(), 'idle');
+    t.equal(store.data.has(KEY), false, 'stays gone');
 
-  // back: advertised again on a new lease
-  up = true;
-  now += 1000;
-  t.equal(await j.beat(), 'advertise');
-  t.equal(store.data.get(KEY), KEY, 'back when the engine returns');
-  t.equal(store.leases.length, 2, 'a new lease after the old one was released');
+    // back: advertised again on a new lease
+    up = true;
+    now += 1000;
+    t.equal(await j.beat(), 'advertise');
+    t.equal(store.data.get(KEY), KEY, 'back when the engine returns');
+    t.equal(store.leases.length, 2, 'a new lease after the old one was released');
 
-  // a short outage: refreshed again before the TTL, never removed
-  up = false;
-  now += 1000;
-  t.equal(await j.beat(), 'lapse');
-  up = true;
-  now += 1500;
-  t.equal(await j.beat(), 'refresh');
-  t.equal(store.data.get(KEY), KEY);
-  t.match(j.stats, { refreshStopped: 2, expired: 1, advertised: 2 });
+    // a short outage: refreshed again before the TTL, never removed
+    up = false;
+    now += 1000;
+    t.equal(await j.beat(), 'lapse');
+    up = true;
+    now += 1500;
+    t.equal(await j.beat(), 'refresh');
+    t.equal(store.data.get(KEY), KEY);
+    t.match(j.stats, { refreshStopped: 2, expired: 1, advertised: 2 });
 
-  store.failing = true;
-  await t.rejects(j.beat());
-  store.failing = false;
-  t.equal(await j.beat(), 'refresh');
-  t.equal(store.data.get(KEY), KEY, 'back after the outage');
-  const ac = new AbortController();
-  const running = j.run(ac.signal);
-  ac.abort();
-  await running;
-  t.equal(store.data.has(KEY), false, 'removed on shutdown');
-});
+    store.failing = true;
+    await t.rejects(j.beat());
+    store.failing = false;
+    t.equal(await j.beat(), 'refresh');
+    t.equal(store.data.get(KEY), KEY, 'back after the outage');
+    const ac = new AbortController();
+    const running = j.run(ac.signal);
+    ac.abort();
+    await running;
+    t.equal(store.data.has(KEY), false, 'removed on shutdown');
+  },
+);
 
 t.test('run: a lapsing key is removed at its deadline, not a heartbeat later', async (t) => {
   const store = new MemoryStore();
   const KEY = '127.0.1.4:2375';
   let up = true;
-  const j = new Joiner(store, { key: KEY, value: KEY, heartbeatMs: 700, ttlMs: 1000, ping: async () => { if (!up) throw new Error('down'); } }, silentLogger());
+  const j = new Joiner(
+    store,
+    {
+      key: KEY,
+      value: KEY,
+      heartbeatMs: 700,
+      ttlMs: 1000,
+      ping: async () => {
+        if (!up) throw new Error('down');
+      },
+    },
+    silentLogger(),
+  );
   const ac = new AbortController();
   const running = j.run(ac.signal);
   await j.firstBeat;
@@ -116,7 +158,10 @@ t.test('run: a lapsing key is removed at its deadline, not a heartbeat later', a
   const gone = Date.now() - refreshed;
   ac.abort();
   await running;
-  t.ok(gone >= 850 && gone < 1300, `gone ${gone} ms after the last refresh (TTL 1000 ms, heartbeat 700 ms: a beat-bound removal would be at 1400 ms)`);
+  t.ok(
+    gone >= 850 && gone < 1300,
+    `gone ${gone} ms after the last refresh (TTL 1000 ms, heartbeat 700 ms: a beat-bound removal would be at 1400 ms)`,
+  );
   t.equal(j.stats.expired, 1);
 });
 
@@ -124,7 +169,11 @@ t.test('--check-engine=false (no ping): the key is refreshed at every beat, as s
   const store = new MemoryStore();
   const KEY = '127.0.1.4:2375';
   let now = 0;
-  const j = new Joiner(store, { key: KEY, value: KEY, heartbeatMs: 1000, ttlMs: 3000, now: () => now, ping: undefined }, silentLogger());
+  const j = new Joiner(
+    store,
+    { key: KEY, value: KEY, heartbeatMs: 1000, ttlMs: 3000, now: () => now, ping: undefined },
+    silentLogger(),
+  );
   const actions = [];
   for (let i = 0; i < 5; i++, now += 1000) actions.push(await j.beat());
   t.same(actions, ['advertise', 'refresh', 'refresh', 'refresh', 'refresh']);

@@ -16,7 +16,10 @@ for (const b of ['consul', 'etcd', 'zk'] as Backend[]) {
     const chaos = await service(SERVICE_OF[b], 'chaos');
     const uri = `${b}://${chaos.address}/shoaltest-joinout-${rand()}`;
     const store = await readerFor(uri);
-    const child = await spawnShoal(['join', '--addr', ADDR, '--heartbeat', '1s', '--ttl', '3s', '--docker-host', e.dockerHost, uri], `join-outage-${b}`);
+    const child = await spawnShoal(
+      ['join', '--addr', ADDR, '--heartbeat', '1s', '--ttl', '3s', '--docker-host', e.dockerHost, uri],
+      `join-outage-${b}`,
+    );
     t.teardown(async () => {
       await child.kill();
       await chaos.start();
@@ -29,7 +32,10 @@ for (const b of ['consul', 'etcd', 'zk'] as Backend[]) {
     t.equal(child.exited(), false, 'join did not exit during the outage');
     await chaos.start();
     const back = Date.now();
-    await waitEntries(store, has, 30_000).then(() => t.pass(`key back ${Date.now() - back} ms after the store returned`), (err) => t.fail(String(err)));
+    await waitEntries(store, has, 30_000).then(
+      () => t.pass(`key back ${Date.now() - back} ms after the store returned`),
+      (err) => t.fail(String(err)),
+    );
     t.equal(child.exited(), false, 'still running');
   });
 }

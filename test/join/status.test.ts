@@ -22,7 +22,11 @@ t.test('healthy: healthz 200, metrics count beats and the advertisement, start l
   });
   const port = await freePort();
   const cap = captureLog();
-  const run = startJoin(uri, { addr: e.tcp, heartbeat: '500ms', ttl: '3s', dockerHost: e.dockerHost, statusAddr: `127.0.0.1:${port}` }, cap.log);
+  const run = startJoin(
+    uri,
+    { addr: e.tcp, heartbeat: '500ms', ttl: '3s', dockerHost: e.dockerHost, statusAddr: `127.0.0.1:${port}` },
+    cap.log,
+  );
   t.teardown(() => run.stop());
   await waitEntries(store, (kvs) => kvs.some((kv) => kv.key === e.tcp));
   const base = `http://127.0.0.1:${port}`;
@@ -30,7 +34,11 @@ t.test('healthy: healthz 200, metrics count beats and the advertisement, start l
   const h = await fetch(`${base}/healthz`);
   t.equal(h.status, 200);
   t.match(await h.json(), { ok: true, addr: e.tcp, lastBeatOk: true, engineUp: true, errors: 0 }, 'health JSON');
-  await until(async () => (sample(await (await fetch(`${base}/metrics`)).text(), 'shoal_join_beats_total') ?? 0) >= 2, 10_000, 'two beats');
+  await until(
+    async () => (sample(await (await fetch(`${base}/metrics`)).text(), 'shoal_join_beats_total') ?? 0) >= 2,
+    10_000,
+    'two beats',
+  );
   const m = await (await fetch(`${base}/metrics`)).text();
   t.ok((sample(m, 'shoal_join_beats_total') ?? 0) >= 2, `beats_total ${sample(m, 'shoal_join_beats_total')} >= 2`);
   t.equal(sample(m, 'shoal_join_advertised_total'), 1, 'advertised once');
@@ -40,7 +48,19 @@ t.test('healthy: healthz 200, metrics count beats and the advertisement, start l
   t.equal(sample(m, 'shoal_join_errors_total'), 0);
   t.equal(sample(m, 'shoal_join_last_beat_ok'), 1);
   t.equal(sample(m, 'shoal_join_engine_up'), 1);
-  t.match(cap.find('join started'), { version: /^\d+\.\d+\.\d+/, discovery: String, addr: e.tcp, docker: e.dockerHost, checkEngine: true, heartbeatMs: 500, statusAddr: `127.0.0.1:${port}` }, 'one start line with version, store, engine, key flags');
+  t.match(
+    cap.find('join started'),
+    {
+      version: /^\d+\.\d+\.\d+/,
+      discovery: String,
+      addr: e.tcp,
+      docker: e.dockerHost,
+      checkEngine: true,
+      heartbeatMs: 500,
+      statusAddr: `127.0.0.1:${port}`,
+    },
+    'one start line with version, store, engine, key flags',
+  );
 });
 
 t.test('unhealthy: a Docker socket that does not exist -> healthz 503, not advertised', async (t) => {
@@ -53,10 +73,20 @@ t.test('unhealthy: a Docker socket that does not exist -> healthz 503, not adver
     await store.close();
   });
   const port = await freePort();
-  const run = startJoin(uri, { addr: '127.0.1.1:2375', heartbeat: '500ms', ttl: '3s', dockerHost: `unix:///run/shoal-test/nothing-${s}.sock`, statusAddr: `127.0.0.1:${port}` });
+  const run = startJoin(uri, {
+    addr: '127.0.1.1:2375',
+    heartbeat: '500ms',
+    ttl: '3s',
+    dockerHost: `unix:///run/shoal-test/nothing-${s}.sock`,
+    statusAddr: `127.0.0.1:${port}`,
+  });
   t.teardown(() => run.stop());
   const base = `http://127.0.0.1:${port}`;
-  await until(async () => (sample(await (await fetch(`${base}/metrics`)).text(), 'shoal_join_beats_total') ?? 0) >= 1, 10_000, 'a beat');
+  await until(
+    async () => (sample(await (await fetch(`${base}/metrics`)).text(), 'shoal_join_beats_total') ?? 0) >= 1,
+    10_000,
+    'a beat',
+  );
   const h = await fetch(`${base}/healthz`);
   t.equal(h.status, 503);
   t.match(await h.json(), { ok: false, lastBeatOk: true, engineUp: false });
@@ -70,7 +100,13 @@ t.test('unhealthy: nothing listens at the store address -> healthz 503 before an
   const e = await engine(1);
   const port = await freePort();
   const dead = await freePort();
-  const run = startJoin(`consul://127.0.0.1:${dead}/shoaltest-jstatus-${rand()}`, { addr: e.tcp, heartbeat: '500ms', ttl: '3s', dockerHost: e.dockerHost, statusAddr: `127.0.0.1:${port}` });
+  const run = startJoin(`consul://127.0.0.1:${dead}/shoaltest-jstatus-${rand()}`, {
+    addr: e.tcp,
+    heartbeat: '500ms',
+    ttl: '3s',
+    dockerHost: e.dockerHost,
+    statusAddr: `127.0.0.1:${port}`,
+  });
   t.teardown(() => run.stop());
   await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status > 0, 10_000, 'status server up');
   await new Promise((r) => setTimeout(r, 1500));

@@ -4,13 +4,29 @@ import http from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cleanup, dockerCli, ENGINE_ADDRS, IMAGE, managerConfig, sharedEngines, startTestManager, suffix } from './helpers.js';
+import {
+  cleanup,
+  dockerCli,
+  ENGINE_ADDRS,
+  IMAGE,
+  managerConfig,
+  sharedEngines,
+  startTestManager,
+  suffix,
+} from './helpers.js';
 
 const engines = await sharedEngines();
 const P = `mgapi${suffix()}`;
 const sockDir = mkdtempSync(path.join(os.tmpdir(), 'mgapi-'));
 const sock = path.join(sockDir, 'manage.sock');
-const tm = await startTestManager(managerConfig(ENGINE_ADDRS, { hosts: [{ kind: 'tcp', host: '127.0.0.1', port: 0 }, { kind: 'unix', path: sock }] }));
+const tm = await startTestManager(
+  managerConfig(ENGINE_ADDRS, {
+    hosts: [
+      { kind: 'tcp', host: '127.0.0.1', port: 0 },
+      { kind: 'unix', path: sock },
+    ],
+  }),
+);
 t.teardown(async () => {
   await tm.stop();
   await cleanup(engines, P);
@@ -19,13 +35,21 @@ t.teardown(async () => {
 });
 const port = Number(/:(\d+)$/.exec(tm.host)?.[1]);
 
-function call(method: string, p: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+function call(
+  method: string,
+  p: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: p, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path: p, headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -60,8 +84,20 @@ t.test('malformed bodies answer 400; unknown containers 404; the manager keeps s
   t.equal(bad.status, 400);
   t.match(JSON.parse(bad.text).message, /malformed JSON body/);
   t.equal((await call('POST', '/v1.41/containers/create', '[1,2]')).status, 400);
-  t.equal((await call('POST', '/v1.41/containers/create', JSON.stringify({ Image: IMAGE, Env: ['constraint:zone'] }))).status, 400);
-  t.equal((await call('POST', `/v1.41/containers/create?name=${encodeURIComponent('bad name!')}`, JSON.stringify({ Image: IMAGE }))).status, 400);
+  t.equal(
+    (await call('POST', '/v1.41/containers/create', JSON.stringify({ Image: IMAGE, Env: ['constraint:zone'] }))).status,
+    400,
+  );
+  t.equal(
+    (
+      await call(
+        'POST',
+        `/v1.41/containers/create?name=${encodeURIComponent('bad name!')}`,
+        JSON.stringify({ Image: IMAGE }),
+      )
+    ).status,
+    400,
+  );
   t.equal((await call('GET', '/v1.41/containers/json?filters=notjson')).status, 400);
   const missing = await call('POST', `/v1.41/containers/${P}-ghost/start`);
   t.equal(missing.status, 404);
@@ -78,9 +114,11 @@ t.test('images: listed across nodes, tagged and removed where they are', async (
   const list = (await tm.docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout;
   t.match(list, /shoal\/busybox:latest/);
   await tm.docker(['tag', IMAGE, `${P}/img:one`]);
-  for (const e of engines) t.match((await e.cli(['images', '-q', `${P}/img:one`])).stdout.toString(), /\w+/, `tagged on ${e.name}`);
+  for (const e of engines)
+    t.match((await e.cli(['images', '-q', `${P}/img:one`])).stdout.toString(), /\w+/, `tagged on ${e.name}`);
   await tm.docker(['rmi', `${P}/img:one`]);
-  for (const e of engines) t.equal((await e.cli(['images', '-q', `${P}/img:one`])).stdout.toString().trim(), '', `removed on ${e.name}`);
+  for (const e of engines)
+    t.equal((await e.cli(['images', '-q', `${P}/img:one`])).stdout.toString().trim(), '', `removed on ${e.name}`);
   const pull = await tm.docker(['pull', `${P}/not-here:latest`], { reject: false });
   t.not(pull.exitCode, 0, 'no registry is reachable: the pull fails, through every node');
 });
@@ -105,13 +143,45 @@ t.test('events from every node, merged and tagged with the node', async (t) => {
   await tm.docker(['run', '-d', '--name', `${P}-ev1`, '-e', 'constraint:node==dockerhost01', IMAGE, 'true']);
   await tm.docker(['run', '-d', '--name', `${P}-ev3`, '-e', 'constraint:node==dockerhost03', IMAGE, 'true']);
   const until = Math.floor(Date.now() / 1000) + 1;
-  const cli = (await tm.docker(['events', '--since', String(since), '--until', String(until), '--filter', 'event=create', '--filter', 'type=container', '--format', '{{.Actor.Attributes.name}}'])).stdout;
-  t.same(cli.trim().split('\n').filter((n) => n.startsWith(P)).sort(), [`${P}-ev1`, `${P}-ev3`], 'docker events through the manager');
-  const q = new URLSearchParams({ since: String(since), until: String(until), filters: JSON.stringify({ type: ['container'], event: ['create'] }) });
+  const cli = (
+    await tm.docker([
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(until),
+      '--filter',
+      'event=create',
+      '--filter',
+      'type=container',
+      '--format',
+      '{{.Actor.Attributes.name}}',
+    ])
+  ).stdout;
+  t.same(
+    cli
+      .trim()
+      .split('\n')
+      .filter((n) => n.startsWith(P))
+      .sort(),
+    [`${P}-ev1`, `${P}-ev3`],
+    'docker events through the manager',
+  );
+  const q = new URLSearchParams({
+    since: String(since),
+    until: String(until),
+    filters: JSON.stringify({ type: ['container'], event: ['create'] }),
+  });
   const out = (await call('GET', `/v1.41/events?${q}`)).text;
-  const evs = out.trim().split('\n').map((l) => JSON.parse(l) as { Actor?: { Attributes?: { name?: string } }; node?: { Name: string } });
+  const evs = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { Actor?: { Attributes?: { name?: string } }; node?: { Name: string } });
   const mine = evs.filter((e) => e.Actor?.Attributes?.name?.startsWith(P));
-  t.same(mine.map((e) => `${e.Actor?.Attributes?.name}@${e.node?.Name}`).sort(), [`${P}-ev1@dockerhost01`, `${P}-ev3@dockerhost03`]);
+  t.same(mine.map((e) => `${e.Actor?.Attributes?.name}@${e.node?.Name}`).sort(), [
+    `${P}-ev1@dockerhost01`,
+    `${P}-ev3@dockerhost03`,
+  ]);
 });
 
 t.test('archive (docker cp) both ways, top, changes, rename, wait', async (t) => {
@@ -136,9 +206,14 @@ t.test('network connect/disconnect happen on the node the container runs on', as
   await tm.docker(['network', 'create', `dockerhost02/${P}-cnet`]);
   t.teardown(() => engines[1]!.cli(['network', 'rm', `${P}-cnet`], { reject: false }));
   await tm.docker(['network', 'connect', `${P}-cnet`, `${P}-netc`]);
-  const nets = () => engines[1]!.cli(['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', `${P}-netc`]).then((r) => r.stdout.trim().split(' ').sort());
+  const nets = () =>
+    engines[1]!
+      .cli(['inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', `${P}-netc`])
+      .then((r) => r.stdout.trim().split(' ').sort());
   t.same(await nets(), ['bridge', `${P}-cnet`].sort(), 'connected on dockerhost02');
-  const ip = (await tm.docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "${P}-cnet").IPAddress}}`, `${P}-netc`])).stdout.trim();
+  const ip = (
+    await tm.docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "${P}-cnet").IPAddress}}`, `${P}-netc`])
+  ).stdout.trim();
   t.match(ip, /^\d+\.\d+\.\d+\.\d+$/, 'the manager shows the new endpoint');
   await tm.docker(['network', 'disconnect', `dockerhost02/${P}-cnet`, `${P}-netc`]);
   t.same(await nets(), ['bridge'], 'disconnected, by node/name too');
@@ -151,17 +226,20 @@ t.test('network connect/disconnect happen on the node the container runs on', as
   t.match(ghost.stderr, /No such container/);
 });
 
-t.test('rm -f then create with the same name at once: the name (and its node) is free by the time rm answers', async (t) => {
-  const name = `${P}-again`;
-  const body = JSON.stringify({ Image: IMAGE, Cmd: ['sleep', '600'], Env: ['constraint:node==dockerhost02'] });
-  const first = await call('POST', `/v1.41/containers/create?name=${name}`, body);
-  t.equal(first.status, 201, first.text);
-  let ok = 0;
-  for (let i = 0; i < 10; i++) {
-    const rm = await call('DELETE', `/v1.41/containers/${name}?force=1`);
-    const again = await call('POST', `/v1.41/containers/create?name=${name}`, body);
-    if (rm.status === 204 && again.status === 201) ok += 1;
-    else t.fail(`round ${i}: rm ${rm.status}, create ${again.status} ${again.text}`);
-  }
-  t.equal(ok, 10, 'ten rounds of rm then create, none refused');
-});
+t.test(
+  'rm -f then create with the same name at once: the name (and its node) is free by the time rm answers',
+  async (t) => {
+    const name = `${P}-again`;
+    const body = JSON.stringify({ Image: IMAGE, Cmd: ['sleep', '600'], Env: ['constraint:node==dockerhost02'] });
+    const first = await call('POST', `/v1.41/containers/create?name=${name}`, body);
+    t.equal(first.status, 201, first.text);
+    let ok = 0;
+    for (let i = 0; i < 10; i++) {
+      const rm = await call('DELETE', `/v1.41/containers/${name}?force=1`);
+      const again = await call('POST', `/v1.41/containers/create?name=${name}`, body);
+      if (rm.status === 204 && again.status === 201) ok += 1;
+      else t.fail(`round ${i}: rm ${rm.status}, create ${again.status} ${again.text}`);
+    }
+    t.equal(ok, 10, 'ten rounds of rm then create, none refused');
+  },
+);

@@ -10,7 +10,17 @@ import path from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
 import type { EngineHandle } from '../harness/index.js';
-import { cleanup, constraintCliConfig, ENGINE_ADDRS, IMAGE, managerConfig, sharedEngines, startTestManager, suffix, type TestManager } from './helpers.js';
+import {
+  cleanup,
+  constraintCliConfig,
+  ENGINE_ADDRS,
+  IMAGE,
+  managerConfig,
+  sharedEngines,
+  startTestManager,
+  suffix,
+  type TestManager,
+} from './helpers.js';
 
 const engines = await sharedEngines();
 const s = suffix();
@@ -33,28 +43,42 @@ const holders = async (ref: string) => {
 };
 const build = (tag: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
   images.push(tag);
-  return tm.docker(['build', '-t', tag, ...args, '-'], { input: DOCKERFILE, reject: false, env: { DOCKER_BUILDKIT: '0', ...env } });
+  return tm.docker(['build', '-t', tag, ...args, '-'], {
+    input: DOCKERFILE,
+    reject: false,
+    env: { DOCKER_BUILDKIT: '0', ...env },
+  });
 };
 
-t.test('docker build --build-arg constraint:node==... builds on that node; other build args reach the engine', async (t) => {
-  const tag = `${P}/built:node3`;
-  const r = await build(tag, ['--build-arg', 'constraint:node==dockerhost03', '--build-arg', 'GREETING=from-shoal']);
-  t.equal(r.exitCode, 0, r.stderr);
-  t.match(r.stdout, /Successfully tagged/);
-  t.notMatch(r.stdout + r.stderr, /not consumed/, 'the placement build arg never reaches the engine');
-  t.same(await holders(tag), ['dockerhost03']);
-  const out = await tm.docker(['run', '--rm', '-e', 'constraint:node==dockerhost03', tag, 'cat', '/greeting']);
-  t.equal(out.stdout.trim(), 'from-shoal');
-});
+t.test(
+  'docker build --build-arg constraint:node==... builds on that node; other build args reach the engine',
+  async (t) => {
+    const tag = `${P}/built:node3`;
+    const r = await build(tag, ['--build-arg', 'constraint:node==dockerhost03', '--build-arg', 'GREETING=from-shoal']);
+    t.equal(r.exitCode, 0, r.stderr);
+    t.match(r.stdout, /Successfully tagged/);
+    t.notMatch(r.stdout + r.stderr, /not consumed/, 'the placement build arg never reaches the engine');
+    t.same(await holders(tag), ['dockerhost03']);
+    const out = await tm.docker(['run', '--rm', '-e', 'constraint:node==dockerhost03', tag, 'cat', '/greeting']);
+    t.equal(out.stdout.trim(), 'from-shoal');
+  },
+);
 
 t.test('docker build placed by zone, by X-Shoal-Constraint, and refused when nothing fits', async (t) => {
   const ext = `${P}/built:ext`;
-  t.equal((await build(ext, ['--build-arg', 'constraint:zone==external', '--build-arg', 'constraint:disk!=ssd'])).exitCode, 0);
+  t.equal(
+    (await build(ext, ['--build-arg', 'constraint:zone==external', '--build-arg', 'constraint:disk!=ssd'])).exitCode,
+    0,
+  );
   t.same(await holders(ext), ['dockerhost02'], 'zone==external and disk!=ssd: only dockerhost02');
   const cfg = constraintCliConfig(t, 'status==master');
   const hdr = `${P}/built:hdr`;
   images.push(hdr);
-  const viaHeader = await tm.docker(['--config', cfg, 'build', '-t', hdr, '-'], { input: DOCKERFILE, reject: false, env: { DOCKER_BUILDKIT: '0' } });
+  const viaHeader = await tm.docker(['--config', cfg, 'build', '-t', hdr, '-'], {
+    input: DOCKERFILE,
+    reject: false,
+    env: { DOCKER_BUILDKIT: '0' },
+  });
   t.equal(viaHeader.exitCode, 0, viaHeader.stderr);
   t.same(await holders(hdr), ['dockerhost01']);
   const none = await build(`${P}/built:none`, ['--build-arg', 'constraint:zone==moon']);
@@ -66,7 +90,18 @@ t.test('docker build placed by zone, by X-Shoal-Constraint, and refused when not
 });
 
 t.test('docker commit runs on the container node; docker save streams the image from a holder', async (t) => {
-  await tm.docker(['run', '-d', '--name', `${P}-c`, '-e', 'constraint:node==dockerhost02', IMAGE, 'sh', '-c', 'echo committed > /mark; sleep 600']);
+  await tm.docker([
+    'run',
+    '-d',
+    '--name',
+    `${P}-c`,
+    '-e',
+    'constraint:node==dockerhost02',
+    IMAGE,
+    'sh',
+    '-c',
+    'echo committed > /mark; sleep 600',
+  ]);
   const tag = `${P}/committed:1`;
   images.push(tag);
   const r = await tm.docker(['commit', `${P}-c`, tag]);

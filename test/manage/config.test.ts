@@ -34,7 +34,8 @@ const PREFIX = 'shoal manage: ';
 t.test('discovery: a URI parseDiscovery refuses is refused at load, naming where it came from', async (t) => {
   t.same(refused({ positional: 'bogus://x/y' }), {
     field: 'discovery',
-    message: `${PREFIX}<discovery> "bogus://x/y": unknown discovery scheme "bogus": ` +
+    message:
+      `${PREFIX}<discovery> "bogus://x/y": unknown discovery scheme "bogus": ` +
       'expected consul, etcd, etcd2, zk, file or nodes',
     exitCode: 2,
   });

@@ -34,7 +34,8 @@ t.teardown(async () => {
 });
 
 const FULL = 'Unable to find a node that satisfies the following conditions \n[available container slots]';
-const run = (name: string, ...cmd: string[]) => tm.docker(['run', '-d', '--name', name, IMAGE, ...(cmd.length ? cmd : ['sleep', '600'])], { reject: false });
+const run = (name: string, ...cmd: string[]) =>
+  tm.docker(['run', '-d', '--name', name, IMAGE, ...(cmd.length ? cmd : ['sleep', '600'])], { reject: false });
 
 t.test('docker info shows the node label the filter reads', async (t) => {
   t.match((await tm.docker(['info'])).stdout, /containerslots=2/);
@@ -66,7 +67,11 @@ t.test('concurrent creates never exceed the slots', async (t) => {
   await tm.docker(['rm', '-f', `${P}-a`, `${P}-e`]);
   t.same(await onEngine(), [], 'engine 9 is empty');
   const N = 6;
-  const results: CliResult[] = await Promise.all(Array.from({ length: N }, (_, i) => tm.docker(['create', '--name', `${P}-par${i}`, IMAGE, 'sleep', '600'], { reject: false })));
+  const results: CliResult[] = await Promise.all(
+    Array.from({ length: N }, (_, i) =>
+      tm.docker(['create', '--name', `${P}-par${i}`, IMAGE, 'sleep', '600'], { reject: false }),
+    ),
+  );
   const ok = results.filter((r) => r.exitCode === 0);
   const refused = results.filter((r) => r.exitCode !== 0);
   t.equal(ok.length, SLOTS, `${SLOTS} of ${N} concurrent creates succeed`);
@@ -82,7 +87,10 @@ t.test('a full node does not block the cluster: the next create goes to a node w
   const r = await both.docker(['run', '-d', '--name', `${P}-spill`, IMAGE, 'sleep', '600'], { reject: false });
   t.equal(r.exitCode, 0, r.stderr);
   t.equal((await both.docker(['inspect', '-f', '{{.Node.Name}}', `${P}-spill`])).stdout.trim(), 'dockerhost01');
-  const pinned = await both.docker(['run', '-d', '--name', `${P}-pinned`, '-e', 'constraint:node==dockerhost09', IMAGE, 'true'], { reject: false });
+  const pinned = await both.docker(
+    ['run', '-d', '--name', `${P}-pinned`, '-e', 'constraint:node==dockerhost09', IMAGE, 'true'],
+    { reject: false },
+  );
   t.equal(pinned.exitCode, 125, 'a create pinned to the full node is refused');
   t.match(pinned.stderr, /available container slots/);
 });

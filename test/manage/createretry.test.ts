@@ -12,7 +12,21 @@ const P = `mgretry${suffix()}`;
 const target = `${P}-ipc`;
 await engines[1]!.cli(['run', '-d', '--name', target, '--ipc', 'shareable', IMAGE, 'sleep', '600']);
 t.teardown(() => cleanup(engines, P));
-const args = (name: string) => ['run', '-d', '--name', name, '--ipc', `container:${target}`, '-e', 'constraint:zone==external', '-e', 'constraint:node==~dockerhost01', IMAGE, 'sleep', '600'];
+const args = (name: string) => [
+  'run',
+  '-d',
+  '--name',
+  name,
+  '--ipc',
+  `container:${target}`,
+  '-e',
+  'constraint:zone==external',
+  '-e',
+  'constraint:node==~dockerhost01',
+  IMAGE,
+  'sleep',
+  '600',
+];
 
 t.test('without retries the first node’s refusal is the answer', async (t) => {
   const clusterOpts = { ...DEFAULT_CLUSTER_OPTS, createRetry: 0 };

@@ -53,8 +53,17 @@ export interface CliResult {
 }
 
 /** The real docker CLI against `host`; with `reject` (default) a non-zero exit throws. */
-export async function dockerCli(host: string, args: string[], opts: { input?: string; reject?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  const r: Result = await execa('docker', args, { env: { DOCKER_HOST: host, ...(opts.env ?? {}) }, input: opts.input, reject: opts.reject ?? true, timeout: 60_000 });
+export async function dockerCli(
+  host: string,
+  args: string[],
+  opts: { input?: string; reject?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  const r: Result = await execa('docker', args, {
+    env: { DOCKER_HOST: host, ...(opts.env ?? {}) },
+    input: opts.input,
+    reject: opts.reject ?? true,
+    timeout: 60_000,
+  });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
@@ -68,7 +77,10 @@ export interface TestManager {
 export async function startTestManager(config: ManagerConfig): Promise<TestManager> {
   const manager = await startManager(config, silentLogger());
   const host = (manager.addresses[0] as string).replace(/^tcp:/, 'tcp:');
-  await waitUntil(() => manager.cluster.list().length > 0 && manager.cluster.list().every((n) => n.health !== 'pending'), 20_000);
+  await waitUntil(
+    () => manager.cluster.list().length > 0 && manager.cluster.list().every((n) => n.health !== 'pending'),
+    20_000,
+  );
   return {
     manager,
     host,
@@ -77,7 +89,11 @@ export async function startTestManager(config: ManagerConfig): Promise<TestManag
   };
 }
 
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what = 'condition'): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what = 'condition',
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (await check()) return;
@@ -89,7 +105,10 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, timeout
 /** Remove test containers by name prefix straight on the engines (never through the code under test). */
 export async function cleanup(engines: EngineHandle[], prefix: string): Promise<void> {
   for (const e of engines) {
-    const ids = (await e.cli(['ps', '-aq', '--filter', `name=${prefix}`], { reject: false })).stdout.toString().split('\n').filter(Boolean);
+    const ids = (await e.cli(['ps', '-aq', '--filter', `name=${prefix}`], { reject: false })).stdout
+      .toString()
+      .split('\n')
+      .filter(Boolean);
     if (ids.length) await e.cli(['rm', '-f', ...ids], { reject: false });
   }
 }

@@ -9,7 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { busyboxTarball, pushed, type EngineHandle } from '../harness/index.js';
-import { cleanup, constraintCliConfig, ENGINE_ADDRS, managerConfig, sharedEngines, startTestManager, suffix, type TestManager } from './helpers.js';
+import {
+  cleanup,
+  constraintCliConfig,
+  ENGINE_ADDRS,
+  managerConfig,
+  sharedEngines,
+  startTestManager,
+  suffix,
+  type TestManager,
+} from './helpers.js';
 
 const engines = await sharedEngines();
 const s = suffix();
@@ -29,7 +38,6 @@ const holders = async (ref: string) => {
   return out;
 };
 
-
 async function fresh(repo: string): Promise<string> {
   const ref = await pushed(engines[0] as EngineHandle, `${P}/${repo}`);
   refs.push(ref);
@@ -44,24 +52,34 @@ t.test('docker pull reaches every healthy node; progress is marked per node', as
   t.same(await holders(ref), ['dockerhost01', 'dockerhost02', 'dockerhost03']);
 });
 
-t.test('docker pull with X-Shoal-Constraint (config.json HttpHeaders) reaches only the constrained nodes', async (t) => {
-  const ref = await fresh('one');
-  const r = await tm.docker(['--config', constraintCliConfig(t, 'node==dockerhost02'), 'pull', ref]);
-  t.notMatch(r.stdout, /dockerhost0[13]: /);
-  t.same(await holders(ref), ['dockerhost02']);
-  const ref2 = await fresh('two');
-  await tm.docker(['--config', constraintCliConfig(t, 'constraint:zone==external, disk!=ssd'), 'pull', ref2]);
-  t.same(await holders(ref2), ['dockerhost02'], 'several expressions, comma separated, all hold');
-  const soft = await fresh('soft');
-  await tm.docker(['--config', constraintCliConfig(t, 'zone==~nowhere'), 'pull', soft]);
-  t.same(await holders(soft), ['dockerhost01', 'dockerhost02', 'dockerhost03'], 'a soft constraint nothing satisfies is dropped');
-});
+t.test(
+  'docker pull with X-Shoal-Constraint (config.json HttpHeaders) reaches only the constrained nodes',
+  async (t) => {
+    const ref = await fresh('one');
+    const r = await tm.docker(['--config', constraintCliConfig(t, 'node==dockerhost02'), 'pull', ref]);
+    t.notMatch(r.stdout, /dockerhost0[13]: /);
+    t.same(await holders(ref), ['dockerhost02']);
+    const ref2 = await fresh('two');
+    await tm.docker(['--config', constraintCliConfig(t, 'constraint:zone==external, disk!=ssd'), 'pull', ref2]);
+    t.same(await holders(ref2), ['dockerhost02'], 'several expressions, comma separated, all hold');
+    const soft = await fresh('soft');
+    await tm.docker(['--config', constraintCliConfig(t, 'zone==~nowhere'), 'pull', soft]);
+    t.same(
+      await holders(soft),
+      ['dockerhost01', 'dockerhost02', 'dockerhost03'],
+      'a soft constraint nothing satisfies is dropped',
+    );
+  },
+);
 
 t.test('?constraint= on the API; unsatisfiable and malformed constraints are refused before any pull', async (t) => {
   const ref = await fresh('query');
   const [repo, tag] = [ref.slice(0, ref.lastIndexOf(':')), ref.slice(ref.lastIndexOf(':') + 1)];
   const base = tm.host.replace(/^tcp:/, 'http:');
-  const res = await fetch(`${base}/v1.41/images/create?fromImage=${encodeURIComponent(repo)}&tag=${tag}&constraint=${encodeURIComponent('zone==external')}`, { method: 'POST' });
+  const res = await fetch(
+    `${base}/v1.41/images/create?fromImage=${encodeURIComponent(repo)}&tag=${tag}&constraint=${encodeURIComponent('zone==external')}`,
+    { method: 'POST' },
+  );
   t.equal(res.status, 200);
   const text = await res.text();
   t.match(text, /dockerhost01: /);
@@ -71,7 +89,10 @@ t.test('?constraint= on the API; unsatisfiable and malformed constraints are ref
   const none = await tm.docker(['--config', constraintCliConfig(t, 'node==nope'), 'pull', ref], { reject: false });
   t.not(none.exitCode, 0);
   t.match(none.stderr, 'Unable to find a node that satisfies the following conditions \n[node==nope]');
-  const bad = await fetch(`${base}/v1.41/images/create?fromImage=${encodeURIComponent(repo)}&tag=${tag}&constraint=zone`, { method: 'POST' });
+  const bad = await fetch(
+    `${base}/v1.41/images/create?fromImage=${encodeURIComponent(repo)}&tag=${tag}&constraint=zone`,
+    { method: 'POST' },
+  );
   t.equal(bad.status, 400);
   t.match(((await bad.json()) as { message: string }).message, /constraint: invalid expression "zone"/);
   t.same(await holders(ref), ['dockerhost01', 'dockerhost02'], 'nothing pulled on 03 by the refused requests');
@@ -79,9 +100,22 @@ t.test('?constraint= on the API; unsatisfiable and malformed constraints are ref
 
 t.test('docker run of an image no node has pulls it on the node the scheduler chose, only there', async (t) => {
   const ref = await fresh('run');
-  const r = await tm.docker(['run', '-d', '--name', `${P}-run`, '-e', 'constraint:node==dockerhost03', ref, 'sleep', '600']);
+  const r = await tm.docker([
+    'run',
+    '-d',
+    '--name',
+    `${P}-run`,
+    '-e',
+    'constraint:node==dockerhost03',
+    ref,
+    'sleep',
+    '600',
+  ]);
   t.match(r.stdout.trim(), /^[0-9a-f]{64}$/);
-  t.equal((await tm.docker(['inspect', '-f', '{{.Node.Name}} {{.State.Running}}', `${P}-run`])).stdout.trim(), 'dockerhost03 true');
+  t.equal(
+    (await tm.docker(['inspect', '-f', '{{.Node.Name}} {{.State.Running}}', `${P}-run`])).stdout.trim(),
+    'dockerhost03 true',
+  );
   t.same(await holders(ref), ['dockerhost03']);
 });
 
@@ -93,9 +127,20 @@ t.test('docker import: the tarball is teed to every node, or only the constraine
   const r = await tm.docker(['import', '-', all], { input: tar as unknown as string });
   t.match(r.stdout, /sha256:[0-9a-f]{64}/);
   t.same(await holders(all), ['dockerhost01', 'dockerhost02', 'dockerhost03']);
-  await tm.docker(['--config', constraintCliConfig(t, 'zone==internal'), 'import', '-', one], { input: tar as unknown as string });
+  await tm.docker(['--config', constraintCliConfig(t, 'zone==internal'), 'import', '-', one], {
+    input: tar as unknown as string,
+  });
   t.same(await holders(one), ['dockerhost03']);
-  const run = await tm.docker(['run', '--rm', '-e', 'constraint:zone==internal', one, '/bin/busybox', 'echo', 'imported-ok']);
+  const run = await tm.docker([
+    'run',
+    '--rm',
+    '-e',
+    'constraint:zone==internal',
+    one,
+    '/bin/busybox',
+    'echo',
+    'imported-ok',
+  ]);
   t.match(run.stdout, /imported-ok/, 'the imported image runs');
 });
 

@@ -14,7 +14,12 @@ t.teardown(async () => {
 
 /** Run a docker command under a pseudo-terminal, typing `input` line by line. */
 async function pty(cmd: string, lines: string[]): Promise<string> {
-  const child = execa('script', ['-qec', cmd, '/dev/null'], { env: { DOCKER_HOST: tm.host }, reject: false, timeout: 30_000, stdin: 'pipe' });
+  const child = execa('script', ['-qec', cmd, '/dev/null'], {
+    env: { DOCKER_HOST: tm.host },
+    reject: false,
+    timeout: 30_000,
+    stdin: 'pipe',
+  });
   for (const l of lines) {
     await new Promise((r) => setTimeout(r, 700));
     child.stdin?.write(`${l}\n`);
@@ -24,7 +29,10 @@ async function pty(cmd: string, lines: string[]): Promise<string> {
 }
 
 t.test('docker run -it: an interactive shell on a scheduled node', async (t) => {
-  const out = await pty(`docker run -it --rm --name ${P}-run -e constraint:node==dockerhost03 ${IMAGE} sh`, ['echo sum-$((40+2)) on $(hostname)', 'exit']);
+  const out = await pty(`docker run -it --rm --name ${P}-run -e constraint:node==dockerhost03 ${IMAGE} sh`, [
+    'echo sum-$((40+2)) on $(hostname)',
+    'exit',
+  ]);
   t.match(out, /sum-42 on /);
 });
 
@@ -43,6 +51,8 @@ t.test('docker attach to a running shell', async (t) => {
 });
 
 t.test('stdin without a tty: docker run -i pipes through the hijacked stream', async (t) => {
-  const r = await tm.docker(['run', '-i', '--rm', '--name', `${P}-pipe`, IMAGE, 'sh', '-c', 'tr a-z A-Z'], { input: 'shout\n' });
+  const r = await tm.docker(['run', '-i', '--rm', '--name', `${P}-pipe`, IMAGE, 'sh', '-c', 'tr a-z A-Z'], {
+    input: 'shout\n',
+  });
   t.equal(r.stdout.trim(), 'SHOUT');
 });

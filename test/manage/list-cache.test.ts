@@ -9,10 +9,23 @@ t.teardown(async () => {
   await tm.stop();
   await cleanup(engines, P);
 });
-const ps = async (...args: string[]) => (await tm.docker(['ps', ...args, '--format', '{{.Names}} {{.State}}'])).stdout.trim();
+const ps = async (...args: string[]) =>
+  (await tm.docker(['ps', ...args, '--format', '{{.Names}} {{.State}}'])).stdout.trim();
 
 t.test('create, stop, start, rm through the manager: the cached list follows each at once', async (t) => {
-  await tm.docker(['run', '-d', '--name', `${P}-a`, '--label', 'tier=web', '-e', 'constraint:node==dockerhost03', IMAGE, 'sleep', '600']);
+  await tm.docker([
+    'run',
+    '-d',
+    '--name',
+    `${P}-a`,
+    '--label',
+    'tier=web',
+    '-e',
+    'constraint:node==dockerhost03',
+    IMAGE,
+    'sleep',
+    '600',
+  ]);
   t.equal(await ps('--filter', `name=${P}`), `dockerhost03/${P}-a running`);
   t.equal(await ps('--filter', 'label=tier=web', '--filter', `name=${P}`), `dockerhost03/${P}-a running`);
   t.equal(await ps('--filter', 'label=tier=db', '--filter', `name=${P}`), '');

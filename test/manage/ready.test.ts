@@ -17,11 +17,24 @@ t.test('READY=1 when the API listens, STOPPING=1 on SIGTERM', async (t) => {
   const rx = await notifyReceiver(t);
   const daemon = execa(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'agents/cli.ts'), 'manage', '--log-format', 'json', '-H', `127.0.0.1:${port}`, `nodes://${e1.tcp}`],
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'agents/cli.ts'),
+      'manage',
+      '--log-format',
+      'json',
+      '-H',
+      `127.0.0.1:${port}`,
+      `nodes://${e1.tcp}`,
+    ],
     { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NOTIFY_SOCKET: rx.socket }, extendEnv: false, reject: false },
   );
   t.teardown(() => void daemon.kill('SIGKILL'));
-  const ready = await Promise.race([rx.next(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 60_000).unref())]);
+  const ready = await Promise.race([
+    rx.next(),
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 60_000).unref()),
+  ]);
   t.ok(ready, 'a notify message arrived');
   t.match(ready?.msg ?? '', /READY=1/);
   t.match(ready?.msg ?? '', new RegExp(`STATUS=listening on .*127\\.0\\.0\\.1:${port}`));

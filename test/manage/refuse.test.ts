@@ -6,7 +6,10 @@ import { managerConfig, sharedEngines, startTestManager } from './helpers.js';
 
 await sharedEngines();
 
-const statusBlock = (info: string, addr: string) => new RegExp(`${addr.replace(/\./g, '\\.')}\\n\\s+└ ID: [^\\n]*\\n\\s+└ Status: (\\w+)[\\s\\S]*?└ Error: ([^\\n]*)`).exec(info);
+const statusBlock = (info: string, addr: string) =>
+  new RegExp(
+    `${addr.replace(/\./g, '\\.')}\\n\\s+└ ID: [^\\n]*\\n\\s+└ Status: (\\w+)[\\s\\S]*?└ Error: ([^\\n]*)`,
+  ).exec(info);
 
 t.test('a manager pointed at another manager refuses it as a node', async (t) => {
   const a = await startTestManager(managerConfig('nodes://127.0.1.1:2375'));
@@ -24,7 +27,9 @@ t.test('a manager pointed at another manager refuses it as a node', async (t) =>
 
 t.test('an engine reporting 0 CPUs is refused', async (t) => {
   const fake = http.createServer((req, res) => {
-    const body = req.url?.startsWith('/info') ? { ID: 'Z', Name: 'zero', NCPU: 0, MemTotal: 1 } : { Version: '20.10.0', ApiVersion: '1.41' };
+    const body = req.url?.startsWith('/info')
+      ? { ID: 'Z', Name: 'zero', NCPU: 0, MemTotal: 1 }
+      : { Version: '20.10.0', ApiVersion: '1.41' };
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   });

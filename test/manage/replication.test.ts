@@ -11,7 +11,17 @@ import { execa } from 'execa';
 import { openStore } from '../../agents/store/open.js';
 import { LEADER_KEY } from '../../agents/manage/replication.js';
 import { service } from '../harness/index.js';
-import { cleanup, dockerCli, IMAGE, managerConfig, sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
+import {
+  cleanup,
+  dockerCli,
+  IMAGE,
+  managerConfig,
+  sharedEngines,
+  startTestManager,
+  suffix,
+  waitUntil,
+  type TestManager,
+} from './helpers.js';
 import { freePort } from '../harness/proxies.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,20 +48,45 @@ for (const kind of ['consul', 'etcd', 'zk'] as const) {
     const portA = await freePort();
     const portB = await freePort();
     const portC = await freePort();
-    const primary = execa(process.execPath, ['--import', 'tsx', path.join(ROOT, 'agents/cli.ts'), 'manage', '-H', `127.0.0.1:${portA}`, '--replication', '--replication-ttl', `${TTL_MS / 1000}s`, '--advertise', `127.0.0.1:${portA}`, '--log-level', 'warn', uri], { cwd: ROOT, reject: false });
+    const primary = execa(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'agents/cli.ts'),
+        'manage',
+        '-H',
+        `127.0.0.1:${portA}`,
+        '--replication',
+        '--replication-ttl',
+        `${TTL_MS / 1000}s`,
+        '--advertise',
+        `127.0.0.1:${portA}`,
+        '--log-level',
+        'warn',
+        uri,
+      ],
+      { cwd: ROOT, reject: false },
+    );
     t.teardown(async () => {
       primary.kill('SIGKILL');
       await primary.catch(() => undefined);
     });
     const A = `tcp://127.0.0.1:${portA}`;
-    await waitUntil(async () => /Role: primary/.test((await dockerCli(A, ['info'], { reject: false })).stdout), 60_000, `primary up on ${kind}`);
-    t.equal(await store.get(LEADER_KEY), `127.0.0.1:${portA}`, 'the leader key holds the primary\'s advertised address');
+    await waitUntil(
+      async () => /Role: primary/.test((await dockerCli(A, ['info'], { reject: false })).stdout),
+      60_000,
+      `primary up on ${kind}`,
+    );
+    t.equal(await store.get(LEADER_KEY), `127.0.0.1:${portA}`, "the leader key holds the primary's advertised address");
 
     const replicaAt = (port: number) =>
-      startTestManager(managerConfig(uri, {
-        hosts: [{ kind: 'tcp', host: '127.0.0.1', port }],
-        replication: { advertise: `127.0.0.1:${port}`, ttlMs: TTL_MS },
-      }));
+      startTestManager(
+        managerConfig(uri, {
+          hosts: [{ kind: 'tcp', host: '127.0.0.1', port }],
+          replication: { advertise: `127.0.0.1:${port}`, ttlMs: TTL_MS },
+        }),
+      );
     const replicas = [await replicaAt(portB), await replicaAt(portC)] as const;
     const [replica] = replicas;
     const stopped = new Set<TestManager>();
@@ -72,17 +107,40 @@ for (const kind of ['consul', 'etcd', 'zk'] as const) {
 
     t.test('the replicas name the primary in docker info and proxy requests to it', async (t) => {
       for (const r of replicas) {
-        await waitUntil(async () => /Primary: /.test((await r.docker(['info'])).stdout), 10_000, 'replica knows the primary');
+        await waitUntil(
+          async () => /Primary: /.test((await r.docker(['info'])).stdout),
+          10_000,
+          'replica knows the primary',
+        );
         const info = (await r.docker(['info'])).stdout;
         t.match(info, /Role: replica/);
         t.match(info, new RegExp(`Primary: 127\\.0\\.0\\.1:${portA}`));
         t.match(info, /Nodes: 2/, 'a replica keeps its own view of the cluster (the leader key is no engine)');
       }
-      const r = await replica.docker(['run', '-d', '--name', `${P}-via-replica`, '-e', 'constraint:node==dockerhost02', IMAGE, 'sleep', '600']);
+      const r = await replica.docker([
+        'run',
+        '-d',
+        '--name',
+        `${P}-via-replica`,
+        '-e',
+        'constraint:node==dockerhost02',
+        IMAGE,
+        'sleep',
+        '600',
+      ]);
       t.equal(r.exitCode, 0);
-      t.equal((await dockerCli(A, ['inspect', '-f', '{{.Node.Name}}', `${P}-via-replica`])).stdout.trim(), 'dockerhost02');
-      const ex = await replicas[1].docker(['exec', '-i', `${P}-via-replica`, 'sh', '-c', 'tr a-z A-Z'], { input: 'hijacked\n' });
-      t.equal(ex.stdout.trim(), 'HIJACKED', 'docker exec through the other replica: the upgraded connection is proxied too');
+      t.equal(
+        (await dockerCli(A, ['inspect', '-f', '{{.Node.Name}}', `${P}-via-replica`])).stdout.trim(),
+        'dockerhost02',
+      );
+      const ex = await replicas[1].docker(['exec', '-i', `${P}-via-replica`, 'sh', '-c', 'tr a-z A-Z'], {
+        input: 'hijacked\n',
+      });
+      t.equal(
+        ex.stdout.trim(),
+        'HIJACKED',
+        'docker exec through the other replica: the upgraded connection is proxied too',
+      );
       t.equal(await store.get(LEADER_KEY), `127.0.0.1:${portA}`, 'no replica took the lock');
     });
 
@@ -92,32 +150,71 @@ for (const kind of ['consul', 'etcd', 'zk'] as const) {
       const killedAt = Date.now();
       const during = await replica.docker(['ps'], { reject: false });
       t.not(during.exitCode, 0, 'the replica proxies: with the primary gone, ps fails until the handover');
-      const roles = async () => Promise.all(replicas.map(async (r) => (/Role: primary/.test((await r.docker(['info'])).stdout) ? 'primary' : 'replica')));
+      const roles = async () =>
+        Promise.all(
+          replicas.map(async (r) => (/Role: primary/.test((await r.docker(['info'])).stdout) ? 'primary' : 'replica')),
+        );
       await waitUntil(async () => (await roles()).includes('primary'), 20_000, 'a replica promoted');
       const took = Date.now() - killedAt;
       t.ok(took < HANDOVER_MS, `handed over in ${took} ms (TTL ${TTL_MS} ms, limit ${HANDOVER_MS} ms on ${kind})`);
       const now = await roles();
       t.same([...now].sort(), ['primary', 'replica'], 'exactly one new primary');
-      const [newPrimary, other] = [replicas[now.indexOf('primary')] as TestManager, replicas[now.indexOf('replica')] as TestManager];
+      const [newPrimary, other] = [
+        replicas[now.indexOf('primary')] as TestManager,
+        replicas[now.indexOf('replica')] as TestManager,
+      ];
       [leader, follower] = [newPrimary, other];
       t.equal(await store.get(LEADER_KEY), addrOf(newPrimary), 'the leader key names the new primary');
-      await waitUntil(async () => (await other.docker(['info'])).stdout.includes(`Primary: ${addrOf(newPrimary)}`), 10_000, 'the other replica follows the new primary');
-      const ps = (await other.docker(['ps', '--filter', `name=${P}-via-replica`, '--format', '{{.Names}}'])).stdout.trim();
-      t.equal(ps, `dockerhost02/${P}-via-replica`, 'the new primary serves the cluster it rebuilt itself, through the other replica');
-      const r = await other.docker(['run', '-d', '--name', `${P}-after`, '-e', 'constraint:node==dockerhost01', IMAGE, 'sleep', '600']);
+      await waitUntil(
+        async () => (await other.docker(['info'])).stdout.includes(`Primary: ${addrOf(newPrimary)}`),
+        10_000,
+        'the other replica follows the new primary',
+      );
+      const ps = (
+        await other.docker(['ps', '--filter', `name=${P}-via-replica`, '--format', '{{.Names}}'])
+      ).stdout.trim();
+      t.equal(
+        ps,
+        `dockerhost02/${P}-via-replica`,
+        'the new primary serves the cluster it rebuilt itself, through the other replica',
+      );
+      const r = await other.docker([
+        'run',
+        '-d',
+        '--name',
+        `${P}-after`,
+        '-e',
+        'constraint:node==dockerhost01',
+        IMAGE,
+        'sleep',
+        '600',
+      ]);
       t.equal(r.exitCode, 0);
-      t.equal((await newPrimary.docker(['inspect', '-f', '{{.Node.Name}}', `${P}-after`])).stdout.trim(), 'dockerhost01');
+      t.equal(
+        (await newPrimary.docker(['inspect', '-f', '{{.Node.Name}}', `${P}-after`])).stdout.trim(),
+        'dockerhost01',
+      );
     });
 
-    t.test('a primary that stops cleanly releases the lock: the last replica takes over without waiting for the TTL', async (t) => {
-      const [first, last] = [leader, follower];
-      if (!first || !last) return t.fail('no primary elected in the previous step');
-      const stoppedAt = Date.now();
-      await stop(first);
-      await waitUntil(async () => /Role: primary/.test((await last.docker(['info'])).stdout), 20_000, 'the last replica promoted');
-      const took = Date.now() - stoppedAt;
-      t.ok(took < RELEASED_MS, `handed over in ${took} ms after a clean stop (limit ${RELEASED_MS} ms; a lock left to expire takes the TTL, ${TTL_MS} ms)`);
-      t.equal(await store.get(LEADER_KEY), addrOf(last));
-    });
+    t.test(
+      'a primary that stops cleanly releases the lock: the last replica takes over without waiting for the TTL',
+      async (t) => {
+        const [first, last] = [leader, follower];
+        if (!first || !last) return t.fail('no primary elected in the previous step');
+        const stoppedAt = Date.now();
+        await stop(first);
+        await waitUntil(
+          async () => /Role: primary/.test((await last.docker(['info'])).stdout),
+          20_000,
+          'the last replica promoted',
+        );
+        const took = Date.now() - stoppedAt;
+        t.ok(
+          took < RELEASED_MS,
+          `handed over in ${took} ms after a clean stop (limit ${RELEASED_MS} ms; a lock left to expire takes the TTL, ${TTL_MS} ms)`,
+        );
+        t.equal(await store.get(LEADER_KEY), addrOf(last));
+      },
+    );
   });
 }

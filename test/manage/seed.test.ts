@@ -3,7 +3,16 @@
  * (labels zone/disk/status): constraints, affinities, port clashes, info/ps/logs/exec/inspect/rm -f.
  */
 import t from 'tap';
-import { cleanup, ENGINE_ADDRS, IMAGE, managerConfig, sharedEngines, startTestManager, suffix, type TestManager } from './helpers.js';
+import {
+  cleanup,
+  ENGINE_ADDRS,
+  IMAGE,
+  managerConfig,
+  sharedEngines,
+  startTestManager,
+  suffix,
+  type TestManager,
+} from './helpers.js';
 
 const engines = await sharedEngines();
 const s = suffix();
@@ -16,7 +25,9 @@ t.teardown(async () => {
 
 const nodeOf = async (name: string) => (await tm.docker(['inspect', '-f', '{{.Node.Name}}', name])).stdout.trim();
 const run = (name: string, env: string[], extra: string[] = [], cmd = ['sleep', '600']) =>
-  tm.docker(['run', '-d', '--name', name, ...env.flatMap((e) => ['-e', e]), ...extra, IMAGE, ...cmd], { reject: false });
+  tm.docker(['run', '-d', '--name', name, ...env.flatMap((e) => ['-e', e]), ...extra, IMAGE, ...cmd], {
+    reject: false,
+  });
 
 t.test('constraint:zone==external lands on dockerhost01 or 02, status==master on 01', async (t) => {
   for (let i = 0; i < 3; i++) {
@@ -51,7 +62,9 @@ t.test('node== takes the engine ID and the address as well as the name; each eng
 t.test('the placement expressions never reach the engine env; they are kept as labels', async (t) => {
   const env = (await tm.docker(['inspect', '-f', '{{json .Config.Env}}', `${P}-master`])).stdout;
   t.notMatch(env, /constraint:/);
-  const labels = JSON.parse((await tm.docker(['inspect', '-f', '{{json .Config.Labels}}', `${P}-master`])).stdout) as Record<string, string>;
+  const labels = JSON.parse(
+    (await tm.docker(['inspect', '-f', '{{json .Config.Labels}}', `${P}-master`])).stdout,
+  ) as Record<string, string>;
   t.same(JSON.parse(labels['com.docker.swarm.constraints'] as string), ['status==master']);
   t.match(labels['com.docker.swarm.id'], /^[0-9a-f]{64}$/);
   const byLabel = await tm.docker(['inspect', '-f', '{{.Name}}', labels['com.docker.swarm.id'] as string]);
@@ -64,7 +77,10 @@ t.test('affinity:container== follows the named container; != avoids it', async (
   t.equal(await nodeOf(`${P}-aff`), 'dockerhost03');
   const r2 = await run(`${P}-anti`, [`affinity:container!=${P}-int`, 'constraint:zone==internal']);
   t.equal(r2.exitCode, 125, 'nothing but dockerhost03 is internal, and it holds the container');
-  t.match(r2.stderr, `Unable to find a node that satisfies the following conditions \n[available container slots]\n[container!=${P}-int (soft=false)]\n[zone==internal]\n`);
+  t.match(
+    r2.stderr,
+    `Unable to find a node that satisfies the following conditions \n[available container slots]\n[container!=${P}-int (soft=false)]\n[zone==internal]\n`,
+  );
   const soft = await run(`${P}-soft`, [`affinity:container!=~${P}-int`, 'constraint:zone==internal']);
   t.equal(soft.exitCode, 0, 'a soft affinity is dropped when nothing fits');
   t.equal(await nodeOf(`${P}-soft`), 'dockerhost03');
@@ -85,32 +101,45 @@ t.test('dependencies: --volumes-from, --link and --net=container: land next to t
   t.match(missing.stderr, `\n[available container slots]\n[--volumes-from=${P}-nothere]`);
 });
 
-t.test('affinity:image= (the seed single =) follows an image only one node has; a missing image retries where it is', async (t) => {
-  const tag = `mgseed/only2:${s}`;
-  await engines[1]!.cli(['tag', IMAGE, tag]);
-  t.teardown(() => engines[1]!.cli(['rmi', tag], { reject: false }).then(() => undefined));
-  await tm.manager.cluster.byAddr('127.0.1.2:2375')!.refresh();
-  const r = await run(`${P}-img`, [`affinity:image=${tag}`], [], ['sleep', '600']);
-  t.equal(r.exitCode, 0, r.stderr);
-  t.equal(await nodeOf(`${P}-img`), 'dockerhost02');
-  // without any expression: whichever node spread picks first, the create ends where the image is
-  for (let i = 0; i < 3; i++) {
-    const x = await tm.docker(['run', '-d', '--name', `${P}-retry${i}`, tag, 'sleep', '600'], { reject: false });
-    t.equal(x.exitCode, 0, x.stderr);
-    t.equal(await nodeOf(`${P}-retry${i}`), 'dockerhost02');
-  }
-});
+t.test(
+  'affinity:image= (the seed single =) follows an image only one node has; a missing image retries where it is',
+  async (t) => {
+    const tag = `mgseed/only2:${s}`;
+    await engines[1]!.cli(['tag', IMAGE, tag]);
+    t.teardown(() => engines[1]!.cli(['rmi', tag], { reject: false }).then(() => undefined));
+    await tm.manager.cluster.byAddr('127.0.1.2:2375')!.refresh();
+    const r = await run(`${P}-img`, [`affinity:image=${tag}`], [], ['sleep', '600']);
+    t.equal(r.exitCode, 0, r.stderr);
+    t.equal(await nodeOf(`${P}-img`), 'dockerhost02');
+    // without any expression: whichever node spread picks first, the create ends where the image is
+    for (let i = 0; i < 3; i++) {
+      const x = await tm.docker(['run', '-d', '--name', `${P}-retry${i}`, tag, 'sleep', '600'], { reject: false });
+      t.equal(x.exitCode, 0, x.stderr);
+      t.equal(await nodeOf(`${P}-retry${i}`), 'dockerhost02');
+    }
+  },
+);
 
 t.test('-p clashes: one host port per node; the third create fails naming the port', async (t) => {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const names: string[] = [];
   for (let i = 0; i < 2; i++) {
-    const r = await run(`${P}-web${i}`, ['constraint:zone==external'], ['-p', `${port}:80`], ['httpd', '-f', '-p', '80']);
+    const r = await run(
+      `${P}-web${i}`,
+      ['constraint:zone==external'],
+      ['-p', `${port}:80`],
+      ['httpd', '-f', '-p', '80'],
+    );
     t.equal(r.exitCode, 0, r.stderr);
     names.push(await nodeOf(`${P}-web${i}`));
   }
   t.same(names.sort(), ['dockerhost01', 'dockerhost02']);
-  const third = await run(`${P}-web2`, ['constraint:zone==external'], ['-p', `${port}:80`], ['httpd', '-f', '-p', '80']);
+  const third = await run(
+    `${P}-web2`,
+    ['constraint:zone==external'],
+    ['-p', `${port}:80`],
+    ['httpd', '-f', '-p', '80'],
+  );
   t.equal(third.exitCode, 125);
   t.match(third.stderr, `following conditions \n[port ${port} (Bridge mode)]\n`);
   const ps = (await tm.docker(['ps', '--filter', `name=${P}-web`, '--format', '{{.Names}} {{.Ports}}'])).stdout;
@@ -119,7 +148,11 @@ t.test('-p clashes: one host port per node; the third create fails naming the po
 
 t.test('concurrent creates do not double-book a port', async (t) => {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const rs = await Promise.all([0, 1, 2].map((i) => run(`${P}-cc${i}`, ['constraint:zone==external'], ['-p', `${port}:80`], ['httpd', '-f', '-p', '80'])));
+  const rs = await Promise.all(
+    [0, 1, 2].map((i) =>
+      run(`${P}-cc${i}`, ['constraint:zone==external'], ['-p', `${port}:80`], ['httpd', '-f', '-p', '80']),
+    ),
+  );
   t.same(rs.map((r) => r.exitCode).sort(), [0, 0, 125]);
   const nodes = await Promise.all(rs.flatMap((r, i) => (r.exitCode === 0 ? [nodeOf(`${P}-cc${i}`)] : [])));
   t.same(nodes.sort(), ['dockerhost01', 'dockerhost02']);
@@ -147,11 +180,18 @@ t.test('docker info: swarm status layout', async (t) => {
 });
 
 t.test('ps, logs, exec, inspect, rm -f', async (t) => {
-  const r = await run(`${P}-talk`, ['constraint:node==dockerhost02'], [], ['sh', '-c', 'echo hello-from-$(hostname); sleep 600']);
+  const r = await run(
+    `${P}-talk`,
+    ['constraint:node==dockerhost02'],
+    [],
+    ['sh', '-c', 'echo hello-from-$(hostname); sleep 600'],
+  );
   t.equal(r.exitCode, 0);
   const ps = (await tm.docker(['ps', '--filter', `name=${P}-talk`, '--format', '{{.Names}}'])).stdout.trim();
   t.equal(ps, `dockerhost02/${P}-talk`);
-  const node = (await tm.docker(['ps', '--filter', 'node=dockerhost02', '--filter', `name=${P}`, '--format', '{{.Names}}'])).stdout;
+  const node = (
+    await tm.docker(['ps', '--filter', 'node=dockerhost02', '--filter', `name=${P}`, '--format', '{{.Names}}'])
+  ).stdout;
   t.notMatch(node, /dockerhost0[13]\//, 'the node filter keeps one node');
   t.match(node, new RegExp(`dockerhost02/${P}-talk`));
   await new Promise((res) => setTimeout(res, 500));
@@ -173,6 +213,9 @@ t.test('ps, logs, exec, inspect, rm -f', async (t) => {
 t.test('global placement: one container per matching node, all started', async (t) => {
   const r = await run(`${P}-glob`, ['constraint:global==true', 'constraint:zone==external']);
   t.equal(r.exitCode, 0, r.stderr);
-  const out = (await tm.docker(['ps', '--filter', `name=${P}-glob`, '--format', '{{.Names}} {{.State}}'])).stdout.trim().split('\n').sort();
+  const out = (await tm.docker(['ps', '--filter', `name=${P}-glob`, '--format', '{{.Names}} {{.State}}'])).stdout
+    .trim()
+    .split('\n')
+    .sort();
   t.same(out, [`dockerhost01/${P}-glob-dockerhost01 running`, `dockerhost02/${P}-glob-dockerhost02 running`]);
 });

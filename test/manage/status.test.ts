@@ -25,11 +25,19 @@ t.test('healthy: healthz 200, metrics count creates, placement failures and requ
   const base = `http://127.0.0.1:${port}`;
   const h = await fetch(`${base}/healthz`);
   t.equal(h.status, 200);
-  t.match(await h.json(), { ok: true, listening: true, nodes: { healthy: 1, unhealthy: 0, pending: 0 } }, 'health JSON');
+  t.match(
+    await h.json(),
+    { ok: true, listening: true, nodes: { healthy: 1, unhealthy: 0, pending: 0 } },
+    'health JSON',
+  );
 
-  const host = (manager.addresses[0] as string);
+  const host = manager.addresses[0] as string;
   await dockerCli(host, ['create', '--name', `${prefix}-a`, IMAGE, 'sleep', '60']);
-  const bad = await dockerCli(host, ['create', '--name', `${prefix}-b`, '-e', 'constraint:zone==nowhere', IMAGE, 'sleep', '60'], { reject: false });
+  const bad = await dockerCli(
+    host,
+    ['create', '--name', `${prefix}-b`, '-e', 'constraint:zone==nowhere', IMAGE, 'sleep', '60'],
+    { reject: false },
+  );
   t.not(bad.exitCode, 0, 'an impossible constraint is refused');
   const m = await (await fetch(`${base}/metrics`)).text();
   t.equal(sample(m, 'shoal_manage_containers_created_total'), 1, 'one container created');
@@ -37,16 +45,41 @@ t.test('healthy: healthz 200, metrics count creates, placement failures and requ
   t.equal(sample(m, 'shoal_manage_nodes{health="healthy"}'), 1);
   t.equal(sample(m, 'shoal_manage_nodes{health="unhealthy"}'), 0);
   t.equal(sample(m, 'shoal_manage_listening'), 1);
-  t.equal(sample(m, 'shoal_manage_api_requests_total{route="POST /containers/create",status="201"}'), 1, 'requests by route and status (201)');
-  t.equal(sample(m, 'shoal_manage_api_requests_total{route="POST /containers/create",status="500"}'), 1, 'requests by route and status (500)');
-  t.match(m, /shoal_manage_api_requests_total\{route="(?:GET|HEAD) \/_ping",status="200"\} \d+/, 'the CLI ping counted');
-  t.match(cap.find('manager listening'), { version: /^\d+\.\d+\.\d+/, addresses: Array, discovery: `nodes://${e.tcp}`, strategy: 'spread', statusAddr: `127.0.0.1:${port}` }, 'one start line with version, discovery and key flags');
+  t.equal(
+    sample(m, 'shoal_manage_api_requests_total{route="POST /containers/create",status="201"}'),
+    1,
+    'requests by route and status (201)',
+  );
+  t.equal(
+    sample(m, 'shoal_manage_api_requests_total{route="POST /containers/create",status="500"}'),
+    1,
+    'requests by route and status (500)',
+  );
+  t.match(
+    m,
+    /shoal_manage_api_requests_total\{route="(?:GET|HEAD) \/_ping",status="200"\} \d+/,
+    'the CLI ping counted',
+  );
+  t.match(
+    cap.find('manager listening'),
+    {
+      version: /^\d+\.\d+\.\d+/,
+      addresses: Array,
+      discovery: `nodes://${e.tcp}`,
+      strategy: 'spread',
+      statusAddr: `127.0.0.1:${port}`,
+    },
+    'one start line with version, discovery and key flags',
+  );
 });
 
 t.test('unhealthy: the only engine address has nothing listening -> healthz 503', async (t) => {
   const port = await freePort();
   const dead = await freePort();
-  const manager = await startManager(managerConfig(`nodes://127.0.0.1:${dead}`, { statusAddr: `127.0.0.1:${port}`, failureRetry: 1 }), captureLog().log);
+  const manager = await startManager(
+    managerConfig(`nodes://127.0.0.1:${dead}`, { statusAddr: `127.0.0.1:${port}`, failureRetry: 1 }),
+    captureLog().log,
+  );
   t.teardown(() => manager.stop());
   await waitUntil(() => manager.cluster.list().some((n) => n.health === 'unhealthy'), 20_000, 'node unhealthy');
   const h = await fetch(`http://127.0.0.1:${port}/healthz`);

@@ -31,12 +31,20 @@ const srv = issuedFiles(dir, `dockerhost0${N}`);
 const mgr = issuedFiles(dir, 'manager');
 const client = issuedFiles(dir, 'client');
 
-const e = await engine(N, { extraArgs: ['--tlsverify', '--tlscacert', srv.ca, '--tlscert', srv.cert, '--tlskey', srv.key] });
+const e = await engine(N, {
+  extraArgs: ['--tlsverify', '--tlscacert', srv.ca, '--tlscert', srv.cert, '--tlskey', srv.key],
+});
 t.teardown(() => e.stop());
 await busyboxImage(e);
 
 const tm = await startTestManager(
-  managerConfig(`nodes://${IP}:2375`, { tls: true, tlsVerify: true, tlsCaCert: mgr.ca, tlsCert: mgr.cert, tlsKey: mgr.key }),
+  managerConfig(`nodes://${IP}:2375`, {
+    tls: true,
+    tlsVerify: true,
+    tlsCaCert: mgr.ca,
+    tlsCert: mgr.cert,
+    tlsKey: mgr.key,
+  }),
 );
 t.teardown(() => tm.stop());
 const host = tm.host.replace(/^https:/, 'tcp:');
@@ -57,14 +65,36 @@ t.test('no client certificate, a foreign one, or plain HTTP: refused', async (t)
   const base = { DOCKER_CONFIG: dockerConfig };
   const plain = await dockerCli(host, ['version', '--format', '{{.Server.Version}}'], { env: base, reject: false });
   t.not(plain.exitCode, 0);
-  const noCert = await dockerCli(host, ['--tls', '--tlscacert', client.ca, 'version', '--format', '{{.Server.Version}}'], { env: base, reject: false });
+  const noCert = await dockerCli(
+    host,
+    ['--tls', '--tlscacert', client.ca, 'version', '--format', '{{.Server.Version}}'],
+    { env: base, reject: false },
+  );
   t.not(noCert.exitCode, 0);
   t.notMatch(noCert.stdout, /shoal/);
   const foreignDir = mkdtempSync(path.join(os.tmpdir(), 'mgtls-foreign-'));
   t.teardown(() => rmSync(foreignDir, { recursive: true, force: true }));
   await initCa({ dir: foreignDir, commonName: 'foreign', days: 1, keyType: 'ec', force: false });
-  const foreign = await issueCert(foreignDir, certRequest({ name: 'client', client: true }), { keyType: 'ec', force: false });
-  const f = await dockerCli(host, ['--tlsverify', '--tlscacert', client.ca, '--tlscert', foreign.cert, '--tlskey', foreign.key, 'version', '--format', '{{.Server.Version}}'], { env: base, reject: false });
+  const foreign = await issueCert(foreignDir, certRequest({ name: 'client', client: true }), {
+    keyType: 'ec',
+    force: false,
+  });
+  const f = await dockerCli(
+    host,
+    [
+      '--tlsverify',
+      '--tlscacert',
+      client.ca,
+      '--tlscert',
+      foreign.cert,
+      '--tlskey',
+      foreign.key,
+      'version',
+      '--format',
+      '{{.Server.Version}}',
+    ],
+    { env: base, reject: false },
+  );
   t.not(f.exitCode, 0);
   t.notMatch(f.stdout, /shoal/);
 });

@@ -24,7 +24,11 @@ t.test(`burst of ${N} starts and removals`, async (t) => {
     const ids = (await e.cli(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
     if (ids.length) await e.cli(['rm', '-f', ...ids], { reject: false });
   });
-  const stores: { b: string; store: Awaited<ReturnType<typeof readerFor>>; reg: ReturnType<typeof startRegistrator> }[] = [];
+  const stores: {
+    b: string;
+    store: Awaited<ReturnType<typeof readerFor>>;
+    reg: ReturnType<typeof startRegistrator>;
+  }[] = [];
   for (const b of backends) {
     const uri = `${b}://${await storeAddress(b)}/shoaltest-burst-${s}`;
     const store = await readerFor(uri);
@@ -39,7 +43,12 @@ t.test(`burst of ${N} starts and removals`, async (t) => {
     }
   });
   const start = async (name: string) => {
-    const c = await e.docker.createContainer({ name, Image: image, Cmd: ['sleep', '600'], ExposedPorts: { '80/tcp': {} } });
+    const c = await e.docker.createContainer({
+      name,
+      Image: image,
+      Cmd: ['sleep', '600'],
+      ExposedPorts: { '80/tcp': {} },
+    });
     await c.start();
     names.push(name);
   };
@@ -55,19 +64,35 @@ t.test(`burst of ${N} starts and removals`, async (t) => {
   };
   await new Promise((r) => setTimeout(r, 1000)); // registrators connected
   const t0 = Date.now();
-  await pool(Array.from({ length: N }, (_, i) => `b${i}-${s}`), 16, start);
+  await pool(
+    Array.from({ length: N }, (_, i) => `b${i}-${s}`),
+    16,
+    start,
+  );
   t.comment(`${N} containers started in ${Date.now() - t0} ms`);
   const want = await expected();
   t.equal(Object.keys(want).length, N);
-  for (const x of stores) await waitEntries(x.store, sameKeys(want), 90_000).then(() => t.pass(`${x.b}: exactly ${N} entries`), (err) => t.fail(`${x.b}: ${String(err).slice(0, 400)}`));
+  for (const x of stores)
+    await waitEntries(x.store, sameKeys(want), 90_000).then(
+      () => t.pass(`${x.b}: exactly ${N} entries`),
+      (err) => t.fail(`${x.b}: ${String(err).slice(0, 400)}`),
+    );
   // removals interleaved with new starts
   const t1 = Date.now();
   await Promise.all([
     pool([...names], 16, (n) => e.docker.getContainer(n).remove({ force: true })),
-    pool(Array.from({ length: 20 }, (_, i) => `n${i}-${s}`), 4, start),
+    pool(
+      Array.from({ length: 20 }, (_, i) => `n${i}-${s}`),
+      4,
+      start,
+    ),
   ]);
   t.comment(`removed ${N} and started 20 in ${Date.now() - t1} ms`);
   const want2 = await expected();
   t.equal(Object.keys(want2).length, 20);
-  for (const x of stores) await waitEntries(x.store, sameKeys(want2), 90_000).then(() => t.pass(`${x.b}: exactly the 20 survivors`), (err) => t.fail(`${x.b}: ${String(err).slice(0, 400)}`));
+  for (const x of stores)
+    await waitEntries(x.store, sameKeys(want2), 90_000).then(
+      () => t.pass(`${x.b}: exactly the 20 survivors`),
+      (err) => t.fail(`${x.b}: ${String(err).slice(0, 400)}`),
+    );
 });

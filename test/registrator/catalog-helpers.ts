@@ -5,7 +5,10 @@ import { createLogger, type Logger } from '../../agents/common/log.js';
 export type Json = Record<string, unknown>;
 
 export async function agentApi(addr: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`http://${addr}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await fetch(`http://${addr}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}: ${text}`);
   return text === '' ? undefined : JSON.parse(text);
@@ -14,11 +17,16 @@ export async function agentApi(addr: string, method: string, path: string, body?
 /** Services on the agent whose Meta shoal-host is one of `hosts`. */
 export async function servicesOf(addr: string, hosts: string[]): Promise<Json[]> {
   const all = (await agentApi(addr, 'GET', '/v1/agent/services')) as Record<string, Json>;
-  return Object.values(all).filter((s) => hosts.includes(((s.Meta ?? {}) as Record<string, string>)['shoal-host'] ?? ''));
+  return Object.values(all).filter((s) =>
+    hosts.includes(((s.Meta ?? {}) as Record<string, string>)['shoal-host'] ?? ''),
+  );
 }
 
 export async function deregisterHosts(addr: string, hosts: string[]): Promise<void> {
-  for (const s of await servicesOf(addr, hosts).catch(() => [])) await agentApi(addr, 'PUT', `/v1/agent/service/deregister/${encodeURIComponent(s.ID as string)}`).catch(() => undefined);
+  for (const s of await servicesOf(addr, hosts).catch(() => []))
+    await agentApi(addr, 'PUT', `/v1/agent/service/deregister/${encodeURIComponent(s.ID as string)}`).catch(
+      () => undefined,
+    );
 }
 
 export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {

@@ -6,7 +6,16 @@ import t from 'tap';
 import { holdForProcess } from '../harness/proc.js';
 import { busyboxImage, engine } from '../harness/engines.js';
 import { service } from '../harness/services.js';
-import { liveBackends, rand, readerFor, sameKeys, startRegistrator, waitEntries, type Backend, SERVICE_OF } from './helpers.js';
+import {
+  liveBackends,
+  rand,
+  readerFor,
+  sameKeys,
+  startRegistrator,
+  waitEntries,
+  type Backend,
+  SERVICE_OF,
+} from './helpers.js';
 
 const E = 6;
 // every container on engine 6 is registered by this file's registrators: the engine is this file's alone
@@ -35,7 +44,10 @@ for (const b of backends) {
       await e.cli(['run', '-d', '--name', name, '-p', '80', image, 'httpd', '-f', '-p', '80']);
       return ((await e.cli(['port', name, '80/tcp'])).stdout.split('\n')[0] ?? '').trim();
     };
-    const want: Record<string, string> = { [`busybox-80/${HOST}:a-${s}:80`]: await run(`a-${s}`), [`busybox-80/${HOST}:b-${s}:80`]: await run(`b-${s}`) };
+    const want: Record<string, string> = {
+      [`busybox-80/${HOST}:a-${s}:80`]: await run(`a-${s}`),
+      [`busybox-80/${HOST}:b-${s}:80`]: await run(`b-${s}`),
+    };
     const reg = startRegistrator(uri, { dockerHost: e.dockerHost, ttl: '3s', ttlRefresh: '1s' });
     t.teardown(() => reg.stop());
     await waitEntries(store, sameKeys(want), 30_000, mine);
@@ -45,10 +57,16 @@ for (const b of backends) {
     want[`busybox-80/${HOST}:c-${s}:80`] = await run(`c-${s}`);
     await new Promise((r) => setTimeout(r, 8000));
     await chaos.start();
-    await waitEntries(store, sameKeys(want), 60_000, mine).then(() => t.pass('exact after the outage'), (err) => t.fail(String(err)));
+    await waitEntries(store, sameKeys(want), 60_000, mine).then(
+      () => t.pass('exact after the outage'),
+      (err) => t.fail(String(err)),
+    );
     // and still alive on the lease: present after more than a TTL
     await new Promise((r) => setTimeout(r, 5000));
-    await waitEntries(store, sameKeys(want), 5_000, mine).then(() => t.pass('kept alive after the outage'), (err) => t.fail(String(err)));
+    await waitEntries(store, sameKeys(want), 5_000, mine).then(
+      () => t.pass('kept alive after the outage'),
+      (err) => t.fail(String(err)),
+    );
     t.equal(reg.settled(), false, 'registrator did not exit');
   });
 }

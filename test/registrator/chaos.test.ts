@@ -6,7 +6,19 @@
 import t, { type Test } from 'tap';
 import { busyboxImage, engine, type EngineHandle } from '../harness/engines.js';
 import { service } from '../harness/services.js';
-import { asObject, liveBackends, rand, readerFor, sameKeys, spawnShoal, startRegistrator, storeAddress, waitEntries, type Backend, SERVICE_OF } from './helpers.js';
+import {
+  asObject,
+  liveBackends,
+  rand,
+  readerFor,
+  sameKeys,
+  spawnShoal,
+  startRegistrator,
+  storeAddress,
+  waitEntries,
+  type Backend,
+  SERVICE_OF,
+} from './helpers.js';
 
 const E = 4;
 const HOST = `dockerhost0${E}`;
@@ -67,7 +79,10 @@ for (const b of backends) {
     t.same(typeof got === 'string' ? got : asObject(got), want, 'exactly the running containers after restart');
     // and it keeps following events
     want[`busybox-80/${HOST}:k5-${s}:80`] = await c.run(`k5-${s}`);
-    await waitEntries(store, sameKeys(want), 30_000, onHost).then(() => t.pass('follows events after restart'), (err) => t.fail(String(err)));
+    await waitEntries(store, sameKeys(want), 30_000, onHost).then(
+      () => t.pass('follows events after restart'),
+      (err) => t.fail(String(err)),
+    );
     await child.kill('SIGTERM');
   });
 
@@ -83,7 +98,10 @@ for (const b of backends) {
     });
     const c = containers(e, image, t);
     const want = { [`busybox-80/${HOST}:t1-${s}:80`]: await c.run(`t1-${s}`) };
-    const child = await spawnShoal(['registrator', '--docker-host', e.dockerHost, '--ttl', '3s', '--ttl-refresh', '1s', uri], `ttl-${b}-${s}`);
+    const child = await spawnShoal(
+      ['registrator', '--docker-host', e.dockerHost, '--ttl', '3s', '--ttl-refresh', '1s', uri],
+      `ttl-${b}-${s}`,
+    );
     t.teardown(() => child.kill());
     await waitEntries(store, sameKeys(want), 30_000, onHost);
     await new Promise((r) => setTimeout(r, 5000));
@@ -110,7 +128,10 @@ for (const b of backends) {
       await store.close();
     });
     const c = containers(e, image, t);
-    const want: Record<string, string> = { [`busybox-80/${HOST}:c1-${s}:80`]: await c.run(`c1-${s}`), [`busybox-80/${HOST}:c2-${s}:80`]: await c.run(`c2-${s}`) };
+    const want: Record<string, string> = {
+      [`busybox-80/${HOST}:c1-${s}:80`]: await c.run(`c1-${s}`),
+      [`busybox-80/${HOST}:c2-${s}:80`]: await c.run(`c2-${s}`),
+    };
     const reg = startRegistrator(uri, { dockerHost: e.dockerHost });
     t.teardown(() => reg.stop());
     await waitEntries(store, sameKeys(want), 30_000, onHost);
@@ -121,7 +142,10 @@ for (const b of backends) {
     want[`busybox-80/${HOST}:c3-${s}:80`] = await c.run(`c3-${s}`);
     await new Promise((r) => setTimeout(r, 3000));
     await chaos.start();
-    await waitEntries(store, sameKeys(want), 60_000, onHost).then(() => t.pass('caught up after the store came back'), (err) => t.fail(String(err)));
+    await waitEntries(store, sameKeys(want), 60_000, onHost).then(
+      () => t.pass('caught up after the store came back'),
+      (err) => t.fail(String(err)),
+    );
     t.equal(reg.settled(), false, 'registrator did not exit during the outage');
   });
 }
@@ -144,7 +168,10 @@ async function dockerdCase(t: Test, tag: string) {
 t.test('dockerd (engine 4) restarted mid-run: registrator stays up and catches up', async (t) => {
   const { e, s, uri, store, c, keep } = await dockerdCase(t, 'dockerd');
   const once = `once-${s}`;
-  const want: Record<string, string> = { [`busybox-80/${HOST}:${keep}:80`]: await c.run(keep, ['--restart', 'always']), [`busybox-80/${HOST}:${once}:80`]: await c.run(once) };
+  const want: Record<string, string> = {
+    [`busybox-80/${HOST}:${keep}:80`]: await c.run(keep, ['--restart', 'always']),
+    [`busybox-80/${HOST}:${once}:80`]: await c.run(once),
+  };
   const reg = startRegistrator(uri, { dockerHost: e.dockerHost });
   t.teardown(() => reg.stop());
   await waitEntries(store, sameKeys(want), 30_000, onHost);
@@ -161,31 +188,42 @@ t.test('dockerd (engine 4) restarted mid-run: registrator stays up and catches u
   );
   // still following events after the reconnect
   after[`busybox-80/${HOST}:late-${s}:80`] = await c.run(`late-${s}`);
-  await waitEntries(store, sameKeys(after), 30_000, onHost).then(() => t.pass('events followed after the reconnect'), (err) => t.fail(String(err)));
+  await waitEntries(store, sameKeys(after), 30_000, onHost).then(
+    () => t.pass('events followed after the reconnect'),
+    (err) => t.fail(String(err)),
+  );
   t.equal(reg.settled(), false, 'registrator did not exit');
 });
 
-t.test('dockerd (engine 4) down longer than --withdraw-after: this host leaves the store, and returns with the engine', async (t) => {
-  const { e, uri, store, c, keep } = await dockerdCase(t, 'withdraw');
-  const want: Record<string, string> = { [`busybox-80/${HOST}:${keep}:80`]: await c.run(keep, ['--restart', 'always']) };
-  // with a lease (--ttl), as in production: the lease alone would keep the entries alive for ever
-  const reg = startRegistrator(uri, { dockerHost: e.dockerHost, ttl: '5s', withdrawAfter: '2s' });
-  t.teardown(() => reg.stop());
-  await waitEntries(store, sameKeys(want), 30_000, onHost);
-  const stoppedAt = Date.now();
-  await e.stop();
-  await waitEntries(store, (kvs) => kvs.length === 0, 20_000, onHost).then(
-    () => t.pass(`entries withdrawn ${Date.now() - stoppedAt} ms after the stop began (dockerd takes ~10 s to stop its containers)`),
-    (err) => t.fail(String(err)),
-  );
-  await new Promise((r) => setTimeout(r, 6000)); // longer than the TTL: still withdrawn, not re-written by the lease
-  t.same(asObject((await store.list('')).filter(onHost)), {}, 'still withdrawn after more than a TTL');
-  await e.start();
-  await e.cli(['start', keep], { reject: false });
-  const back = { [`busybox-80/${HOST}:${keep}:80`]: await hostPort(e, keep) };
-  await waitEntries(store, sameKeys(back), 60_000, onHost).then(
-    (kvs) => t.same(asObject(kvs), back, 'registered again once the engine answers'),
-    (err) => t.fail(String(err)),
-  );
-  t.equal(reg.settled(), false, 'registrator did not exit');
-});
+t.test(
+  'dockerd (engine 4) down longer than --withdraw-after: this host leaves the store, and returns with the engine',
+  async (t) => {
+    const { e, uri, store, c, keep } = await dockerdCase(t, 'withdraw');
+    const want: Record<string, string> = {
+      [`busybox-80/${HOST}:${keep}:80`]: await c.run(keep, ['--restart', 'always']),
+    };
+    // with a lease (--ttl), as in production: the lease alone would keep the entries alive for ever
+    const reg = startRegistrator(uri, { dockerHost: e.dockerHost, ttl: '5s', withdrawAfter: '2s' });
+    t.teardown(() => reg.stop());
+    await waitEntries(store, sameKeys(want), 30_000, onHost);
+    const stoppedAt = Date.now();
+    await e.stop();
+    await waitEntries(store, (kvs) => kvs.length === 0, 20_000, onHost).then(
+      () =>
+        t.pass(
+          `entries withdrawn ${Date.now() - stoppedAt} ms after the stop began (dockerd takes ~10 s to stop its containers)`,
+        ),
+      (err) => t.fail(String(err)),
+    );
+    await new Promise((r) => setTimeout(r, 6000)); // longer than the TTL: still withdrawn, not re-written by the lease
+    t.same(asObject((await store.list('')).filter(onHost)), {}, 'still withdrawn after more than a TTL');
+    await e.start();
+    await e.cli(['start', keep], { reject: false });
+    const back = { [`busybox-80/${HOST}:${keep}:80`]: await hostPort(e, keep) };
+    await waitEntries(store, sameKeys(back), 60_000, onHost).then(
+      (kvs) => t.same(asObject(kvs), back, 'registered again once the engine answers'),
+      (err) => t.fail(String(err)),
+    );
+    t.equal(reg.settled(), false, 'registrator did not exit');
+  },
+);

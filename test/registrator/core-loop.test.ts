@@ -68,7 +68,7 @@ t.test('events that cannot change what a container offers are ignored', async (t
   await handle.stop();
 });
 
-t.test('a die removes the key; another host\'s keys stay', async (t) => {
+t.test("a die removes the key; another host's keys stay", async (t) => {
   const { docker, store, reg, handle } = await kvRig();
   store.data.set('nginx-80/dh2:web9:80', '10.0.0.2:80');
   docker.containers.set('id-web1', container('web1'));
@@ -121,7 +121,7 @@ t.test('a reconnected event stream reconciles what changed meanwhile', async (t)
   await handle.stop();
 });
 
-t.test('an engine unreachable for --withdraw-after withdraws this host\'s entries until it is back', async (t) => {
+t.test("an engine unreachable for --withdraw-after withdraws this host's entries until it is back", async (t) => {
   const { docker, store, reg, handle, clock } = await kvRig({ withdrawAfter: '15s' });
   docker.containers.set('id-web1', container('web1'));
   await docker.emit(connected());
@@ -240,7 +240,9 @@ t.test('start-up: a host name that cannot be part of a key is refused', async (t
   const docker = new FakeDocker('bad/host');
   const config = configFor('consul://127.0.0.1:8500/svc', { hostname: undefined });
   const handle = startRegistrator(config, {
-    docker, target: kvTarget(config, async () => new MemoryStore(), silentLogger()), log: silentLogger(),
+    docker,
+    target: kvTarget(config, async () => new MemoryStore(), silentLogger()),
+    log: silentLogger(),
   });
   await t.rejects(handle.done, { code: 'SHOAL_BAD_HOSTNAME' });
 });
@@ -250,7 +252,10 @@ t.test('start-up: stop() before the registry answered ends it without opening th
   const store = new MemoryStore();
   const config = configFor('consul://127.0.0.1:8500/svc');
   const handle = startRegistrator(config, {
-    docker, target: kvTarget(config, async () => store, silentLogger()), log: silentLogger(), timers: new FakeClock(),
+    docker,
+    target: kvTarget(config, async () => store, silentLogger()),
+    log: silentLogger(),
+    timers: new FakeClock(),
   });
   await handle.stop();
   t.equal(await handle.started, undefined);

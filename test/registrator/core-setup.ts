@@ -20,10 +20,19 @@ type Flags = Record<string, unknown>;
 /** A running container publishing 80/tcp on 127.0.1.4:<hostPort>. */
 export function container(name: string, hostPort = 32768, over: Partial<ContainerInfo> = {}): ContainerInfo {
   return {
-    id: `id-${name}`, name, image: 'nginx', env: {}, labels: {},
+    id: `id-${name}`,
+    name,
+    image: 'nginx',
+    env: {},
+    labels: {},
     ports: [{ port: 80, protocol: 'tcp', bindings: [{ hostIp: '127.0.1.4', hostPort }] }],
     networks: [{ name: 'bridge', ip: '172.31.4.2', ipv6: undefined }],
-    networkMode: 'default', state: 'running', running: true, paused: false, health: 'none', exitCode: 0,
+    networkMode: 'default',
+    state: 'running',
+    running: true,
+    paused: false,
+    health: 'none',
+    exitCode: 0,
     ...over,
   };
 }
@@ -67,7 +76,11 @@ async function rig(uri: string, flags: Flags, target: (c: ReturnType<typeof conf
   const ready: string[] = [];
   const config = configFor(uri, flags);
   const handle = startRegistrator(config, {
-    docker, target: target(config), log: silentLogger(), timers: clock, onReady: (line) => ready.push(line),
+    docker,
+    target: target(config),
+    log: silentLogger(),
+    timers: clock,
+    onReady: (line) => ready.push(line),
   });
   const reg = await handle.started;
   if (reg === undefined) throw new Error('the registrator did not start');

@@ -25,6 +25,9 @@ t.test('every backend whose server does not answer is named with its address, an
 t.test('a backend the harness cannot start is named too', async (t) => {
   const err = await liveBackends(['zk'], async () => {
     throw new Error('port 2181 is taken');
-  }).then(() => undefined, (e: Error) => e);
+  }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   t.match(err?.message, /zk at \(no address: the harness could not start it\): port 2181 is taken/);
 });

@@ -12,7 +12,12 @@ import { service, type Instance } from '../harness/services.js';
 
 export type Backend = 'consul' | 'etcd' | 'etcd2' | 'zk';
 /** The harness server behind each backend (etcd2 is etcd's v2 API). */
-export const SERVICE_OF: Record<Backend, 'consul' | 'etcd' | 'zk'> = { consul: 'consul', etcd: 'etcd', etcd2: 'etcd', zk: 'zk' };
+export const SERVICE_OF: Record<Backend, 'consul' | 'etcd' | 'zk'> = {
+  consul: 'consul',
+  etcd: 'etcd',
+  etcd2: 'etcd',
+  zk: 'zk',
+};
 
 export const rand = () => randomBytes(3).toString('hex');
 
@@ -60,14 +65,25 @@ export interface Running {
 }
 
 export function registratorConfig(uri: string, flags: Record<string, unknown>): RegistratorConfig {
-  return loadConfig(registratorSpec, { flags: { retryInterval: '200ms', storeTimeout: '3s', ...flags }, positional: uri, env: {} }).config;
+  return loadConfig(registratorSpec, {
+    flags: { retryInterval: '200ms', storeTimeout: '3s', ...flags },
+    positional: uri,
+    env: {},
+  }).config;
 }
 
-export function startRegistrator(uri: string, flags: Record<string, unknown>, log = testLogger('registrator')): Running {
+export function startRegistrator(
+  uri: string,
+  flags: Record<string, unknown>,
+  log = testLogger('registrator'),
+): Running {
   const ac = new AbortController();
   const done = registratorMain(registratorConfig(uri, flags), { log, signal: ac.signal, env: {} });
   let settled = false;
-  done.then(() => (settled = true), () => (settled = true));
+  done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   return {
     settled: () => settled,
     async stop() {
@@ -79,10 +95,17 @@ export function startRegistrator(uri: string, flags: Record<string, unknown>, lo
 
 export function startJoin(uri: string, flags: Record<string, unknown>, log = testLogger('join')): Running {
   const ac = new AbortController();
-  const cfg: JoinConfig = loadConfig(joinSpec, { flags: { storeTimeout: '3s', ...flags }, positional: uri, env: {} }).config;
+  const cfg: JoinConfig = loadConfig(joinSpec, {
+    flags: { storeTimeout: '3s', ...flags },
+    positional: uri,
+    env: {},
+  }).config;
   const done = joinMain(cfg, { log, signal: ac.signal, env: {} });
   let settled = false;
-  done.then(() => (settled = true), () => (settled = true));
+  done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   return {
     settled: () => settled,
     async stop() {
@@ -105,7 +128,12 @@ export async function listOr(store: Store, prefix = ''): Promise<KV[] | undefine
 }
 
 /** Poll until `pred(entries)` holds; returns the entries, or throws with the last ones seen. */
-export async function waitEntries(store: Store, pred: (kvs: KV[]) => boolean, timeoutMs = 20_000, filter: (kv: KV) => boolean = () => true): Promise<KV[]> {
+export async function waitEntries(
+  store: Store,
+  pred: (kvs: KV[]) => boolean,
+  timeoutMs = 20_000,
+  filter: (kv: KV) => boolean = () => true,
+): Promise<KV[]> {
   const deadline = Date.now() + timeoutMs;
   let last: KV[] | undefined;
   for (;;) {
@@ -141,12 +169,18 @@ export async function spawnShoal(args: string[], logName: string): Promise<Child
   const { stateDir } = await import('../harness/proc.js');
   mkdirSync(stateDir('registrator-logs'), { recursive: true });
   const out = openSync(`${stateDir('registrator-logs')}/${logName}.log`, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'agents/cli.ts', ...args], { cwd: new URL('../../', import.meta.url).pathname, stdio: ['ignore', out, out], env: { ...process.env, DOCKER_HOST: '' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'agents/cli.ts', ...args], {
+    cwd: new URL('../../', import.meta.url).pathname,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, DOCKER_HOST: '' },
+  });
   let code: number | null | undefined;
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => {
-    code = c;
-    resolve(c);
-  }));
+  const exit = new Promise<number | null>((resolve) =>
+    child.on('exit', (c) => {
+      code = c;
+      resolve(c);
+    }),
+  );
   return {
     pid: child.pid ?? -1,
     exited: () => code !== undefined,

@@ -26,7 +26,21 @@ t.test('registrator: READY=1 after the first sync wrote the running containers',
   const id = rand();
   const uri = `consul://${consul.address}/shoal-ready-${id}`;
   const name = `ready-${id}`;
-  await e1.cli(['run', '-d', '--name', name, '-e', 'SERVICE_NAME=readyweb', '-p', '80', image, 'httpd', '-f', '-p', '80']);
+  await e1.cli([
+    'run',
+    '-d',
+    '--name',
+    name,
+    '-e',
+    'SERVICE_NAME=readyweb',
+    '-p',
+    '80',
+    image,
+    'httpd',
+    '-f',
+    '-p',
+    '80',
+  ]);
   t.teardown(() => e1.cli(['rm', '-f', name]).then(() => undefined));
   const store = await openStore(uri, { timeoutMs: 3000 });
   t.teardown(async () => {
@@ -34,16 +48,39 @@ t.test('registrator: READY=1 after the first sync wrote the running containers',
     await store.close();
   });
   const rx = await notifyReceiver(t);
-  const daemon = execa(process.execPath, ['--import', 'tsx', CLI, 'registrator', '--log-format', 'json', '--hostname', `readyhost-${id}`, '--docker-host', e1.dockerHost, uri], {
-    cwd: ROOT, env: { PATH: process.env.PATH ?? '', NOTIFY_SOCKET: rx.socket }, extendEnv: false, reject: false,
-  });
+  const daemon = execa(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      CLI,
+      'registrator',
+      '--log-format',
+      'json',
+      '--hostname',
+      `readyhost-${id}`,
+      '--docker-host',
+      e1.dockerHost,
+      uri,
+    ],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', NOTIFY_SOCKET: rx.socket },
+      extendEnv: false,
+      reject: false,
+    },
+  );
   t.teardown(() => void daemon.kill('SIGKILL'));
   const ready = await within(rx.next(), 60_000);
   t.match(ready?.msg ?? '', /READY=1/);
   // engine 1 is shared: other tests' containers are synced too, so only the format of the count is fixed
   t.match(ready?.msg ?? '', /STATUS=first sync done: [1-9]\d* put, 0 deleted/);
   const entries = await store.list('readyweb-80');
-  t.same(entries.map((e) => e.key), [`readyweb-80/readyhost-${id}:${name}:80`], 'our entry was in the store when READY was sent');
+  t.same(
+    entries.map((e) => e.key),
+    [`readyweb-80/readyhost-${id}:${name}:80`],
+    'our entry was in the store when READY was sent',
+  );
   daemon.kill('SIGTERM');
   t.match((await rx.next()).msg, /STOPPING=1/);
   t.equal((await daemon).exitCode, 0);
@@ -59,9 +96,32 @@ t.test('join: READY=1 after the first heartbeat advertised the engine', async (t
     await store.close();
   });
   const rx = await notifyReceiver(t);
-  const daemon = execa(process.execPath, ['--import', 'tsx', CLI, 'join', '--log-format', 'json', '--addr', e1.tcp, '--docker-host', e1.dockerHost, '--heartbeat', '2s', '--ttl', '6s', uri], {
-    cwd: ROOT, env: { PATH: process.env.PATH ?? '', NOTIFY_SOCKET: rx.socket }, extendEnv: false, reject: false,
-  });
+  const daemon = execa(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      CLI,
+      'join',
+      '--log-format',
+      'json',
+      '--addr',
+      e1.tcp,
+      '--docker-host',
+      e1.dockerHost,
+      '--heartbeat',
+      '2s',
+      '--ttl',
+      '6s',
+      uri,
+    ],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', NOTIFY_SOCKET: rx.socket },
+      extendEnv: false,
+      reject: false,
+    },
+  );
   t.teardown(() => void daemon.kill('SIGKILL'));
   const ready = await within(rx.next(), 60_000);
   t.match(ready?.msg ?? '', /READY=1/);

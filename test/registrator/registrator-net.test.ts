@@ -5,7 +5,16 @@
  */
 import t from 'tap';
 import { busyboxImage, engine } from '../harness/engines.js';
-import { asObject, liveBackends, rand, readerFor, sameKeys, startRegistrator, storeAddress, waitEntries } from './helpers.js';
+import {
+  asObject,
+  liveBackends,
+  rand,
+  readerFor,
+  sameKeys,
+  startRegistrator,
+  storeAddress,
+  waitEntries,
+} from './helpers.js';
 
 const E = 1;
 const backends = await liveBackends();
@@ -30,7 +39,9 @@ for (const b of backends) {
     };
     const mine = (kv: { key: string }) => kv.key.includes(`-${s}`);
     const sub = ['host', 'internal', 'v6', 'resync'] as const;
-    const stores = Object.fromEntries(await Promise.all(sub.map(async (p) => [p, await readerFor(`${b}://${addr}/${root}/${p}`)] as const)));
+    const stores = Object.fromEntries(
+      await Promise.all(sub.map(async (p) => [p, await readerFor(`${b}://${addr}/${root}/${p}`)] as const)),
+    );
     t.teardown(async () => {
       for (const st of Object.values(stores)) {
         await st.deleteTree('').catch(() => undefined);
@@ -56,26 +67,46 @@ for (const b of backends) {
     const v6 = `v6-${s}`;
     await run(v6, ['-p', '80', '-l', 'shoal.ip=fd00:31:1::99'], ['httpd', '-f', '-p', '80']);
     const v6Port = ((await e.cli(['port', v6, '80/tcp'])).stdout.split('\n')[0] ?? '').trim().split(':')[1];
-    const netIp = (await e.cli(['inspect', '-f', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, onNet])).stdout.trim();
+    const netIp = (
+      await e.cli(['inspect', '-f', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, onNet])
+    ).stdout.trim();
 
     await waitEntries(stores.host!, (kvs) => kvs.some((kv) => kv.key.includes(hostNet)), 20_000, mine).then(
-      (kvs) => t.same(asObject(kvs.filter((kv) => kv.key.includes(hostNet))), { [`busybox-${port}/dockerhost01:${hostNet}:${port}`]: `127.0.1.1:${port}` }, 'net=host: the EXPOSEd port on the host IP'),
+      (kvs) =>
+        t.same(
+          asObject(kvs.filter((kv) => kv.key.includes(hostNet))),
+          { [`busybox-${port}/dockerhost01:${hostNet}:${port}`]: `127.0.1.1:${port}` },
+          'net=host: the EXPOSEd port on the host IP',
+        ),
       (err) => t.fail(String(err)),
     );
     t.notOk(netIp === '', 'container has an IP on the user network');
     await waitEntries(stores.internal!, (kvs) => kvs.some((kv) => kv.key.includes(onNet)), 20_000, mine).then(
-      (kvs) => t.same(asObject(kvs.filter((kv) => kv.key.includes(onNet))), { [`busybox-8080/dockerhost01:${onNet}:8080`]: `${netIp}:8080` }, 'user-defined network: its IP with --internal'),
+      (kvs) =>
+        t.same(
+          asObject(kvs.filter((kv) => kv.key.includes(onNet))),
+          { [`busybox-8080/dockerhost01:${onNet}:8080`]: `${netIp}:8080` },
+          'user-defined network: its IP with --internal',
+        ),
       (err) => t.fail(String(err)),
     );
     await waitEntries(stores.v6!, (kvs) => kvs.some((kv) => kv.key.includes(v6)), 20_000, mine).then(
-      (kvs) => t.same(asObject(kvs.filter((kv) => kv.key.includes(v6))), { [`busybox-80/dockerhost01:${v6}:80`]: `[fd00:31:1::99]:${v6Port}` }, 'IPv6 written as [addr]:port'),
+      (kvs) =>
+        t.same(
+          asObject(kvs.filter((kv) => kv.key.includes(v6))),
+          { [`busybox-80/dockerhost01:${v6}:80`]: `[fd00:31:1::99]:${v6Port}` },
+          'IPv6 written as [addr]:port',
+        ),
       (err) => t.fail(String(err)),
     );
     // --resync puts back an entry deleted behind its back; --cleanup=false leaves the unbacked one
     const key = `busybox-80/dockerhost01:${v6}:80`;
     await waitEntries(stores.resync!, (kvs) => kvs.some((kv) => kv.key === key), 20_000, mine);
     await stores.resync!.delete(key);
-    await waitEntries(stores.resync!, (kvs) => kvs.some((kv) => kv.key === key), 10_000, mine).then(() => t.pass('--resync restored the deleted entry'), (err) => t.fail(String(err)));
+    await waitEntries(stores.resync!, (kvs) => kvs.some((kv) => kv.key === key), 10_000, mine).then(
+      () => t.pass('--resync restored the deleted entry'),
+      (err) => t.fail(String(err)),
+    );
     t.equal(await stores.resync!.get(stale), '127.0.1.1:9', '--cleanup=false: the unbacked entry is left alone');
   });
 }

@@ -5,7 +5,17 @@
  */
 import t from 'tap';
 import { busyboxImage, engine, type EngineHandle } from '../harness/engines.js';
-import { asObject, liveBackends, rand, readerFor, sameKeys, startRegistrator, storeAddress, waitEntries, type Backend } from './helpers.js';
+import {
+  asObject,
+  liveBackends,
+  rand,
+  readerFor,
+  sameKeys,
+  startRegistrator,
+  storeAddress,
+  waitEntries,
+  type Backend,
+} from './helpers.js';
 
 const E = 1;
 const backends = await liveBackends();
@@ -16,7 +26,9 @@ async function hostPort(e: EngineHandle, name: string, port: string): Promise<st
 }
 
 async function containerIp(e: EngineHandle, name: string): Promise<string> {
-  return (await e.cli(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name])).stdout.trim();
+  return (
+    await e.cli(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name])
+  ).stdout.trim();
 }
 
 for (const b of backends) {
@@ -56,12 +68,36 @@ for (const b of backends) {
     t.teardown(() => reg.stop());
     const webPort = await hostPort(e, web, '80/tcp');
     t.match(webPort, /^127\.0\.1\.1:\d+$/);
-    const start = await waitEntries(store, (kvs) => kvs.length === 2 && kvs.some((kv) => kv.key.includes(`dockerhost01:${web}:`)), 20_000, mine);
-    t.same(asObject(start), { [`busybox-80/dockerhost01:${web}:80`]: webPort, [foreign]: '10.9.9.9:80' }, 'ghost cleaned at start, other host kept');
+    const start = await waitEntries(
+      store,
+      (kvs) => kvs.length === 2 && kvs.some((kv) => kv.key.includes(`dockerhost01:${web}:`)),
+      20_000,
+      mine,
+    );
+    t.same(
+      asObject(start),
+      { [`busybox-80/dockerhost01:${web}:80`]: webPort, [foreign]: '10.9.9.9:80' },
+      'ghost cleaned at start, other host kept',
+    );
 
     // events: multiple ports, udp, SERVICE_* from env and labels
     const multi = `multi-${s}`;
-    await run(multi, ['-p', '80', '-p', '443', '-p', '53/udp', '-e', 'SERVICE_NAME=fromenv', '-l', 'SERVICE_NAME=shop', '-e', 'SERVICE_443_NAME=secure', '-e', 'SERVICE_TAGS=a,b']);
+    await run(multi, [
+      '-p',
+      '80',
+      '-p',
+      '443',
+      '-p',
+      '53/udp',
+      '-e',
+      'SERVICE_NAME=fromenv',
+      '-l',
+      'SERVICE_NAME=shop',
+      '-e',
+      'SERVICE_443_NAME=secure',
+      '-e',
+      'SERVICE_TAGS=a,b',
+    ]);
     const named = `named-${s}`;
     await run(named, ['-p', '80', '-e', `SERVICE_ID=custom-${s}`]);
     const ignored = `ignored-${s}`;
@@ -85,13 +121,20 @@ for (const b of backends) {
     );
 
     // hostile names: rejected, nothing outside the prefix, nothing inside either
-    for (const [i, bad] of ['../../escape', 'a b', 'x;y', '{{.}}', 'q"uote', 'sl/ash'].entries()) await run(`hostile${i}-${s}`, ['-p', '80', '-e', `SERVICE_NAME=${bad}`]);
+    for (const [i, bad] of ['../../escape', 'a b', 'x;y', '{{.}}', 'q"uote', 'sl/ash'].entries())
+      await run(`hostile${i}-${s}`, ['-p', '80', '-e', `SERVICE_NAME=${bad}`]);
     const canary = `canary-${s}`;
     await run(canary, ['-p', '80']);
     await waitEntries(store, (kvs) => kvs.some((kv) => kv.key.includes(canary)), 20_000, mine);
     const everything = await rootStore.list('');
-    t.notOk(everything.some((kv) => kv.key.includes('hostile') || !kv.key.startsWith('services/')), 'no hostile entry anywhere under the root');
-    t.notOk(everything.some((kv) => /escape|{{|x;y|q"uote|sl\/ash|a b/.test(kv.key)), 'no hostile name in any key');
+    t.notOk(
+      everything.some((kv) => kv.key.includes('hostile') || !kv.key.startsWith('services/')),
+      'no hostile entry anywhere under the root',
+    );
+    t.notOk(
+      everything.some((kv) => /escape|{{|x;y|q"uote|sl\/ash|a b/.test(kv.key)),
+      'no hostile name in any key',
+    );
 
     // stop, kill, rm: each removes its entries
     await e.cli(['stop', '-t', '1', web]);
@@ -107,7 +150,12 @@ for (const b of backends) {
     // start again: registered again (start event)
     await e.cli(['start', web]);
     const webPort2 = await hostPort(e, web, '80/tcp');
-    await waitEntries(store, (kvs) => kvs.some((kv) => kv.key === `busybox-80/dockerhost01:${web}:80` && kv.value === webPort2), 20_000, mine);
+    await waitEntries(
+      store,
+      (kvs) => kvs.some((kv) => kv.key === `busybox-80/dockerhost01:${web}:80` && kv.value === webPort2),
+      20_000,
+      mine,
+    );
     t.pass('restarted container registered again');
     // pause / unpause
     await e.cli(['pause', web]);

@@ -30,8 +30,19 @@ t.test('shoal render CLI', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-render-cli-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const dest = path.join(dir, 'haproxy.cfg');
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', SHOAL_HAPROXY_SOCKET: path.join(dir, 'h.sock') };
-  const run = (args: string[]) => execa(process.execPath, ['--import', 'tsx', CLI, 'render', '--log-format', 'json', ...args], { cwd: ROOT, env, extendEnv: false, reject: false, timeout: 60_000 });
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/root',
+    SHOAL_HAPROXY_SOCKET: path.join(dir, 'h.sock'),
+  };
+  const run = (args: string[]) =>
+    execa(process.execPath, ['--import', 'tsx', CLI, 'render', '--log-format', 'json', ...args], {
+      cwd: ROOT,
+      env,
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
+    });
 
   const dry = await run(['--once', '--dry', '--template', `${TPL}:${dest}`, uri]);
   t.equal(dry.exitCode, 0, String(dry.stderr));
@@ -40,15 +51,25 @@ t.test('shoal render CLI', async (t) => {
   t.notOk(existsSync(dest), '--dry wrote nothing');
 
   const yaml = path.join(dir, 'render.yaml');
-  writeFileSync(yaml, `templates:\n  - source: ${TPL}\n    destination: ${dest}\n    check: "false"\n    reload: "true"\n`);
+  writeFileSync(
+    yaml,
+    `templates:\n  - source: ${TPL}\n    destination: ${dest}\n    check: "false"\n    reload: "true"\n`,
+  );
   const bad = await run(['--once', '--config', yaml, uri]);
   t.equal(bad.exitCode, 1, '--once exits non-zero when the check fails');
   t.match(bad.stderr, /SHOAL_RENDER_CHECK_FAILED|check failed/);
   t.notOk(existsSync(dest));
 
   const port = await freePort();
-  writeFileSync(yaml, `templates:\n  - source: ${TPL}\n    destination: ${dest}\n    check: haproxy -c -f {{path}}\n    reload: "true"\ndomain: one.test\nwait: 50ms:200ms\nstatus-addr: 127.0.0.1:${port}\n`);
-  const daemon = execa(process.execPath, ['--import', 'tsx', CLI, 'render', '--log-format', 'json', '--config', yaml, uri], { cwd: ROOT, env, extendEnv: false, reject: false });
+  writeFileSync(
+    yaml,
+    `templates:\n  - source: ${TPL}\n    destination: ${dest}\n    check: haproxy -c -f {{path}}\n    reload: "true"\ndomain: one.test\nwait: 50ms:200ms\nstatus-addr: 127.0.0.1:${port}\n`,
+  );
+  const daemon = execa(
+    process.execPath,
+    ['--import', 'tsx', CLI, 'render', '--log-format', 'json', '--config', yaml, uri],
+    { cwd: ROOT, env, extendEnv: false, reject: false },
+  );
   t.teardown(() => void daemon.kill('SIGKILL'));
   const waitFile = async (re: RegExp) => {
     for (let i = 0; i < 600; i++) {
@@ -61,7 +82,10 @@ t.test('shoal render CLI', async (t) => {
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
   t.equal(health.status, 200);
   t.match(await health.json(), { storeConnected: true, lastRenderOk: true });
-  t.match(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), /shoal_render_renders_total\{template="[^"]+",result="changed"\} 1/);
+  t.match(
+    await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+    /shoal_render_renders_total\{template="[^"]+",result="changed"\} 1/,
+  );
 
   writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('domain: one.test', 'domain: two.test'));
   daemon.kill('SIGHUP');

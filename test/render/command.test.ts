@@ -20,7 +20,10 @@ t.test('runCommand reports exit status and output', async (t) => {
 });
 
 t.test('declared commands', async (t) => {
-  t.same(declaredCommands('{{!--\n  shoal-check: haproxy -c -f {{path}}\n  shoal-reload:  kill -USR2 1  \n--}}'), { check: 'haproxy -c -f {{path}}', reload: 'kill -USR2 1' });
+  t.same(declaredCommands('{{!--\n  shoal-check: haproxy -c -f {{path}}\n  shoal-reload:  kill -USR2 1  \n--}}'), {
+    check: 'haproxy -c -f {{path}}',
+    reload: 'kill -USR2 1',
+  });
   t.same(declaredCommands('no commands here'), {});
 });
 
@@ -30,7 +33,11 @@ t.test('flags: --wait and --template', async (t) => {
   t.same(parseWait('0'), { minMs: 0, maxMs: 0 });
   t.throws(() => parseWait('2s:1s'));
   t.throws(() => parseWait('1s:2s:3s'));
-  t.match(parseTemplateFlag('a.hbs:/etc/x.cfg:nginx -s reload -c /etc/x.cfg'), { source: 'a.hbs', destination: '/etc/x.cfg', reload: 'nginx -s reload -c /etc/x.cfg' });
+  t.match(parseTemplateFlag('a.hbs:/etc/x.cfg:nginx -s reload -c /etc/x.cfg'), {
+    source: 'a.hbs',
+    destination: '/etc/x.cfg',
+    reload: 'nginx -s reload -c /etc/x.cfg',
+  });
   t.match(parseTemplateFlag('a.hbs:/etc/x.cfg'), { source: 'a.hbs', destination: '/etc/x.cfg', reload: undefined });
   t.throws(() => parseTemplateFlag('a.hbs'));
 });

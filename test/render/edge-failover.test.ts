@@ -66,12 +66,15 @@ function renderFor(p: ProxyHandle, backends: Backend[]): void {
 /** One request on a new connection; the body, `HTTP <status>`, or `error: ...`. */
 function ask(port: number, path = '/'): Promise<string> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path, headers: { Host: 'web.local' }, agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(res.statusCode === 200 ? body : `HTTP ${res.statusCode}`));
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port, path, headers: { Host: 'web.local' }, agent: false, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve(res.statusCode === 200 ? body : `HTTP ${res.statusCode}`));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (err) => resolve(`error: ${err.message}`));
   });
@@ -97,7 +100,11 @@ for (const kind of ['haproxy', 'nginx'] as const) {
     await bs[1]!.closeOnAccept(); // its port proxy still accepts, but nothing behind it answers
     const answers: string[] = [];
     for (let i = 0; i < 12; i++) answers.push(await ask(p.port));
-    t.same(answers, Array(12).fill('c'), `12 requests right after two of three servers went away: all answered by c (${answers.join(' ')})`);
+    t.same(
+      answers,
+      Array(12).fill('c'),
+      `12 requests right after two of three servers went away: all answered by c (${answers.join(' ')})`,
+    );
   });
 }
 
@@ -121,15 +128,30 @@ t.test('haproxy: a POST that reached a server is not replayed on another; a GET 
   await new Promise<void>((r) => crash.listen(crashPort, '127.0.0.1', r));
   t.teardown(() => new Promise<void>((r) => (crash.closeAllConnections(), crash.close(() => r()))));
   const p = await started(t, 'haproxy', [{ name: 'b', port: crashPort } as Backend, { name: 'c', port } as Backend]);
-  const post = () => new Promise<number>((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port: p.port, method: 'POST', path: '/', headers: { Host: 'web.local', 'Content-Type': 'text/plain' }, agent: false }, (res) => (res.resume(), res.on('end', () => resolve(res.statusCode ?? 0))));
-    req.on('error', () => resolve(0));
-    req.end('order=1');
-  });
+  const post = () =>
+    new Promise<number>((resolve) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: p.port,
+          method: 'POST',
+          path: '/',
+          headers: { Host: 'web.local', 'Content-Type': 'text/plain' },
+          agent: false,
+        },
+        (res) => (res.resume(), res.on('end', () => resolve(res.statusCode ?? 0))),
+      );
+      req.on('error', () => resolve(0));
+      req.end('order=1');
+    });
   const codes: number[] = [];
   for (let i = 0; i < 4; i++) codes.push(await post());
   t.ok(codes.includes(502), `a POST the server read and then died on gets 502, not a replay (${codes.join(' ')})`);
-  t.equal(posts, codes.filter((c) => c === 200).length, `the live server received only the POSTs routed to it (${posts})`);
+  t.equal(
+    posts,
+    codes.filter((c) => c === 200).length,
+    `the live server received only the POSTs routed to it (${posts})`,
+  );
   const gets = [];
   for (let i = 0; i < 4; i++) gets.push(await ask(p.port, '/crash'));
   t.same(gets, ['c', 'c', 'c', 'c'], 'while GETs that met the same fate are retried on the live server');
@@ -189,6 +211,10 @@ t.test('haproxy: an idle keep-alive connection is still answered after a reload'
   await new Promise((res) => setTimeout(res, 1000)); // the old worker has long had its soft-stop by now
   t.equal(c.closed, false, 'the idle connection was not closed under the client by the old worker');
   const second = await c.get().catch((err: Error) => err);
-  t.ok(!(second instanceof Error) && second.status === 200 && second.body === 'a', `the next request on it is answered (${second instanceof Error ? second.message : second.status})`);
-  if (!(second instanceof Error)) t.match(second.head, /connection: close/i, 'with Connection: close, so the client moves to the new worker');
+  t.ok(
+    !(second instanceof Error) && second.status === 200 && second.body === 'a',
+    `the next request on it is answered (${second instanceof Error ? second.message : second.status})`,
+  );
+  if (!(second instanceof Error))
+    t.match(second.head, /connection: close/i, 'with Connection: close, so the client moves to the new worker');
 });

@@ -16,8 +16,13 @@ export function tmp(t: { teardown(fn: () => unknown): void }): string {
 export function envFor(dir: string): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
-    SHOAL_HAPROXY_BIND: '127.0.0.1:1', SHOAL_HAPROXY_STATS_BIND: '127.0.0.1:2', SHOAL_HAPROXY_SOCKET: path.join(dir, 'h.sock'),
-    SHOAL_NGINX_LISTEN: '127.0.0.1:3', SHOAL_NGINX_PID: path.join(dir, 'n.pid'), SHOAL_NGINX_ERROR_LOG: path.join(dir, 'e.log'), SHOAL_NGINX_TEMP: dir,
+    SHOAL_HAPROXY_BIND: '127.0.0.1:1',
+    SHOAL_HAPROXY_STATS_BIND: '127.0.0.1:2',
+    SHOAL_HAPROXY_SOCKET: path.join(dir, 'h.sock'),
+    SHOAL_NGINX_LISTEN: '127.0.0.1:3',
+    SHOAL_NGINX_PID: path.join(dir, 'n.pid'),
+    SHOAL_NGINX_ERROR_LOG: path.join(dir, 'e.log'),
+    SHOAL_NGINX_TEMP: dir,
   };
 }
 
@@ -26,7 +31,9 @@ export const hcheck = 'haproxy -c -f {{path}}';
 export const ncheck = (dir: string) => `nginx -t -q -e ${dir}/check.log -c {{path}}`;
 
 export async function valid(kind: 'haproxy' | 'nginx', file: string, dir: string): Promise<boolean> {
-  const r = kind === 'haproxy' ? await execa('haproxy', ['-q', '-c', '-f', file], { reject: false }) : await execa('nginx', ['-t', '-q', '-e', `${dir}/v.log`, '-c', file], { reject: false });
+  const r =
+    kind === 'haproxy'
+      ? await execa('haproxy', ['-q', '-c', '-f', file], { reject: false })
+      : await execa('nginx', ['-t', '-q', '-e', `${dir}/v.log`, '-c', file], { reject: false });
   return r.exitCode === 0;
 }
-

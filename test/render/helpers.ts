@@ -32,7 +32,11 @@ export function renderConfig(templates: Partial<TemplateConfig>[], over: Partial
 }
 
 /** Resolves with the first result (from now on) matching `pred`. */
-export function nextResult(core: RenderCore, pred: (r: RunResult) => boolean = () => true, timeoutMs = 20_000): Promise<RunResult> {
+export function nextResult(
+  core: RenderCore,
+  pred: (r: RunResult) => boolean = () => true,
+  timeoutMs = 20_000,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
       core.off('result', on);

@@ -21,7 +21,11 @@ t.test('store outage keeps the last good config; a confirmed empty prefix render
   const store = new MemoryStore();
   store.setAll([web(1), web(2)]);
   const h = path.join(dir, 'haproxy.cfg');
-  const core = new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: 'true' }]), { store, log: silentLogger(), env: envFor(dir) });
+  const core = new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: 'true' }]), {
+    store,
+    log: silentLogger(),
+    env: envFor(dir),
+  });
   const status = await startStatusServer('127.0.0.1:0', () => core.status(), core.metrics.registry);
   t.teardown(() => status.close());
   const first = nextResult(core);
@@ -67,23 +71,48 @@ t.test('--dry prints and touches nothing; --once reports failure; SIGHUP reconfi
   const h = path.join(dir, 'haproxy.cfg');
   let out = '';
   const stdout = new Writable({ write: (c: Buffer, _e, cb) => ((out += c.toString()), cb()) });
-  const dry = new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: `touch ${dir}/reloaded` }], { dry: true, once: true }), { store, log: silentLogger(), env: envFor(dir), stdout, watchTemplates: false });
+  const dry = new RenderCore(
+    renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: `touch ${dir}/reloaded` }], {
+      dry: true,
+      once: true,
+    }),
+    { store, log: silentLogger(), env: envFor(dir), stdout, watchTemplates: false },
+  );
   t.equal(await dry.renderOnce(), true);
   t.match(out, new RegExp(`^> ${h}\\n# Rendered by shoal render`));
   t.match(out, /server h1_web1_80 127\.0\.0\.1:20001/);
   t.notOk(existsSync(h), 'dry: destination not written');
   t.notOk(existsSync(`${dir}/reloaded`), 'dry: no reload');
 
-  const ok = new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: `touch ${dir}/reloaded` }], { once: true }), { store, log: silentLogger(), env: envFor(dir), watchTemplates: false });
+  const ok = new RenderCore(
+    renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: `touch ${dir}/reloaded` }], {
+      once: true,
+    }),
+    { store, log: silentLogger(), env: envFor(dir), watchTemplates: false },
+  );
   t.equal(await ok.renderOnce(), true);
   t.ok(existsSync(`${dir}/reloaded`));
-  const bad = new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h, check: 'false', reload: 'true' }], { once: true }), { store, log: silentLogger(), env: envFor(dir), watchTemplates: false });
+  const bad = new RenderCore(
+    renderConfig([{ source: HAPROXY_TPL, destination: h, check: 'false', reload: 'true' }], { once: true }),
+    { store, log: silentLogger(), env: envFor(dir), watchTemplates: false },
+  );
   await store.put('web-80/h2:web2:80', '127.0.0.1:20002');
   t.equal(await bad.renderOnce(), false, 'a failed check fails --once');
-  const badReload = new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: 'exit 4' }], { once: true }), { store, log: silentLogger(), env: envFor(dir), watchTemplates: false });
+  const badReload = new RenderCore(
+    renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: 'exit 4' }], { once: true }),
+    { store, log: silentLogger(), env: envFor(dir), watchTemplates: false },
+  );
   t.equal(await badReload.renderOnce(), false, 'a failed reload fails --once');
   store.failing = true;
-  await t.rejects(new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h }], { once: true }), { store, log: silentLogger(), env: envFor(dir), watchTemplates: false }).renderOnce(), { code: 'SHOAL_STORE_UNAVAILABLE' });
+  await t.rejects(
+    new RenderCore(renderConfig([{ source: HAPROXY_TPL, destination: h }], { once: true }), {
+      store,
+      log: silentLogger(),
+      env: envFor(dir),
+      watchTemplates: false,
+    }).renderOnce(),
+    { code: 'SHOAL_STORE_UNAVAILABLE' },
+  );
   store.failing = false;
 
   const cfg = renderConfig([{ source: HAPROXY_TPL, destination: h, check: hcheck, reload: 'true' }]);
@@ -104,10 +133,18 @@ t.test('a template declares its default check and reload; config replaces them; 
   const store = new MemoryStore();
   store.setAll([web(1)]);
   const src = path.join(dir, 't.hbs');
-  writeFileSync(src, `{{!--\n  shoal-check: cp {{path}} ${dir}/checked\n  shoal-reload: cp {{destination}} ${dir}/reloaded\n--}}\n{{#each services}}{{id}}\n{{/each}}`);
+  writeFileSync(
+    src,
+    `{{!--\n  shoal-check: cp {{path}} ${dir}/checked\n  shoal-reload: cp {{destination}} ${dir}/reloaded\n--}}\n{{#each services}}{{id}}\n{{/each}}`,
+  );
   const out = path.join(dir, 'out');
   const once = (over: object, destination = out) =>
-    new RenderCore(renderConfig([{ source: src, destination, ...over }], { once: true }), { store, log: silentLogger(), env: envFor(dir), watchTemplates: false }).renderOnce();
+    new RenderCore(renderConfig([{ source: src, destination, ...over }], { once: true }), {
+      store,
+      log: silentLogger(),
+      env: envFor(dir),
+      watchTemplates: false,
+    }).renderOnce();
   t.equal(await once({}), true);
   t.equal(readFileSync(`${dir}/checked`, 'utf8'), 'web-80\n', 'declared check ran on the staged file');
   t.equal(readFileSync(`${dir}/reloaded`, 'utf8'), 'web-80\n', 'declared reload ran after the swap');
@@ -139,10 +176,19 @@ t.test('a template block wait overrides the global one; a burst gives one render
   const slow = path.join(dir, 'slow');
   const clock = new FakeClock();
   const core = new RenderCore(
-    renderConfig([{ source: src, destination: fast, check: '', reload: 'true' }, { source: src, destination: slow, check: '', reload: 'true', wait: { minMs: 1500, maxMs: 3000 } }], { wait: { minMs: 50, maxMs: 100 } }),
+    renderConfig(
+      [
+        { source: src, destination: fast, check: '', reload: 'true' },
+        { source: src, destination: slow, check: '', reload: 'true', wait: { minMs: 1500, maxMs: 3000 } },
+      ],
+      { wait: { minMs: 50, maxMs: 100 } },
+    ),
     { store, log: silentLogger(), env: envFor(dir), clock },
   );
-  const first = Promise.all([nextResult(core, (r) => r.destination === fast), nextResult(core, (r) => r.destination === slow)]);
+  const first = Promise.all([
+    nextResult(core, (r) => r.destination === fast),
+    nextResult(core, (r) => r.destination === slow),
+  ]);
   await core.start();
   t.teardown(() => core.stop());
   await first;
@@ -158,7 +204,11 @@ t.test('a template block wait overrides the global one; a burst gives one render
     clock.advance(50); // the fast template's wait, far inside the slow one's
     t.equal((await fastDone).result, 'changed');
   }
-  t.equal(readFileSync(fast, 'utf8'), 'web1\nweb2\nweb3\nweb4\nweb5\nweb6\n', 'fast template follows within its own wait');
+  t.equal(
+    readFileSync(fast, 'utf8'),
+    'web1\nweb2\nweb3\nweb4\nweb5\nweb6\n',
+    'fast template follows within its own wait',
+  );
   t.equal(readFileSync(slow, 'utf8'), 'web1\n', 'slow template still waiting');
   clock.advance(1500);
   await slowDone;

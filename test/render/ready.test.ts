@@ -29,11 +29,29 @@ t.test('READY=1 after the first render, STOPPING=1 on SIGTERM', async (t) => {
   const rx = await notifyReceiver(t);
   const daemon = execa(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'agents/cli.ts'), 'render', '--log-format', 'json', '--template', `${path.join(ROOT, 'templates/haproxy.cfg.hbs')}:${dest}:true`, uri],
-    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NOTIFY_SOCKET: rx.socket, SHOAL_HAPROXY_SOCKET: path.join(dir, 'h.sock') }, extendEnv: false, reject: false },
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'agents/cli.ts'),
+      'render',
+      '--log-format',
+      'json',
+      '--template',
+      `${path.join(ROOT, 'templates/haproxy.cfg.hbs')}:${dest}:true`,
+      uri,
+    ],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', NOTIFY_SOCKET: rx.socket, SHOAL_HAPROXY_SOCKET: path.join(dir, 'h.sock') },
+      extendEnv: false,
+      reject: false,
+    },
   );
   t.teardown(() => void daemon.kill('SIGKILL'));
-  const ready = await Promise.race([rx.next(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 60_000).unref())]);
+  const ready = await Promise.race([
+    rx.next(),
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 60_000).unref()),
+  ]);
   t.ok(ready, 'a notify message arrived');
   t.match(ready?.msg ?? '', /READY=1/);
   t.match(ready?.msg ?? '', /STATUS=rendered 1 template/);

@@ -26,8 +26,13 @@ async function setup(t: Tap.Test, scheme: 'consul' | 'etcd' | 'etcd2' | 'zk', ki
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-render-store-'));
   const env = {
     PATH: process.env.PATH,
-    SHOAL_HAPROXY_BIND: '127.0.0.1:1', SHOAL_HAPROXY_STATS_BIND: '127.0.0.1:2', SHOAL_HAPROXY_SOCKET: path.join(dir, 'h.sock'),
-    SHOAL_NGINX_LISTEN: '127.0.0.1:3', SHOAL_NGINX_PID: path.join(dir, 'n.pid'), SHOAL_NGINX_ERROR_LOG: path.join(dir, 'e.log'), SHOAL_NGINX_TEMP: dir,
+    SHOAL_HAPROXY_BIND: '127.0.0.1:1',
+    SHOAL_HAPROXY_STATS_BIND: '127.0.0.1:2',
+    SHOAL_HAPROXY_SOCKET: path.join(dir, 'h.sock'),
+    SHOAL_NGINX_LISTEN: '127.0.0.1:3',
+    SHOAL_NGINX_PID: path.join(dir, 'n.pid'),
+    SHOAL_NGINX_ERROR_LOG: path.join(dir, 'e.log'),
+    SHOAL_NGINX_TEMP: dir,
   };
   const h = path.join(dir, 'haproxy.cfg');
   const n = path.join(dir, 'nginx.conf');
@@ -45,10 +50,14 @@ async function setup(t: Tap.Test, scheme: 'consul' | 'etcd' | 'etcd2' | 'zk', ki
     rmSync(dir, { recursive: true, force: true });
   });
   const valid = async () =>
-    (await execa('haproxy', ['-c', '-f', h], { reject: false })).exitCode === 0 && (await execa('nginx', ['-t', '-q', '-e', `${dir}/v.log`, '-c', n], { reject: false })).exitCode === 0;
+    (await execa('haproxy', ['-c', '-f', h], { reject: false })).exitCode === 0 &&
+    (await execa('nginx', ['-t', '-q', '-e', `${dir}/v.log`, '-c', n], { reject: false })).exitCode === 0;
   /** Both templates rendered (changed) after `action`. */
   const both = async (action: () => Promise<unknown>) => {
-    const p = Promise.all([nextResult(core, (r) => r.destination === h && r.result === 'changed'), nextResult(core, (r) => r.destination === n && r.result === 'changed')]);
+    const p = Promise.all([
+      nextResult(core, (r) => r.destination === h && r.result === 'changed'),
+      nextResult(core, (r) => r.destination === n && r.result === 'changed'),
+    ]);
     await action();
     await p;
   };
@@ -59,7 +68,12 @@ declare namespace Tap {
   type Test = { teardown(fn: () => unknown): void };
 }
 
-for (const [scheme, kind] of [['consul', 'consul'], ['etcd', 'etcd'], ['etcd2', 'etcd'], ['zk', 'zk']] as const) {
+for (const [scheme, kind] of [
+  ['consul', 'consul'],
+  ['etcd', 'etcd'],
+  ['etcd2', 'etcd'],
+  ['zk', 'zk'],
+] as const) {
   t.test(`${scheme}: entries -> configs that pass haproxy -c and nginx -t`, async (t) => {
     const s = await setup(t, scheme, kind, 'main');
     await s.store.put('web-80/dockerhost01:web1:80', '127.0.1.1:32001');
@@ -85,7 +99,12 @@ for (const [scheme, kind] of [['consul', 'consul'], ['etcd', 'etcd'], ['etcd2', 
   });
 }
 
-for (const [scheme, kind] of [['consul', 'consul'], ['etcd', 'etcd'], ['etcd2', 'etcd'], ['zk', 'zk']] as const) {
+for (const [scheme, kind] of [
+  ['consul', 'consul'],
+  ['etcd', 'etcd'],
+  ['etcd2', 'etcd'],
+  ['zk', 'zk'],
+] as const) {
   t.test(`${scheme} chaos instance stopped and restarted: config kept, recovery after`, async (t) => {
     const s = await setup(t, scheme, kind, 'chaos');
     await s.store.put('web-80/dockerhost01:web1:80', '127.0.1.1:32001');
@@ -104,7 +123,10 @@ for (const [scheme, kind] of [['consul', 'consul'], ['etcd', 'etcd'], ['etcd2', 
     const deadline = Date.now() + 60_000;
     let put = false;
     while (!put && Date.now() < deadline) {
-      put = await s.store.put('web-80/dockerhost02:web2:80', '127.0.1.2:32002').then(() => true, () => false);
+      put = await s.store.put('web-80/dockerhost02:web2:80', '127.0.1.2:32002').then(
+        () => true,
+        () => false,
+      );
       if (!put) await sleepMs(500);
     }
     t.ok(put, 'store writable again');

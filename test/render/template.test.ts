@@ -21,8 +21,14 @@ const ENTRIES: KV[] = [
 ];
 
 t.test('context fields and plain output (no HTML escaping)', async (t) => {
-  const r = render('{{#each services}}{{name}} {{port}} {{#each backends}}[{{host}} {{container}} {{ip}} {{port}} {{address}}]{{/each}}\n{{/each}}{{domain}}', ENTRIES);
-  t.equal(r.text, 'api 9000 [h1 api fd00::1 2000 [fd00::1]:2000]\nweb 80 [h1 w1 10.0.0.1 1001 10.0.0.1:1001][h2 w2 10.0.0.2 1002 10.0.0.2:1002]\nshoal.test');
+  const r = render(
+    '{{#each services}}{{name}} {{port}} {{#each backends}}[{{host}} {{container}} {{ip}} {{port}} {{address}}]{{/each}}\n{{/each}}{{domain}}',
+    ENTRIES,
+  );
+  t.equal(
+    r.text,
+    'api 9000 [h1 api fd00::1 2000 [fd00::1]:2000]\nweb 80 [h1 w1 10.0.0.1 1001 10.0.0.1:1001][h2 w2 10.0.0.2 1002 10.0.0.2:1002]\nshoal.test',
+  );
 });
 
 t.test('helpers', async (t) => {
@@ -57,10 +63,17 @@ t.test('hostile data never reaches the output', async (t) => {
     { key: 'ok-81/h1:w1:80', value: '10.0.0.1:80 backup' },
     { key: 'cfg/x', value: '1 }\nfoo' },
   ];
-  const r = render('{{#each services}}{{id}}|{{#each backends}}{{container}} {{address}}|{{/each}}{{/each}}#{{key "cfg/x"}}#{{keyOrDefault "cfg/x" "d"}}#{{env "EVIL" "safe"}}#{{join (tree "cfg") "," "value"}}', hostile, { EVIL: 'a\nb' });
+  const r = render(
+    '{{#each services}}{{id}}|{{#each backends}}{{container}} {{address}}|{{/each}}{{/each}}#{{key "cfg/x"}}#{{keyOrDefault "cfg/x" "d"}}#{{env "EVIL" "safe"}}#{{join (tree "cfg") "," "value"}}',
+    hostile,
+    { EVIL: 'a\nb' },
+  );
   t.equal(r.text, 'web-80|w1 10.0.0.1:80|##d#safe#');
   t.equal(r.skipped.length, 6, 'every hostile entry (and the non-service key cfg/x) skipped once');
-  t.same(r.unsafe.map((u) => u.what), ['key cfg/x', 'key cfg/x', 'env EVIL', 'tree x']);
+  t.same(
+    r.unsafe.map((u) => u.what),
+    ['key cfg/x', 'key cfg/x', 'env EVIL', 'tree x'],
+  );
   t.throws(() => render('{{join services "\n"}}', hostile), TemplateError, 'unsafe separator is a template error');
   t.equal(sanitize('web\n}'), 'web__');
 });
@@ -74,7 +87,11 @@ t.test('template errors are typed', async (t) => {
 t.test('deterministic: same entries in any order give the same bytes', async (t) => {
   const src = readFileSync('templates/haproxy.cfg.hbs', 'utf8');
   const entries: KV[] = [];
-  for (let i = 0; i < 200; i++) entries.push({ key: `svc${i % 17}-${8000 + (i % 3)}/h${i % 5}:c${i}:80`, value: `10.0.${i % 5}.${(i % 250) + 1}:${30000 + i}` });
+  for (let i = 0; i < 200; i++)
+    entries.push({
+      key: `svc${i % 17}-${8000 + (i % 3)}/h${i % 5}:c${i}:80`,
+      value: `10.0.${i % 5}.${(i % 250) + 1}:${30000 + i}`,
+    });
   const a = render(src, entries).text;
   const shuffled = [...entries].sort(() => Math.random() - 0.5);
   t.equal(render(src, shuffled).text, a);

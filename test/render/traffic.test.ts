@@ -21,12 +21,15 @@ const WAIT = { minMs: 100, maxMs: 400 };
 
 export function get(port: number, host: string, urlPath = '/'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, headers: { host }, agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port, path: urlPath, headers: { host }, agent: false, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
   });
@@ -51,7 +54,9 @@ async function httpd(t: { teardown(fn: () => unknown): void }, e: EngineHandle, 
   const address = `${b.HostIp}:${b.HostPort}`;
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((resolve) => {
-      http.get(`http://${address}/`, { agent: false }, (r) => (r.resume(), resolve(r.statusCode === 200))).on('error', () => resolve(false));
+      http
+        .get(`http://${address}/`, { agent: false }, (r) => (r.resume(), resolve(r.statusCode === 200)))
+        .on('error', () => resolve(false));
     });
     if (ok) break;
     await sleepMs(100);
@@ -84,14 +89,27 @@ t.test('HAProxy and Nginx route real traffic to containers; changes follow the s
   const core = new RenderCore(
     renderConfig(
       [
-        { source: path.resolve('templates/haproxy.cfg.hbs'), destination: hap.config, check: hap.check, reload: hap.reload },
-        { source: path.resolve('templates/nginx.conf.hbs'), destination: ngx.config, check: ngx.check, reload: ngx.reload },
+        {
+          source: path.resolve('templates/haproxy.cfg.hbs'),
+          destination: hap.config,
+          check: hap.check,
+          reload: hap.reload,
+        },
+        {
+          source: path.resolve('templates/nginx.conf.hbs'),
+          destination: ngx.config,
+          check: ngx.check,
+          reload: ngx.reload,
+        },
       ],
       { wait: WAIT },
     ),
     { store, log: silentLogger(), env: { PATH: process.env.PATH, ...hap.env, ...ngx.env } },
   );
-  const first = Promise.all([nextResult(core, (r) => r.destination === hap.config), nextResult(core, (r) => r.destination === ngx.config)]);
+  const first = Promise.all([
+    nextResult(core, (r) => r.destination === hap.config),
+    nextResult(core, (r) => r.destination === ngx.config),
+  ]);
   await core.start();
   t.teardown(() => core.stop());
   await first; // the first reload fails (nothing runs yet) and is retried in the background: harmless
@@ -107,8 +125,16 @@ t.test('HAProxy and Nginx route real traffic to containers; changes follow the s
     }
     t.same([...seen].sort(), [web1.name, web2.name, web3.name].sort(), `${p.kind}: round robin over three engines`);
     t.same(await get(p.port, 'api.shoal.test'), { status: 200, body: `${api1.name}\n` }, `${p.kind}: Host api`);
-    t.same(await get(p.port, 'api-8080.shoal.test:1234', '/sub/'), { status: 200, body: `sub-${api1.name}\n` }, `${p.kind}: Host name-port (with a port in the header)`);
-    t.same(await get(p.port, 'unknown.example', '/api/sub/'), { status: 200, body: `sub-${api1.name}\n` }, `${p.kind}: path prefix /api/ (stripped)`);
+    t.same(
+      await get(p.port, 'api-8080.shoal.test:1234', '/sub/'),
+      { status: 200, body: `sub-${api1.name}\n` },
+      `${p.kind}: Host name-port (with a port in the header)`,
+    );
+    t.same(
+      await get(p.port, 'unknown.example', '/api/sub/'),
+      { status: 200, body: `sub-${api1.name}\n` },
+      `${p.kind}: path prefix /api/ (stripped)`,
+    );
     t.equal((await get(p.port, 'unknown.example', '/')).status, 503, `${p.kind}: no route -> 503`);
     t.equal((await get(p.port, 'new.shoal.test')).status, 503, `${p.kind}: not yet registered`);
   }
@@ -125,7 +151,10 @@ t.test('HAProxy and Nginx route real traffic to containers; changes follow the s
     }
   };
   await store.put(new1.key('new-80'), new1.address);
-  const added = await Promise.all([until(hap, (r) => r.body === `${new1.name}\n`), until(ngx, (r) => r.body === `${new1.name}\n`)]);
+  const added = await Promise.all([
+    until(hap, (r) => r.body === `${new1.name}\n`),
+    until(ngx, (r) => r.body === `${new1.name}\n`),
+  ]);
   t.ok(Math.max(...added) <= within, `added: routable after ${added.join('/')} ms (limit ${within})`);
   await store.delete(new1.key('new-80'));
   const removed = await Promise.all([until(hap, (r) => r.status === 503), until(ngx, (r) => r.status === 503)]);
@@ -141,7 +170,11 @@ t.test('HAProxy and Nginx route real traffic to containers; changes follow the s
   await store.put(new1.key('new-80'), new1.address);
   await hostile;
   for (const p of [hap, ngx] as ProxyHandle[]) {
-    t.equal((await until(p, (r) => r.body === `${new1.name}\n`)) <= within, true, `${p.kind}: good change next to hostile ones is served`);
+    t.equal(
+      (await until(p, (r) => r.body === `${new1.name}\n`)) <= within,
+      true,
+      `${p.kind}: good change next to hostile ones is served`,
+    );
     t.equal((await get(p.port, 'api.shoal.test')).body, `${api1.name}\n`, `${p.kind}: still serving`);
     const text = (await import('node:fs')).readFileSync(p.config, 'utf8');
     t.notMatch(text, /6\.6\.6\.6|6666|evil/, `${p.kind}: nothing hostile in the live config`);
@@ -168,7 +201,10 @@ t.test('HAProxy and Nginx route real traffic to containers; changes follow the s
   const toggled = [new1, web3];
   for (let i = 0; i < 20; i++) {
     const b = toggled[i % 2] as Box;
-    const reloaded = nextResult(core, (r) => r.destination === hap.config && r.result === 'changed' && r.reloaded === true);
+    const reloaded = nextResult(
+      core,
+      (r) => r.destination === hap.config && r.result === 'changed' && r.reloaded === true,
+    );
     if (Math.floor(i / 2) % 2 === 0) {
       if (b === web3) await store.delete(b.key('web-80'));
       else await store.put(b.key('web-80'), b.address);

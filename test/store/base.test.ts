@@ -65,7 +65,11 @@ t.test('the watch loop reads, waits, survives failures, and reports each state c
     seen.push(s);
     if (seen.length === 2) ac.abort();
   }
-  t.same(seen.map((s) => s.revision), ['1', '2'], 'the snapshots the store answered, nothing from the failures');
+  t.same(
+    seen.map((s) => s.revision),
+    ['1', '2'],
+    'the snapshots the store answered, nothing from the failures',
+  );
   t.same(states, ['connected', 'lost', 'restored'], 'one event per change');
   t.same(cursors, [undefined, 1, undefined, undefined, 2], 'after a failure the next read starts from scratch');
 });

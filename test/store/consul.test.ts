@@ -57,29 +57,44 @@ t.test('blocking-query index rules (pure)', async (t) => {
 t.test('keys are stored as PREFIX/key without a leading slash, escaped per segment', async (t) => {
   await store.put('services/web-80/dockerhost01:web_1:80', 'a');
   await store.put('odd/a b/%41/ü?', 'b');
-  t.equal((await raw(`${prefix}/services/web-80/dockerhost01:web_1:80`))?.Key, `${prefix}/services/web-80/dockerhost01:web_1:80`, 'registrator keys stay as they are');
-  t.equal((await raw(`${prefix}/odd/a%2520b/%252541/%25C3%25BC%253F`))?.Key, `${prefix}/odd/a%20b/%2541/%C3%BC%3F`, 'escaped per segment');
+  t.equal(
+    (await raw(`${prefix}/services/web-80/dockerhost01:web_1:80`))?.Key,
+    `${prefix}/services/web-80/dockerhost01:web_1:80`,
+    'registrator keys stay as they are',
+  );
+  t.equal(
+    (await raw(`${prefix}/odd/a%2520b/%252541/%25C3%25BC%253F`))?.Key,
+    `${prefix}/odd/a%20b/%2541/%C3%BC%3F`,
+    'escaped per segment',
+  );
   t.same(await store.list('odd'), [{ key: 'odd/a b/%41/ü?', value: 'b' }], 'read back unchanged');
   await fetch(http(`kv/${prefix}/plain/written:by:others`), { method: 'PUT', body: '10.0.0.1:80' });
-  t.same(await store.list('plain'), [{ key: 'plain/written:by:others', value: '10.0.0.1:80' }], 'keys written by plain HTTP are read');
+  t.same(
+    await store.list('plain'),
+    [{ key: 'plain/written:by:others', value: '10.0.0.1:80' }],
+    'keys written by plain HTTP are read',
+  );
 });
 
-t.test('a lease whose session is destroyed behind its back emits lost, re-writes its keys, then restored', async (t) => {
-  const lease = await store.lease(3000);
-  t.teardown(() => lease.release());
-  await lease.put('lease/re', 'x');
-  const before = (await raw(`${prefix}/lease/re`))?.Session;
-  t.ok(before, 'the key is held by a session');
-  const lost = once(lease, 'lost');
-  const restored = once(lease, 'restored');
-  await fetch(http(`session/destroy/${before}`), { method: 'PUT' });
-  t.equal(await store.get('lease/re'), undefined, 'behavior=delete removed the key');
-  await lost;
-  await restored;
-  t.equal(await store.get('lease/re'), 'x', 'the key is back');
-  const after = (await raw(`${prefix}/lease/re`))?.Session;
-  t.ok(after && after !== before, 'held by a new session');
-});
+t.test(
+  'a lease whose session is destroyed behind its back emits lost, re-writes its keys, then restored',
+  async (t) => {
+    const lease = await store.lease(3000);
+    t.teardown(() => lease.release());
+    await lease.put('lease/re', 'x');
+    const before = (await raw(`${prefix}/lease/re`))?.Session;
+    t.ok(before, 'the key is held by a session');
+    const lost = once(lease, 'lost');
+    const restored = once(lease, 'restored');
+    await fetch(http(`session/destroy/${before}`), { method: 'PUT' });
+    t.equal(await store.get('lease/re'), undefined, 'behavior=delete removed the key');
+    await lost;
+    await restored;
+    t.equal(await store.get('lease/re'), 'x', 'the key is back');
+    const after = (await raw(`${prefix}/lease/re`))?.Session;
+    t.ok(after && after !== before, 'held by a new session');
+  },
+);
 
 t.test('a lock whose session is destroyed emits lost; a waiter gives up when its signal aborts', async (t) => {
   const lock = await store.lock('locks/l', 'me', { ttlMs: 3000 });
@@ -95,23 +110,26 @@ t.test('a lock whose session is destroyed emits lost; a waiter gives up when its
   t.equal(await store.get('locks/l'), undefined);
 });
 
-t.test('a lease outlives a server outage: renewal retries with backoff and the key is held after the restart', async (t) => {
-  const c = await openStore(`consul://${chaos.address}/${prefix}`, { timeoutMs: 2000 });
-  t.teardown(async () => {
-    await c.deleteTree('').catch(() => {});
-    await c.close();
-  });
-  const lease = await c.lease(3000);
-  await lease.put('outage/k', 'v');
-  await chaos.stop();
-  await new Promise((r) => setTimeout(r, 4000));
-  await chaos.start();
-  await until('the chaos agent', () => c.list(''));
-  await new Promise((r) => setTimeout(r, 2 * lease.ttlMs)); // a lease that stopped renewing is gone by now
-  t.equal(await c.get('outage/k'), 'v', 'the key is held after the restart');
-  await lease.release();
-  t.equal(await c.get('outage/k'), undefined);
-});
+t.test(
+  'a lease outlives a server outage: renewal retries with backoff and the key is held after the restart',
+  async (t) => {
+    const c = await openStore(`consul://${chaos.address}/${prefix}`, { timeoutMs: 2000 });
+    t.teardown(async () => {
+      await c.deleteTree('').catch(() => {});
+      await c.close();
+    });
+    const lease = await c.lease(3000);
+    await lease.put('outage/k', 'v');
+    await chaos.stop();
+    await new Promise((r) => setTimeout(r, 4000));
+    await chaos.start();
+    await until('the chaos agent', () => c.list(''));
+    await new Promise((r) => setTimeout(r, 2 * lease.ttlMs)); // a lease that stopped renewing is gone by now
+    t.equal(await c.get('outage/k'), 'v', 'the key is held after the restart');
+    await lease.release();
+    t.equal(await c.get('outage/k'), undefined);
+  },
+);
 
 t.test('nothing listening: typed recoverable errors', async (t) => {
   const dead = await openStore(`consul://127.0.0.1:${await freePort()}/x`, { timeoutMs: 1000 });
@@ -139,7 +157,13 @@ t.test('a server that accepts but never answers: a typed timeout within timeoutM
 
 async function until(what: string, fn: () => Promise<unknown>): Promise<void> {
   for (let i = 0; ; i++) {
-    if (await fn().then(() => true, () => false)) return;
+    if (
+      await fn().then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     if (i > 100) throw new Error(`${what} did not come up`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -164,41 +188,72 @@ t.test('HTTPS with CA, client certificate and key', async (t) => {
   const certs = makeCerts();
   t.teardown(() => certs.remove());
   const { ca, cert, key } = certs.files;
-  const port = await throwawayConsul(t, true, `ca_file = "${ca}"\ncert_file = "${cert}"\nkey_file = "${key}"\nverify_incoming_https = true`);
+  const port = await throwawayConsul(
+    t,
+    true,
+    `ca_file = "${ca}"\ncert_file = "${cert}"\nkey_file = "${key}"\nverify_incoming_https = true`,
+  );
   const good = await openStore(`consul://127.0.0.1:${port}/tls`, { timeoutMs: 2000, tls: certs.pem });
   await until('the TLS agent', () => good.put('k', 'v'));
   t.equal(await good.get('k'), 'v', 'CA + client certificate: reads and writes');
   t.match(good.description, /^consul\+https:/, 'the description says HTTPS');
-  const noCa = await openStore(`consul://127.0.0.1:${port}/tls`, { timeoutMs: 2000, tls: { cert: certs.pem.cert, key: certs.pem.key } });
-  await t.rejects(noCa.get('k'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'an unknown server CA is a TLS (auth) error');
-  const noClientCert = await openStore(`consul://127.0.0.1:${port}/tls`, { timeoutMs: 2000, tls: { ca: certs.pem.ca } });
+  const noCa = await openStore(`consul://127.0.0.1:${port}/tls`, {
+    timeoutMs: 2000,
+    tls: { cert: certs.pem.cert, key: certs.pem.key },
+  });
+  await t.rejects(
+    noCa.get('k'),
+    { code: 'SHOAL_STORE_AUTH', recoverable: false },
+    'an unknown server CA is a TLS (auth) error',
+  );
+  const noClientCert = await openStore(`consul://127.0.0.1:${port}/tls`, {
+    timeoutMs: 2000,
+    tls: { ca: certs.pem.ca },
+  });
   await t.rejects(noClientCert.get('k'), 'without a client certificate the server refuses');
-  const insecure = await openStore(`consul://127.0.0.1:${port}/tls`, { timeoutMs: 2000, tls: { cert: certs.pem.cert, key: certs.pem.key, insecure: true } });
+  const insecure = await openStore(`consul://127.0.0.1:${port}/tls`, {
+    timeoutMs: 2000,
+    tls: { cert: certs.pem.cert, key: certs.pem.key, insecure: true },
+  });
   t.equal(await insecure.get('k'), 'v', 'insecure skips server verification');
   await Promise.all([good.close(), noCa.close(), noClientCert.close(), insecure.close()]);
 });
 
-t.test("a Consul with the default session_ttl_min (10 s): leases and locks use that minimum, with a warning", async (t) => {
-  t.same(sessionTtlBounds("Invalid Session TTL '7500000000', must be between [10s=24h0m0s]"), { minMs: 10_000, maxMs: 86_400_000 });
-  t.equal(sessionTtlBounds('Unexpected response code: 500'), undefined);
-  const port = await throwawayConsul(t, false, '');
-  const { log: logger, lines } = captureLog('warn');
-  const s = await openStore(`consul://127.0.0.1:${port}/ttlmin`, { timeoutMs: 2000, logger });
-  await until('the default agent', () => s.put('ready', '1'));
-  const lease = await s.lease(3000);
-  await lease.put('held', 'v');
-  t.equal(await s.get('held'), 'v', 'a lease with --ttl 3s works on a default Consul');
-  const sessions = (await (await fetch(`http://127.0.0.1:${port}/v1/session/list`)).json()) as { TTL: string }[];
-  t.same(sessions.map((x) => parseDuration(x.TTL)), [10_000], 'the session took the server minimum');
-  t.equal(lines.filter((l) => String(l.msg).includes('session_ttl_min')).length, 1, 'one warning, naming session_ttl_min');
-  const lock = await s.lock('lk', 'me', { ttlMs: 3000 });
-  t.equal(await s.get('lk'), 'me', 'a lock too, without another refusal');
-  await lock.release();
-  t.equal(lines.filter((l) => String(l.msg).includes('session_ttl_min')).length, 1, 'the minimum is remembered');
-  await lease.release();
-  t.equal(await s.get('held'), undefined);
-  await s.close();
-});
+t.test(
+  'a Consul with the default session_ttl_min (10 s): leases and locks use that minimum, with a warning',
+  async (t) => {
+    t.same(sessionTtlBounds("Invalid Session TTL '7500000000', must be between [10s=24h0m0s]"), {
+      minMs: 10_000,
+      maxMs: 86_400_000,
+    });
+    t.equal(sessionTtlBounds('Unexpected response code: 500'), undefined);
+    const port = await throwawayConsul(t, false, '');
+    const { log: logger, lines } = captureLog('warn');
+    const s = await openStore(`consul://127.0.0.1:${port}/ttlmin`, { timeoutMs: 2000, logger });
+    await until('the default agent', () => s.put('ready', '1'));
+    const lease = await s.lease(3000);
+    await lease.put('held', 'v');
+    t.equal(await s.get('held'), 'v', 'a lease with --ttl 3s works on a default Consul');
+    const sessions = (await (await fetch(`http://127.0.0.1:${port}/v1/session/list`)).json()) as { TTL: string }[];
+    t.same(
+      sessions.map((x) => parseDuration(x.TTL)),
+      [10_000],
+      'the session took the server minimum',
+    );
+    t.equal(
+      lines.filter((l) => String(l.msg).includes('session_ttl_min')).length,
+      1,
+      'one warning, naming session_ttl_min',
+    );
+    const lock = await s.lock('lk', 'me', { ttlMs: 3000 });
+    t.equal(await s.get('lk'), 'me', 'a lock too, without another refusal');
+    await lock.release();
+    t.equal(lines.filter((l) => String(l.msg).includes('session_ttl_min')).length, 1, 'the minimum is remembered');
+    await lease.release();
+    t.equal(await s.get('held'), undefined);
+    await s.close();
+  },
+);
 
 t.test('several hosts: an unreachable one hands each call to the next, which stays current', async (t) => {
   const dead = await freePort();
@@ -212,15 +267,27 @@ t.test('several hosts: an unreachable one hands each call to the next, which sta
   await s.put('k', 'v');
   t.equal(await s.get('k'), 'v', 'reads and writes through the second host');
   t.equal(await (await fetch(`http://${main.address}/v1/kv/${p}/k?raw`)).text(), 'v', 'the key is in that Consul');
-  t.equal(lines.filter((l) => String(l.msg).includes('trying the next one')).length, 1, 'one hand-over, then the second host stays current');
+  t.equal(
+    lines.filter((l) => String(l.msg).includes('trying the next one')).length,
+    1,
+    'one hand-over, then the second host stays current',
+  );
   const lease = await s.lease(3000);
   await lease.put('leased', 'x');
   const ac = new AbortController();
   t.teardown(() => ac.abort());
   const first = await s.watch('', { signal: ac.signal })[Symbol.asyncIterator]().next();
-  t.same((first.value as { entries: { key: string }[] }).entries.map((e) => e.key), ['k', 'leased'], 'watch and lease through it too');
+  t.same(
+    (first.value as { entries: { key: string }[] }).entries.map((e) => e.key),
+    ['k', 'leased'],
+    'watch and lease through it too',
+  );
   await lease.release();
   const none = await openStore(`consul://127.0.0.1:${dead},127.0.0.1:${await freePort()}/${p}`, { timeoutMs: 1000 });
-  await t.rejects(none.get('k'), { code: 'SHOAL_STORE_UNAVAILABLE', recoverable: true }, 'every host down: unavailable, recoverable');
+  await t.rejects(
+    none.get('k'),
+    { code: 'SHOAL_STORE_UNAVAILABLE', recoverable: true },
+    'every host down: unavailable, recoverable',
+  );
   await none.close();
 });

@@ -27,7 +27,12 @@ function uri(scheme: string, address: string, prefix: string): string {
   return `${scheme}://${address}/${prefix}`;
 }
 
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, stepMs = 100): Promise<{ value: T; elapsed: number }> {
+async function poll<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+  stepMs = 100,
+): Promise<{ value: T; elapsed: number }> {
   const start = Date.now();
   for (;;) {
     const value = await fn().catch(() => undefined as T);
@@ -57,7 +62,8 @@ function recordWatch(store: Store, prefix: string) {
   const ac = new AbortController();
   const seen: { at: number; snap: Snapshot }[] = [];
   const done = (async () => {
-    for await (const snap of store.watch(prefix, { signal: ac.signal, coalesceMs: 20 })) seen.push({ at: Date.now(), snap });
+    for await (const snap of store.watch(prefix, { signal: ac.signal, coalesceMs: 20 }))
+      seen.push({ at: Date.now(), snap });
   })().catch(() => {});
   return {
     seen,
@@ -91,16 +97,29 @@ export function storeContract(t: Test, target: ContractTarget): void {
   });
 
   t.test('keys with ":" and "/" round-trip through put, get, list, delete', async (t) => {
-    const keys = ['services/web-80/dockerhost01:web_1:80', 'services/web-80/dockerhost02:web.2:80:udp', 'swarm/10.0.0.1:2375', 'odd/a b%20c?d#e&f=g+h'];
+    const keys = [
+      'services/web-80/dockerhost01:web_1:80',
+      'services/web-80/dockerhost02:web.2:80:udp',
+      'swarm/10.0.0.1:2375',
+      'odd/a b%20c?d#e&f=g+h',
+    ];
     for (const [i, k] of keys.entries()) await store.put(k, `10.0.0.${i}:${8000 + i}`);
     for (const [i, k] of keys.entries()) t.equal(await store.get(k), `10.0.0.${i}:${8000 + i}`, k);
     const all = await store.list('');
-    t.same(all.map((e) => e.key), [...keys].sort(), 'list of the whole prefix is sorted and exact');
+    t.same(
+      all.map((e) => e.key),
+      [...keys].sort(),
+      'list of the whole prefix is sorted and exact',
+    );
     const web = await store.list('services/web-80');
-    t.same(web, [
-      { key: keys[0], value: '10.0.0.0:8000' },
-      { key: keys[1], value: '10.0.0.1:8001' },
-    ], 'list of a sub-prefix');
+    t.same(
+      web,
+      [
+        { key: keys[0], value: '10.0.0.0:8000' },
+        { key: keys[1], value: '10.0.0.1:8001' },
+      ],
+      'list of a sub-prefix',
+    );
     t.same(await store.list('services/web'), [], 'a prefix is a path, not a string prefix');
     await store.delete(keys[0]!);
     t.equal(await store.get(keys[0]!), undefined, 'deleted key is gone');
@@ -122,7 +141,10 @@ export function storeContract(t: Test, target: ContractTarget): void {
     await root.put(`${top}/web-80/h1:web:80`, '10.0.0.1:80');
     t.equal(await root.get(`${top}/web-80/h1:web:80`), '10.0.0.1:80');
     t.same(await root.list(top), [{ key: `${top}/web-80/h1:web:80`, value: '10.0.0.1:80' }], 'list below the root');
-    t.ok((await root.list('')).some((e) => e.key === `${top}/web-80/h1:web:80`), 'listing the root includes the key');
+    t.ok(
+      (await root.list('')).some((e) => e.key === `${top}/web-80/h1:web:80`),
+      'listing the root includes the key',
+    );
     await root.deleteTree(top);
     t.same(await root.list(top), [], 'deleteTree below the root');
   });
@@ -154,13 +176,23 @@ export function storeContract(t: Test, target: ContractTarget): void {
 
   t.test('a lease key is gone within TTL + 2 s after its owner is killed with SIGKILL', async (t) => {
     const key = `lease/killed-${randomUUID().slice(0, 6)}`;
-    const { child, line } = await holder(['lease', uri(target.scheme, target.address, prefix), key, 'alive', String(target.ttlMs)]);
+    const { child, line } = await holder([
+      'lease',
+      uri(target.scheme, target.address, prefix),
+      key,
+      'alive',
+      String(target.ttlMs),
+    ]);
     t.equal(line, 'ready');
     t.equal(await store.get(key), 'alive', 'the holder wrote its key');
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     await exited;
-    const { value, elapsed } = await poll(() => store.get(key).then((v) => v ?? null), (v) => v === null, target.ttlMs + 6000);
+    const { value, elapsed } = await poll(
+      () => store.get(key).then((v) => v ?? null),
+      (v) => v === null,
+      target.ttlMs + 6000,
+    );
     t.equal(value, null, 'key expired');
     t.ok(elapsed <= target.ttlMs + 2000, `expired after ${elapsed} ms (TTL ${target.ttlMs} ms)`);
   });
@@ -179,7 +211,11 @@ export function storeContract(t: Test, target: ContractTarget): void {
     const empty = await w.until((e) => e.length === 0, 1000);
     t.ok(empty !== undefined, 'a prefix that became really empty is yielded as empty');
     await w.stop();
-    for (const s of w.seen) t.ok(s.snap.entries.every((e) => e.key.startsWith('watched/')), 'only keys of the prefix');
+    for (const s of w.seen)
+      t.ok(
+        s.snap.entries.every((e) => e.key.startsWith('watched/')),
+        'only keys of the prefix',
+      );
   });
 
   t.test('a burst of changes is coalesced, and the last state is always delivered', async (t) => {
@@ -206,12 +242,23 @@ export function storeContract(t: Test, target: ContractTarget): void {
     const duringOutage = w.seen.length;
     await target.chaos.start();
     // write as soon as the server answers again, racing the watch's reconnect
-    await poll(() => chaos.put('restart/after', '2').then(() => true), (v) => v === true, 20_000, 200);
+    await poll(
+      () => chaos.put('restart/after', '2').then(() => true),
+      (v) => v === true,
+      20_000,
+      200,
+    );
     const seen = await w.until((e) => e.some((x) => x.key === 'restart/after' && x.value === '2'), 20_000);
     t.ok(seen !== undefined, 'the change made around the restart is delivered');
-    t.ok(w.seen.slice(duringOutage).every((s) => s.snap.entries.length > 0), 'no empty snapshot from the outage');
+    t.ok(
+      w.seen.slice(duringOutage).every((s) => s.snap.entries.length > 0),
+      'no empty snapshot from the outage',
+    );
     t.same(states.slice(0, 3), ['connected', 'lost', 'restored'], `state events: ${states.join(',')}`);
-    t.ok(states.every((s, i) => i === 0 || s !== states[i - 1]), 'each state event is a change');
+    t.ok(
+      states.every((s, i) => i === 0 || s !== states[i - 1]),
+      'each state event is a change',
+    );
     await w.stop();
   });
 
@@ -219,7 +266,11 @@ export function storeContract(t: Test, target: ContractTarget): void {
     const lockUri = uri(target.scheme, target.address, prefix);
     const a = await holder(['lock', lockUri, 'leader', 'a', String(target.ttlMs)]);
     t.equal(a.line, 'acquired a');
-    const b = spawn(process.execPath, ['--import', 'tsx', HOLDER, 'lock', lockUri, 'leader', 'b', String(target.ttlMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const b = spawn(
+      process.execPath,
+      ['--import', 'tsx', HOLDER, 'lock', lockUri, 'leader', 'b', String(target.ttlMs)],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     let bOut = '';
     b.stdout!.on('data', (d: Buffer) => (bOut += d.toString()));
     await new Promise((r) => setTimeout(r, Math.max(1500, target.ttlMs)));
@@ -228,12 +279,20 @@ export function storeContract(t: Test, target: ContractTarget): void {
     const aExit = once(a.child, 'exit');
     a.child.kill('SIGKILL');
     await aExit;
-    const got = await poll(async () => bOut, (s) => s.includes('acquired b'), target.ttlMs + 15_000);
+    const got = await poll(
+      async () => bOut,
+      (s) => s.includes('acquired b'),
+      target.ttlMs + 15_000,
+    );
     t.match(got.value, /acquired b/, `second process acquired after the first died (${got.elapsed} ms)`);
     const bExit = once(b, 'exit');
     b.stdin!.end(); // holder releases and exits when stdin closes
     await bExit;
-    const free = await poll(() => store.get('leader').then((v) => v ?? null), (v) => v === null, 5000);
+    const free = await poll(
+      () => store.get('leader').then((v) => v ?? null),
+      (v) => v === null,
+      5000,
+    );
     t.equal(free.value, null, 'release removes the lock key');
   });
 }

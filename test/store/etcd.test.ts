@@ -48,10 +48,18 @@ t.test('lease TTL in whole seconds never exceeds the asked TTL (pure)', async (t
 t.test('keys are stored as /PREFIX/key; only "%" is escaped', async (t) => {
   await store.put('services/web-80/dockerhost01:web_1:80', 'a');
   await store.put('odd/a b/%41/ü?', 'b');
-  t.equal(await rawClient.get(`/${prefix}/services/web-80/dockerhost01:web_1:80`).string(), 'a', 'leading slash, key as it is');
+  t.equal(
+    await rawClient.get(`/${prefix}/services/web-80/dockerhost01:web_1:80`).string(),
+    'a',
+    'leading slash, key as it is',
+  );
   t.equal(await rawClient.get(`/${prefix}/odd/a b/%2541/ü?`).string(), 'b', '"%" is escaped so "%41" stays "%41"');
   await rawClient.put(`/${prefix}/plain/written:by:others`).value('10.0.0.1:80');
-  t.same(await store.list('plain'), [{ key: 'plain/written:by:others', value: '10.0.0.1:80' }], 'keys written by others are read');
+  t.same(
+    await store.list('plain'),
+    [{ key: 'plain/written:by:others', value: '10.0.0.1:80' }],
+    'keys written by others are read',
+  );
   t.same(await store.list('odd'), [{ key: 'odd/a b/%41/ü?', value: 'b' }], 'read back unchanged');
 });
 
@@ -144,10 +152,12 @@ t.test('a watch that resumes from a compacted revision re-lists and yields the c
   const ac = new AbortController();
   const seen: string[][] = [];
   const done = (async () => {
-    for await (const s of viaProxy.watch('compact', { signal: ac.signal, coalesceMs: 10 })) seen.push(s.entries.map((e) => `${e.key}=${e.value}`));
+    for await (const s of viaProxy.watch('compact', { signal: ac.signal, coalesceMs: 10 }))
+      seen.push(s.entries.map((e) => `${e.key}=${e.value}`));
   })();
   const until = async (pred: (e: string[]) => boolean, ms: number) => {
-    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (seen.some(pred)) return true;
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20)))
+      if (seen.some(pred)) return true;
     return false;
   };
   t.ok(await until((e) => e.includes('compact/a=1'), 5000), 'initial snapshot');
@@ -157,8 +167,14 @@ t.test('a watch that resumes from a compacted revision re-lists and yields the c
   const { header } = await rawClient.put(`/${prefix}/compact/c`).value('3').exec();
   await rawClient.kv.compact({ revision: header.revision, physical: true });
   await proxy.up();
-  t.ok(await until((e) => e.join() === 'compact/b=2,compact/c=3', 20_000), `state after compaction delivered (${JSON.stringify(seen.at(-1))})`);
-  t.ok(seen.every((e) => e.length > 0), 'no empty snapshot from the outage');
+  t.ok(
+    await until((e) => e.join() === 'compact/b=2,compact/c=3', 20_000),
+    `state after compaction delivered (${JSON.stringify(seen.at(-1))})`,
+  );
+  t.ok(
+    seen.every((e) => e.length > 0),
+    'no empty snapshot from the outage',
+  );
   t.ok(states.includes('lost') && states.includes('restored'), `state events: ${states.join(',')}`);
   ac.abort();
   await done;
@@ -171,10 +187,31 @@ async function throwawayEtcd(t: TapTest, https: boolean, extra: string[]): Promi
   const [port, peer] = [await freePort(), await freePort()];
   const dir = mkdtempSync(path.join(tmpdir(), 'shoal-etcd-'));
   const client = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
-  const etcd = spawn('etcd', ['--name', 'throwaway', '--data-dir', path.join(dir, 'data'),
-    '--listen-client-urls', client, '--advertise-client-urls', client,
-    '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-    '--initial-cluster', `throwaway=http://127.0.0.1:${peer}`, '--log-level', 'error', '--logger', 'zap', ...extra], { stdio: 'ignore' });
+  const etcd = spawn(
+    'etcd',
+    [
+      '--name',
+      'throwaway',
+      '--data-dir',
+      path.join(dir, 'data'),
+      '--listen-client-urls',
+      client,
+      '--advertise-client-urls',
+      client,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${peer}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${peer}`,
+      '--initial-cluster',
+      `throwaway=http://127.0.0.1:${peer}`,
+      '--log-level',
+      'error',
+      '--logger',
+      'zap',
+      ...extra,
+    ],
+    { stdio: 'ignore' },
+  );
   t.teardown(async () => {
     const exited = once(etcd, 'exit');
     etcd.kill('SIGTERM');
@@ -186,7 +223,13 @@ async function throwawayEtcd(t: TapTest, https: boolean, extra: string[]): Promi
 
 async function until(what: string, fn: () => Promise<unknown>): Promise<void> {
   for (let i = 0; ; i++) {
-    if (await fn().then(() => true, () => false)) return;
+    if (
+      await fn().then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     if (i > 100) throw new Error(`${what} did not come up`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -216,13 +259,24 @@ t.test('TLS with CA, client certificate and key', async (t) => {
   const certs = makeCerts();
   t.teardown(() => certs.remove());
   const { ca, cert, key } = certs.files;
-  const address = await throwawayEtcd(t, true, ['--cert-file', cert, '--key-file', key, '--trusted-ca-file', ca, '--client-cert-auth']);
+  const address = await throwawayEtcd(t, true, [
+    '--cert-file',
+    cert,
+    '--key-file',
+    key,
+    '--trusted-ca-file',
+    ca,
+    '--client-cert-auth',
+  ]);
   const good = await openStore(`etcd://${address}/tls`, { timeoutMs: 2000, tls: certs.pem });
   await until('the TLS etcd', () => good.put('k', 'v'));
   t.equal(await good.get('k'), 'v', 'CA + client certificate: reads and writes');
   const noClientCert = await openStore(`etcd://${address}/tls`, { timeoutMs: 2000, tls: { ca: certs.pem.ca } });
   await t.rejects(noClientCert.get('k'), 'without a client certificate the server refuses');
-  const noCa = await openStore(`etcd://${address}/tls`, { timeoutMs: 2000, tls: { cert: certs.pem.cert, key: certs.pem.key } });
+  const noCa = await openStore(`etcd://${address}/tls`, {
+    timeoutMs: 2000,
+    tls: { cert: certs.pem.cert, key: certs.pem.key },
+  });
   await t.rejects(noCa.get('k'), 'an unknown server CA is refused');
   const plain = await openStore(`etcd://${address}/tls`, { timeoutMs: 2000 });
   await t.rejects(plain.get('k'), 'plain gRPC to a TLS port fails');

@@ -40,7 +40,11 @@ t.teardown(async () => {
 });
 
 t.test('escaping: pure segment mapping', async (t) => {
-  t.equal(escapeEtcd2Segment('dockerhost01:web_1:80'), 'dockerhost01:web_1:80', 'registrator keys are stored as they are');
+  t.equal(
+    escapeEtcd2Segment('dockerhost01:web_1:80'),
+    'dockerhost01:web_1:80',
+    'registrator keys are stored as they are',
+  );
   t.equal(escapeEtcd2Segment('_hidden'), '%5Fhidden', 'a leading _ would hide the key from v2 listings');
   t.equal(escapeEtcd2Segment('a b%c?d#e'), 'a%20b%25c%3Fd%23e');
   t.equal(escapeEtcd2Segment('ü'), '%C3%BC');
@@ -50,7 +54,11 @@ t.test('hostile key segments round-trip and are stored escaped per segment', asy
   const keys = ['h/_hidden', 'h/a b/%41', 'h/q?x#y&z=1', 'h/ünï/✓', 'h/.dot/...', 'h/back\\slash', 'h/~tilde+plus'];
   for (const [i, k] of keys.entries()) await store.put(k, `v${i}`);
   for (const [i, k] of keys.entries()) t.equal(await store.get(k), `v${i}`, k);
-  t.same((await store.list('h')).map((e) => e.key), [...keys].sort(), 'list returns the logical keys');
+  t.same(
+    (await store.list('h')).map((e) => e.key),
+    [...keys].sort(),
+    'list returns the logical keys',
+  );
   const hidden = await raw('h/%255Fhidden');
   t.equal(hidden.node?.value, 'v0', 'the raw v2 key is the escaped segment');
   const spaced = await raw('h/a%2520b/%252541');
@@ -151,13 +159,43 @@ async function privateEtcd(t: Test, tls?: { dir: string }): Promise<string> {
   const [client, peer] = [await free(), await free()];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-etcd2-auth-'));
   const scheme = tls ? 'https' : 'http';
-  const tlsArgs = tls ? ['--cert-file', `${tls.dir}/server.crt`, '--key-file', `${tls.dir}/server.key`, '--client-cert-auth', '--trusted-ca-file', `${tls.dir}/ca.crt`] : [];
-  const child = spawn('etcd', [
-    ...tlsArgs,
-    '--name', 'private', '--data-dir', dir, '--listen-client-urls', `${scheme}://127.0.0.1:${client}`, '--advertise-client-urls', `${scheme}://127.0.0.1:${client}`,
-    '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-    '--initial-cluster', `private=http://127.0.0.1:${peer}`, '--enable-v2=true', '--log-level', 'error', '--logger', 'zap',
-  ], { stdio: 'ignore' });
+  const tlsArgs = tls
+    ? [
+        '--cert-file',
+        `${tls.dir}/server.crt`,
+        '--key-file',
+        `${tls.dir}/server.key`,
+        '--client-cert-auth',
+        '--trusted-ca-file',
+        `${tls.dir}/ca.crt`,
+      ]
+    : [];
+  const child = spawn(
+    'etcd',
+    [
+      ...tlsArgs,
+      '--name',
+      'private',
+      '--data-dir',
+      dir,
+      '--listen-client-urls',
+      `${scheme}://127.0.0.1:${client}`,
+      '--advertise-client-urls',
+      `${scheme}://127.0.0.1:${client}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${peer}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${peer}`,
+      '--initial-cluster',
+      `private=http://127.0.0.1:${peer}`,
+      '--enable-v2=true',
+      '--log-level',
+      'error',
+      '--logger',
+      'zap',
+    ],
+    { stdio: 'ignore' },
+  );
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = once(child, 'exit');
@@ -167,7 +205,12 @@ async function privateEtcd(t: Test, tls?: { dir: string }): Promise<string> {
     rmSync(dir, { recursive: true, force: true });
   });
   for (let i = 0; i < 100; i++) {
-    const ok = tls ? await tcpOpen('127.0.0.1', client) : await fetch(`http://127.0.0.1:${client}/health`).then((r) => r.ok, () => false);
+    const ok = tls
+      ? await tcpOpen('127.0.0.1', client)
+      : await fetch(`http://127.0.0.1:${client}/health`).then(
+          (r) => r.ok,
+          () => false,
+        );
     if (ok) return `127.0.0.1:${client}`;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -177,12 +220,20 @@ async function privateEtcd(t: Test, tls?: { dir: string }): Promise<string> {
 t.test('basic auth: the right password works, a wrong one is a typed, non-recoverable auth error', async (t) => {
   const address = await privateEtcd(t);
   const put = (p: string, body: unknown, auth?: string) =>
-    fetch(`http://${address}${p}`, { method: 'PUT', body: JSON.stringify(body), headers: auth ? { authorization: auth } : {} });
+    fetch(`http://${address}${p}`, {
+      method: 'PUT',
+      body: JSON.stringify(body),
+      headers: auth ? { authorization: auth } : {},
+    });
   t.equal((await put('/v2/auth/users/root', { user: 'root', password: 'pw-root' })).status, 201);
   t.equal((await put('/v2/auth/enable', {})).status, 200);
   const rootAuth = `Basic ${Buffer.from('root:pw-root').toString('base64')}`;
   // take the guest role's rights away, so that only authenticated users may read and write
-  t.equal((await put('/v2/auth/roles/guest', { role: 'guest', revoke: { kv: { read: ['/*'], write: ['/*'] } } }, rootAuth)).status, 200);
+  t.equal(
+    (await put('/v2/auth/roles/guest', { role: 'guest', revoke: { kv: { read: ['/*'], write: ['/*'] } } }, rootAuth))
+      .status,
+    200,
+  );
 
   const good = await openStore(`etcd2://${address}/auth`, { timeoutMs: 3000, username: 'root', password: 'pw-root' });
   await good.put('k', 'v');
@@ -203,11 +254,55 @@ function makeCerts(t: Test): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-etcd2-tls-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=shoal test CA', '-keyout', 'ca.key', '-out', 'ca.crt');
-  for (const [name, ext] of [['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'], ['client', 'extendedKeyUsage=clientAuth']] as const) {
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=shoal test CA',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  );
+  for (const [name, ext] of [
+    ['server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'],
+    ['client', 'extendedKeyUsage=clientAuth'],
+  ] as const) {
+    ssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+    );
     execFileSync('sh', ['-c', `printf '${ext}\n' > ${name}.ext`], { cwd: dir });
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.crt`,
+    );
   }
   return dir;
 }
@@ -222,7 +317,11 @@ t.test('TLS: CA, client certificate and key from the options; an untrusted serve
   t.equal(await good.get('k'), 'over tls', 'round trip over TLS with a client certificate');
   await good.close();
   const untrusted = await openStore(`etcd2://${address}/tls`, { timeoutMs: 3000, tls: client });
-  await t.rejects(untrusted.get('k'), { code: 'SHOAL_STORE_AUTH', recoverable: false }, 'server certificate not signed by a trusted CA');
+  await t.rejects(
+    untrusted.get('k'),
+    { code: 'SHOAL_STORE_AUTH', recoverable: false },
+    'server certificate not signed by a trusted CA',
+  );
   await untrusted.close();
   const insecure = await openStore(`etcd2://${address}/tls`, { timeoutMs: 3000, tls: { ...client, insecure: true } });
   t.equal(await insecure.get('k'), 'over tls', 'insecure skips verification when asked to');
@@ -247,7 +346,9 @@ t.test('a lease outlived by a server outage emits lost, then re-writes its keys 
 });
 
 t.test('a watch whose waitIndex fell out of the 1000-event history re-lists quietly (EventIndexCleared)', async (t) => {
-  const s = (await openStore(`etcd2://${main.address}/${prefix}`, { timeoutMs: 3000 })) as import('../../agents/store/etcd2.js').Etcd2Store;
+  const s = (await openStore(`etcd2://${main.address}/${prefix}`, {
+    timeoutMs: 3000,
+  })) as import('../../agents/store/etcd2.js').Etcd2Store;
   t.teardown(() => s.close());
   await s.put('cleared/a', '1');
   // hold the watch's first long poll back until the event history has moved on by more than 1000 events
@@ -267,16 +368,21 @@ t.test('a watch whose waitIndex fell out of the 1000-event history re-lists quie
   const ac = new AbortController();
   const seen: string[][] = [];
   const done = (async () => {
-    for await (const snap of s.watch('cleared', { signal: ac.signal, coalesceMs: 0 })) seen.push(snap.entries.map((e) => `${e.key}=${e.value}`));
+    for await (const snap of s.watch('cleared', { signal: ac.signal, coalesceMs: 0 }))
+      seen.push(snap.entries.map((e) => `${e.key}=${e.value}`));
   })();
   while (!held) await new Promise((r) => setTimeout(r, 20));
   await s.put('cleared/b', '2');
   for (let i = 0; i < 1100; i++) await store.put('churn/k', String(i));
   release();
-  for (let i = 0; i < 50 && !seen.some((e) => e.includes('cleared/b=2')); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && !seen.some((e) => e.includes('cleared/b=2')); i++)
+    await new Promise((r) => setTimeout(r, 100));
   ac.abort();
   await done;
   t.same(seen[0], ['cleared/a=1'], 'first snapshot');
-  t.ok(seen.some((e) => e.join() === 'cleared/a=1,cleared/b=2'), 'the change hidden behind the cleared index is delivered');
+  t.ok(
+    seen.some((e) => e.join() === 'cleared/a=1,cleared/b=2'),
+    'the change hidden behind the cleared index is delivered',
+  );
   t.same(states, ['connected'], 'a cleared index is not an outage: connected, and no lost');
 });

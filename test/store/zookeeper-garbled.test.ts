@@ -29,7 +29,8 @@ t.test('a garbled server packet drops the connection instead of throwing', async
     client.connect();
   });
   type Pending = { request: { header: { xid: number } }; callback: (err: unknown) => void };
-  const cm = (client as unknown as { connectionManager: { onSocketData(b: Buffer): void; pendingQueue: Pending[] } }).connectionManager;
+  const cm = (client as unknown as { connectionManager: { onSocketData(b: Buffer): void; pendingQueue: Pending[] } })
+    .connectionManager;
   // a request in flight, and a reply to it that the library cannot parse
   let answered: unknown;
   cm.pendingQueue.push({ request: { header: { xid: 987_654 } }, callback: (err) => (answered = err) });

@@ -32,7 +32,11 @@ const raw = zookeeper.createClient(main.address, { sessionTimeout: 10_000 });
 raw.connect();
 await once(raw, 'connected');
 const rawChildren = (path: string) =>
-  new Promise<string[] | undefined>((resolve, reject) => raw.getChildren(path, (e, c) => (e ? (e.message.includes('NO_NODE') ? resolve(undefined) : reject(e)) : resolve(c))));
+  new Promise<string[] | undefined>((resolve, reject) =>
+    raw.getChildren(path, (e, c) =>
+      e ? (e.message.includes('NO_NODE') ? resolve(undefined) : reject(e)) : resolve(c),
+    ),
+  );
 const rawRemove = (path: string) => new Promise<void>((resolve) => raw.remove(path, -1, () => resolve()));
 
 t.teardown(async () => {
@@ -48,17 +52,37 @@ t.test('escaping: pure segment mapping', async (t) => {
 });
 
 t.test('hostile key segments round-trip and are stored as escaped znode names', async (t) => {
-  const keys = ['h/_u', 'h/a b/%41', 'h/q?x#y&z=1', 'h/ünï/✓', 'h/.dot/...', 'h/zookeeper', 'h/back\\slash', 'h/\u00a0\ufff0'];
+  const keys = [
+    'h/_u',
+    'h/a b/%41',
+    'h/q?x#y&z=1',
+    'h/ünï/✓',
+    'h/.dot/...',
+    'h/zookeeper',
+    'h/back\\slash',
+    'h/\u00a0\ufff0',
+  ];
   for (const [i, k] of keys.entries()) await store.put(k, `v${i}`);
   for (const [i, k] of keys.entries()) t.equal(await store.get(k), `v${i}`, JSON.stringify(k));
-  t.same((await store.list('h')).map((e) => e.key), [...keys].sort(), 'list returns the logical keys');
-  t.same((await rawChildren(`/${prefix}/h/a%20b`)), ['%2541'], 'one escaped znode per segment; "%" itself is escaped');
+  t.same(
+    (await store.list('h')).map((e) => e.key),
+    [...keys].sort(),
+    'list returns the logical keys',
+  );
+  t.same(await rawChildren(`/${prefix}/h/a%20b`), ['%2541'], 'one escaped znode per segment; "%" itself is escaped');
 });
 
 t.test('parents are created as needed and pruned when their last key goes', async (t) => {
   await store.put('deep/a/b/c', '1');
   await store.put('deep/a/x', '2');
-  t.same(await store.list('deep'), [{ key: 'deep/a/b/c', value: '1' }, { key: 'deep/a/x', value: '2' }], 'empty parents are not keys');
+  t.same(
+    await store.list('deep'),
+    [
+      { key: 'deep/a/b/c', value: '1' },
+      { key: 'deep/a/x', value: '2' },
+    ],
+    'empty parents are not keys',
+  );
   await store.delete('deep/a/b/c');
   t.same(await rawChildren(`/${prefix}/deep/a`), ['x'], 'the emptied parent b is removed');
   await store.delete('deep/a/x');
@@ -67,13 +91,18 @@ t.test('parents are created as needed and pruned when their last key goes', asyn
   await store.put('both', 'parent value');
   await store.put('both/child', 'c');
   await store.delete('both');
-  t.same(await store.list('both'), [{ key: 'both/child', value: 'c' }], 'a key that is also a parent keeps its children');
+  t.same(
+    await store.list('both'),
+    [{ key: 'both/child', value: 'c' }],
+    'a key that is also a parent keeps its children',
+  );
   t.equal(await store.get('both'), undefined);
 });
 
 /** Drop everything a lease's or lock's client writes from now on, as a stalled network would. */
 function stall(holder: object): void {
-  const cm = (holder as { conn: { client: { connectionManager: { socket: { write(): boolean } } } } }).conn.client.connectionManager;
+  const cm = (holder as { conn: { client: { connectionManager: { socket: { write(): boolean } } } } }).conn.client
+    .connectionManager;
   cm.socket.write = () => true;
 }
 
@@ -187,42 +216,52 @@ async function blackHoleProxy(target: number) {
       hole = false;
       for (const s of sockets) s.destroy();
     },
-    close: () => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
-t.test('a connect request never answered: after the session timeout the lease opens a new session and restores', async (t) => {
-  const proxy = await blackHoleProxy(main.port);
-  t.teardown(() => proxy.close());
-  const via = await openStore(`zk://127.0.0.1:${proxy.port}/${prefix}`, { timeoutMs: 1000 });
-  t.teardown(() => via.close());
-  const lease = await via.lease(1500);
-  await lease.put('hole/k', 'v');
-  t.equal(await store.get('hole/k'), 'v');
-  const lost = once(lease, 'lost');
-  const restored = once(lease, 'restored');
-  proxy.cut(); // the session's socket dies; every reconnect is accepted and never answered
-  await lost;
-  t.pass('lost once cut off for longer than the session timeout');
-  await new Promise((r) => setTimeout(r, 1000));
-  proxy.heal();
-  await Promise.race([restored, new Promise((_, reject) => setTimeout(() => reject(new Error('not restored within 15 s')), 15_000))]);
-  t.equal(await store.get('hole/k'), 'v', 'the key is back, on a new session');
-  await lease.release();
-});
+t.test(
+  'a connect request never answered: after the session timeout the lease opens a new session and restores',
+  async (t) => {
+    const proxy = await blackHoleProxy(main.port);
+    t.teardown(() => proxy.close());
+    const via = await openStore(`zk://127.0.0.1:${proxy.port}/${prefix}`, { timeoutMs: 1000 });
+    t.teardown(() => via.close());
+    const lease = await via.lease(1500);
+    await lease.put('hole/k', 'v');
+    t.equal(await store.get('hole/k'), 'v');
+    const lost = once(lease, 'lost');
+    const restored = once(lease, 'restored');
+    proxy.cut(); // the session's socket dies; every reconnect is accepted and never answered
+    await lost;
+    t.pass('lost once cut off for longer than the session timeout');
+    await new Promise((r) => setTimeout(r, 1000));
+    proxy.heal();
+    await Promise.race([
+      restored,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('not restored within 15 s')), 15_000)),
+    ]);
+    t.equal(await store.get('hole/k'), 'v', 'the key is back, on a new session');
+    await lease.release();
+  },
+);
 
-t.test('closing a session stuck waiting for a connect answer drops its socket (nothing holds the process open)', async (t) => {
-  const proxy = await blackHoleProxy(main.port);
-  t.teardown(() => proxy.close());
-  proxy.cut();
-  const conn = new ZkConn(`127.0.0.1:${proxy.port}`, 5000, 1000);
-  const until = Date.now() + 5000;
-  while (proxy.open() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  t.equal(proxy.open(), 1, 'connected at TCP level, never answered');
-  conn.close();
-  await new Promise((r) => setTimeout(r, 500));
-  t.equal(proxy.open(), 0, 'the socket is gone after close()');
-});
+t.test(
+  'closing a session stuck waiting for a connect answer drops its socket (nothing holds the process open)',
+  async (t) => {
+    const proxy = await blackHoleProxy(main.port);
+    t.teardown(() => proxy.close());
+    proxy.cut();
+    const conn = new ZkConn(`127.0.0.1:${proxy.port}`, 5000, 1000);
+    const until = Date.now() + 5000;
+    while (proxy.open() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    t.equal(proxy.open(), 1, 'connected at TCP level, never answered');
+    conn.close();
+    await new Promise((r) => setTimeout(r, 500));
+    t.equal(proxy.open(), 0, 'the socket is gone after close()');
+  },
+);

@@ -46,7 +46,12 @@ async function verify(files: string[]) {
 }
 
 t.test('exactly the four units exist', async (t) => {
-  t.same(readdirSync(UNITS).filter((f) => f.endsWith('.service')).sort(), AGENTS.map((a) => `shoal-${a}.service`).sort());
+  t.same(
+    readdirSync(UNITS)
+      .filter((f) => f.endsWith('.service'))
+      .sort(),
+    AGENTS.map((a) => `shoal-${a}.service`).sort(),
+  );
 });
 
 t.test('systemd-analyze verify passes without a warning', async (t) => {
@@ -59,7 +64,11 @@ t.test('the verify check catches a broken unit (so the test above means somethin
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-units-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const text = readFileSync(path.join(UNITS, 'shoal-join.service'), 'utf8');
-  for (const [from, to] of [['Restart=always', 'Restart=sometimes'], ['ProtectSystem=strict', 'ProtectSytem=strict'], [BIN, '/usr/local/bin/shoal-missing']]) {
+  for (const [from, to] of [
+    ['Restart=always', 'Restart=sometimes'],
+    ['ProtectSystem=strict', 'ProtectSytem=strict'],
+    [BIN, '/usr/local/bin/shoal-missing'],
+  ]) {
     const f = path.join(dir, 'shoal-join.service');
     writeFileSync(f, text.replaceAll(from as string, to as string));
     const r = await verify([f]);
@@ -82,7 +91,12 @@ for (const agent of AGENTS) {
     t.equal(one('NotifyAccess'), 'all', 'systemd-notify is a child process');
     t.ok(words(unit, 'After').includes('network-online.target'));
     t.ok(words(unit, 'Wants').includes('network-online.target'));
-    const hardening: [string, string][] = [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['ProtectHome', 'yes'], ['PrivateTmp', 'yes']];
+    const hardening: [string, string][] = [
+      ['NoNewPrivileges', 'yes'],
+      ['ProtectSystem', 'strict'],
+      ['ProtectHome', 'yes'],
+      ['PrivateTmp', 'yes'],
+    ];
     for (const [k, v] of hardening) t.equal(one(k), v, k);
     t.ok(svc.has('CapabilityBoundingSet'), 'capabilities bounded');
     if (agent === 'registrator' || agent === 'join') {
@@ -95,7 +109,10 @@ for (const agent of AGENTS) {
     if (agent === 'manage') t.equal(one('CapabilityBoundingSet'), '', 'no capabilities');
     if (agent === 'render') {
       t.equal(one('CapabilityBoundingSet'), 'CAP_KILL');
-      t.ok(words(svc, 'ReadWritePaths').includes('-/etc/haproxy') && words(svc, 'ReadWritePaths').includes('-/etc/nginx'), 'can write the proxy configs');
+      t.ok(
+        words(svc, 'ReadWritePaths').includes('-/etc/haproxy') && words(svc, 'ReadWritePaths').includes('-/etc/nginx'),
+        'can write the proxy configs',
+      );
       t.equal(one('ExecReload'), '/bin/kill -HUP $MAINPID');
     }
     const sec = await execa('systemd-analyze', ['security', '--offline=true', file], { reject: false });

@@ -35,9 +35,24 @@ t.test('issue: IP and DNS SANs, usages as asked, verifies against the CA, key 06
   const dir = tempDir(t);
   t.equal((await shoal(['tls', 'init', '--dir', dir])).exitCode, 0);
   const cases = [
-    { args: ['--name', 'dockerhost01', '--ip', '10.0.0.1', '--server'], san: ['DNS:dockerhost01', 'IP Address:10.0.0.1'], eku: ['TLS Web Server Authentication'], not: ['TLS Web Client Authentication'] },
-    { args: ['--name', 'manager', '--ip', '10.0.0.5', '--ip', '::1', '--dns', 'mgr.example.com'], san: ['DNS:manager', 'DNS:mgr.example.com', 'IP Address:10.0.0.5', 'IP Address:0:0:0:0:0:0:0:1'], eku: ['TLS Web Server Authentication', 'TLS Web Client Authentication'], not: [] },
-    { args: ['--name', 'admin', '--client', '--key-type', 'rsa'], san: ['DNS:admin'], eku: ['TLS Web Client Authentication'], not: ['TLS Web Server Authentication'] },
+    {
+      args: ['--name', 'dockerhost01', '--ip', '10.0.0.1', '--server'],
+      san: ['DNS:dockerhost01', 'IP Address:10.0.0.1'],
+      eku: ['TLS Web Server Authentication'],
+      not: ['TLS Web Client Authentication'],
+    },
+    {
+      args: ['--name', 'manager', '--ip', '10.0.0.5', '--ip', '::1', '--dns', 'mgr.example.com'],
+      san: ['DNS:manager', 'DNS:mgr.example.com', 'IP Address:10.0.0.5', 'IP Address:0:0:0:0:0:0:0:1'],
+      eku: ['TLS Web Server Authentication', 'TLS Web Client Authentication'],
+      not: [],
+    },
+    {
+      args: ['--name', 'admin', '--client', '--key-type', 'rsa'],
+      san: ['DNS:admin'],
+      eku: ['TLS Web Client Authentication'],
+      not: ['TLS Web Server Authentication'],
+    },
   ];
   for (const c of cases) {
     const name = c.args[1] as string;
@@ -45,17 +60,36 @@ t.test('issue: IP and DNS SANs, usages as asked, verifies against the CA, key 06
     t.equal(r.exitCode, 0, `${name}: ${String(r.stderr)}`);
     const folder = path.join(dir, name);
     t.equal(mode(path.join(folder, 'key.pem')), 0o600, `${name}: key 0600`);
-    t.equal(readFileSync(path.join(folder, 'ca.pem'), 'utf8'), readFileSync(path.join(dir, 'ca.pem'), 'utf8'), `${name}: ca.pem beside it`);
+    t.equal(
+      readFileSync(path.join(folder, 'ca.pem'), 'utf8'),
+      readFileSync(path.join(dir, 'ca.pem'), 'utf8'),
+      `${name}: ca.pem beside it`,
+    );
     const v = await openssl(['verify', '-CAfile', path.join(dir, 'ca.pem'), path.join(folder, 'cert.pem')]);
     t.equal(v.exitCode, 0, `${name}: openssl verify: ${String(v.stdout)}${String(v.stderr)}`);
     const purpose = c.eku.includes('TLS Web Server Authentication') ? 'sslserver' : 'sslclient';
-    const vp = await openssl(['verify', '-purpose', purpose, '-CAfile', path.join(dir, 'ca.pem'), path.join(folder, 'cert.pem')]);
+    const vp = await openssl([
+      'verify',
+      '-purpose',
+      purpose,
+      '-CAfile',
+      path.join(dir, 'ca.pem'),
+      path.join(folder, 'cert.pem'),
+    ]);
     t.equal(vp.exitCode, 0, `${name}: verifies for ${purpose}`);
     const txt = await text(path.join(folder, 'cert.pem'));
     const sanLine = /Subject Alternative Name:\s*\n\s*(.*)/.exec(txt)?.[1] ?? '';
-    t.same(sanLine.split(', ').map((s) => s.trim()), c.san, `${name}: SANs`);
+    t.same(
+      sanLine.split(', ').map((s) => s.trim()),
+      c.san,
+      `${name}: SANs`,
+    );
     const ekuLine = /Extended Key Usage:\s*\n\s*(.*)/.exec(txt)?.[1] ?? '';
-    t.same(ekuLine.split(', ').map((s) => s.trim()), c.eku, `${name}: extended key usage`);
+    t.same(
+      ekuLine.split(', ').map((s) => s.trim()),
+      c.eku,
+      `${name}: extended key usage`,
+    );
     for (const n of c.not) t.notMatch(txt, n, `${name}: no ${n}`);
     t.match(txt, /CA:FALSE/);
     t.match(txt, /Digital Signature/);
@@ -65,7 +99,14 @@ t.test('issue: IP and DNS SANs, usages as asked, verifies against the CA, key 06
     t.equal(String(pubCert.stdout), String(pubKey.stdout), `${name}: key matches`);
   }
   // client-only: not usable as a server
-  const vs = await openssl(['verify', '-purpose', 'sslserver', '-CAfile', path.join(dir, 'ca.pem'), path.join(dir, 'admin', 'cert.pem')]);
+  const vs = await openssl([
+    'verify',
+    '-purpose',
+    'sslserver',
+    '-CAfile',
+    path.join(dir, 'ca.pem'),
+    path.join(dir, 'admin', 'cert.pem'),
+  ]);
   t.not(vs.exitCode, 0, 'a --client certificate does not verify for sslserver');
 });
 

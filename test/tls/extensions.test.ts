@@ -1,10 +1,27 @@
 import t from 'tap';
-import { caConfig, certRequest, extendedKeyUsage, leafExtensions, subjectAltNames } from '../../agents/tls/extensions.js';
+import {
+  caConfig,
+  certRequest,
+  extendedKeyUsage,
+  leafExtensions,
+  subjectAltNames,
+} from '../../agents/tls/extensions.js';
 import { ConfigError } from '../../agents/common/errors.js';
 
 t.test('certRequest: name becomes a DNS SAN, IPs are kept, neither --client nor --server means both', async (t) => {
-  const r = certRequest({ name: 'dockerhost01', ips: ['10.0.0.1', '[fd00::1]', '10.0.0.1'], dns: ['Manager.Example.com'] });
-  t.same(r, { name: 'dockerhost01', ips: ['10.0.0.1', 'fd00::1'], dns: ['dockerhost01', 'manager.example.com'], server: true, client: true, days: 825 });
+  const r = certRequest({
+    name: 'dockerhost01',
+    ips: ['10.0.0.1', '[fd00::1]', '10.0.0.1'],
+    dns: ['Manager.Example.com'],
+  });
+  t.same(r, {
+    name: 'dockerhost01',
+    ips: ['10.0.0.1', 'fd00::1'],
+    dns: ['dockerhost01', 'manager.example.com'],
+    server: true,
+    client: true,
+    days: 825,
+  });
   t.same(subjectAltNames(r), ['DNS:dockerhost01', 'DNS:manager.example.com', 'IP:10.0.0.1', 'IP:fd00::1']);
   t.same(extendedKeyUsage(r), ['serverAuth', 'clientAuth']);
 });

@@ -29,7 +29,10 @@ function serve(t: { teardown(fn: () => unknown): void }, files: IssuedFiles): Pr
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 
-function get(port: number, opts: { ca: string; cert?: string; key?: string }): Promise<{ ok: true; body: string } | { ok: false; code: string; message: string }> {
+function get(
+  port: number,
+  opts: { ca: string; cert?: string; key?: string },
+): Promise<{ ok: true; body: string } | { ok: false; code: string; message: string }> {
   return new Promise((resolve) => {
     const req = https.get({ host: '127.0.0.1', port, path: '/', ...opts, agent: false, timeout: 5000 }, (res) => {
       let body = '';
@@ -70,20 +73,26 @@ t.test('mutual TLS between issued certificates', async (t) => {
   t.equal(wrongCa.ok, false, 'a client trusting another CA refuses the server');
 });
 
-t.test('a server certificate without the dialled IP as SAN fails the way the seed did; with it, it works', async (t) => {
-  const dir = tempDir(t);
-  await initCa({ dir, commonName: 'shoal CA', days: 30, keyType: 'ec', force: false });
-  const client = await issue(dir, { name: 'admin', client: true });
-  const dnsOnly = await issue(dir, { name: 'dockerhost01', server: true });
-  const port = await serve(t, dnsOnly);
-  const r = await get(port, { ca: read(dnsOnly.ca), cert: read(client.cert), key: read(client.key) });
-  t.equal(r.ok, false);
-  if (!r.ok) {
-    t.equal(r.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
-    t.match(r.message, /IP: 127\.0\.0\.1 is not in the cert's list/);
-  }
-  const withIp = await issueCert(dir, certRequest({ name: 'dockerhost01', ips: ['127.0.0.1'], server: true }), { keyType: 'ec', force: true });
-  const port2 = await serve(t, withIp);
-  const ok = await get(port2, { ca: read(withIp.ca), cert: read(client.cert), key: read(client.key) });
-  t.same(ok, { ok: true, body: 'hello admin' });
-});
+t.test(
+  'a server certificate without the dialled IP as SAN fails the way the seed did; with it, it works',
+  async (t) => {
+    const dir = tempDir(t);
+    await initCa({ dir, commonName: 'shoal CA', days: 30, keyType: 'ec', force: false });
+    const client = await issue(dir, { name: 'admin', client: true });
+    const dnsOnly = await issue(dir, { name: 'dockerhost01', server: true });
+    const port = await serve(t, dnsOnly);
+    const r = await get(port, { ca: read(dnsOnly.ca), cert: read(client.cert), key: read(client.key) });
+    t.equal(r.ok, false);
+    if (!r.ok) {
+      t.equal(r.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+      t.match(r.message, /IP: 127\.0\.0\.1 is not in the cert's list/);
+    }
+    const withIp = await issueCert(dir, certRequest({ name: 'dockerhost01', ips: ['127.0.0.1'], server: true }), {
+      keyType: 'ec',
+      force: true,
+    });
+    const port2 = await serve(t, withIp);
+    const ok = await get(port2, { ca: read(withIp.ca), cert: read(client.cert), key: read(client.key) });
+    t.same(ok, { ok: true, body: 'hello admin' });
+  },
+);

@@ -38,7 +38,8 @@ async function status(): Promise<number> {
   for (let n = 1; n <= 9; n++) {
     const ok = await engineRunning(n);
     const pid = readPid(`docker${n}`);
-    if (ok || pid !== undefined || n <= 3) console.log(`dockerhost0${n} ${ok ? 'up' : 'down'}${pid ? ` pid ${pid}` : ''}`);
+    if (ok || pid !== undefined || n <= 3)
+      console.log(`dockerhost0${n} ${ok ? 'up' : 'down'}${pid ? ` pid ${pid}` : ''}`);
     if (!ok && n <= 3) down++;
   }
   return down;

@@ -17,9 +17,11 @@ function testsUnder(dir: string): string[] {
 
 /** The files the list names, directories expanded; a listed path that does not exist is an error. */
 export function unitFiles(listText: string): string[] {
-  const entries = listText.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const entries = listText
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const missing = entries.filter((e) => !existsSync(path.join(ROOT, e)));
   if (missing.length > 0) throw new Error(`${LIST} names paths that do not exist: ${missing.join(', ')}`);
   return [...new Set(entries.flatMap((e) => (statSync(path.join(ROOT, e)).isDirectory() ? testsUnder(e) : [e])))];
 }
-

@@ -36,8 +36,10 @@ async function runFile(file: string, hooks: FileHooks): Promise<void> {
   }
   const reached = violationsOf(file);
   if (reached.length > 0) {
-    t.fail(`${file} is a unit file but reached ${reached.join(', ')}, a server this process did not start: ` +
-      `it needs a server (take it out of ${LIST})`);
+    t.fail(
+      `${file} is a unit file but reached ${reached.join(', ')}, a server this process did not start: ` +
+        `it needs a server (take it out of ${LIST})`,
+    );
   }
 }
 

@@ -36,11 +36,19 @@ t.test('isStaticElf: no PT_INTERP program header, in either class and byte order
       t.equal(isStaticElf(elf(bits, le, [LOAD, INTERP, LOAD])), false, `${bits}-bit ${le ? 'LE' : 'BE'} dynamic`);
     }
   }
-  t.equal(isStaticElf(Buffer.from('#!/bin/sh\necho not an ELF file at all, just a script....................\n')), false, 'not ELF');
+  t.equal(
+    isStaticElf(Buffer.from('#!/bin/sh\necho not an ELF file at all, just a script....................\n')),
+    false,
+    'not ELF',
+  );
   t.equal(isStaticElf(elf(64, true, [LOAD]).subarray(0, 70)), false, 'truncated');
 });
 
 t.test('isStaticElf on real files: busybox-static is, node is not', async (t) => {
-  t.equal(isStaticElf(readFileSync('/bin/busybox')), true, '/bin/busybox (busybox-static, which .ci/install.sh installs)');
+  t.equal(
+    isStaticElf(readFileSync('/bin/busybox')),
+    true,
+    '/bin/busybox (busybox-static, which .ci/install.sh installs)',
+  );
   t.equal(isStaticElf(readFileSync(process.execPath)), false, `${process.execPath} (dynamically linked)`);
 });

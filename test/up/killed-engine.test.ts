@@ -30,9 +30,26 @@ t.test('an engine SIGKILLed with containers running: down stops its shims, unmou
   t.equal(r.exitCode, 0, String(r.all));
   if (r.exitCode !== 0) return;
   const state = readState(stateDir)!;
-  const docker = (n: number, args: string[]) => execa('docker', ['-H', `unix://${path.join(stateDir, 'engines', `docker${n}.sock`)}`, ...args], { reject: false, all: true, env: { DOCKER_CONFIG: path.join(stateDir, 'docker-cli') } });
-  for (const [n, name, publish] of [[2, 'k-web', true], [2, 'k-sleep', false], [1, 'k-other', true]] as const) {
-    const run = await docker(n, ['run', '-d', '--name', name, ...(publish ? ['-p', '80'] : []), 'shoal/busybox', ...(publish ? ['httpd', '-f', '-p', '80', '-h', '/www'] : ['sleep', '600'])]);
+  const docker = (n: number, args: string[]) =>
+    execa('docker', ['-H', `unix://${path.join(stateDir, 'engines', `docker${n}.sock`)}`, ...args], {
+      reject: false,
+      all: true,
+      env: { DOCKER_CONFIG: path.join(stateDir, 'docker-cli') },
+    });
+  for (const [n, name, publish] of [
+    [2, 'k-web', true],
+    [2, 'k-sleep', false],
+    [1, 'k-other', true],
+  ] as const) {
+    const run = await docker(n, [
+      'run',
+      '-d',
+      '--name',
+      name,
+      ...(publish ? ['-p', '80'] : []),
+      'shoal/busybox',
+      ...(publish ? ['httpd', '-f', '-p', '80', '-h', '/www'] : ['sleep', '600']),
+    ]);
     t.equal(run.exitCode, 0, `${name} runs on engine ${n}: ${String(run.all)}`);
   }
 
@@ -46,8 +63,15 @@ t.test('an engine SIGKILLed with containers running: down stops its shims, unmou
   const socket2 = path.join(stateDir, 'engines', 'containerd2', 'containerd.sock');
   process.kill(dockerd.pid, 'SIGKILL');
   process.kill(containerd.pid, 'SIGKILL');
-  await poll(async () => isAlive(dockerd) || isAlive(containerd) || isAlive(dockerd1), (alive) => !alive, 40);
-  t.notOk(isAlive(dockerd) || isAlive(containerd) || isAlive(dockerd1), "engine 2's dockerd and containerd, engine 1's dockerd are dead");
+  await poll(
+    async () => isAlive(dockerd) || isAlive(containerd) || isAlive(dockerd1),
+    (alive) => !alive,
+    40,
+  );
+  t.notOk(
+    isAlive(dockerd) || isAlive(containerd) || isAlive(dockerd1),
+    "engine 2's dockerd and containerd, engine 1's dockerd are dead",
+  );
 
   // what the dead engine left behind, so the test proves something
   const shims = processesNaming(socket2).filter((p) => p.includes('containerd-shim'));
@@ -56,22 +80,53 @@ t.test('an engine SIGKILLed with containers running: down stops its shims, unmou
   t.ok(engine2Mounts.length >= 2, `mounts under engine 2's folders survive it: ${engine2Mounts.join(', ')}`);
   const sockets = shimSocketsUnder(stateDir);
   t.ok(sockets.length >= 3 && sockets.every(existsSync), `shim sockets exist: ${sockets.join(', ')}`);
-  t.equal(processesNaming(socket1).filter((p) => p.includes('containerd-shim')).length, 1, 'the shim of engine 1 survives its dockerd');
+  t.equal(
+    processesNaming(socket1).filter((p) => p.includes('containerd-shim')).length,
+    1,
+    'the shim of engine 1 survives its dockerd',
+  );
 
   const d = await ns.shoal(['down', '--state-dir', stateDir]);
   const out = String(d.all);
   t.equal(d.exitCode, 0, out);
-  t.match(out, new RegExp(`ok {2}\\d+ leftover shim/container process\\(es\\) of ${socket2.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} stopped`));
+  t.match(
+    out,
+    new RegExp(
+      `ok {2}\\d+ leftover shim/container process\\(es\\) of ${socket2.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} stopped`,
+    ),
+  );
   t.match(out, /ok {2}\d+ leftover mount\(s\) under .*engine2.* unmounted/);
-  t.match(out, new RegExp(`ok {2}\\d+ leftover shim/container process\\(es\\) of ${socket1.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} stopped`), 'engine 1 (dockerd killed, containerd stopped by down): its shim too');
+  t.match(
+    out,
+    new RegExp(
+      `ok {2}\\d+ leftover shim/container process\\(es\\) of ${socket1.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} stopped`,
+    ),
+    'engine 1 (dockerd killed, containerd stopped by down): its shim too',
+  );
   t.notMatch(out, /EBUSY|ERR/);
 
   for (const p of state.processes) t.notOk(isAlive(p), `${p.name} (${p.pid}) stopped`);
   t.same(processesNaming(stateDir), [], 'no shim (nor any process) left that names the state dir');
   t.same(mountsUnder(stateDir), [], 'no mounts left under the state and data dirs');
-  t.same(sockets.filter(existsSync), [], 'the shims\' sockets in /run/containerd/s removed');
+  t.same(sockets.filter(existsSync), [], "the shims' sockets in /run/containerd/s removed");
   for (const b of ['shoalup1', 'shoalup2']) t.notOk(await ns.hasLink(b), `bridge ${b} deleted`);
-  t.same(await poll(() => ns.links(), (l) => l.length === 1, 20), ['lo'], 'no bridge or container veth left: only lo, as before up');
+  t.same(
+    await poll(
+      () => ns.links(),
+      (l) => l.length === 1,
+      20,
+    ),
+    ['lo'],
+    'no bridge or container veth left: only lo, as before up',
+  );
   t.notOk(existsSync(stateDir), 'state and data dirs removed');
-  t.same(await poll(() => ns.pids(), (p) => p.length === 0, 20), [], 'no process left in the namespace');
+  t.same(
+    await poll(
+      () => ns.pids(),
+      (p) => p.length === 0,
+      20,
+    ),
+    [],
+    'no process left in the namespace',
+  );
 });

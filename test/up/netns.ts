@@ -41,15 +41,36 @@ export async function netns(t: Test, cleanup: (ns: Netns) => Promise<void>): Pro
   const enter = ['--net=' + `/run/netns/${name}`];
   const ns: Netns = {
     name,
-    run: (cmd, args, opts = {}) => execa('nsenter', [...enter, cmd, ...args], { reject: false, all: true, timeout: opts.timeout ?? 60_000, env: { ...process.env, ...(opts.env ?? {}) } }),
+    run: (cmd, args, opts = {}) =>
+      execa('nsenter', [...enter, cmd, ...args], {
+        reject: false,
+        all: true,
+        timeout: opts.timeout ?? 60_000,
+        env: { ...process.env, ...(opts.env ?? {}) },
+      }),
     shoal: (args, env = {}, bareEnv = false) =>
       execa('nsenter', [...enter, process.execPath, '--import', 'tsx', CLI, ...args], {
-        cwd: ROOT, reject: false, all: true, stdin: 'ignore', timeout: 240_000,
-        ...(bareEnv ? { extendEnv: false, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env } } : { env: { ...process.env, ...env } }),
+        cwd: ROOT,
+        reject: false,
+        all: true,
+        stdin: 'ignore',
+        timeout: 240_000,
+        ...(bareEnv
+          ? { extendEnv: false, env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...env } }
+          : { env: { ...process.env, ...env } }),
       }),
-    pids: async () => String((await execa('ip', ['netns', 'pids', name], { reject: false })).stdout).split('\n').filter(Boolean).map(Number),
-    hasLink: async (link) => (await execa('nsenter', [...enter, 'ip', 'link', 'show', link], { reject: false })).exitCode === 0,
-    links: async () => String((await execa('nsenter', [...enter, 'ip', '-o', 'link', 'show'], { reject: false })).stdout).split('\n').filter(Boolean).map((l) => (l.split(': ')[1] ?? '').split('@')[0] ?? ''),
+    pids: async () =>
+      String((await execa('ip', ['netns', 'pids', name], { reject: false })).stdout)
+        .split('\n')
+        .filter(Boolean)
+        .map(Number),
+    hasLink: async (link) =>
+      (await execa('nsenter', [...enter, 'ip', 'link', 'show', link], { reject: false })).exitCode === 0,
+    links: async () =>
+      String((await execa('nsenter', [...enter, 'ip', '-o', 'link', 'show'], { reject: false })).stdout)
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (l.split(': ')[1] ?? '').split('@')[0] ?? ''),
   };
   t.teardown(async () => {
     try {
@@ -71,12 +92,17 @@ export async function netns(t: Test, cleanup: (ns: Netns) => Promise<void>): Pro
 
 /** Mount points at or under `dir` in this (the host's) mount namespace. */
 export function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m === dir || m.startsWith(`${dir}/`));
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m === dir || m.startsWith(`${dir}/`));
 }
 
 /** Live processes whose command line names `dir` (the engines' shims carry `-address <dir>/...`). */
 export function processesNaming(dir: string): string[] {
-  return listProcs().filter((p) => p.state !== 'Z' && p.pid !== process.pid && p.argv.some((a) => a.includes(dir))).map((p) => `${p.pid} ${p.argv.join(' ').slice(0, 160)}`);
+  return listProcs()
+    .filter((p) => p.state !== 'Z' && p.pid !== process.pid && p.argv.some((a) => a.includes(dir)))
+    .map((p) => `${p.pid} ${p.argv.join(' ').slice(0, 160)}`);
 }
 
 /** The shim sockets the engines' containerd tasks under `stateDir` name (files in /run/containerd/s). */
@@ -85,7 +111,13 @@ export function shimSocketsUnder(stateDir: string): string[] {
   const engines = path.join(stateDir, 'engines');
   for (const cd of readdirSync(engines).filter((d) => /^containerd\d+$/.test(d))) {
     const base = path.join(engines, cd, 'io.containerd.runtime.v2.task');
-    for (const nsd of safeList(base)) for (const id of safeList(path.join(base, nsd))) out.push(readFileSync(path.join(base, nsd, id, 'address'), 'utf8').trim().replace(/^unix:\/\//, ''));
+    for (const nsd of safeList(base))
+      for (const id of safeList(path.join(base, nsd)))
+        out.push(
+          readFileSync(path.join(base, nsd, id, 'address'), 'utf8')
+            .trim()
+            .replace(/^unix:\/\//, ''),
+        );
   }
   return out;
 }

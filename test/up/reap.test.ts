@@ -1,12 +1,25 @@
 /** The pure decisions of reaping an engine that died unclean: which processes, which mounts, in what order. */
 import t from 'tap';
-import { descendants, mountsUnder, parseStat, shimPids, shimSocketPath, unescapeMountPath, type ProcInfo } from '../../agents/up/reap.js';
+import {
+  descendants,
+  mountsUnder,
+  parseStat,
+  shimPids,
+  shimSocketPath,
+  unescapeMountPath,
+  type ProcInfo,
+} from '../../agents/up/reap.js';
 import { recordedLeftovers } from '../../agents/up/down.js';
 import { engineLabels } from '../../agents/up/engines.js';
 
 const SOCK = '/run/shoal-up/engines/containerd1/containerd.sock';
 const OTHER = '/run/shoal-up/engines/containerd2/containerd.sock';
-const shim = (pid: number, socket: string, state = 'S'): ProcInfo => ({ pid, ppid: 1, state, argv: ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'shoalup1', '-id', `c${pid}`, '-address', socket] });
+const shim = (pid: number, socket: string, state = 'S'): ProcInfo => ({
+  pid,
+  ppid: 1,
+  state,
+  argv: ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'shoalup1', '-id', `c${pid}`, '-address', socket],
+});
 const proc = (pid: number, ppid: number, argv: string[], state = 'S'): ProcInfo => ({ pid, ppid, state, argv });
 
 t.test('parseStat: parent pid and state, whatever the command name holds', async (t) => {
@@ -15,22 +28,33 @@ t.test('parseStat: parent pid and state, whatever the command name holds', async
   t.equal(parseStat('garbage'), undefined);
 });
 
-t.test("shimPids: only the shims of this engine's containerd, not another engine's, not a zombie, not its containerd", async (t) => {
-  const procs = [
-    shim(10, SOCK),
-    shim(11, OTHER),
-    shim(12, SOCK, 'Z'),
-    shim(13, `${SOCK}.ttrpc`),
-    proc(14, 1, ['containerd', '--config', '/run/shoal-up/engines/containerd1.toml', '-address', SOCK]),
-    proc(15, 1, ['/usr/bin/containerd-shim-runc-v2', '--address', SOCK]),
-  ];
-  t.same(shimPids(procs, SOCK), [10, 15]);
-  t.same(shimPids(procs, OTHER), [11]);
-  t.same(shimPids([], SOCK), []);
-});
+t.test(
+  "shimPids: only the shims of this engine's containerd, not another engine's, not a zombie, not its containerd",
+  async (t) => {
+    const procs = [
+      shim(10, SOCK),
+      shim(11, OTHER),
+      shim(12, SOCK, 'Z'),
+      shim(13, `${SOCK}.ttrpc`),
+      proc(14, 1, ['containerd', '--config', '/run/shoal-up/engines/containerd1.toml', '-address', SOCK]),
+      proc(15, 1, ['/usr/bin/containerd-shim-runc-v2', '--address', SOCK]),
+    ];
+    t.same(shimPids(procs, SOCK), [10, 15]);
+    t.same(shimPids(procs, OTHER), [11]);
+    t.same(shimPids([], SOCK), []);
+  },
+);
 
 t.test('descendants: the containers under the shims, deepest first, live ones only, each once', async (t) => {
-  const procs = [shim(10, SOCK), proc(20, 10, ['httpd']), proc(21, 20, ['sh']), proc(22, 20, ['sleep'], 'Z'), proc(30, 11, ['unrelated']), shim(11, OTHER), proc(40, 10, ['sleep'])];
+  const procs = [
+    shim(10, SOCK),
+    proc(20, 10, ['httpd']),
+    proc(21, 20, ['sh']),
+    proc(22, 20, ['sleep'], 'Z'),
+    proc(30, 11, ['unrelated']),
+    shim(11, OTHER),
+    proc(40, 10, ['sleep']),
+  ];
   const d = descendants(procs, [10]);
   t.same([...d].sort(), [20, 21, 40]);
   t.ok(d.indexOf(21) < d.indexOf(20), 'a child before its parent');
@@ -55,7 +79,11 @@ t.test('mountsUnder: mount points at or under the roots, deepest first, unescape
     '/tmp/s/data/engine1/docker',
   ]);
   t.same(mountsUnder(info, ['/tmp/s/data/engine1 x']), ['/tmp/s/data/engine1 x'], 'an escaped space');
-  t.same(mountsUnder(info, ['/tmp/s/engines/docker1-exec dir/']), ['/tmp/s/engines/docker1-exec dir/x'], 'a root with a trailing slash');
+  t.same(
+    mountsUnder(info, ['/tmp/s/engines/docker1-exec dir/']),
+    ['/tmp/s/engines/docker1-exec dir/x'],
+    'a root with a trailing slash',
+  );
   t.same(mountsUnder(info, ['/nowhere']), []);
   t.equal(unescapeMountPath('/a\\011b\\134c\\012'), '/a\tb\\c\n');
 });
@@ -68,10 +96,36 @@ t.test("shimSocketPath: only containerd's own shim socket folder", async (t) => 
   t.equal(shimSocketPath(`unix://@/containerd-shim/${hash}.sock`), undefined, 'an abstract socket has no file');
 });
 
-t.test('recordedLeftovers: a state written before reap was recorded still names its engines\' shims and folders', async (t) => {
-  const e = (n: number, dataDir: string | undefined, started = true) => ({ n, name: `dockerhost0${n}`, dockerHost: `unix:///s/engines/docker${n}.sock`, addr: `127.0.2.${n}:2375`, ip: `127.0.2.${n}`, labels: engineLabels(n), started, dataDir });
-  t.same(recordedLeftovers({ stateDir: '/s', engines: [e(1, '/var/lib/x/engine1'), e(2, undefined), { ...e(0, undefined, false), n: 0 }] }), [
-    { containerdSocket: '/s/engines/containerd1/containerd.sock', containerdState: '/s/engines/containerd1', roots: ['/var/lib/x/engine1', '/s/engines/docker1-exec', '/s/engines/containerd1'] },
-    { containerdSocket: '/s/engines/containerd2/containerd.sock', containerdState: '/s/engines/containerd2', roots: ['/s/data/engine2', '/s/engines/docker2-exec', '/s/engines/containerd2'] },
-  ]);
-});
+t.test(
+  "recordedLeftovers: a state written before reap was recorded still names its engines' shims and folders",
+  async (t) => {
+    const e = (n: number, dataDir: string | undefined, started = true) => ({
+      n,
+      name: `dockerhost0${n}`,
+      dockerHost: `unix:///s/engines/docker${n}.sock`,
+      addr: `127.0.2.${n}:2375`,
+      ip: `127.0.2.${n}`,
+      labels: engineLabels(n),
+      started,
+      dataDir,
+    });
+    t.same(
+      recordedLeftovers({
+        stateDir: '/s',
+        engines: [e(1, '/var/lib/x/engine1'), e(2, undefined), { ...e(0, undefined, false), n: 0 }],
+      }),
+      [
+        {
+          containerdSocket: '/s/engines/containerd1/containerd.sock',
+          containerdState: '/s/engines/containerd1',
+          roots: ['/var/lib/x/engine1', '/s/engines/docker1-exec', '/s/engines/containerd1'],
+        },
+        {
+          containerdSocket: '/s/engines/containerd2/containerd.sock',
+          containerdState: '/s/engines/containerd2',
+          roots: ['/s/data/engine2', '/s/engines/docker2-exec', '/s/engines/containerd2'],
+        },
+      ],
+    );
+  },
+);

@@ -102,5 +102,8 @@ t.test('undoSteps alone (as down uses it): newest first, past failures', async (
   const r = await undoSteps([step('a', { undoFails: true }), step('b'), step('c', { undoFails: true })], ctx);
   t.same(ctx.log, ['undo c', 'undo b', 'undo a']);
   t.same(r.undone, ['b']);
-  t.same(r.undoFailures.map((f) => f.step), ['c', 'a']);
+  t.same(
+    r.undoFailures.map((f) => f.step),
+    ['c', 'a'],
+  );
 });

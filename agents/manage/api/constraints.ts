@@ -11,7 +11,10 @@ import type { Ctx } from './context.js';
 /** The request's constraint expressions; a malformed one is a 400 naming it. */
 export function requestConstraints(ctx: Ctx): Expr[] {
   const header = ctx.req.headers[CONSTRAINT_HEADER];
-  const texts = [...ctx.url.searchParams.getAll('constraint'), ...(Array.isArray(header) ? header : header ? [header] : [])];
+  const texts = [
+    ...ctx.url.searchParams.getAll('constraint'),
+    ...(Array.isArray(header) ? header : header ? [header] : []),
+  ];
   try {
     return parseConstraints(texts);
   } catch (err) {

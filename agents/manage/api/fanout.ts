@@ -19,7 +19,8 @@ export function markMessage(line: string, node: string): string {
   } catch {
     return JSON.stringify({ status: `${node}: ${line}` });
   }
-  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return JSON.stringify({ status: `${node}: ${line}` });
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg))
+    return JSON.stringify({ status: `${node}: ${line}` });
   const m = { ...(msg as Record<string, unknown>) };
   if (typeof m['id'] === 'string' && m['id'] !== '') m['id'] = `${node}: ${m['id']}`;
   else if (typeof m['status'] === 'string') m['status'] = `${node}: ${m['status']}`;
@@ -43,14 +44,23 @@ export function errorText(body: string): string {
   return body.trim();
 }
 
-export const errorLine = (node: string, message: string): string => JSON.stringify({ errorDetail: { message: `${node}: ${message}` }, error: `${node}: ${message}` });
+export const errorLine = (node: string, message: string): string =>
+  JSON.stringify({ errorDetail: { message: `${node}: ${message}` }, error: `${node}: ${message}` });
 
 /**
  * Send `method path` to every target, teeing `req`'s body when `withBody`; write the merged, marked messages
  * to `res` (status 200, already chosen by the caller); resolve when every node is done. Per-node failures
  * (an error status, a dropped connection) become error messages; they never end the other nodes' streams.
  */
-export async function fanout(targets: readonly FanoutTarget[], req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string, headers: http.OutgoingHttpHeaders, withBody: boolean): Promise<void> {
+export async function fanout(
+  targets: readonly FanoutTarget[],
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  method: string,
+  path: string,
+  headers: http.OutgoingHttpHeaders,
+  withBody: boolean,
+): Promise<void> {
   const write = (line: string) => {
     if (!res.writableEnded) res.write(line + '\n');
   };

@@ -10,7 +10,12 @@ export class ApiError extends ShoalError {
   }
 }
 
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
   if (res.headersSent) {
     res.end();
     return;

@@ -52,7 +52,10 @@ function nodeBlock(n: NodeStatus): Block {
   const hit = BLOCKS.get(s);
   if (hit && hit.error === n.error && hit.updatedAt === n.updatedAt.getTime()) return hit;
   const c = counts(s);
-  const labels = Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(', ');
+  const labels = Object.entries(s.labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   const rows: [string, string][] = [
     [` ${s.name}`, s.addr],
     ['  └ ID', s.id],
@@ -80,7 +83,12 @@ export function buildInfo(i: InfoInput): Record<string, unknown> {
   for (const n of i.nodes) {
     const s = n.snap;
     const { c, rows } = nodeBlock(n);
-    total = { total: total.total + c.total, running: total.running + c.running, paused: total.paused + c.paused, stopped: total.stopped + c.stopped };
+    total = {
+      total: total.total + c.total,
+      running: total.running + c.running,
+      paused: total.paused + c.paused,
+      stopped: total.stopped + c.stopped,
+    };
     cpus += s.cpus;
     memory += s.memory;
     status.push(...rows);
@@ -105,7 +113,14 @@ export function buildInfo(i: InfoInput): Record<string, unknown> {
     KernelVersion: '',
     Labels: [],
     Plugins: { Volume: null, Network: null, Authorization: null, Log: null },
-    Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+    Swarm: {
+      NodeID: '',
+      NodeAddr: '',
+      LocalNodeState: 'inactive',
+      ControlAvailable: false,
+      Error: '',
+      RemoteManagers: null,
+    },
     SecurityOptions: [],
     Warnings: null,
   };

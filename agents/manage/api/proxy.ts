@@ -55,7 +55,10 @@ export function hijack(client: DockerClient, req: Req, socket: Duplex, head: Buf
   };
   upstream.once(ready, onReady);
   upstream.on('error', () => {
-    if (socket.writable) socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"engine unreachable"}');
+    if (socket.writable)
+      socket.end(
+        'HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"engine unreachable"}',
+      );
     socket.destroy();
   });
   socket.on('error', () => upstream.destroy());

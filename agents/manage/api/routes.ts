@@ -17,7 +17,8 @@ export interface Route {
 }
 
 const C = '(.+?)';
-const CONTAINER_OPS = 'start|stop|restart|kill|pause|unpause|rename|update|wait|resize|logs|top|stats|changes|export|archive|attach|exec';
+const CONTAINER_OPS =
+  'start|stop|restart|kill|pause|unpause|rename|update|wait|resize|logs|top|stats|changes|export|archive|attach|exec';
 
 export const ROUTES: Route[] = [
   { method: ['GET', 'HEAD'], path: /^\/_ping$/, handle: system.ping },
@@ -27,9 +28,19 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: /^\/containers\/json$/, handle: containers.list },
   { method: 'POST', path: /^\/containers\/create$/, handle: containers.create },
   { method: 'GET', path: new RegExp(`^/containers/${C}/json$`), handle: containers.inspect },
-  { method: ['GET', 'POST', 'PUT', 'HEAD'], path: new RegExp(`^/containers/${C}(/(?:${CONTAINER_OPS}))$`), handle: containers.routed, hijack: 'container' },
+  {
+    method: ['GET', 'POST', 'PUT', 'HEAD'],
+    path: new RegExp(`^/containers/${C}(/(?:${CONTAINER_OPS}))$`),
+    handle: containers.routed,
+    hijack: 'container',
+  },
   { method: 'DELETE', path: new RegExp(`^/containers/${C}()$`), handle: containers.routed },
-  { method: ['GET', 'POST'], path: /^\/exec\/([^/]+)(\/(?:start|resize|json))$/, handle: containers.execRouted, hijack: 'exec' },
+  {
+    method: ['GET', 'POST'],
+    path: /^\/exec\/([^/]+)(\/(?:start|resize|json))$/,
+    handle: containers.execRouted,
+    hijack: 'exec',
+  },
   { method: 'GET', path: /^\/images\/json$/, handle: images.list },
   { method: 'POST', path: /^\/images\/(?:create|load)$/, handle: images.fanoutImage },
   { method: 'GET', path: /^\/images\/get$/, handle: build.save },

@@ -65,14 +65,19 @@ export function handler(api: ApiOptions) {
       if (!m) {
         const status = UNSUPPORTED.test(path) ? 501 : 404;
         req.resume();
-        return sendError(res, status, `shoal manage: ${method} ${path} is not supported${status === 501 ? ' by a cluster manager' : ''}`);
+        return sendError(
+          res,
+          status,
+          `shoal manage: ${method} ${path} is not supported${status === 501 ? ' by a cluster manager' : ''}`,
+        );
       }
       route = routeLabel(method, path, m.params);
       await m.route.handle({ req, res, params: m.params, url, versionPrefix: prefix, api });
     } catch (err) {
       const status = statusOf(err);
       if (err instanceof PlacementError) api.metrics?.placementFailures.inc();
-      if (status === 500 && !(err instanceof PlacementError)) api.log.error({ err: errorMessage(err), url: req.url }, 'request failed');
+      if (status === 500 && !(err instanceof PlacementError))
+        api.log.error({ err: errorMessage(err), url: req.url }, 'request failed');
       if (res.headersSent) res.destroy();
       else sendError(res, status, errorMessage(err));
     }
@@ -83,7 +88,9 @@ export function upgradeHandler(api: ApiOptions) {
   return async (req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     const refuse = (status: number, message: string) => {
       const body = JSON.stringify({ message });
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     };
     socket.on('error', () => socket.destroy());
     try {
@@ -121,7 +128,14 @@ export async function listen(hosts: readonly ListenAddress[], api: ApiOptions, t
   const addresses: string[] = [];
   for (const h of hosts) {
     const server = tls
-      ? https.createServer({ allowHalfOpen: true, cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca } : {}), requestCert: tls.verify, rejectUnauthorized: tls.verify })
+      ? https.createServer({
+          allowHalfOpen: true,
+          cert: tls.cert,
+          key: tls.key,
+          ...(tls.ca ? { ca: tls.ca } : {}),
+          requestCert: tls.verify,
+          rejectUnauthorized: tls.verify,
+        })
       : http.createServer();
     server.on('request', (req, res) => void handler(api)(req, res));
     server.on('upgrade', (req, socket, head) => void upgradeHandler(api)(req, socket, head));
@@ -141,10 +155,15 @@ export async function listen(hosts: readonly ListenAddress[], api: ApiOptions, t
   return {
     addresses,
     close: async () => {
-      await Promise.all(servers.map((s) => new Promise<void>((r) => {
-        s.close(() => r());
-        s.closeAllConnections();
-      })));
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((r) => {
+              s.close(() => r());
+              s.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
 }

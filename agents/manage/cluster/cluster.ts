@@ -71,7 +71,8 @@ export class Cluster {
   /** Resolves once every node left `pending` (or the timeout passes). */
   async settled(timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (Date.now() < until && this.list().some((n) => n.health === 'pending')) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() < until && this.list().some((n) => n.health === 'pending'))
+      await new Promise((r) => setTimeout(r, 50));
   }
 
   snapshots(): NodeSnapshot[] {

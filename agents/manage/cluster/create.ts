@@ -17,7 +17,10 @@ export const GROUP_LABEL = 'shoal.global.group';
 
 export class NameConflictError extends ShoalError {
   constructor(name: string) {
-    super('SHOAL_MANAGE_NAME_CONFLICT', `Conflict. The container name "/${name}" is already in use in the cluster. You have to remove (or rename) that container to be able to reuse that name.`);
+    super(
+      'SHOAL_MANAGE_NAME_CONFLICT',
+      `Conflict. The container name "/${name}" is already in use in the cluster. You have to remove (or rename) that container to be able to reuse that name.`,
+    );
   }
 }
 
@@ -34,7 +37,17 @@ export interface CreateResult {
 const newId = () => randomBytes(32).toString('hex');
 
 function pendingOf(req: PlacementRequest, id: string): ContainerSnapshot {
-  return { id: `pending-${id}`, names: req.name ? [req.name] : [], image: req.image, imageId: '', labels: {}, ports: req.ports, state: 'pending', cpus: req.cpus, memory: req.memory };
+  return {
+    id: `pending-${id}`,
+    names: req.name ? [req.name] : [],
+    image: req.image,
+    imageId: '',
+    labels: {},
+    ports: req.ports,
+    state: 'pending',
+    cpus: req.cpus,
+    memory: req.memory,
+  };
 }
 
 function query(name: string | undefined, extra: URLSearchParams): string {
@@ -45,7 +58,14 @@ function query(name: string | undefined, extra: URLSearchParams): string {
   return s ? `?${s}` : '';
 }
 
-async function createOn(cluster: Cluster, node: EngineNode, req: PlacementRequest, body: CreateBody, params: URLSearchParams, swarmId: string): Promise<CreateResult> {
+async function createOn(
+  cluster: Cluster,
+  node: EngineNode,
+  req: PlacementRequest,
+  body: CreateBody,
+  params: URLSearchParams,
+  swarmId: string,
+): Promise<CreateResult> {
   const release = cluster.reserve(node.addr, pendingOf(req, swarmId));
   let r;
   try {
@@ -60,7 +80,11 @@ async function createOn(cluster: Cluster, node: EngineNode, req: PlacementReques
   }
   if (r.status === 201 && r.body.Id) {
     // the reservation (name, ports, resources) holds until the cache has the real container: no need to wait
-    void node.refreshContainer(r.body.Id).catch(() => node.refreshContainers()).catch(() => {}).finally(release);
+    void node
+      .refreshContainer(r.body.Id)
+      .catch(() => node.refreshContainers())
+      .catch(() => {})
+      .finally(release);
   } else release();
   return { status: r.status, body: r.body, node };
 }
@@ -79,10 +103,19 @@ async function pull(node: EngineNode, image: string): Promise<boolean> {
 
 function hasImage(s: NodeSnapshot, image: string): boolean {
   const want = image.includes(':') ? image : `${image}:latest`;
-  return s.images.some((i) => i.repoTags.includes(want) || i.id === image || i.id.replace(/^sha256:/, '').startsWith(image));
+  return s.images.some(
+    (i) => i.repoTags.includes(want) || i.id === image || i.id.replace(/^sha256:/, '').startsWith(image),
+  );
 }
 
-export async function createContainer(cluster: Cluster, input: unknown, name: string | undefined, params: URLSearchParams, opts: CreateOptions, swarmId = newId()): Promise<CreateResult> {
+export async function createContainer(
+  cluster: Cluster,
+  input: unknown,
+  name: string | undefined,
+  params: URLSearchParams,
+  opts: CreateOptions,
+  swarmId = newId(),
+): Promise<CreateResult> {
   const { request, body } = prepareCreate(input, name, swarmId);
   if (request.global) return createGlobal(cluster, request, body, params, opts);
   if (name && cluster.nameTaken(name)) throw new NameConflictError(name);
@@ -112,23 +145,50 @@ export async function createContainer(cluster: Cluster, input: unknown, name: st
   return last as CreateResult;
 }
 
-async function createGlobal(cluster: Cluster, request: PlacementRequest, body: CreateBody, params: URLSearchParams, opts: CreateOptions): Promise<CreateResult> {
+async function createGlobal(
+  cluster: Cluster,
+  request: PlacementRequest,
+  body: CreateBody,
+  params: URLSearchParams,
+  opts: CreateOptions,
+): Promise<CreateResult> {
   const targets = scheduleGlobal(request, cluster.snapshots(), opts);
   const group = newId();
   const results = await Promise.all(
     targets.map((t) => {
       const node = cluster.byAddr(t.addr) as EngineNode;
       const name = request.name ? `${request.name}-${node.name || node.addr.replace(/[:.]/g, '-')}` : undefined;
-      if (name && cluster.nameTaken(name)) return Promise.resolve<CreateResult>({ status: 409, body: { message: new NameConflictError(name).message } });
-      const labels = { ...(body.Labels as Record<string, string>), [GROUP_LABEL]: group, 'com.docker.swarm.id': newId() };
-      return createOn(cluster, node, { ...request, name }, { ...body, Labels: labels }, params, labels['com.docker.swarm.id'] as string);
+      if (name && cluster.nameTaken(name))
+        return Promise.resolve<CreateResult>({ status: 409, body: { message: new NameConflictError(name).message } });
+      const labels = {
+        ...(body.Labels as Record<string, string>),
+        [GROUP_LABEL]: group,
+        'com.docker.swarm.id': newId(),
+      };
+      return createOn(
+        cluster,
+        node,
+        { ...request, name },
+        { ...body, Labels: labels },
+        params,
+        labels['com.docker.swarm.id'] as string,
+      );
     }),
   );
   const ok = results.filter((r) => r.status === 201);
   if (ok.length === 0) return results[0] ?? { status: 500, body: { message: 'global create: no node' } };
-  const warnings = results.flatMap((r, i) => (r.status === 201 ? [] : [`global: ${targets[i]?.name}: ${r.body?.message ?? r.status}`]));
+  const warnings = results.flatMap((r, i) =>
+    r.status === 201 ? [] : [`global: ${targets[i]?.name}: ${r.body?.message ?? r.status}`],
+  );
   const first = ok[0] as CreateResult;
-  return { status: 201, body: { Id: first.body.Id, Warnings: [`global: ${ok.length} containers (group ${group.slice(0, 12)}), started together`, ...warnings] }, node: first.node };
+  return {
+    status: 201,
+    body: {
+      Id: first.body.Id,
+      Warnings: [`global: ${ok.length} containers (group ${group.slice(0, 12)}), started together`, ...warnings],
+    },
+    node: first.node,
+  };
 }
 
 export { PlacementError };

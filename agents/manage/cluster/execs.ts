@@ -48,7 +48,10 @@ function firstOwner(execId: string, nodes: readonly EngineNode[], timeoutMs?: nu
     for (const n of nodes) {
       n.client
         .json('GET', `/exec/${encodeURIComponent(execId)}/json`, undefined, timeoutMs)
-        .then((r) => r.status === 200, () => false)
+        .then(
+          (r) => r.status === 200,
+          () => false,
+        )
         .then((owns) => {
           if (owns) resolve(n);
           else if (--left === 0) resolve(undefined);

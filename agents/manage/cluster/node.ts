@@ -38,7 +38,8 @@ interface Cached {
   inspect?: ContainerInspect | undefined;
 }
 
-const wantsReschedule = (labels: Record<string, string> | null | undefined) => (labels?.['com.docker.swarm.reschedule-policies'] ?? '').includes('on-node-failure');
+const wantsReschedule = (labels: Record<string, string> | null | undefined) =>
+  (labels?.['com.docker.swarm.reschedule-policies'] ?? '').includes('on-node-failure');
 
 export class EngineNode extends EventEmitter<{ change: []; health: [Health, Health] }> {
   readonly client: DockerClient;
@@ -59,7 +60,10 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
   private readonly ac = new AbortController();
   private refreshing: Promise<void> | undefined;
 
-  constructor(client: DockerClient, private readonly opts: NodeOptions) {
+  constructor(
+    client: DockerClient,
+    private readonly opts: NodeOptions,
+  ) {
     super();
     this.client = client;
   }
@@ -126,7 +130,9 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
 
   /** Containers with `reschedule:on-node-failure`, with the config to re-create them from. */
   reschedulable(): { snap: ContainerSnapshot; inspect: ContainerInspect }[] {
-    return [...this.containers.values()].flatMap((c) => (c.inspect && wantsReschedule(c.snap.labels) ? [{ snap: c.snap, inspect: c.inspect }] : []));
+    return [...this.containers.values()].flatMap((c) =>
+      c.inspect && wantsReschedule(c.snap.labels) ? [{ snap: c.snap, inspect: c.inspect }] : [],
+    );
   }
 
   summaries(): ContainerSummary[] {
@@ -143,7 +149,8 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     try {
       const info = await this.client.ok<EngineInfo>('GET', '/info');
       const version = await this.client.ok<EngineVersion>('GET', '/version');
-      if (/^(shoal|swarm)\//.test(version.Version ?? '') || /^(shoal|swarm)\//.test(info.ServerVersion ?? '')) throw new EngineRefusedError(this.addr, `it is a cluster manager (${version.Version}), not an engine`);
+      if (/^(shoal|swarm)\//.test(version.Version ?? '') || /^(shoal|swarm)\//.test(info.ServerVersion ?? ''))
+        throw new EngineRefusedError(this.addr, `it is a cluster manager (${version.Version}), not an engine`);
       if (!info.NCPU || info.NCPU <= 0) throw new EngineRefusedError(this.addr, 'it reports 0 CPUs (another manager?)');
       if (!info.MemTotal || info.MemTotal <= 0) throw new EngineRefusedError(this.addr, 'it reports no memory');
       this.id = info.ID ?? '';
@@ -154,7 +161,9 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       this.serverVersion = info.ServerVersion ?? version.Version ?? '';
       this.apiVersion = version.ApiVersion ?? '';
       await this.refreshContainers();
-      this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(imageSnapshot);
+      this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(
+        imageSnapshot,
+      );
       this.cached = undefined;
       this.updatedAt = new Date();
       this.apply({ kind: 'refreshed' });
@@ -214,12 +223,25 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       list.map(async (s) => {
         const old = this.containers.get(s.Id);
         if (old && old.summary.State === s.State) {
-          next.set(s.Id, { snap: { ...containerSnapshot(s, undefined), ports: mergePorts(old.snap, s), cpus: old.snap.cpus, memory: old.snap.memory }, summary: s, inspect: old.inspect });
+          next.set(s.Id, {
+            snap: {
+              ...containerSnapshot(s, undefined),
+              ports: mergePorts(old.snap, s),
+              cpus: old.snap.cpus,
+              memory: old.snap.memory,
+            },
+            summary: s,
+            inspect: old.inspect,
+          });
           return;
         }
         const r = await this.client.json<ContainerInspect>('GET', `/containers/${s.Id}/json`);
         const inspect = r.status === 200 ? r.body : undefined;
-        next.set(s.Id, { snap: containerSnapshot(s, inspect), summary: s, inspect: wantsReschedule(s.Labels) ? inspect : undefined });
+        next.set(s.Id, {
+          snap: containerSnapshot(s, inspect),
+          summary: s,
+          inspect: wantsReschedule(s.Labels) ? inspect : undefined,
+        });
       }),
     );
     // a single-container read that started after this list won: keep what it found (or that it is gone)
@@ -230,7 +252,8 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       else next.delete(id);
     }
     for (const id of next.keys()) if ((this.touched.get(id) ?? 0) < started) this.touched.set(id, started);
-    for (const id of this.touched.keys()) if (!next.has(id) && (this.touched.get(id) ?? 0) <= started) this.touched.delete(id);
+    for (const id of this.touched.keys())
+      if (!next.has(id) && (this.touched.get(id) ?? 0) <= started) this.touched.delete(id);
     this.containers = next;
     this.cached = undefined;
   }
@@ -241,11 +264,20 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     const q = encodeURIComponent(JSON.stringify({ id: [id] }));
     const list = await this.client.ok<ContainerSummary[]>('GET', `/containers/json?all=1&filters=${q}`);
     const s = list.find((c) => c.Id === id);
-    const inspect = s ? await this.client.json<ContainerInspect>('GET', `/containers/${id}/json`).then((r) => (r.status === 200 ? r.body : undefined)) : undefined;
+    const inspect = s
+      ? await this.client
+          .json<ContainerInspect>('GET', `/containers/${id}/json`)
+          .then((r) => (r.status === 200 ? r.body : undefined))
+      : undefined;
     if ((this.touched.get(id) ?? 0) > mine) return; // a later read already answered
     this.touched.set(id, mine);
     if (!s) this.containers.delete(id);
-    else this.containers.set(id, { snap: containerSnapshot(s, inspect), summary: s, inspect: wantsReschedule(s.Labels) ? inspect : undefined });
+    else
+      this.containers.set(id, {
+        snap: containerSnapshot(s, inspect),
+        summary: s,
+        inspect: wantsReschedule(s.Labels) ? inspect : undefined,
+      });
     this.cached = undefined;
   }
 
@@ -256,7 +288,14 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       const wait =
         this.health === 'healthy'
           ? this.opts.refreshMinMs + random() * (this.opts.refreshMaxMs - this.opts.refreshMinMs)
-          : Math.min(this.opts.refreshMaxMs, backoffDelay(this.failures - 1, { initialMs: Math.max(200, this.opts.refreshMinMs / 10), maxMs: this.opts.refreshMaxMs }, random));
+          : Math.min(
+              this.opts.refreshMaxMs,
+              backoffDelay(
+                this.failures - 1,
+                { initialMs: Math.max(200, this.opts.refreshMinMs / 10), maxMs: this.opts.refreshMaxMs },
+                random,
+              ),
+            );
       try {
         await sleep(wait, this.ac.signal);
       } catch {
@@ -294,7 +333,10 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       images = false;
       try {
         for (const id of batch) await this.refreshContainer(id);
-        if (withImages) this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(imageSnapshot);
+        if (withImages)
+          this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(
+            imageSnapshot,
+          );
         this.cached = undefined;
         this.emit('change');
       } catch {
@@ -311,7 +353,8 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
 
 function mergePorts(old: ContainerSnapshot, s: ContainerSummary): ContainerSnapshot['ports'] {
   return containerSnapshot(s, undefined).ports.reduce(
-    (acc, p) => (acc.some((q) => q.hostIp === p.hostIp && q.hostPort === p.hostPort && q.proto === p.proto) ? acc : [...acc, p]),
+    (acc, p) =>
+      acc.some((q) => q.hostIp === p.hostIp && q.hostPort === p.hostPort && q.proto === p.proto) ? acc : [...acc, p],
     old.ports,
   );
 }

@@ -24,18 +24,31 @@ export function watchForRescheduling(cluster: Cluster, node: EngineNode, opts: C
 export const FAILURE_WINDOW_MS = 10_000;
 
 /** Running when last seen, or exited around the time the node started failing: not stopped on purpose. Pure. */
-export function stoppedByFailure(state: string, finishedAt: string | undefined, firstFailureAt: number | undefined): boolean {
+export function stoppedByFailure(
+  state: string,
+  finishedAt: string | undefined,
+  firstFailureAt: number | undefined,
+): boolean {
   if (state === 'running') return true;
   if (state !== 'exited' || !finishedAt || firstFailureAt === undefined) return false;
   const t = Date.parse(finishedAt);
   return Number.isFinite(t) && t >= firstFailureAt - FAILURE_WINDOW_MS;
 }
 
-export async function rescheduleFrom(cluster: Cluster, node: EngineNode, opts: CreateOptions, log: Logger): Promise<void> {
+export async function rescheduleFrom(
+  cluster: Cluster,
+  node: EngineNode,
+  opts: CreateOptions,
+  log: Logger,
+): Promise<void> {
   for (const { snap, inspect } of node.reschedulable()) {
     if (!stoppedByFailure(snap.state, inspect.State?.FinishedAt, node.firstFailureAt)) continue;
     const swarmId = snap.labels[ID];
-    if (swarmId && cluster.list().some((n) => n !== node && n.snapshot().containers.some((c) => c.labels[ID] === swarmId))) continue;
+    if (
+      swarmId &&
+      cluster.list().some((n) => n !== node && n.snapshot().containers.some((c) => c.labels[ID] === swarmId))
+    )
+      continue;
     const name = snap.names[0];
     try {
       const r = await createContainer(cluster, createBodyFrom(inspect), name, new URLSearchParams(), opts, swarmId);
@@ -53,7 +66,11 @@ export async function removeStale(cluster: Cluster, node: EngineNode, log: Logge
   for (const { snap } of node.reschedulable()) {
     const swarmId = snap.labels[ID];
     if (!swarmId) continue;
-    const elsewhere = cluster.list().some((n) => n !== node && n.health === 'healthy' && n.snapshot().containers.some((c) => c.labels[ID] === swarmId));
+    const elsewhere = cluster
+      .list()
+      .some(
+        (n) => n !== node && n.health === 'healthy' && n.snapshot().containers.some((c) => c.labels[ID] === swarmId),
+      );
     if (!elsewhere) continue;
     try {
       await node.client.removeContainer(snap.id, { force: true });

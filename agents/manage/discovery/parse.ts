@@ -5,7 +5,8 @@
  */
 import { parseHostPort, formatHostPort } from '../../common/address.js';
 
-export type Discovery = { kind: 'store'; uri: string } | { kind: 'file'; path: string } | { kind: 'nodes'; addrs: string[] };
+export type Discovery =
+  { kind: 'store'; uri: string } | { kind: 'file'; path: string } | { kind: 'nodes'; addrs: string[] };
 
 export class DiscoveryError extends Error {
   readonly code = 'SHOAL_MANAGE_DISCOVERY';
@@ -16,7 +17,10 @@ const MAX_RANGE = 4096;
 
 export function parseDiscovery(text: string): Discovery {
   const t = text.trim();
-  if (t === '') throw new DiscoveryError('expected a discovery such as consul://HOST/swarm, file:///path or nodes://h1:2375,h2:2375');
+  if (t === '')
+    throw new DiscoveryError(
+      'expected a discovery such as consul://HOST/swarm, file:///path or nodes://h1:2375,h2:2375',
+    );
   const scheme = /^([a-z0-9]+):\/\//.exec(t)?.[1];
   if (scheme && STORE_SCHEMES.includes(scheme)) return { kind: 'store', uri: t };
   if (scheme === 'file') {
@@ -25,7 +29,8 @@ export function parseDiscovery(text: string): Discovery {
     return { kind: 'file', path };
   }
   if (scheme === 'nodes') return { kind: 'nodes', addrs: parseNodeList(t.slice('nodes://'.length)) };
-  if (scheme) throw new DiscoveryError(`unknown discovery scheme "${scheme}": expected consul, etcd, etcd2, zk, file or nodes`);
+  if (scheme)
+    throw new DiscoveryError(`unknown discovery scheme "${scheme}": expected consul, etcd, etcd2, zk, file or nodes`);
   return { kind: 'nodes', addrs: parseNodeList(t) };
 }
 
@@ -54,13 +59,15 @@ export function parseNodeList(text: string): string[] {
 export function expandRange(text: string): string[] {
   const m = /^(.*)\[(\d+):(\d+)\](.*)$/.exec(text);
   if (!m) {
-    if (/[[\]]/.test(text) && !/^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(text)) throw new DiscoveryError(`invalid range in "${text}": expected [FROM:TO]`);
+    if (/[[\]]/.test(text) && !/^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(text))
+      throw new DiscoveryError(`invalid range in "${text}": expected [FROM:TO]`);
     return [text];
   }
   const from = Number(m[2]);
   const to = Number(m[3]);
   if (from > to) throw new DiscoveryError(`invalid range in "${text}": ${from} is above ${to}`);
-  if (to - from + 1 > MAX_RANGE) throw new DiscoveryError(`invalid range in "${text}": more than ${MAX_RANGE} addresses`);
+  if (to - from + 1 > MAX_RANGE)
+    throw new DiscoveryError(`invalid range in "${text}": more than ${MAX_RANGE} addresses`);
   const out: string[] = [];
   for (let i = from; i <= to; i++) out.push(`${m[1]}${i}${m[4]}`);
   return out;
@@ -81,7 +88,10 @@ export function parseNodeFile(content: string): string[] {
  * Addresses from store entries written by `shoal join`: the key's last segment (or the value) is host:port.
  * Entries that name neither are returned as `skipped` (the caller warns); the managers' own keys are not.
  */
-export function parseSwarmEntries(entries: readonly { key: string; value: string }[]): { addrs: string[]; skipped: string[] } {
+export function parseSwarmEntries(entries: readonly { key: string; value: string }[]): {
+  addrs: string[];
+  skipped: string[];
+} {
   const addrs: string[] = [];
   const skipped: string[] = [];
   for (const e of entries) {

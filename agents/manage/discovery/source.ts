@@ -72,7 +72,11 @@ async function* storeNodes(uri: string, ctx: DiscoveryContext): AsyncIterable<st
       // once per distinct set of bad keys, not on every change
       if (skipped.join('\n') !== warned) {
         warned = skipped.join('\n');
-        if (skipped.length > 0) ctx.log.warn({ keys: skipped.slice(0, 20), count: skipped.length }, 'discovery: skipping store entries that name no host:port');
+        if (skipped.length > 0)
+          ctx.log.warn(
+            { keys: skipped.slice(0, 20), count: skipped.length },
+            'discovery: skipping store entries that name no host:port',
+          );
       }
       yield addrs;
     }

@@ -31,7 +31,9 @@ export function containerSnapshot(s: ContainerSummary, inspect: ContainerInspect
   const add = (p: HostPort) => {
     if (!ports.some((q) => q.hostIp === p.hostIp && q.hostPort === p.hostPort && q.proto === p.proto)) ports.push(p);
   };
-  for (const p of s.Ports ?? []) if (p.PublicPort) add({ hostIp: p.IP ?? '', hostPort: p.PublicPort, proto: (p.Type ?? 'tcp') as HostPort['proto'] });
+  for (const p of s.Ports ?? [])
+    if (p.PublicPort)
+      add({ hostIp: p.IP ?? '', hostPort: p.PublicPort, proto: (p.Type ?? 'tcp') as HostPort['proto'] });
   for (const p of boundPorts(hc.PortBindings)) add(p);
   if (net === 'host') for (const p of exposedPorts(inspect?.Config?.ExposedPorts)) add(p);
   return {

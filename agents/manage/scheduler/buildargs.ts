@@ -25,7 +25,8 @@ export function buildPlacement(raw: string | null): BuildPlacement {
   } catch {
     throw new BuildArgsError('buildargs: expected a JSON object');
   }
-  if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new BuildArgsError('buildargs: expected a JSON object');
+  if (typeof args !== 'object' || args === null || Array.isArray(args))
+    throw new BuildArgsError('buildargs: expected a JSON object');
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args as Record<string, unknown>)) {
     const m = /^(constraint|affinity):(.*)$/s.exec(k);

@@ -53,7 +53,9 @@ const CACHE = new Map<string, RegExp>();
 function compiled(value: string): RegExp {
   let re = CACHE.get(value);
   if (re) return re;
-  re = isRegex(value) ? new RegExp(value.slice(1, -1)) : new RegExp(`^${value.split('*').map(escapeRe).join('.*')}$`, 'i');
+  re = isRegex(value)
+    ? new RegExp(value.slice(1, -1))
+    : new RegExp(`^${value.split('*').map(escapeRe).join('.*')}$`, 'i');
   if (CACHE.size > 1000) CACHE.clear();
   CACHE.set(value, re);
   return re;

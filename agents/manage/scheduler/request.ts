@@ -58,11 +58,16 @@ export class CreateBodyError extends Error {
 
 const KINDS = ['constraint', 'affinity', 'whitelist'] as const;
 type Kind = (typeof KINDS)[number];
-const KIND_LABEL: Record<Kind, string> = { constraint: LABEL.constraints, affinity: LABEL.affinities, whitelist: LABEL.whitelists };
+const KIND_LABEL: Record<Kind, string> = {
+  constraint: LABEL.constraints,
+  affinity: LABEL.affinities,
+  whitelist: LABEL.whitelists,
+};
 
 function stringList(v: unknown, what: string): string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new CreateBodyError(`${what}: expected a list of strings`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new CreateBodyError(`${what}: expected a list of strings`);
   return v as string[];
 }
 
@@ -94,12 +99,18 @@ export function checkReschedule(policies: readonly string[]): void {
   if (policies.length > 1) throw new CreateBodyError('too many reschedule policies');
 }
 
-export function prepareCreate(input: unknown, name: string | undefined, swarmId: string): { request: PlacementRequest; body: CreateBody } {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new CreateBodyError('expected a JSON object');
+export function prepareCreate(
+  input: unknown,
+  name: string | undefined,
+  swarmId: string,
+): { request: PlacementRequest; body: CreateBody } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new CreateBodyError('expected a JSON object');
   const body = input as CreateBody;
   if (typeof body.Image !== 'string' || body.Image === '') throw new CreateBodyError('Image: expected an image name');
   const labelsIn = body.Labels ?? {};
-  if (typeof labelsIn !== 'object' || labelsIn === null || Array.isArray(labelsIn)) throw new CreateBodyError('Labels: expected an object');
+  if (typeof labelsIn !== 'object' || labelsIn === null || Array.isArray(labelsIn))
+    throw new CreateBodyError('Labels: expected an object');
   const labels = { ...(labelsIn as Record<string, string>) };
   const hc = body.HostConfig ?? {};
   if (typeof hc !== 'object' || hc === null) throw new CreateBodyError('HostConfig: expected an object');
@@ -121,7 +132,11 @@ export function prepareCreate(input: unknown, name: string | undefined, swarmId:
 
   let exprs: Record<Kind, Expr[]>;
   try {
-    exprs = { constraint: raw.constraint.map(parseExpr), affinity: raw.affinity.map(parseExpr), whitelist: raw.whitelist.map(parseExpr) };
+    exprs = {
+      constraint: raw.constraint.map(parseExpr),
+      affinity: raw.affinity.map(parseExpr),
+      whitelist: raw.whitelist.map(parseExpr),
+    };
   } catch (err) {
     throw new CreateBodyError((err as Error).message);
   }

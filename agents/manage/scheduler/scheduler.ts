@@ -51,7 +51,12 @@ function hasSoft(req: PlacementRequest): boolean {
   return [...req.constraints, ...req.affinities, ...req.whitelists].some((e) => e.soft);
 }
 
-function runFilters(req: PlacementRequest, nodes: readonly NodeSnapshot[], filters: readonly Filter[], soft: boolean): NodeSnapshot[] {
+function runFilters(
+  req: PlacementRequest,
+  nodes: readonly NodeSnapshot[],
+  filters: readonly Filter[],
+  soft: boolean,
+): NodeSnapshot[] {
   const applied = filters.map((f) => f.name);
   const upTo = (i: number) => filters.slice(0, i + 1).map((f) => f.conditions(req));
   let current = [...nodes];
@@ -66,7 +71,11 @@ function runFilters(req: PlacementRequest, nodes: readonly NodeSnapshot[], filte
 }
 
 /** The filtered nodes, soft expressions honoured when possible. */
-export function filterNodes(req: PlacementRequest, nodes: readonly NodeSnapshot[], filters: readonly Filter[]): NodeSnapshot[] {
+export function filterNodes(
+  req: PlacementRequest,
+  nodes: readonly NodeSnapshot[],
+  filters: readonly Filter[],
+): NodeSnapshot[] {
   try {
     return runFilters(req, nodes, filters, true);
   } catch (err) {
@@ -76,17 +85,37 @@ export function filterNodes(req: PlacementRequest, nodes: readonly NodeSnapshot[
 }
 
 /** Candidate nodes, best first. Throws PlacementError when none fits. */
-export function schedule(req: PlacementRequest, nodes: readonly NodeSnapshot[], opts: SchedulerOptions): NodeSnapshot[] {
+export function schedule(
+  req: PlacementRequest,
+  nodes: readonly NodeSnapshot[],
+  opts: SchedulerOptions,
+): NodeSnapshot[] {
   const filtered = filterNodes(req, nodes, opts.filters);
-  const ranked = opts.strategy.rank(req, filtered, { overcommit: opts.overcommit ?? 0, random: opts.random ?? Math.random });
-  if (ranked.length === 0) throw new PlacementError('resources', new NoResourcesError(req).message, [...opts.filters.map((f) => f.name), `strategy ${opts.strategy.name}`]);
+  const ranked = opts.strategy.rank(req, filtered, {
+    overcommit: opts.overcommit ?? 0,
+    random: opts.random ?? Math.random,
+  });
+  if (ranked.length === 0)
+    throw new PlacementError('resources', new NoResourcesError(req).message, [
+      ...opts.filters.map((f) => f.name),
+      `strategy ${opts.strategy.name}`,
+    ]);
   return ranked;
 }
 
 /** Global placement: every node that passes the filters and fits the resources, by name. */
-export function scheduleGlobal(req: PlacementRequest, nodes: readonly NodeSnapshot[], opts: SchedulerOptions): NodeSnapshot[] {
+export function scheduleGlobal(
+  req: PlacementRequest,
+  nodes: readonly NodeSnapshot[],
+  opts: SchedulerOptions,
+): NodeSnapshot[] {
   const filtered = filterNodes(req, nodes, opts.filters);
   const fit = weigh(req, filtered, opts.overcommit ?? 0).map((w) => w.node);
-  if (fit.length === 0) throw new PlacementError('resources', new NoResourcesError(req).message, opts.filters.map((f) => f.name));
+  if (fit.length === 0)
+    throw new PlacementError(
+      'resources',
+      new NoResourcesError(req).message,
+      opts.filters.map((f) => f.name),
+    );
   return fit.sort((a, b) => a.name.localeCompare(b.name) || a.addr.localeCompare(b.addr));
 }

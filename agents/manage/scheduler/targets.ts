@@ -46,10 +46,25 @@ export function parseConstraints(texts: readonly string[]): Expr[] {
 
 /** A placement request that asks only for where, not for resources, ports or names. */
 export function requestOf(constraints: Expr[], affinities: Expr[] = []): PlacementRequest {
-  return { name: undefined, image: '', constraints, affinities, whitelists: [], reschedule: [], global: false, ports: [], hostNetwork: false, dependencies: [], cpus: 0, memory: 0 };
+  return {
+    name: undefined,
+    image: '',
+    constraints,
+    affinities,
+    whitelists: [],
+    reschedule: [],
+    global: false,
+    ports: [],
+    hostNetwork: false,
+    dependencies: [],
+    cpus: 0,
+    memory: 0,
+  };
 }
 
 /** The healthy nodes the constraints allow, by name; throws PlacementError (naming the conditions) when none. */
 export function imageTargets(nodes: readonly NodeSnapshot[], constraints: Expr[]): NodeSnapshot[] {
-  return filterNodes(requestOf(constraints), nodes, [health, constraint]).sort((a, b) => a.name.localeCompare(b.name) || a.addr.localeCompare(b.addr));
+  return filterNodes(requestOf(constraints), nodes, [health, constraint]).sort(
+    (a, b) => a.name.localeCompare(b.name) || a.addr.localeCompare(b.addr),
+  );
 }

@@ -18,7 +18,11 @@ declare module 'node-zookeeper-client' {
     close(): void;
     getSessionId(): Buffer;
     getData(path: string, cb: (e: Error | null | undefined, data: Buffer | undefined, stat: Stat) => void): void;
-    getData(path: string, watcher: Watcher, cb: (e: Error | null | undefined, data: Buffer | undefined, stat: Stat) => void): void;
+    getData(
+      path: string,
+      watcher: Watcher,
+      cb: (e: Error | null | undefined, data: Buffer | undefined, stat: Stat) => void,
+    ): void;
     getChildren(path: string, cb: Cb<string[]>): void;
     getChildren(path: string, watcher: Watcher, cb: Cb<string[]>): void;
     exists(path: string, cb: Cb<Stat | undefined>): void;
@@ -37,7 +41,19 @@ declare module 'node-zookeeper-client' {
   const zookeeper: {
     createClient(connectionString: string, options?: ClientOptions): Client;
     CreateMode: { PERSISTENT: number; EPHEMERAL: number; PERSISTENT_SEQUENTIAL: number; EPHEMERAL_SEQUENTIAL: number };
-    Exception: Record<'CONNECTION_LOSS' | 'OPERATION_TIMEOUT' | 'NO_NODE' | 'NO_AUTH' | 'BAD_VERSION' | 'NODE_EXISTS' | 'NOT_EMPTY' | 'SESSION_EXPIRED' | 'INVALID_ACL' | 'AUTH_FAILED', number>;
+    Exception: Record<
+      | 'CONNECTION_LOSS'
+      | 'OPERATION_TIMEOUT'
+      | 'NO_NODE'
+      | 'NO_AUTH'
+      | 'BAD_VERSION'
+      | 'NODE_EXISTS'
+      | 'NOT_EMPTY'
+      | 'SESSION_EXPIRED'
+      | 'INVALID_ACL'
+      | 'AUTH_FAILED',
+      number
+    >;
   };
   export default zookeeper;
 }

@@ -16,12 +16,27 @@ t.test('an until in the past ends at once', async (t) => {
 });
 
 t.test('a future until without since streams from now; with since, the engines replay from there', async (t) => {
-  t.same(eventsPlan(new URLSearchParams({ since: '1700000000', until: '1700000001' }), NOW), { endNow: false, query: 'since=1700000000&until=1700000001' });
-  t.same(eventsPlan(new URLSearchParams({ until: '1800000010' }), NOW), { endNow: false, query: 'until=1800000010&since=1800000000.000' });
-  t.same(eventsPlan(new URLSearchParams({ since: '1700000000', until: '1800000010' }), NOW), { endNow: false, query: 'since=1700000000&until=1800000010' });
+  t.same(eventsPlan(new URLSearchParams({ since: '1700000000', until: '1700000001' }), NOW), {
+    endNow: false,
+    query: 'since=1700000000&until=1700000001',
+  });
+  t.same(eventsPlan(new URLSearchParams({ until: '1800000010' }), NOW), {
+    endNow: false,
+    query: 'until=1800000010&since=1800000000.000',
+  });
+  t.same(eventsPlan(new URLSearchParams({ since: '1700000000', until: '1800000010' }), NOW), {
+    endNow: false,
+    query: 'since=1700000000&until=1800000010',
+  });
 });
 
 t.test('no until: the query passes unchanged', async (t) => {
-  t.same(eventsPlan(new URLSearchParams({ filters: '{"type":["container"]}' }), NOW), { endNow: false, query: 'filters=%7B%22type%22%3A%5B%22container%22%5D%7D' });
-  t.same(eventsPlan(new URLSearchParams({ until: 'whenever' }), NOW), { endNow: false, query: 'until=whenever&since=1800000000.000' });
+  t.same(eventsPlan(new URLSearchParams({ filters: '{"type":["container"]}' }), NOW), {
+    endNow: false,
+    query: 'filters=%7B%22type%22%3A%5B%22container%22%5D%7D',
+  });
+  t.same(eventsPlan(new URLSearchParams({ until: 'whenever' }), NOW), {
+    endNow: false,
+    query: 'until=whenever&since=1800000000.000',
+  });
 });

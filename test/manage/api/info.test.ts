@@ -9,7 +9,14 @@ t.test('formatBytes', async (t) => {
 });
 
 t.test('swarm SystemStatus layout: role, strategy, filters, nodes, per-node block', async (t) => {
-  const n1 = node('dockerhost01', { labels: { zone: 'external' }, containers: [ctr({ id: 'a', cpus: 1, memory: 1024 }), ctr({ id: 'b', state: 'paused' }), ctr({ id: 'c', state: 'exited' })] });
+  const n1 = node('dockerhost01', {
+    labels: { zone: 'external' },
+    containers: [
+      ctr({ id: 'a', cpus: 1, memory: 1024 }),
+      ctr({ id: 'b', state: 'paused' }),
+      ctr({ id: 'c', state: 'exited' }),
+    ],
+  });
   const n2 = node('dockerhost02', { health: 'unhealthy' });
   const info = buildInfo({
     role: 'replica',
@@ -17,7 +24,12 @@ t.test('swarm SystemStatus layout: role, strategy, filters, nodes, per-node bloc
     strategy: 'binpack',
     filters: ['health', 'port'],
     nodes: [
-      { snap: { ...n1, memory: 2048 }, error: '', updatedAt: new Date('2026-01-01T00:00:00Z'), serverVersion: '20.10.24' },
+      {
+        snap: { ...n1, memory: 2048 },
+        error: '',
+        updatedAt: new Date('2026-01-01T00:00:00Z'),
+        serverVersion: '20.10.24',
+      },
       { snap: n2, error: 'connection refused', updatedAt: new Date(0), serverVersion: '' },
     ],
     images: 4,
@@ -25,7 +37,13 @@ t.test('swarm SystemStatus layout: role, strategy, filters, nodes, per-node bloc
     version: 'swarm/1.2.9 (shoal 0.1.0)',
   });
   const status = info['SystemStatus'] as [string, string][];
-  t.same(status.slice(0, 5), [['Role', 'replica'], ['Primary', '10.0.0.1:2375'], ['Strategy', 'binpack'], ['Filters', 'health, port'], ['Nodes', '2']]);
+  t.same(status.slice(0, 5), [
+    ['Role', 'replica'],
+    ['Primary', '10.0.0.1:2375'],
+    ['Strategy', 'binpack'],
+    ['Filters', 'health, port'],
+    ['Nodes', '2'],
+  ]);
   const block = Object.fromEntries(status.slice(5, 15));
   t.equal(block[' dockerhost01'], '127.0.1.1:2375');
   t.equal(block['  └ Status'], 'Healthy');
@@ -35,7 +53,11 @@ t.test('swarm SystemStatus layout: role, strategy, filters, nodes, per-node bloc
   t.match(block['  └ Labels'], /zone=external/);
   t.equal(block['  └ Error'], '(none)');
   t.equal(block['  └ UpdatedAt'], '2026-01-01T00:00:00.000Z');
-  t.same(status.slice(15, 18), [[' dockerhost02', '127.0.1.2:2375'], ['  └ ID', 'ID-dockerhost02'], ['  └ Status', 'Unhealthy']]);
+  t.same(status.slice(15, 18), [
+    [' dockerhost02', '127.0.1.2:2375'],
+    ['  └ ID', 'ID-dockerhost02'],
+    ['  └ Status', 'Unhealthy'],
+  ]);
   t.same(status[22], ['  └ Error', 'connection refused']);
   t.equal(info['Containers'], 3);
   t.equal(info['ContainersRunning'], 1);
@@ -44,18 +66,36 @@ t.test('swarm SystemStatus layout: role, strategy, filters, nodes, per-node bloc
 });
 
 t.test('a primary has no Primary line', async (t) => {
-  const info = buildInfo({ role: 'primary', strategy: 'spread', filters: [], nodes: [], images: 0, name: 'm', version: 'v' });
-  t.same((info['SystemStatus'] as string[][]).map((p) => p[0]), ['Role', 'Strategy', 'Filters', 'Nodes']);
+  const info = buildInfo({
+    role: 'primary',
+    strategy: 'spread',
+    filters: [],
+    nodes: [],
+    images: 0,
+    name: 'm',
+    version: 'v',
+  });
+  t.same(
+    (info['SystemStatus'] as string[][]).map((p) => p[0]),
+    ['Role', 'Strategy', 'Filters', 'Nodes'],
+  );
 });
 
-t.test('per-node rows are reused for an unchanged snapshot, and rebuilt when the error or update time moves', async (t) => {
-  const snap = node('h1');
-  const base = { role: 'primary' as const, strategy: 's', filters: [], images: 0, name: 'm', version: 'v' };
-  const one = buildInfo({ ...base, nodes: [{ snap, error: '', updatedAt: new Date(1000), serverVersion: 'x' }] });
-  const two = buildInfo({ ...base, nodes: [{ snap, error: 'down', updatedAt: new Date(1000), serverVersion: 'x' }] });
-  const three = buildInfo({ ...base, nodes: [{ snap, error: 'down', updatedAt: new Date(2000), serverVersion: 'x' }] });
-  const row = (info: Record<string, unknown>, key: string) => (info['SystemStatus'] as [string, string][]).find(([k]) => k === key)?.[1];
-  t.equal(row(one, '  └ Error'), '(none)');
-  t.equal(row(two, '  └ Error'), 'down');
-  t.equal(row(three, '  └ UpdatedAt'), new Date(2000).toISOString());
-});
+t.test(
+  'per-node rows are reused for an unchanged snapshot, and rebuilt when the error or update time moves',
+  async (t) => {
+    const snap = node('h1');
+    const base = { role: 'primary' as const, strategy: 's', filters: [], images: 0, name: 'm', version: 'v' };
+    const one = buildInfo({ ...base, nodes: [{ snap, error: '', updatedAt: new Date(1000), serverVersion: 'x' }] });
+    const two = buildInfo({ ...base, nodes: [{ snap, error: 'down', updatedAt: new Date(1000), serverVersion: 'x' }] });
+    const three = buildInfo({
+      ...base,
+      nodes: [{ snap, error: 'down', updatedAt: new Date(2000), serverVersion: 'x' }],
+    });
+    const row = (info: Record<string, unknown>, key: string) =>
+      (info['SystemStatus'] as [string, string][]).find(([k]) => k === key)?.[1];
+    t.equal(row(one, '  └ Error'), '(none)');
+    t.equal(row(two, '  └ Error'), 'down');
+    t.equal(row(three, '  └ UpdatedAt'), new Date(2000).toISOString());
+  },
+);

@@ -4,7 +4,10 @@ import { listRefusal, mergeImages, nodeScoped, nodeSelected } from '../../../age
 
 t.test('node= is taken out of the filters the engines get', async (t) => {
   const filters = JSON.stringify({ node: ['dockerhost01'], type: ['custom'] });
-  t.same(nodeScoped(new URLSearchParams({ filters })), { nodes: ['dockerhost01'], query: `?filters=${encodeURIComponent('{"type":["custom"]}')}` });
+  t.same(nodeScoped(new URLSearchParams({ filters })), {
+    nodes: ['dockerhost01'],
+    query: `?filters=${encodeURIComponent('{"type":["custom"]}')}`,
+  });
   t.same(nodeScoped(new URLSearchParams({ filters: '{"node":["n"]}', all: '1' })), { nodes: ['n'], query: '?all=1' });
   t.same(nodeScoped(new URLSearchParams()), { nodes: [], query: '' });
   const n1 = { name: 'dockerhost01', id: 'ABCD', addr: '127.0.1.1:2375' };
@@ -23,7 +26,10 @@ t.test('a refusal is relayed only when no node answered', async (t) => {
 
 t.test('an image on several nodes: one entry, the union of tags and digests', async (t) => {
   const merged = mergeImages([
-    [{ Id: 'sha256:a', RepoTags: ['busybox:latest', 'test1:latest'], RepoDigests: [] }, { Id: 'sha256:b', RepoTags: ['x:1'] }],
+    [
+      { Id: 'sha256:a', RepoTags: ['busybox:latest', 'test1:latest'], RepoDigests: [] },
+      { Id: 'sha256:b', RepoTags: ['x:1'] },
+    ],
     [{ Id: 'sha256:a', RepoTags: ['busybox:latest', 'test2:latest'], RepoDigests: ['busybox@sha256:d'] }],
   ]);
   t.same(merged, [

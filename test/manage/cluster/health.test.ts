@@ -8,8 +8,13 @@ const T0 = 1_000;
 const T1 = 2_000;
 
 /** health, failures in a row, start of the run, last error, whether a ping failed last. */
-const S = (health: Health, failures = 0, firstFailureAt?: number, error = '', lastFailureByPing = false): HealthState =>
-  ({ health, failures, firstFailureAt, error, lastFailureByPing });
+const S = (
+  health: Health,
+  failures = 0,
+  firstFailureAt?: number,
+  error = '',
+  lastFailureByPing = false,
+): HealthState => ({ health, failures, firstFailureAt, error, lastFailureByPing });
 
 const refreshed: HealthEvent = { kind: 'refreshed' };
 const refreshFailed = (error: string, at = T1): HealthEvent => ({ kind: 'refresh-failed', error, at });
@@ -20,43 +25,104 @@ const BY_PING = true;
 const cases: [string, HealthState, HealthEvent, HealthState, number?][] = [
   // Pending
   ['first refresh: healthy', S('pending'), refreshed, S('healthy')],
-  ['failed first refresh: counted, still pending', S('pending'), refreshFailed('refused', T0),
-    S('pending', 1, T0, 'refused')],
-  ['third failure: unhealthy', S('pending', 2, T0, 'refused'), refreshFailed('EHOSTUNREACH'),
-    S('unhealthy', 3, T0, 'EHOSTUNREACH')],
-  ['retries 1: the first failure is enough', S('pending'), refreshFailed('refused', T0),
-    S('unhealthy', 1, T0, 'refused'), 1],
+  [
+    'failed first refresh: counted, still pending',
+    S('pending'),
+    refreshFailed('refused', T0),
+    S('pending', 1, T0, 'refused'),
+  ],
+  [
+    'third failure: unhealthy',
+    S('pending', 2, T0, 'refused'),
+    refreshFailed('EHOSTUNREACH'),
+    S('unhealthy', 3, T0, 'EHOSTUNREACH'),
+  ],
+  [
+    'retries 1: the first failure is enough',
+    S('pending'),
+    refreshFailed('refused', T0),
+    S('unhealthy', 1, T0, 'refused'),
+    1,
+  ],
   ['an answered ping leaves it pending', S('pending'), pinged, S('pending')],
   // Healthy: refresh failures
   ['a refresh failure starts the run', S('healthy'), refreshFailed('refused', T0), S('healthy', 1, T0, 'refused')],
-  ['a later failure keeps the start, takes the newest error', S('healthy', 1, T0, 'refused'), refreshFailed('timeout'),
-    S('healthy', 2, T0, 'timeout')],
-  ['third refresh failure: unhealthy', S('healthy', 2, T0, 'timeout'), refreshFailed('ECONNRESET'),
-    S('unhealthy', 3, T0, 'ECONNRESET')],
+  [
+    'a later failure keeps the start, takes the newest error',
+    S('healthy', 1, T0, 'refused'),
+    refreshFailed('timeout'),
+    S('healthy', 2, T0, 'timeout'),
+  ],
+  [
+    'third refresh failure: unhealthy',
+    S('healthy', 2, T0, 'timeout'),
+    refreshFailed('ECONNRESET'),
+    S('unhealthy', 3, T0, 'ECONNRESET'),
+  ],
   // Healthy: ping failures
-  ['a ping failure counts the same, its error says ping', S('healthy'), pingFailed('timeout', T0),
-    S('healthy', 1, T0, 'ping: timeout', BY_PING)],
-  ['third failure by ping: unhealthy', S('healthy', 2, T0, 'ping: timeout', BY_PING), pingFailed('timeout'),
-    S('unhealthy', 3, T0, 'ping: timeout', BY_PING)],
-  ['ping and refresh failures add up', S('healthy', 2, T0, 'ping: timeout', BY_PING), refreshFailed('ECONNRESET'),
-    S('unhealthy', 3, T0, 'ECONNRESET')],
-  ['a refresh failure after a ping failure is not the ping\'s', S('healthy', 1, T0, 'ping: x', BY_PING),
-    refreshFailed('refused'), S('healthy', 2, T0, 'refused')],
-  ['a ping failure after a refresh failure is the ping\'s', S('healthy', 1, T0, 'refused'), pingFailed('timeout'),
-    S('healthy', 2, T0, 'ping: timeout', BY_PING)],
+  [
+    'a ping failure counts the same, its error says ping',
+    S('healthy'),
+    pingFailed('timeout', T0),
+    S('healthy', 1, T0, 'ping: timeout', BY_PING),
+  ],
+  [
+    'third failure by ping: unhealthy',
+    S('healthy', 2, T0, 'ping: timeout', BY_PING),
+    pingFailed('timeout'),
+    S('unhealthy', 3, T0, 'ping: timeout', BY_PING),
+  ],
+  [
+    'ping and refresh failures add up',
+    S('healthy', 2, T0, 'ping: timeout', BY_PING),
+    refreshFailed('ECONNRESET'),
+    S('unhealthy', 3, T0, 'ECONNRESET'),
+  ],
+  [
+    "a refresh failure after a ping failure is not the ping's",
+    S('healthy', 1, T0, 'ping: x', BY_PING),
+    refreshFailed('refused'),
+    S('healthy', 2, T0, 'refused'),
+  ],
+  [
+    "a ping failure after a refresh failure is the ping's",
+    S('healthy', 1, T0, 'refused'),
+    pingFailed('timeout'),
+    S('healthy', 2, T0, 'ping: timeout', BY_PING),
+  ],
   // Unhealthy
-  ['failures past the retries keep counting', S('unhealthy', 3, T0, 'refused'), pingFailed('timeout'),
-    S('unhealthy', 4, T0, 'ping: timeout', BY_PING)],
+  [
+    'failures past the retries keep counting',
+    S('unhealthy', 3, T0, 'refused'),
+    pingFailed('timeout'),
+    S('unhealthy', 4, T0, 'ping: timeout', BY_PING),
+  ],
   ['a refresh success clears the whole run', S('unhealthy', 5, T0, 'refused'), refreshed, S('healthy')],
-  ['an answered ping leaves it to the refresh', S('unhealthy', 3, T0, 'ping: x', BY_PING), pinged,
-    S('unhealthy', 3, T0, 'ping: x', BY_PING)],
+  [
+    'an answered ping leaves it to the refresh',
+    S('unhealthy', 3, T0, 'ping: x', BY_PING),
+    pinged,
+    S('unhealthy', 3, T0, 'ping: x', BY_PING),
+  ],
   // Recovery
-  ['a refresh success keeps who failed last (the count is 0)', S('healthy', 2, T0, 'ping: x', BY_PING), refreshed,
-    S('healthy', 0, undefined, '', BY_PING)],
-  ['an answered ping clears the pings\' run: count, start, error', S('healthy', 2, T0, 'ping: x', BY_PING), pinged,
-    S('healthy', 0, undefined, '', BY_PING)],
-  ['an answered ping leaves a refresh\'s failures alone', S('healthy', 1, T0, 'refused'), pinged,
-    S('healthy', 1, T0, 'refused')],
+  [
+    'a refresh success keeps who failed last (the count is 0)',
+    S('healthy', 2, T0, 'ping: x', BY_PING),
+    refreshed,
+    S('healthy', 0, undefined, '', BY_PING),
+  ],
+  [
+    "an answered ping clears the pings' run: count, start, error",
+    S('healthy', 2, T0, 'ping: x', BY_PING),
+    pinged,
+    S('healthy', 0, undefined, '', BY_PING),
+  ],
+  [
+    "an answered ping leaves a refresh's failures alone",
+    S('healthy', 1, T0, 'refused'),
+    pinged,
+    S('healthy', 1, T0, 'refused'),
+  ],
   ['an answered ping without failures changes nothing', S('healthy'), pinged, S('healthy')],
 ];
 
@@ -79,10 +145,10 @@ t.test('a node starts pending with no failures', async (t) => {
   t.same(INITIAL_HEALTH, S('pending'));
 });
 
-t.test('an answered ping refreshes at once only a node not healthy whose failures are the pings\'', async (t) => {
+t.test("an answered ping refreshes at once only a node not healthy whose failures are the pings'", async (t) => {
   t.equal(refreshOnAnswer(S('unhealthy', 3, T0, 'ping: x', BY_PING)), true);
   t.equal(refreshOnAnswer(S('pending', 1, T0, 'ping: x', BY_PING)), true);
-  t.equal(refreshOnAnswer(S('unhealthy', 3, T0, 'refused')), false, 'a refresh\'s failures wait');
+  t.equal(refreshOnAnswer(S('unhealthy', 3, T0, 'refused')), false, "a refresh's failures wait");
   t.equal(refreshOnAnswer(S('healthy', 2, T0, 'ping: x', BY_PING)), false, 'a healthy node is cleared, not refreshed');
   t.equal(refreshOnAnswer(S('unhealthy', 0, undefined, '', BY_PING)), false);
 });

@@ -33,7 +33,10 @@ t.test('IM3: save of images no single node holds answers as classic Swarm', asyn
   await e1.cli(['tag', IMAGE, `${P}/a:1`]);
   const r = await tm.docker(['save', '-o', path.join(dir, 'f.tar'), IMAGE, `${P}/a:1`, `${P}/b:1`], { reject: false });
   t.equal(r.exitCode, 1);
-  t.equal(r.stderr.trim(), `Error response from daemon: Unable to find a healthy engine containing all images: [${IMAGE} ${P}/a:1 ${P}/b:1]`);
+  t.equal(
+    r.stderr.trim(),
+    `Error response from daemon: Unable to find a healthy engine containing all images: [${IMAGE} ${P}/a:1 ${P}/b:1]`,
+  );
 });
 
 t.test('IM5: push from the node holding the image; login and search go to a node', async (t) => {

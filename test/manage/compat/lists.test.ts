@@ -30,13 +30,25 @@ t.test('LF1: --filter node= on network ls, volume ls and images', async (t) => {
   t.ok(nets.length > 0 && nets.every((n) => n.startsWith('dockerhost01/')), 'only dockerhost01 networks');
   for (const n of ['bridge', 'host', 'none']) t.ok(nets.includes(`dockerhost01/${n}`), n);
   await e1.cli(['volume', 'create', `${P}-vol`]);
-  t.same((await lines(['volume', 'ls', '-q', '--filter', 'node=dockerhost01'])).filter((v) => v.includes(P)), [`dockerhost01/${P}-vol`]);
-  t.same((await lines(['volume', 'ls', '-q', '--filter', 'node=dockerhost02'])).filter((v) => v.includes(P)), []);
+  t.same(
+    (await lines(['volume', 'ls', '-q', '--filter', 'node=dockerhost01'])).filter((v) => v.includes(P)),
+    [`dockerhost01/${P}-vol`],
+  );
+  t.same(
+    (await lines(['volume', 'ls', '-q', '--filter', 'node=dockerhost02'])).filter((v) => v.includes(P)),
+    [],
+  );
   await e1.cli(['tag', IMAGE, `${P}/base:one`]);
   const on1 = await lines(['images', '--filter', 'node=dockerhost01', '--format', '{{.Repository}}:{{.Tag}}']);
-  t.same(on1.filter((i) => i.includes(P)), [`${P}/base:one`]);
+  t.same(
+    on1.filter((i) => i.includes(P)),
+    [`${P}/base:one`],
+  );
   const on2 = await lines(['images', '--filter', 'node=dockerhost02', '--format', '{{.Repository}}:{{.Tag}}']);
-  t.same(on2.filter((i) => i.includes(P)), []);
+  t.same(
+    on2.filter((i) => i.includes(P)),
+    [],
+  );
 });
 
 t.test('LF2: an engine refusing a list filter is an error, not an empty list', async (t) => {

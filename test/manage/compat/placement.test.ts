@@ -13,9 +13,11 @@ t.teardown(async () => {
   await cleanup(engines, P);
 });
 const HEAD = 'Unable to find a node that satisfies the following conditions ';
-const run = (name: string, args: string[], cmd = ['sleep', '600']) => tm.docker(['run', '-d', '--name', `${P}-${name}`, ...args, IMAGE, ...cmd], { reject: false });
+const run = (name: string, args: string[], cmd = ['sleep', '600']) =>
+  tm.docker(['run', '-d', '--name', `${P}-${name}`, ...args, IMAGE, ...cmd], { reject: false });
 /** The daemon's message as the CLI prints it (between `Error response from daemon: ` and the help hint). */
-const said = (stderr: string) => /Error response from daemon: ([\s\S]*?)\n\nRun 'docker run --help'/.exec(stderr)?.[1] ?? stderr;
+const said = (stderr: string) =>
+  /Error response from daemon: ([\s\S]*?)\n\nRun 'docker run --help'/.exec(stderr)?.[1] ?? stderr;
 const port = 20000 + Math.floor(Math.random() * 20000);
 
 t.test('PL1: host-mode port taken on both nodes', async (t) => {
@@ -32,7 +34,8 @@ t.test('PL1: bridge-mode port taken on both nodes', async (t) => {
 });
 
 t.test('PL1: an affinity that leaves no node lists every filter up to it', async (t) => {
-  for (const n of ['dockerhost01', 'dockerhost02']) t.equal((await run(`l-${n}`, ['-e', `constraint:node==${n}`, '--label', `${P}.label=true`])).exitCode, 0);
+  for (const n of ['dockerhost01', 'dockerhost02'])
+    t.equal((await run(`l-${n}`, ['-e', `constraint:node==${n}`, '--label', `${P}.label=true`])).exitCode, 0);
   const r = await run('aff', ['-e', `affinity:${P}.label!=true`]);
   t.equal(said(r.stderr), `${HEAD}\n[available container slots]\n[${P}.label!=true (soft=false)]`);
   const dep = await run('dep', ['--link', `${P}-nosuch:a`]);
@@ -40,7 +43,10 @@ t.test('PL1: an affinity that leaves no node lists every filter up to it', async
 });
 
 t.test('PL2: not enough memory or CPUs anywhere', async (t) => {
-  for (const args of [['-m', '1000G'], ['--cpu-shares', '10240']]) {
+  for (const args of [
+    ['-m', '1000G'],
+    ['--cpu-shares', '10240'],
+  ]) {
     const r = await run('big', args, ['sh']);
     t.equal(r.exitCode, 125, args.join(' '));
     t.equal(said(r.stderr), 'no resources available to schedule container', args.join(' '));
@@ -51,17 +57,24 @@ t.test('PL5: reschedule policies are checked as classic Swarm checks them', asyn
   const bad = await run('rp1', ['--label', 'com.docker.swarm.reschedule-policies=["false"]'], ['true']);
   t.equal(bad.exitCode, 125);
   t.equal(said(bad.stderr), 'invalid reschedule policy: false');
-  const many = await run('rp2', ['-e', 'reschedule:off', '--label', 'com.docker.swarm.reschedule-policies=["on-node-failure"]'], ['true']);
+  const many = await run(
+    'rp2',
+    ['-e', 'reschedule:off', '--label', 'com.docker.swarm.reschedule-policies=["on-node-failure"]'],
+    ['true'],
+  );
   t.equal(many.exitCode, 125);
   t.equal(said(many.stderr), 'too many reschedule policies');
 });
 
-t.test('PL4: a shell-escaped != in an expression label is read as !=; other invalid JSON names the label', async (t) => {
-  t.equal((await run('c1', ['-e', 'constraint:node==dockerhost01'])).exitCode, 0);
-  const r = await run('c2', ['--label', `com.docker.swarm.affinities=["container\\!=${P}-c1"]`]);
-  t.equal(r.exitCode, 0, r.stderr);
-  t.equal((await tm.docker(['inspect', '-f', '{{.Node.Name}}', `${P}-c2`])).stdout.trim(), 'dockerhost02');
-  const bad = await run('c3', ['--label', 'com.docker.swarm.affinities=["container==x"'], ['true']);
-  t.equal(bad.exitCode, 125);
-  t.equal(said(bad.stderr), 'label com.docker.swarm.affinities: expected a JSON list of strings');
-});
+t.test(
+  'PL4: a shell-escaped != in an expression label is read as !=; other invalid JSON names the label',
+  async (t) => {
+    t.equal((await run('c1', ['-e', 'constraint:node==dockerhost01'])).exitCode, 0);
+    const r = await run('c2', ['--label', `com.docker.swarm.affinities=["container\\!=${P}-c1"]`]);
+    t.equal(r.exitCode, 0, r.stderr);
+    t.equal((await tm.docker(['inspect', '-f', '{{.Node.Name}}', `${P}-c2`])).stdout.trim(), 'dockerhost02');
+    const bad = await run('c3', ['--label', 'com.docker.swarm.affinities=["container==x"'], ['true']);
+    t.equal(bad.exitCode, 125);
+    t.equal(said(bad.stderr), 'label com.docker.swarm.affinities: expected a JSON list of strings');
+  },
+);

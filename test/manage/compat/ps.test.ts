@@ -11,13 +11,20 @@ const e1 = await engine(1);
 const e6 = await engine(6);
 await busyboxImage(e6);
 const P = `cpps${suffix()}`;
-const tm = await startTestManager(managerConfig('nodes://127.0.1.1:2375,127.0.1.6:2375', { refreshMinMs: 1000, refreshMaxMs: 1000, failureRetry: 1 }));
+const tm = await startTestManager(
+  managerConfig('nodes://127.0.1.1:2375,127.0.1.6:2375', { refreshMinMs: 1000, refreshMaxMs: 1000, failureRetry: 1 }),
+);
 t.teardown(async () => {
   await tm.stop();
   if (!(await e6.running())) await e6.start();
   await cleanup([e1, e6], P);
 });
-const names = async (args: string[]) => (await tm.docker(['ps', ...args, '--format', '{{.Names}}|{{.Status}}'])).stdout.trim().split('\n').filter((l) => l.includes(P)).sort();
+const names = async (args: string[]) =>
+  (await tm.docker(['ps', ...args, '--format', '{{.Names}}|{{.Status}}'])).stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.includes(P))
+    .sort();
 
 t.test('PS1: ps -l and ps -n N include a container that was only created', async (t) => {
   await tm.docker(['create', '--name', `${P}-x`, '-e', 'constraint:node==dockerhost01', IMAGE, 'sleep', '1000']);
@@ -28,7 +35,19 @@ t.test('PS1: ps -l and ps -n N include a container that was only created', async
 });
 
 t.test('PS3: --filter is-task decides by the com.docker.swarm.task label', async (t) => {
-  await tm.docker(['run', '-d', '--name', `${P}-c1`, '-e', 'constraint:node==dockerhost01', '--label', 'com.docker.swarm.task=', IMAGE, 'sleep', '100']);
+  await tm.docker([
+    'run',
+    '-d',
+    '--name',
+    `${P}-c1`,
+    '-e',
+    'constraint:node==dockerhost01',
+    '--label',
+    'com.docker.swarm.task=',
+    IMAGE,
+    'sleep',
+    '100',
+  ]);
   await tm.docker(['run', '-d', '--name', `${P}-c2`, '-e', 'constraint:node==dockerhost06', IMAGE, 'sleep', '100']);
   const only = async (v: string) => (await names(['--filter', `is-task=${v}`])).map((l) => l.split('|')[0]);
   t.same(await only('true'), [`dockerhost01/${P}-c1`]);
@@ -37,7 +56,14 @@ t.test('PS3: --filter is-task decides by the com.docker.swarm.task label', async
 
 t.test('PS2: plain ps leaves out the containers of an unhealthy node; ps -a shows them Host Down', async (t) => {
   await e6.stop();
-  await waitUntil(() => tm.manager.cluster.list().some((n) => n.name === 'dockerhost06' && n.health === 'unhealthy'), 30_000, 'dockerhost06 unhealthy');
-  t.same((await names([])).map((l) => l.split('|')[0]), [`dockerhost01/${P}-c1`]);
+  await waitUntil(
+    () => tm.manager.cluster.list().some((n) => n.name === 'dockerhost06' && n.health === 'unhealthy'),
+    30_000,
+    'dockerhost06 unhealthy',
+  );
+  t.same(
+    (await names([])).map((l) => l.split('|')[0]),
+    [`dockerhost01/${P}-c1`],
+  );
   t.same(await names(['-a', '--filter', `name=${P}-c2`]), [`dockerhost06/${P}-c2|Host Down`]);
 });

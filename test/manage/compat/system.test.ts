@@ -25,5 +25,9 @@ t.test('EV1: events --until <past> ends at once with nothing', async (t) => {
   t.equal(r.stdout, '', 'no history replayed');
   t.ok(Date.now() - started < 5000, 'returns at once');
   const soon = String(Math.floor(Date.now() / 1000) + 2);
-  t.equal((await tm.docker(['events', '--until', soon, '--filter', `container=${P}-ev`])).stdout, '', 'a future until streams only new events');
+  t.equal(
+    (await tm.docker(['events', '--until', soon, '--filter', `container=${P}-ev`])).stdout,
+    '',
+    'a future until streams only new events',
+  );
 });

@@ -12,7 +12,10 @@ import { managerConfig, sharedEngines, startTestManager, suffix, waitUntil } fro
 await sharedEngines();
 
 const addrs = (tm: { manager: { cluster: { list(): { addr: string; health: string }[] } } }) =>
-  tm.manager.cluster.list().map((n) => `${n.addr}:${n.health}`).sort();
+  tm.manager.cluster
+    .list()
+    .map((n) => `${n.addr}:${n.health}`)
+    .sort();
 
 t.test('file:// — comments and ranges; re-read when the file changes', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mgdisc-'));
@@ -22,7 +25,11 @@ t.test('file:// — comments and ranges; re-read when the file changes', async (
   t.teardown(() => tm.stop());
   t.same(addrs(tm), ['127.0.1.1:2375:healthy', '127.0.1.2:2375:healthy']);
   writeFileSync(file, '127.0.1.2:2375\n127.0.1.3:2375 # moved\n');
-  await waitUntil(() => addrs(tm).join() === '127.0.1.2:2375:healthy,127.0.1.3:2375:healthy', 15_000, 'file change picked up');
+  await waitUntil(
+    () => addrs(tm).join() === '127.0.1.2:2375:healthy,127.0.1.3:2375:healthy',
+    15_000,
+    'file change picked up',
+  );
   t.pass('the change was picked up without waiting for the heartbeat');
   writeFileSync(file, 'not an address\n');
   await new Promise((r) => setTimeout(r, 1000));
@@ -51,24 +58,29 @@ for (const kind of ['consul', 'etcd', 'zk'] as ServiceKind[]) {
   });
 }
 
-t.test('junk under the discovery prefix is skipped with one warning naming it; the good keys still count', async (t) => {
-  const svc = await service('consul', 'main');
-  const uri = `consul://${svc.address}/mgdiscjunk${suffix()}`;
-  const store = await openStore(uri, { timeoutMs: 5000 });
-  t.teardown(async () => {
-    await store.deleteTree('').catch(() => {});
-    await store.close();
-  });
-  await store.put('127.0.1.1:2375', '127.0.1.1:2375');
-  await store.put('not-an-engine', 'hello');
-  const { log, lines } = captureLog('warn');
-  const ac = new AbortController();
-  t.teardown(() => ac.abort());
-  const it = discoveryWatch(uri, { log, signal: ac.signal, heartbeatMs: 60_000, storeOptions: { timeoutMs: 5000 } })[Symbol.asyncIterator]();
-  t.same((await it.next()).value, ['127.0.1.1:2375']);
-  t.equal(lines.length, 1, 'one warning');
-  t.match(lines[0], { msg: /skipping store entries that name no host:port/, keys: ['not-an-engine'], count: 1 });
-  await store.put('127.0.1.2:2375', '127.0.1.2:2375');
-  t.same((await it.next()).value, ['127.0.1.1:2375', '127.0.1.2:2375']);
-  t.equal(lines.length, 1, 'not warned again for the same junk');
-});
+t.test(
+  'junk under the discovery prefix is skipped with one warning naming it; the good keys still count',
+  async (t) => {
+    const svc = await service('consul', 'main');
+    const uri = `consul://${svc.address}/mgdiscjunk${suffix()}`;
+    const store = await openStore(uri, { timeoutMs: 5000 });
+    t.teardown(async () => {
+      await store.deleteTree('').catch(() => {});
+      await store.close();
+    });
+    await store.put('127.0.1.1:2375', '127.0.1.1:2375');
+    await store.put('not-an-engine', 'hello');
+    const { log, lines } = captureLog('warn');
+    const ac = new AbortController();
+    t.teardown(() => ac.abort());
+    const it = discoveryWatch(uri, { log, signal: ac.signal, heartbeatMs: 60_000, storeOptions: { timeoutMs: 5000 } })[
+      Symbol.asyncIterator
+    ]();
+    t.same((await it.next()).value, ['127.0.1.1:2375']);
+    t.equal(lines.length, 1, 'one warning');
+    t.match(lines[0], { msg: /skipping store entries that name no host:port/, keys: ['not-an-engine'], count: 1 });
+    await store.put('127.0.1.2:2375', '127.0.1.2:2375');
+    t.same((await it.next()).value, ['127.0.1.1:2375', '127.0.1.2:2375']);
+    t.equal(lines.length, 1, 'not warned again for the same junk');
+  },
+);

@@ -15,7 +15,8 @@ t.test('a ~ before the value (swarm ==~) or before the key makes it soft', async
 });
 
 t.test('rejects what is not an expression', async (t) => {
-  for (const bad of ['zone', '==x', 'zone==', 'zone<=x', 'zone==/[/']) t.throws(() => parseExpr(bad), { code: 'SHOAL_MANAGE_EXPR' }, bad);
+  for (const bad of ['zone', '==x', 'zone==', 'zone<=x', 'zone==/[/'])
+    t.throws(() => parseExpr(bad), { code: 'SHOAL_MANAGE_EXPR' }, bad);
 });
 
 t.test('values: plain, glob and regex', async (t) => {

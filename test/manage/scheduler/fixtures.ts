@@ -4,7 +4,17 @@ import type { PlacementRequest } from '../../../agents/manage/scheduler/request.
 import { parseExpr } from '../../../agents/manage/scheduler/expr.js';
 
 export function ctr(over: Partial<ContainerSnapshot> & { id: string }): ContainerSnapshot {
-  return { names: [], image: 'busybox', imageId: 'sha256:bb', labels: {}, ports: [], state: 'running', cpus: 0, memory: 0, ...over };
+  return {
+    names: [],
+    image: 'busybox',
+    imageId: 'sha256:bb',
+    labels: {},
+    ports: [],
+    state: 'running',
+    cpus: 0,
+    memory: 0,
+    ...over,
+  };
 }
 
 export function node(name: string, over: Partial<NodeSnapshot> = {}): NodeSnapshot {
@@ -20,12 +30,25 @@ export function node(name: string, over: Partial<NodeSnapshot> = {}): NodeSnapsh
     images: [],
     health: 'healthy',
     ...over,
-    labels: { node: name, storagedriver: 'overlay2', kernelversion: '6.1.0', operatingsystem: 'Debian', ostype: 'linux', ...(over.labels ?? {}) },
+    labels: {
+      node: name,
+      storagedriver: 'overlay2',
+      kernelversion: '6.1.0',
+      operatingsystem: 'Debian',
+      ostype: 'linux',
+      ...(over.labels ?? {}),
+    },
     containers,
   };
 }
 
-export function req(over: Partial<Omit<PlacementRequest, 'constraints' | 'affinities' | 'whitelists'>> & { constraints?: string[]; affinities?: string[]; whitelists?: string[] } = {}): PlacementRequest {
+export function req(
+  over: Partial<Omit<PlacementRequest, 'constraints' | 'affinities' | 'whitelists'>> & {
+    constraints?: string[];
+    affinities?: string[];
+    whitelists?: string[];
+  } = {},
+): PlacementRequest {
   const { constraints = [], affinities = [], whitelists = [], ...rest } = over;
   return {
     name: undefined,

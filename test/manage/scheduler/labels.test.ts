@@ -8,7 +8,9 @@ t.test('a shell-escaped != reads as !=; other invalid JSON is refused naming the
   t.same(labelList({ [KEY]: '["container\\!=c1"]' }, KEY), ['container!=c1']);
   t.same(labelList({ [KEY]: '["a\\\\!=b"]' }, KEY), ['a\\!=b'], 'valid JSON is read as written');
   t.same(labelList({}, KEY), []);
-  t.throws(() => labelList({ [KEY]: '["container==c1"' }, KEY), { message: `label ${KEY}: expected a JSON list of strings` });
+  t.throws(() => labelList({ [KEY]: '["container==c1"' }, KEY), {
+    message: `label ${KEY}: expected a JSON list of strings`,
+  });
   t.throws(() => labelList({ [KEY]: '{"a":1}' }, KEY), { message: `label ${KEY}: expected a JSON list of strings` });
 });
 

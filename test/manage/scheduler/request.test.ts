@@ -3,15 +3,31 @@ import { prepareCreate, LABEL } from '../../../agents/manage/scheduler/request.j
 
 t.test('moves placement expressions from Env into labels and strips them from the engine env', async (t) => {
   const { request, body } = prepareCreate(
-    { Image: 'nginx', Env: ['constraint:zone==external', 'A=1', 'affinity:image=redis', 'reschedule:on-node-failure', 'whitelist:node==h1', 'constraint:disk==~ssd'] },
+    {
+      Image: 'nginx',
+      Env: [
+        'constraint:zone==external',
+        'A=1',
+        'affinity:image=redis',
+        'reschedule:on-node-failure',
+        'whitelist:node==h1',
+        'constraint:disk==~ssd',
+      ],
+    },
     'web',
     'SWARMID',
   );
   t.same(body.Env, ['A=1']);
-  t.same(request.constraints.map((e) => e.key), ['zone', 'disk']);
+  t.same(
+    request.constraints.map((e) => e.key),
+    ['zone', 'disk'],
+  );
   t.equal(request.constraints[1]?.soft, true);
   t.same(request.affinities, [{ key: 'image', op: '==', value: 'redis', soft: false }]);
-  t.same(request.whitelists.map((e) => e.value), ['h1']);
+  t.same(
+    request.whitelists.map((e) => e.value),
+    ['h1'],
+  );
   t.same(request.reschedule, ['on-node-failure']);
   const labels = body.Labels as Record<string, string>;
   t.same(JSON.parse(labels[LABEL.constraints] as string), ['zone==external', 'disk==~ssd']);
@@ -22,15 +38,32 @@ t.test('moves placement expressions from Env into labels and strips them from th
 });
 
 t.test('reads expressions from the com.docker.swarm.* labels too', async (t) => {
-  const { request } = prepareCreate({ Image: 'x', Labels: { [LABEL.constraints]: '["status==master"]', [LABEL.affinities]: '["container!=db"]' } }, undefined, 'i');
-  t.same(request.constraints.map((e) => `${e.key}${e.op}${e.value}`), ['status==master']);
-  t.same(request.affinities.map((e) => `${e.key}${e.op}${e.value}`), ['container!=db']);
+  const { request } = prepareCreate(
+    { Image: 'x', Labels: { [LABEL.constraints]: '["status==master"]', [LABEL.affinities]: '["container!=db"]' } },
+    undefined,
+    'i',
+  );
+  t.same(
+    request.constraints.map((e) => `${e.key}${e.op}${e.value}`),
+    ['status==master'],
+  );
+  t.same(
+    request.affinities.map((e) => `${e.key}${e.op}${e.value}`),
+    ['container!=db'],
+  );
 });
 
 t.test('global placement by constraint or label; the constraint itself is not a node label', async (t) => {
-  const a = prepareCreate({ Image: 'x', Env: ['constraint:global==true', 'constraint:zone==external'] }, undefined, 'i');
+  const a = prepareCreate(
+    { Image: 'x', Env: ['constraint:global==true', 'constraint:zone==external'] },
+    undefined,
+    'i',
+  );
   t.equal(a.request.global, true);
-  t.same(a.request.constraints.map((e) => e.key), ['zone']);
+  t.same(
+    a.request.constraints.map((e) => e.key),
+    ['zone'],
+  );
   t.equal((a.body.Labels as Record<string, string>)[LABEL.global], 'true');
   t.equal(prepareCreate({ Image: 'x', Labels: { 'shoal.global': 'true' } }, undefined, 'i').request.global, true);
   t.equal(prepareCreate({ Image: 'x' }, undefined, 'i').request.global, false);
@@ -41,7 +74,11 @@ t.test('ports, host network, dependencies and resources', async (t) => {
     {
       Image: 'x',
       HostConfig: {
-        PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }], '53/udp': [{ HostIp: '127.0.0.1', HostPort: '53' }], '9000/tcp': [{ HostPort: '' }] },
+        PortBindings: {
+          '80/tcp': [{ HostIp: '', HostPort: '8080' }],
+          '53/udp': [{ HostIp: '127.0.0.1', HostPort: '53' }],
+          '9000/tcp': [{ HostPort: '' }],
+        },
         VolumesFrom: ['data:ro'],
         Links: ['/db:database'],
         CpuShares: 1,
@@ -58,7 +95,11 @@ t.test('ports, host network, dependencies and resources', async (t) => {
   t.same(bridge.dependencies, ['data', 'db']);
   t.equal(bridge.cpus, 1);
   t.equal(bridge.memory, 512);
-  const host = prepareCreate({ Image: 'x', ExposedPorts: { '80/tcp': {} }, HostConfig: { NetworkMode: 'host' } }, undefined, 'i').request;
+  const host = prepareCreate(
+    { Image: 'x', ExposedPorts: { '80/tcp': {} }, HostConfig: { NetworkMode: 'host' } },
+    undefined,
+    'i',
+  ).request;
   t.equal(host.hostNetwork, true);
   t.same(host.ports, [{ hostIp: '', hostPort: 80, proto: 'tcp' }]);
   const net = prepareCreate({ Image: 'x', HostConfig: { NetworkMode: 'container:web' } }, undefined, 'i').request;
@@ -67,7 +108,17 @@ t.test('ports, host network, dependencies and resources', async (t) => {
 });
 
 t.test('malformed bodies are typed errors', async (t) => {
-  for (const bad of [null, [], 'x', {}, { Image: '' }, { Image: 'x', Env: 'A=1' }, { Image: 'x', Env: ['constraint:zone'] }, { Image: 'x', Labels: { [LABEL.constraints]: 'not json' } }, { Image: 'x', Env: ['reschedule:sometimes'] }]) {
+  for (const bad of [
+    null,
+    [],
+    'x',
+    {},
+    { Image: '' },
+    { Image: 'x', Env: 'A=1' },
+    { Image: 'x', Env: ['constraint:zone'] },
+    { Image: 'x', Labels: { [LABEL.constraints]: 'not json' } },
+    { Image: 'x', Env: ['reschedule:sometimes'] },
+  ]) {
     t.throws(() => prepareCreate(bad, undefined, 'i'), { code: 'SHOAL_MANAGE_BAD_CREATE' }, JSON.stringify(bad));
   }
 });

@@ -35,21 +35,40 @@ t.test('a failed placement names the filter that emptied the list and why', asyn
   t.equal(err.filter, 'constraint');
   t.equal(err.reason, 'constraint zone==mars');
   t.same(err.applied, [...FILTERS]);
-  t.equal(err.message, 'Unable to find a node that satisfies the following conditions \n[available container slots]\n[zone==mars]');
+  t.equal(
+    err.message,
+    'Unable to find a node that satisfies the following conditions \n[available container slots]\n[zone==mars]',
+  );
   const p = { hostIp: '', hostPort: 80, proto: 'tcp' as const };
   const busy = seed().map((n) => ({ ...n, containers: [ctr({ id: `x-${n.name}`, ports: [p] })] }));
-  t.match(caught(() => schedule(req({ ports: [p] }), busy, opts)), { filter: 'port', reason: /port 80\/tcp/ });
-  t.match(caught(() => schedule(req(), [], opts)), { code: 'SHOAL_MANAGE_NO_NODE', filter: 'none' });
+  t.match(
+    caught(() => schedule(req({ ports: [p] }), busy, opts)),
+    { filter: 'port', reason: /port 80\/tcp/ },
+  );
+  t.match(
+    caught(() => schedule(req(), [], opts)),
+    { code: 'SHOAL_MANAGE_NO_NODE', filter: 'none' },
+  );
 });
 
 t.test('only the configured filters run', async (t) => {
   const unhealthy = [node('h1', { health: 'unhealthy' })];
-  t.match(caught(() => schedule(req(), unhealthy, opts)), { filter: 'health' });
+  t.match(
+    caught(() => schedule(req(), unhealthy, opts)),
+    { filter: 'health' },
+  );
   t.same(names(schedule(req(), unhealthy, { ...opts, filters: filtersByName(['constraint']) })), ['h1']);
 });
 
 t.test('resources no node has', async (t) => {
-  t.match(caught(() => schedule(req({ memory: 1e12 }), seed(), opts)), { filter: 'resources', reason: /no node has enough free resources/, message: 'no resources available to schedule container' });
+  t.match(
+    caught(() => schedule(req({ memory: 1e12 }), seed(), opts)),
+    {
+      filter: 'resources',
+      reason: /no node has enough free resources/,
+      message: 'no resources available to schedule container',
+    },
+  );
 });
 
 t.test('binpack by name fills one node first', async (t) => {
@@ -59,8 +78,14 @@ t.test('binpack by name fills one node first', async (t) => {
 
 t.test('global placement: every matching node, by name', async (t) => {
   t.same(names(scheduleGlobal(req({ global: true }), seed(), opts)), ['dockerhost01', 'dockerhost02', 'dockerhost03']);
-  t.same(names(scheduleGlobal(req({ global: true, constraints: ['disk==ssd'] }), seed(), opts)), ['dockerhost01', 'dockerhost03']);
-  t.match(caught(() => scheduleGlobal(req({ global: true, constraints: ['disk==tape'] }), seed(), opts)), { filter: 'constraint' });
+  t.same(names(scheduleGlobal(req({ global: true, constraints: ['disk==ssd'] }), seed(), opts)), [
+    'dockerhost01',
+    'dockerhost03',
+  ]);
+  t.match(
+    caught(() => scheduleGlobal(req({ global: true, constraints: ['disk==tape'] }), seed(), opts)),
+    { filter: 'constraint' },
+  );
 });
 
 t.test('unknown names are refused', async (t) => {
@@ -70,7 +95,9 @@ t.test('unknown names are refused', async (t) => {
 
 t.test('the message lists every condition asked, not only the one that failed', async (t) => {
   const p = { hostIp: '', hostPort: 8080, proto: 'tcp' as const };
-  const busy = seed().map((n) => (n.name === 'dockerhost03' ? n : { ...n, containers: [ctr({ id: `x-${n.name}`, ports: [p] })] }));
+  const busy = seed().map((n) =>
+    n.name === 'dockerhost03' ? n : { ...n, containers: [ctr({ id: `x-${n.name}`, ports: [p] })] },
+  );
   const err = caught(() => schedule(req({ ports: [p], constraints: ['zone==external'] }), busy, opts));
   t.equal(err.filter, 'constraint', 'port kept only dockerhost03, then the constraint emptied the list');
   t.same(err.conditions, ['port 8080 (Bridge mode)', 'available container slots', 'zone==external']);

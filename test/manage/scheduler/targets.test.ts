@@ -18,7 +18,10 @@ t.test('splitConstraints: commas separate, except inside a /regex/; constraint: 
 });
 
 t.test('parseConstraints: bad expressions are named', async (t) => {
-  t.same(parseConstraints(['zone==a,disk==b', 'node!=c']).map((e) => `${e.key}${e.op}${e.value}`), ['zone==a', 'disk==b', 'node!=c']);
+  t.same(
+    parseConstraints(['zone==a,disk==b', 'node!=c']).map((e) => `${e.key}${e.op}${e.value}`),
+    ['zone==a', 'disk==b', 'node!=c'],
+  );
   t.throws(() => parseConstraints(['zone']), { code: 'SHOAL_MANAGE_EXPR' });
   t.throws(() => parseConstraints(['zone']), /constraint: invalid expression "zone"/);
 });
@@ -26,17 +29,36 @@ t.test('parseConstraints: bad expressions are named', async (t) => {
 t.test('imageTargets: healthy nodes, narrowed by constraints; soft dropped when nothing fits', async (t) => {
   t.same(names(imageTargets(nodes, [])), ['dockerhost01', 'dockerhost02'], 'unhealthy nodes are left out');
   t.same(names(imageTargets(nodes, parseConstraints(['disk==ssd']))), ['dockerhost01']);
-  t.same(names(imageTargets(nodes, parseConstraints(['node==ID-dockerhost02']))), ['dockerhost02'], 'node== takes the ID');
-  t.same(names(imageTargets(nodes, parseConstraints(['zone==~internal']))), ['dockerhost01', 'dockerhost02'], 'soft: dropped');
-  t.throws(() => imageTargets(nodes, parseConstraints(['zone==internal'])), { code: 'SHOAL_MANAGE_NO_NODE' }, 'only an unhealthy node matches');
+  t.same(
+    names(imageTargets(nodes, parseConstraints(['node==ID-dockerhost02']))),
+    ['dockerhost02'],
+    'node== takes the ID',
+  );
+  t.same(
+    names(imageTargets(nodes, parseConstraints(['zone==~internal']))),
+    ['dockerhost01', 'dockerhost02'],
+    'soft: dropped',
+  );
+  t.throws(
+    () => imageTargets(nodes, parseConstraints(['zone==internal'])),
+    { code: 'SHOAL_MANAGE_NO_NODE' },
+    'only an unhealthy node matches',
+  );
   t.throws(() => imageTargets(nodes, parseConstraints(['zone==nowhere'])), /following conditions \n\[zone==nowhere\]$/);
 });
 
 t.test('markMessage: progress keyed per node, statuses, streams and errors marked', async (t) => {
-  t.same(JSON.parse(markMessage('{"status":"Downloading","id":"79467b2f4d90","progressDetail":{"current":1}}', 'h1')), { status: 'Downloading', id: 'h1: 79467b2f4d90', progressDetail: { current: 1 } });
+  t.same(JSON.parse(markMessage('{"status":"Downloading","id":"79467b2f4d90","progressDetail":{"current":1}}', 'h1')), {
+    status: 'Downloading',
+    id: 'h1: 79467b2f4d90',
+    progressDetail: { current: 1 },
+  });
   t.same(JSON.parse(markMessage('{"status":"Digest: sha256:x"}', 'h1')), { status: 'h1: Digest: sha256:x' });
   t.same(JSON.parse(markMessage('{"stream":"Loaded image: a:b\\n"}', 'h2')), { stream: 'h2: Loaded image: a:b\n' });
-  t.same(JSON.parse(markMessage('{"errorDetail":{"message":"nope"},"error":"nope"}', 'h3')), { errorDetail: { message: 'h3: nope' }, error: 'h3: nope' });
+  t.same(JSON.parse(markMessage('{"errorDetail":{"message":"nope"},"error":"nope"}', 'h3')), {
+    errorDetail: { message: 'h3: nope' },
+    error: 'h3: nope',
+  });
   t.same(JSON.parse(markMessage('plain text', 'h1')), { status: 'h1: plain text' });
   t.same(JSON.parse(markMessage('[1]', 'h1')), { status: 'h1: [1]' });
   t.equal(errorText('{"message":"manifest unknown"}'), 'manifest unknown');

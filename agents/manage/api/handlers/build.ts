@@ -26,7 +26,11 @@ export const build: Handler = async (ctx) => {
   const req = requestOf([...placement.constraints, ...requestConstraints(ctx)], placement.affinities);
   const { api } = ctx;
   const nodes = api.cluster.list();
-  const [best] = schedule(req, nodes.map((n) => n.snapshot()), { ...api.create, filters: api.create.filters.filter((f) => PLACEMENT_FILTERS.has(f.name)) });
+  const [best] = schedule(
+    req,
+    nodes.map((n) => n.snapshot()),
+    { ...api.create, filters: api.create.filters.filter((f) => PLACEMENT_FILTERS.has(f.name)) },
+  );
   const node = nodes.find((n) => n.addr === best?.addr);
   if (!node) throw new ApiError(503, 'no healthy node to build on');
   const q = engineParams(ctx.url);

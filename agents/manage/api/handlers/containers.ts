@@ -15,11 +15,23 @@ export function nodeIp(node: EngineNode): string {
 }
 
 export function nodeObject(node: EngineNode) {
-  return { ID: node.id, IP: nodeIp(node), Addr: node.addr, Name: node.name, Cpus: node.cpus, Memory: node.memory, Labels: node.labels };
+  return {
+    ID: node.id,
+    IP: nodeIp(node),
+    Addr: node.addr,
+    Name: node.name,
+    Cpus: node.cpus,
+    Memory: node.memory,
+    Labels: node.labels,
+  };
 }
 
 /** One engine's container summaries as the cluster shows them: `/<node>/<name>`, 0.0.0.0 as the node IP. */
-export function clusterSummary(node: EngineNode, c: ContainerSummary, down: boolean): ContainerSummary & Record<string, unknown> {
+export function clusterSummary(
+  node: EngineNode,
+  c: ContainerSummary,
+  down: boolean,
+): ContainerSummary & Record<string, unknown> {
   const ip = nodeIp(node);
   return {
     ...c,
@@ -38,7 +50,8 @@ export const list: Handler = async ({ res, url, api }) => {
   // classic Swarm: plain `ps` leaves out an unhealthy node's containers; -a (or a limit) shows them Host Down
   const nodes = api.cluster.list().filter((n) => (all || n.health !== 'unhealthy') && nodeSelected(ps.nodes, n));
   // small clusters are asked live (exact Status text); large ones are answered from the event-fed cache
-  const live = nodes.length <= api.liveListMax || q.has('size') || Object.keys(filters).some((k) => !CACHED_FILTERS.has(k));
+  const live =
+    nodes.length <= api.liveListMax || q.has('size') || Object.keys(filters).some((k) => !CACHED_FILTERS.has(k));
   const cached = (n: EngineNode) =>
     n.summaries().filter((c) => (all || c.State === 'running') && matchesFilters(c, filters));
   const parts = await Promise.all(
@@ -46,7 +59,12 @@ export const list: Handler = async ({ res, url, api }) => {
       if (n.health === 'healthy' && !live) return cached(n).map((c) => clusterSummary(n, c, false));
       if (n.health === 'healthy') {
         try {
-          const r = await n.client.json<ContainerSummary[]>('GET', `/containers/json${q.size ? `?${q}` : ''}`, undefined, 5000);
+          const r = await n.client.json<ContainerSummary[]>(
+            'GET',
+            `/containers/json${q.size ? `?${q}` : ''}`,
+            undefined,
+            5000,
+          );
           if (r.status === 200 && Array.isArray(r.body)) return r.body.map((c) => clusterSummary(n, c, false));
         } catch {
           // fall through to the cached list, marked down
@@ -56,14 +74,18 @@ export const list: Handler = async ({ res, url, api }) => {
     }),
   );
   const created = (c: object) => Number((c as { Created?: number }).Created ?? 0);
-  const out = parts.flat().filter((c) => taskMatches(c, ps.isTask)).sort((a, b) => created(b) - created(a));
+  const out = parts
+    .flat()
+    .filter((c) => taskMatches(c, ps.isTask))
+    .sort((a, b) => created(b) - created(a));
   sendJson(res, 200, ps.limit > 0 ? out.slice(0, ps.limit) : out);
 };
 
 export const create: Handler = async ({ req, res, url, api }) => {
   const body = await readJson(req);
   const name = url.searchParams.get('name') ?? undefined;
-  if (name !== undefined && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new ApiError(400, `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (name !== undefined && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name))
+    throw new ApiError(400, `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   const r = await createContainer(api.cluster, body, name?.replace(/^\//, ''), url.searchParams, api.create);
   sendJson(res, r.status, r.body);
 };
@@ -76,7 +98,10 @@ async function located(ctx: Ctx, ref: string): Promise<Located> {
 
 export const inspect: Handler = async (ctx) => {
   const at = await located(ctx, ctx.params[0] as string);
-  const r = await at.node.client.json<Record<string, unknown>>('GET', `${ctx.versionPrefix}/containers/${at.id}/json${ctx.url.search}`);
+  const r = await at.node.client.json<Record<string, unknown>>(
+    'GET',
+    `${ctx.versionPrefix}/containers/${at.id}/json${ctx.url.search}`,
+  );
   if (r.status !== 200) return sendJson(ctx.res, r.status, r.body);
   sendJson(ctx.res, 200, { ...r.body, Node: nodeObject(at.node) });
 };
@@ -95,7 +120,8 @@ export const routed: Handler = async (ctx) => {
     const refresh = () => at.node.refreshContainer(at.id).catch(() => at.node.refreshContainers());
     // a cached `ps` (large clusters) must see the change at once; a live one asks the engines anyway. A
     // removal always waits: the name, ports and slots it frees must be free for the client's next create.
-    if (ctx.req.method === 'DELETE' || ctx.api.cluster.list().length > ctx.api.liveListMax) await forwardThen(at.node.client, ctx.req, ctx.res, path, refresh);
+    if (ctx.req.method === 'DELETE' || ctx.api.cluster.list().length > ctx.api.liveListMax)
+      await forwardThen(at.node.client, ctx.req, ctx.res, path, refresh);
     else if ((await forward(at.node.client, ctx.req, ctx.res, path)) < 300) void refresh().catch(() => {});
     return;
   }
@@ -131,7 +157,9 @@ async function startGroup(ctx: Ctx, at: Located): Promise<void> {
   const q = encodeURIComponent(JSON.stringify({ label: [`${GROUP_LABEL}=${group}`], status: ['created'] }));
   await Promise.all(
     ctx.api.cluster.healthy().map(async (n) => {
-      const r = await n.client.json<ContainerSummary[]>('GET', `/containers/json?all=1&filters=${q}`).catch(() => undefined);
+      const r = await n.client
+        .json<ContainerSummary[]>('GET', `/containers/json?all=1&filters=${q}`)
+        .catch(() => undefined);
       const ids = Array.isArray(r?.body) ? r.body.map((c) => c.Id).filter((id) => id !== at.id) : [];
       await Promise.all(ids.map((id) => n.client.json('POST', `/containers/${id}/start`).catch(() => undefined)));
     }),

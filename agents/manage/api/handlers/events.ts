@@ -29,7 +29,12 @@ export const events: Handler = async ({ req, res, url, api }) => {
           if (line === '') continue;
           try {
             const ev = JSON.parse(line) as Record<string, unknown>;
-            res.write(JSON.stringify({ ...ev, node: { Name: n.name, Id: n.id, Addr: n.addr, Ip: n.addr.replace(/:\d+$/, '') } }) + '\n');
+            res.write(
+              JSON.stringify({
+                ...ev,
+                node: { Name: n.name, Id: n.id, Addr: n.addr, Ip: n.addr.replace(/:\d+$/, '') },
+              }) + '\n',
+            );
           } catch {
             // a torn line from a dying engine: skip it
           }

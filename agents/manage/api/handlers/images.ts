@@ -13,7 +13,14 @@ const query = (q: URLSearchParams) => (q.size === 0 ? '' : `?${q}`);
 /** The healthy nodes holding an image, asked live (the image cache may lag a tag made a moment ago). */
 export async function holders(ctx: Ctx, ref: string): Promise<EngineNode[]> {
   const nodes = ctx.api.cluster.healthy();
-  const found = await Promise.all(nodes.map((n) => n.client.json('GET', `/images/${ref}/json`).then((r) => r.status === 200, () => false)));
+  const found = await Promise.all(
+    nodes.map((n) =>
+      n.client.json('GET', `/images/${ref}/json`).then(
+        (r) => r.status === 200,
+        () => false,
+      ),
+    ),
+  );
   return nodes.filter((_, i) => found[i]);
 }
 
@@ -31,7 +38,12 @@ export const list: Handler = async ({ res, url, api }) => {
 /** The nodes an image operation goes to: healthy ones, narrowed by the request's constraints. */
 function targets(ctx: Ctx): EngineNode[] {
   const nodes = ctx.api.cluster.list();
-  const picked = new Set(imageTargets(nodes.map((n) => n.snapshot()), requestConstraints(ctx)).map((s) => s.addr));
+  const picked = new Set(
+    imageTargets(
+      nodes.map((n) => n.snapshot()),
+      requestConstraints(ctx),
+    ).map((s) => s.addr),
+  );
   return nodes.filter((n) => picked.has(n.addr));
 }
 
@@ -54,7 +66,15 @@ export const fanoutImage: Handler = async (ctx) => {
   const op = ctx.url.pathname.endsWith('/load') ? 'load' : 'create';
   const withBody = op === 'load' || ctx.url.searchParams.get('fromSrc') === '-';
   ctx.res.writeHead(200, { 'content-type': 'application/json' });
-  await fanout(nodes, ctx.req, ctx.res, 'POST', `${ctx.versionPrefix}/images/${op}${query(engineParams(ctx.url))}`, bodyHeaders(ctx.req), withBody);
+  await fanout(
+    nodes,
+    ctx.req,
+    ctx.res,
+    'POST',
+    `${ctx.versionPrefix}/images/${op}${query(engineParams(ctx.url))}`,
+    bodyHeaders(ctx.req),
+    withBody,
+  );
   await Promise.all(nodes.map((n) => n.refresh().catch(() => undefined)));
   ctx.res.end();
 };
@@ -93,11 +113,18 @@ export const onHolders: Handler = async (ctx) => {
   const nodes = await holders(ctx, ref);
   if (nodes.length === 0) throw new ApiError(404, `No such image: ${decodeURIComponent(ref)}`);
   const method = ctx.req.method ?? 'POST';
-  const results = await Promise.all(nodes.map((n) => n.client.json(method, `${ctx.versionPrefix}/images/${ref}${rest}${ctx.url.search}`)));
+  const results = await Promise.all(
+    nodes.map((n) => n.client.json(method, `${ctx.versionPrefix}/images/${ref}${rest}${ctx.url.search}`)),
+  );
   await Promise.all(nodes.map((n) => n.refresh()));
   const ok = results.filter((r) => r.status < 300);
   if (ok.length === 0) return sendJson(ctx.res, results[0]?.status ?? 500, results[0]?.body);
-  if (method === 'DELETE') return sendJson(ctx.res, 200, ok.flatMap((r) => (Array.isArray(r.body) ? r.body : [])));
+  if (method === 'DELETE')
+    return sendJson(
+      ctx.res,
+      200,
+      ok.flatMap((r) => (Array.isArray(r.body) ? r.body : [])),
+    );
   ctx.res.writeHead(ok[0]?.status ?? 201);
   ctx.res.end();
 };

@@ -17,10 +17,12 @@ export function mergePrune(parts: readonly { node: string; body: Report }[]): Re
     for (const key of LISTS) {
       const items = body[key];
       if (!Array.isArray(items)) continue;
-      const marked = key === 'NetworksDeleted' || key === 'VolumesDeleted' ? items.map((n) => `${node}/${String(n)}`) : items;
+      const marked =
+        key === 'NetworksDeleted' || key === 'VolumesDeleted' ? items.map((n) => `${node}/${String(n)}`) : items;
       out[key] = [...((out[key] as unknown[] | undefined) ?? []), ...marked];
     }
-    if (typeof body['SpaceReclaimed'] === 'number') out['SpaceReclaimed'] = (out['SpaceReclaimed'] as number) + body['SpaceReclaimed'];
+    if (typeof body['SpaceReclaimed'] === 'number')
+      out['SpaceReclaimed'] = (out['SpaceReclaimed'] as number) + body['SpaceReclaimed'];
   }
   return out;
 }
@@ -33,7 +35,8 @@ export function mergeDf(parts: readonly { node: string; body: Report }[]): Repor
     for (const key of ['Images', 'Containers', 'Volumes', 'BuildCache']) {
       const items = body[key];
       if (!Array.isArray(items)) continue;
-      const marked = key === 'Volumes' ? items.map((v: Report) => ({ ...v, Name: `${node}/${String(v['Name'])}` })) : items;
+      const marked =
+        key === 'Volumes' ? items.map((v: Report) => ({ ...v, Name: `${node}/${String(v['Name'])}` })) : items;
       out[key] = [...(out[key] as unknown[]), ...marked];
     }
   }
@@ -48,13 +51,21 @@ function healthyNodes(ctx: Ctx): EngineNode[] {
 }
 
 async function everyNode(nodes: EngineNode[], method: string, path: string): Promise<{ node: string; body: Report }[]> {
-  const answers = await Promise.all(nodes.map((n) => n.client.json<Report>(method, path, undefined, 120_000).then((r) => ({ n, r }))));
+  const answers = await Promise.all(
+    nodes.map((n) => n.client.json<Report>(method, path, undefined, 120_000).then((r) => ({ n, r }))),
+  );
   const bad = answers.find(({ r }) => r.status >= 300);
   if (bad) {
-    const msg = typeof bad.r.body === 'object' && bad.r.body !== null ? String((bad.r.body as Report)['message'] ?? '') : String(bad.r.body);
+    const msg =
+      typeof bad.r.body === 'object' && bad.r.body !== null
+        ? String((bad.r.body as Report)['message'] ?? '')
+        : String(bad.r.body);
     throw new ApiError(bad.r.status, `${bad.n.name}: ${msg}`);
   }
-  return answers.map(({ n, r }) => ({ node: n.name, body: typeof r.body === 'object' && r.body !== null ? r.body : {} }));
+  return answers.map(({ n, r }) => ({
+    node: n.name,
+    body: typeof r.body === 'object' && r.body !== null ? r.body : {},
+  }));
 }
 
 export const prune: Handler = async (ctx) => {

@@ -25,59 +25,86 @@ function split(ctx: Ctx, ref: string): { nodes: EngineNode[]; name: string } {
   return { nodes: node ? [node] : healthy, name };
 }
 
-export const list = (kind: Kind): Handler => async ({ res, url, api }) => {
-  const scope = nodeScoped(url.searchParams);
-  const nodes = api.cluster.healthy().filter((n) => nodeSelected(scope.nodes, n));
-  const ask = (n: EngineNode) => n.client.json<unknown>('GET', `/${kind}${scope.query}`).catch(() => undefined);
-  const replies = await Promise.all(nodes.map(ask));
-  const refusal = listRefusal(replies.filter((r) => r !== undefined));
-  if (refusal) return sendJson(res, refusal.status, refusal.body);
-  const parts = nodes.map((n, i) => {
-    const body = replies[i]?.status === 200 ? replies[i]?.body : undefined;
-    const items = kind === 'volumes' ? (body as { Volumes?: unknown } | undefined)?.Volumes : body;
-    const list = Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
-    return list.map((it) => ({ ...it, Name: `${n.name}/${it['Name']}`, Node: { Name: n.name, Addr: n.addr } }));
-  });
-  sendJson(res, 200, kind === 'volumes' ? { Volumes: parts.flat(), Warnings: null } : parts.flat());
-};
+export const list =
+  (kind: Kind): Handler =>
+  async ({ res, url, api }) => {
+    const scope = nodeScoped(url.searchParams);
+    const nodes = api.cluster.healthy().filter((n) => nodeSelected(scope.nodes, n));
+    const ask = (n: EngineNode) => n.client.json<unknown>('GET', `/${kind}${scope.query}`).catch(() => undefined);
+    const replies = await Promise.all(nodes.map(ask));
+    const refusal = listRefusal(replies.filter((r) => r !== undefined));
+    if (refusal) return sendJson(res, refusal.status, refusal.body);
+    const parts = nodes.map((n, i) => {
+      const body = replies[i]?.status === 200 ? replies[i]?.body : undefined;
+      const items = kind === 'volumes' ? (body as { Volumes?: unknown } | undefined)?.Volumes : body;
+      const list = Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
+      return list.map((it) => ({ ...it, Name: `${n.name}/${it['Name']}`, Node: { Name: n.name, Addr: n.addr } }));
+    });
+    sendJson(res, 200, kind === 'volumes' ? { Volumes: parts.flat(), Warnings: null } : parts.flat());
+  };
 
-export const create = (kind: Kind): Handler => async (ctx) => {
-  const body = (await readJson(ctx.req)) as { Name?: unknown } | undefined;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'expected a JSON object');
-  const { nodes, name } = split(ctx, typeof body.Name === 'string' ? body.Name : '');
-  if (nodes.length === 0) throw new ApiError(503, 'no healthy node');
-  const results = await Promise.all(nodes.map((n) => n.client.json<Record<string, unknown>>('POST', `/${kind}/create`, { ...body, Name: name })));
-  const bad = results.find((r) => r.status >= 300);
-  if (bad) return sendJson(ctx.res, bad.status, bad.body);
-  sendJson(ctx.res, 201, results[0]?.body);
-};
+export const create =
+  (kind: Kind): Handler =>
+  async (ctx) => {
+    const body = (await readJson(ctx.req)) as { Name?: unknown } | undefined;
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new ApiError(400, 'expected a JSON object');
+    const { nodes, name } = split(ctx, typeof body.Name === 'string' ? body.Name : '');
+    if (nodes.length === 0) throw new ApiError(503, 'no healthy node');
+    const results = await Promise.all(
+      nodes.map((n) => n.client.json<Record<string, unknown>>('POST', `/${kind}/create`, { ...body, Name: name })),
+    );
+    const bad = results.find((r) => r.status >= 300);
+    if (bad) return sendJson(ctx.res, bad.status, bad.body);
+    sendJson(ctx.res, 201, results[0]?.body);
+  };
 
-export const one = (kind: Kind): Handler => async (ctx) => {
-  const { nodes, name } = split(ctx, ctx.params[0] as string);
-  const method = ctx.req.method ?? 'GET';
-  const results = await Promise.all(nodes.map((n) => n.client.json<unknown>(method, `/${kind}/${encodeURIComponent(name)}${ctx.url.search}`).then((r) => ({ n, r }))));
-  const hit = results.filter(({ r }) => r.status < 300);
-  if (hit.length === 0) throw new ApiError(404, `No such ${kind === 'networks' ? 'network' : 'volume'}: ${name}`);
-  if (method === 'DELETE') {
-    ctx.res.writeHead(204);
-    return void ctx.res.end();
-  }
-  const first = hit[0] as { n: EngineNode; r: { body: unknown } };
-  sendJson(ctx.res, 200, { ...(first.r.body as object), Node: { Name: first.n.name, Addr: first.n.addr } });
-};
+export const one =
+  (kind: Kind): Handler =>
+  async (ctx) => {
+    const { nodes, name } = split(ctx, ctx.params[0] as string);
+    const method = ctx.req.method ?? 'GET';
+    const results = await Promise.all(
+      nodes.map((n) =>
+        n.client.json<unknown>(method, `/${kind}/${encodeURIComponent(name)}${ctx.url.search}`).then((r) => ({ n, r })),
+      ),
+    );
+    const hit = results.filter(({ r }) => r.status < 300);
+    if (hit.length === 0) throw new ApiError(404, `No such ${kind === 'networks' ? 'network' : 'volume'}: ${name}`);
+    if (method === 'DELETE') {
+      ctx.res.writeHead(204);
+      return void ctx.res.end();
+    }
+    const first = hit[0] as { n: EngineNode; r: { body: unknown } };
+    sendJson(ctx.res, 200, { ...(first.r.body as object), Node: { Name: first.n.name, Addr: first.n.addr } });
+  };
 
 /** `docker network connect|disconnect NET CONTAINER`: on the container's node, by the network's plain name. */
 export const connect: Handler = async (ctx) => {
   const [ref, op] = ctx.params as [string, string];
   const body = (await readJson(ctx.req)) as { Container?: unknown } | undefined;
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof body.Container !== 'string' || body.Container === '') {
+  if (
+    typeof body !== 'object' ||
+    body === null ||
+    Array.isArray(body) ||
+    typeof body.Container !== 'string' ||
+    body.Container === ''
+  ) {
     throw new ApiError(400, 'expected a JSON object with Container');
   }
   const at = await ctx.api.cluster.locate(body.Container);
   if (!at) throw new ApiError(404, `No such container: ${body.Container}`);
   const { node, name } = prefixed(ctx.api.cluster.list(), ref);
-  if (node && node.name !== at.node.name) throw new ApiError(400, `network ${decodeURIComponent(ref)} is not on ${at.node.name}, where container ${body.Container} runs`);
-  const answer = await at.node.client.json<unknown>('POST', `${ctx.versionPrefix}/networks/${encodeURIComponent(name)}/${op}`, { ...body, Container: at.id });
+  if (node && node.name !== at.node.name)
+    throw new ApiError(
+      400,
+      `network ${decodeURIComponent(ref)} is not on ${at.node.name}, where container ${body.Container} runs`,
+    );
+  const answer = await at.node.client.json<unknown>(
+    'POST',
+    `${ctx.versionPrefix}/networks/${encodeURIComponent(name)}/${op}`,
+    { ...body, Container: at.id },
+  );
   if (answer.status < 300) void at.node.refreshContainer(at.id).catch(() => {});
   if (answer.body === '' || answer.body === undefined) {
     ctx.res.writeHead(answer.status);

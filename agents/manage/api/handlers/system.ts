@@ -11,45 +11,69 @@ export const SERVER_VERSION = `swarm/1.2.9 (shoal ${VERSION})`;
 
 /** The API version the manager speaks: the lowest its healthy engines speak. */
 export function apiVersion(api: ApiOptions): string {
-  const vs = api.cluster.list().map((n) => n.apiVersion).filter((v) => v !== '');
+  const vs = api.cluster
+    .list()
+    .map((n) => n.apiVersion)
+    .filter((v) => v !== '');
   if (vs.length === 0) return FALLBACK_API_VERSION;
   return vs.sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]))[0] as string;
 }
 
 export const ping: Handler = async ({ res, req, api }) => {
-  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'api-version': apiVersion(api), 'docker-experimental': 'false', 'ostype': 'linux', 'builder-version': '1', 'cache-control': 'no-cache, no-store, must-revalidate' });
+  res.writeHead(200, {
+    'content-type': 'text/plain; charset=utf-8',
+    'api-version': apiVersion(api),
+    'docker-experimental': 'false',
+    ostype: 'linux',
+    'builder-version': '1',
+    'cache-control': 'no-cache, no-store, must-revalidate',
+  });
   res.end(req.method === 'HEAD' ? undefined : 'OK');
 };
 
 export const version: Handler = async ({ res, api }) => {
   const v = apiVersion(api);
-  sendJson(res, 200, {
-    Platform: { Name: 'Docker Swarm (shoal)' },
-    Version: SERVER_VERSION,
-    ApiVersion: v,
-    MinAPIVersion: '1.24',
-    Os: 'linux',
-    Arch: process.arch === 'x64' ? 'amd64' : process.arch,
-    KernelVersion: os.release(),
-    GoVersion: process.version,
-    GitCommit: '',
-    BuildTime: '',
-    Components: [{ Name: 'shoal', Version: VERSION, Details: { ApiVersion: v } }],
-  }, { 'api-version': v });
+  sendJson(
+    res,
+    200,
+    {
+      Platform: { Name: 'Docker Swarm (shoal)' },
+      Version: SERVER_VERSION,
+      ApiVersion: v,
+      MinAPIVersion: '1.24',
+      Os: 'linux',
+      Arch: process.arch === 'x64' ? 'amd64' : process.arch,
+      KernelVersion: os.release(),
+      GoVersion: process.version,
+      GitCommit: '',
+      BuildTime: '',
+      Components: [{ Name: 'shoal', Version: VERSION, Details: { ApiVersion: v } }],
+    },
+    { 'api-version': v },
+  );
 };
 
 export const info: Handler = async ({ res, api }) => {
   const nodes = api.cluster.list();
   const images = new Set(nodes.flatMap((n) => n.snapshot().images.map((i) => i.id))).size;
   const r = api.role();
-  sendJson(res, 200, buildInfo({
-    role: r.role,
-    ...(r.primary === undefined ? {} : { primary: r.primary }),
-    strategy: api.strategy,
-    filters: api.filters,
-    nodes: nodes.map((n) => ({ snap: n.snapshot(), error: n.error, updatedAt: n.updatedAt, serverVersion: n.serverVersion })),
-    images,
-    name: os.hostname(),
-    version: SERVER_VERSION,
-  }));
+  sendJson(
+    res,
+    200,
+    buildInfo({
+      role: r.role,
+      ...(r.primary === undefined ? {} : { primary: r.primary }),
+      strategy: api.strategy,
+      filters: api.filters,
+      nodes: nodes.map((n) => ({
+        snap: n.snapshot(),
+        error: n.error,
+        updatedAt: n.updatedAt,
+        serverVersion: n.serverVersion,
+      })),
+      images,
+      name: os.hostname(),
+      version: SERVER_VERSION,
+    }),
+  );
 };

@@ -5,6 +5,9 @@ export const health: Filter = {
   name: 'health',
   conditions: () => [],
   apply(_req, nodes) {
-    return keep(nodes.filter((n) => n.health === 'healthy'), () => 'no healthy node available in the cluster');
+    return keep(
+      nodes.filter((n) => n.health === 'healthy'),
+      () => 'no healthy node available in the cluster',
+    );
   },
 };

@@ -9,7 +9,15 @@ import { whitelist } from './whitelist.js';
 
 export type { Filter, FilterOutcome } from './filter.js';
 
-export const FILTERS_BY_NAME: Record<string, Filter> = { health, port, containerslots, dependency, affinity, constraint, whitelist };
+export const FILTERS_BY_NAME: Record<string, Filter> = {
+  health,
+  port,
+  containerslots,
+  dependency,
+  affinity,
+  constraint,
+  whitelist,
+};
 
 export function filtersByName(names: readonly string[]): Filter[] {
   return names.map((n) => {

@@ -5,7 +5,11 @@ const ANY = new Set(['', '0.0.0.0', '::']);
 
 /** Two bindings clash when protocol and port agree and either listens on every address or both on the same one. */
 export function clash(a: HostPort, b: HostPort): boolean {
-  return a.hostPort === b.hostPort && a.proto === b.proto && (ANY.has(a.hostIp) || ANY.has(b.hostIp) || a.hostIp === b.hostIp);
+  return (
+    a.hostPort === b.hostPort &&
+    a.proto === b.proto &&
+    (ANY.has(a.hostIp) || ANY.has(b.hostIp) || a.hostIp === b.hostIp)
+  );
 }
 
 function free(node: NodeSnapshot, want: HostPort): boolean {
@@ -17,14 +21,18 @@ export const port: Filter = {
   name: 'port',
   conditions: (req) =>
     req.ports.map((p) =>
-      req.hostNetwork ? `port ${p.hostPort}/${p.proto} (Host mode)` : `port ${p.hostPort} (Bridge mode)`),
+      req.hostNetwork ? `port ${p.hostPort}/${p.proto} (Host mode)` : `port ${p.hostPort} (Bridge mode)`,
+    ),
   apply(req, nodes) {
     let out = [...nodes];
     for (const want of req.ports) {
       out = out.filter((n) => free(n, want));
       if (out.length === 0) {
         const ip = want.hostIp === '' ? '' : `${want.hostIp}:`;
-        return { ok: false, reason: `port ${ip}${want.hostPort}/${want.proto} (${req.hostNetwork ? 'Host' : 'Bridge'} mode) is taken on every node` };
+        return {
+          ok: false,
+          reason: `port ${ip}${want.hostPort}/${want.proto} (${req.hostNetwork ? 'Host' : 'Bridge'} mode) is taken on every node`,
+        };
       }
     }
     return { ok: true, nodes: out };

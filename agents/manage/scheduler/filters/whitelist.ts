@@ -13,6 +13,8 @@ export const whitelist: Filter = {
     const active = req.whitelists.filter((e) => soft || !e.soft);
     if (active.length === 0) return { ok: true, nodes: [...nodes] };
     const out = nodes.filter((n) => active.some((e) => nodeMatches(e, n)));
-    return out.length > 0 ? { ok: true, nodes: out } : { ok: false, reason: `whitelist ${active.map(formatExpr).join(' | ')}` };
+    return out.length > 0
+      ? { ok: true, nodes: out }
+      : { ok: false, reason: `whitelist ${active.map(formatExpr).join(' | ')}` };
   },
 };

@@ -21,7 +21,11 @@ t.test('node by name, ID, address; pseudo-labels', async (t) => {
   t.same(pick(seed(), 'node==127.0.1.1:2375'), ['dockerhost01']);
   t.same(pick(seed(), 'node==127.0.1.1'), ['dockerhost01']);
   t.same(pick(seed(), 'node==dockerhost0*'), ['dockerhost01', 'dockerhost02', 'dockerhost03']);
-  t.same(pick(seed(), 'storagedriver==overlay2', 'ostype==linux', 'kernelversion==6.*', 'operatingsystem==debian'), ['dockerhost01', 'dockerhost02', 'dockerhost03']);
+  t.same(pick(seed(), 'storagedriver==overlay2', 'ostype==linux', 'kernelversion==6.*', 'operatingsystem==debian'), [
+    'dockerhost01',
+    'dockerhost02',
+    'dockerhost03',
+  ]);
 });
 
 t.test('duplicate engine names are told apart by address', async (t) => {

@@ -3,7 +3,9 @@ import { dependency } from '../../../../agents/manage/scheduler/filters/dependen
 import { ctr, node, req, names } from '../fixtures.js';
 
 const nodes = [
-  node('h1', { containers: [ctr({ id: 'a'.repeat(64), names: ['data'] }), ctr({ id: 'b'.repeat(64), names: ['db'] })] }),
+  node('h1', {
+    containers: [ctr({ id: 'a'.repeat(64), names: ['data'] }), ctr({ id: 'b'.repeat(64), names: ['db'] })],
+  }),
   node('h2', { containers: [ctr({ id: 'c'.repeat(64), names: ['data'] })] }),
 ];
 
@@ -20,5 +22,8 @@ t.test('all targets (by name or ID prefix) must be on the node', async (t) => {
 });
 
 t.test('a missing target is an error naming it', async (t) => {
-  t.same(dependency.apply(req({ dependencies: ['cache'] }), nodes, true), { ok: false, reason: 'no node holds all of the containers it depends on: cache' });
+  t.same(dependency.apply(req({ dependencies: ['cache'] }), nodes, true), {
+    ok: false,
+    reason: 'no node holds all of the containers it depends on: cache',
+  });
 });

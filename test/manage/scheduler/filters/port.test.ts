@@ -25,7 +25,10 @@ t.test('IPs and protocols: specific vs any, tcp vs udp', async (t) => {
 });
 
 t.test('a pending create in the snapshot holds its port too', async (t) => {
-  const nodes = [node('h1', { containers: [ctr({ id: 'pending-1', state: 'pending', ports: [p(8080)] })] }), node('h2')];
+  const nodes = [
+    node('h1', { containers: [ctr({ id: 'pending-1', state: 'pending', ports: [p(8080)] })] }),
+    node('h2'),
+  ];
   const out = port.apply(req({ ports: [p(8080)] }), nodes, true);
   t.same(out.ok && names(out.nodes), ['h2']);
 });
@@ -38,6 +41,12 @@ t.test('host network: the exposed port is a host port', async (t) => {
 
 t.test('the error names the port and the mode', async (t) => {
   const nodes = [node('h1', { containers: [ctr({ id: 'a', ports: [p(80)] })] })];
-  t.same(port.apply(req({ ports: [p(80)] }), nodes, true), { ok: false, reason: 'port 80/tcp (Bridge mode) is taken on every node' });
-  t.same(port.apply(req({ hostNetwork: true, ports: [p(80)] }), nodes, true), { ok: false, reason: 'port 80/tcp (Host mode) is taken on every node' });
+  t.same(port.apply(req({ ports: [p(80)] }), nodes, true), {
+    ok: false,
+    reason: 'port 80/tcp (Bridge mode) is taken on every node',
+  });
+  t.same(port.apply(req({ hostNetwork: true, ports: [p(80)] }), nodes, true), {
+    ok: false,
+    reason: 'port 80/tcp (Host mode) is taken on every node',
+  });
 });

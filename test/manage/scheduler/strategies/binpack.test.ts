@@ -5,7 +5,11 @@ import { ctr, node, req, names } from '../fixtures.js';
 const opts = { overcommit: 0, random: () => 0 };
 
 t.test('the fullest node that still fits first', async (t) => {
-  const nodes = [node('h1', { containers: [ctr({ id: 'a', memory: 512 })] }), node('h2', { containers: [ctr({ id: 'b', memory: 1024 })] }), node('h3')];
+  const nodes = [
+    node('h1', { containers: [ctr({ id: 'a', memory: 512 })] }),
+    node('h2', { containers: [ctr({ id: 'b', memory: 1024 })] }),
+    node('h3'),
+  ];
   t.same(names(binpack.rank(req({ memory: 512 }), nodes, opts)), ['h2', 'h1', 'h3']);
   t.same(names(binpack.rank(req({ memory: 1536 }), nodes, opts)), ['h1', 'h3'], 'h2 would exceed its memory');
 });
@@ -23,6 +27,10 @@ t.test('overcommit lets a full node take a little more', async (t) => {
 });
 
 t.test('equal weight: the node with more containers first', async (t) => {
-  const nodes = [node('h1', { containers: [ctr({ id: 'a' })] }), node('h2', { containers: [ctr({ id: 'b' }), ctr({ id: 'c' })] }), node('h3')];
+  const nodes = [
+    node('h1', { containers: [ctr({ id: 'a' })] }),
+    node('h2', { containers: [ctr({ id: 'b' }), ctr({ id: 'c' })] }),
+    node('h3'),
+  ];
   t.same(names(binpack.rank(req(), nodes, opts)), ['h2', 'h1', 'h3']);
 });
