@@ -116,6 +116,26 @@ export function logConfigFrom(v: Record<string, unknown>): LogConfig {
   return { logLevel: v.logLevel as LogConfig['logLevel'], logFormat: v.logFormat as LogConfig['logFormat'] };
 }
 
+/** `--status-addr`: where an agent serves its health and metrics endpoints. */
+export function statusAddrOption(description = 'serve /healthz and /metrics (Prometheus) here'): OptionSpec {
+  return { key: 'statusAddr', flag: 'status-addr', value: 'HOST:PORT', description, schema: text() };
+}
+
+/** The options every agent ends its table with: status address, store access, logging. */
+export function sharedOptions(statusDescription?: string): OptionSpec[] {
+  return [statusAddrOption(statusDescription), ...storeOptions, ...logOptions];
+}
+
+/** The finished values of `sharedOptions`. */
+export interface SharedConfig extends LogConfig {
+  statusAddr: string | undefined;
+  store: StoreConfig;
+}
+
+export function sharedConfigFrom(v: Record<string, unknown>): SharedConfig {
+  return { statusAddr: v.statusAddr as string | undefined, store: storeConfigFrom(v), ...logConfigFrom(v) };
+}
+
 /** Read the TLS files named in a StoreConfig into StoreOptions (at start, once). */
 export async function storeOptionsFrom(c: StoreConfig, read: (p: string) => Promise<string>): Promise<StoreOptions> {
   const tls =

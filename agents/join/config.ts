@@ -1,19 +1,12 @@
 /** `shoal join` options, as `swarm join` took them, plus the local engine check. */
 import { bool, duration, hostPort, storeUri, text } from '../config/fields.js';
-import {
-  logConfigFrom,
-  logOptions,
-  storeConfigFrom,
-  storeOptions,
-  type LogConfig,
-  type StoreConfig,
-} from '../config/common.js';
+import { sharedConfigFrom, sharedOptions, type SharedConfig } from '../config/common.js';
 import type { AgentSpec } from '../config/spec.js';
 import { formatDuration } from '../common/duration.js';
 import type { HostPort } from '../common/address.js';
 import type { StoreUri } from '../store/uri.js';
 
-export interface JoinConfig extends LogConfig {
+export interface JoinConfig extends SharedConfig {
   discovery: StoreUri & { text: string };
   addr: HostPort;
   heartbeatMs: number;
@@ -21,9 +14,7 @@ export interface JoinConfig extends LogConfig {
   delayMs: number;
   dockerHost: string;
   checkEngine: boolean;
-  store: StoreConfig;
   /** Serve /healthz and /metrics here. */
-  statusAddr: string | undefined;
 }
 
 export const joinSpec: AgentSpec<JoinConfig> = {
@@ -91,15 +82,7 @@ export const joinSpec: AgentSpec<JoinConfig> = {
       default: true,
       schema: bool(),
     },
-    {
-      key: 'statusAddr',
-      flag: 'status-addr',
-      value: 'HOST:PORT',
-      description: 'serve /healthz and /metrics (Prometheus) here',
-      schema: text(),
-    },
-    ...storeOptions,
-    ...logOptions,
+    ...sharedOptions(),
   ],
   examples: [
     'shoal join --addr=10.0.0.1:2375 consul://consulhost01/swarm',
@@ -122,9 +105,7 @@ export const joinSpec: AgentSpec<JoinConfig> = {
       delayMs: v.delay as number,
       dockerHost: v.dockerHost as string,
       checkEngine: v.checkEngine as boolean,
-      statusAddr: v.statusAddr as string | undefined,
-      store: storeConfigFrom(v),
-      ...logConfigFrom(v),
+      ...sharedConfigFrom(v),
     };
   },
 };

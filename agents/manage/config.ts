@@ -3,14 +3,7 @@
  * once: the manager trusts the typed config it is handed.
  */
 import { bool, duration, int, list, listen, oneOf, text, via } from '../config/fields.js';
-import {
-  logConfigFrom,
-  logOptions,
-  storeConfigFrom,
-  storeOptions,
-  type LogConfig,
-  type StoreConfig,
-} from '../config/common.js';
+import { sharedConfigFrom, sharedOptions, type SharedConfig } from '../config/common.js';
 import type { AgentSpec } from '../config/spec.js';
 import type { ListenAddress } from '../common/address.js';
 import { parseDiscovery } from './discovery/parse.js';
@@ -26,7 +19,7 @@ export const FILTERS = [
   'whitelist',
 ] as const;
 
-export interface ManageConfig extends LogConfig {
+export interface ManageConfig extends SharedConfig {
   hosts: ListenAddress[];
   discovery: string;
   strategy: (typeof STRATEGIES)[number];
@@ -45,9 +38,7 @@ export interface ManageConfig extends LogConfig {
   tlsKey: string | undefined;
   /** With --replication: elect a primary through the discovery store (a store discovery, checked here). */
   replication: ReplicationConfig | undefined;
-  store: StoreConfig;
   /** Serve /healthz and /metrics here. */
-  statusAddr: string | undefined;
 }
 
 /** --cluster-opt values, parsed. */
@@ -233,15 +224,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
       description: 'address replicas use to reach this manager',
       schema: text(),
     },
-    {
-      key: 'statusAddr',
-      flag: 'status-addr',
-      value: 'HOST:PORT',
-      description: 'serve /healthz and /metrics (Prometheus) here',
-      schema: text(),
-    },
-    ...storeOptions,
-    ...logOptions,
+    ...sharedOptions(),
   ],
   examples: [
     'shoal manage -H=0.0.0.0:2375 consul://consulhost01/swarm',
@@ -290,9 +273,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
       tlsCert: v.tlsCert as string | undefined,
       tlsKey: v.tlsKey as string | undefined,
       replication: replication && advertise ? { advertise, ttlMs: v.replicationTtl as number } : undefined,
-      statusAddr: v.statusAddr as string | undefined,
-      store: storeConfigFrom(v),
-      ...logConfigFrom(v),
+      ...sharedConfigFrom(v),
     };
   },
 };

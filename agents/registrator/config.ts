@@ -1,18 +1,11 @@
 /** `shoal registrator` options, as gliderlabs/registrator took them, plus what its users asked for. */
 import { bool, commaList, duration, int, oneOf, storeUri, text } from '../config/fields.js';
-import {
-  logConfigFrom,
-  logOptions,
-  storeConfigFrom,
-  storeOptions,
-  type LogConfig,
-  type StoreConfig,
-} from '../config/common.js';
+import { sharedConfigFrom, sharedOptions, type SharedConfig } from '../config/common.js';
 import type { AgentSpec } from '../config/spec.js';
 import { formatDuration } from '../common/duration.js';
 import type { StoreUri } from '../store/uri.js';
 
-export interface RegistratorConfig extends LogConfig {
+export interface RegistratorConfig extends SharedConfig {
   registry: StoreUri & { text: string };
   ip: string | undefined;
   internal: boolean;
@@ -31,9 +24,7 @@ export interface RegistratorConfig extends LogConfig {
   nameSuffix: 'always' | 'multi';
   healthAware: boolean;
   withdrawAfterMs: number;
-  store: StoreConfig;
   /** Serve /healthz and /metrics here. */
-  statusAddr: string | undefined;
 }
 
 export const registratorSpec: AgentSpec<RegistratorConfig> = {
@@ -181,15 +172,7 @@ export const registratorSpec: AgentSpec<RegistratorConfig> = {
       default: '15s',
       schema: duration(),
     },
-    {
-      key: 'statusAddr',
-      flag: 'status-addr',
-      value: 'HOST:PORT',
-      description: 'serve /healthz and /metrics (Prometheus) here',
-      schema: text(),
-    },
-    ...storeOptions,
-    ...logOptions,
+    ...sharedOptions(),
   ],
   examples: [
     'shoal registrator consul://localhost:8500/services',
@@ -229,9 +212,7 @@ export const registratorSpec: AgentSpec<RegistratorConfig> = {
         ((v.registry as RegistratorConfig['registry']).scheme === 'consul-catalog' ? 'multi' : 'always'),
       healthAware: v.healthAware as boolean,
       withdrawAfterMs: v.withdrawAfter as number,
-      statusAddr: v.statusAddr as string | undefined,
-      store: storeConfigFrom(v),
-      ...logConfigFrom(v),
+      ...sharedConfigFrom(v),
     };
   },
 };

@@ -3,14 +3,7 @@ import { z } from 'zod/v3';
 import { bool, duration, list, storeUri, text } from '../config/fields.js';
 import { parseDuration } from '../common/duration.js';
 import { parseWait, type Wait } from './parse.js';
-import {
-  logConfigFrom,
-  logOptions,
-  storeConfigFrom,
-  storeOptions,
-  type LogConfig,
-  type StoreConfig,
-} from '../config/common.js';
+import { sharedConfigFrom, sharedOptions, type SharedConfig } from '../config/common.js';
 import type { AgentSpec } from '../config/spec.js';
 import type { StoreUri } from '../store/uri.js';
 
@@ -28,8 +21,7 @@ export interface TemplateConfig {
   commandTimeoutMs: number | undefined;
 }
 
-export interface RenderConfig extends LogConfig {
-  store: StoreConfig;
+export interface RenderConfig extends SharedConfig {
   storeUri: StoreUri & { text: string };
   templates: TemplateConfig[];
   wait: Wait;
@@ -37,7 +29,6 @@ export interface RenderConfig extends LogConfig {
   dry: boolean;
   domain: string;
   commandTimeoutMs: number;
-  statusAddr: string | undefined;
 }
 
 /** `SRC:DEST[:RELOAD-CMD]` (the command may itself contain `:`). */
@@ -178,15 +169,7 @@ export const renderSpec: AgentSpec<RenderConfig> = {
       default: '30s',
       schema: duration(),
     },
-    {
-      key: 'statusAddr',
-      flag: 'status-addr',
-      value: 'HOST:PORT',
-      description: 'serve /healthz and /metrics here',
-      schema: text(),
-    },
-    ...storeOptions,
-    ...logOptions,
+    ...sharedOptions('serve /healthz and /metrics here'),
   ],
   examples: [
     'shoal render --template templates/haproxy.cfg.hbs:/etc/haproxy/haproxy.cfg consul://localhost:8500/services',
@@ -207,9 +190,7 @@ export const renderSpec: AgentSpec<RenderConfig> = {
       dry: v.dry as boolean,
       domain: v.domain as string,
       commandTimeoutMs: v.commandTimeout as number,
-      statusAddr: v.statusAddr as string | undefined,
-      store: storeConfigFrom(v),
-      ...logConfigFrom(v),
+      ...sharedConfigFrom(v),
     };
   },
 };
