@@ -189,7 +189,10 @@ export function loadConfig<T>(spec: AgentSpec<T>, input: RawInput): Loaded<T> {
     }
   }
 
-  const result = spec.finish(values);
+  const result =
+    pos?.missing !== undefined && values[pos.key] === undefined
+      ? { key: pos.key, message: pos.missing }
+      : spec.finish(values);
   if (isIssue(result)) {
     const l = labels.get(result.key);
     const opt = spec.options.find((o) => o.key === result.key);

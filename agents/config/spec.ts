@@ -31,6 +31,8 @@ export interface PositionalSpec {
   name: string;
   description: string;
   required?: boolean;
+  /** When absent from flag, env and file: this Issue message, reported before `finish` runs. */
+  missing?: string;
 }
 
 export interface Issue {

@@ -24,6 +24,7 @@ export const joinSpec: AgentSpec<JoinConfig> = {
     key: 'discovery',
     name: 'discovery-uri',
     description: 'consul://, etcd://, etcd2:// or zk:// URI whose path is the node prefix',
+    missing: 'expected a discovery URI such as consul://HOST/swarm',
   },
   options: [
     {
@@ -89,8 +90,6 @@ export const joinSpec: AgentSpec<JoinConfig> = {
     'shoal join --advertise 10.0.0.1:2376 --heartbeat 10s --ttl 30s etcd://10.0.0.5:2379/swarm',
   ],
   finish(v) {
-    if (v.discovery === undefined)
-      return { key: 'discovery', message: 'expected a discovery URI such as consul://HOST/swarm' };
     if (v.addr === undefined) return { key: 'addr', message: 'expected HOST:PORT (--addr is required)' };
     const heartbeatMs = v.heartbeat as number;
     const ttlMs = v.ttl as number;

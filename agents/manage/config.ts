@@ -93,6 +93,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
     key: 'discovery',
     name: 'discovery',
     description: 'consul://, etcd://, etcd2://, zk://, file:///path, nodes://h1:2375,h2:2375 or h1:2375,h2:2375',
+    missing: 'expected a discovery such as consul://HOST/swarm or file:///etc/shoal/nodes',
   },
   options: [
     {
@@ -232,11 +233,6 @@ export const manageSpec: AgentSpec<ManageConfig> = {
     'shoal manage --strategy binpack nodes://10.0.0.[10:20]:2375',
   ],
   finish(v) {
-    if (v.discovery === undefined)
-      return {
-        key: 'discovery',
-        message: 'expected a discovery such as consul://HOST/swarm or file:///etc/shoal/nodes',
-      };
     const clusterOpts: ClusterOpts = Object.assign({ ...DEFAULT_CLUSTER_OPTS }, ...(v.clusterOpts as ClusterOpt[]));
     const discovery = v.discovery as string;
     const replication = v.replication as boolean;

@@ -34,6 +34,7 @@ export const registratorSpec: AgentSpec<RegistratorConfig> = {
     key: 'registry',
     name: 'registry-uri',
     description: 'consul://, consul-catalog://, etcd://, etcd2:// or zk:// URI whose path is the service prefix',
+    missing: 'expected a registry URI such as consul://localhost:8500/services',
   },
   options: [
     {
@@ -180,8 +181,6 @@ export const registratorSpec: AgentSpec<RegistratorConfig> = {
     'shoal registrator --internal consul-catalog://localhost:8500',
   ],
   finish(v) {
-    if (v.registry === undefined)
-      return { key: 'registry', message: 'expected a registry URI such as consul://localhost:8500/services' };
     const ttlMs = v.ttl as number;
     let ttlRefreshMs = v.ttlRefresh as number | undefined;
     if (ttlMs > 0) {

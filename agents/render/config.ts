@@ -113,6 +113,7 @@ export const renderSpec: AgentSpec<RenderConfig> = {
     key: 'storeUri',
     name: 'store-uri',
     description: 'consul://, etcd://, etcd2:// or zk:// URI whose path is the watched prefix',
+    missing: 'expected a store URI such as consul://localhost:8500/services',
   },
   options: [
     {
@@ -177,8 +178,6 @@ export const renderSpec: AgentSpec<RenderConfig> = {
     'shoal render --once --dry --template templates/haproxy.cfg.hbs:/tmp/haproxy.cfg consul://localhost:8500/services',
   ],
   finish(v) {
-    if (v.storeUri === undefined)
-      return { key: 'storeUri', message: 'expected a store URI such as consul://localhost:8500/services' };
     const templates = (v.templates as TemplateConfig[] | undefined) ?? [];
     if (templates.length === 0)
       return { key: 'templates', message: 'expected at least one --template SRC:DEST[:RELOAD-CMD]' };
