@@ -14,6 +14,7 @@ import {
   AbortedError,
 } from '../common/errors.js';
 import type { StoreOptions } from './store.js';
+import { NETWORK_CODES as SHARED_NETWORK_CODES } from './net-codes.js';
 
 /** A node of the v2 keys API. */
 export interface V2Node {
@@ -48,17 +49,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ECONNABORTED',
-]);
+/** The shared unreachable-host codes, and an aborted connection. */
+const NETWORK_CODES = new Set([...SHARED_NETWORK_CODES, 'ECONNABORTED']);
 
 export class V2Client {
   private readonly agent: http.Agent;
