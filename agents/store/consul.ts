@@ -312,13 +312,7 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
 
   async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
     const lock = new ConsulLock(this, key, opts.ttlMs, await this.createSession(opts.ttlMs, 'shoal-lock'));
-    try {
-      await lock.acquire(value, opts.signal);
-    } catch (err) {
-      await lock.release().catch(() => {});
-      throw err;
-    }
-    return this.track(lock);
+    return this.trackAcquired(lock, value, opts.signal);
   }
 
   /** A blocking-query loop: each read waits on the server until the prefix changes (or WAIT_MS passes). */
