@@ -215,23 +215,18 @@ export async function acquireEtcd2Lock(
 ): Promise<Etcd2Lock> {
   const path = store.keyPath(key);
   const signal = opts.signal;
-  return waitForLock({
-    key,
-    what: `etcd2 lock ${key}`,
-    signal,
-    step: async (progress) => {
-      const r = await store.http.request('PUT', path, {
-        form: { value, ttl: ttlSeconds(opts.ttlMs), prevExist: false },
-        signal,
-      });
-      await store.expect(r, [V2.nodeExist]);
-      if (r.body.errorCode === undefined) return new Etcd2Lock(store, key, value, opts.ttlMs);
-      progress();
-      const index = r.body.index ?? r.etcdIndex;
-      await store.http
-        .request('GET', path, { query: { wait: true, waitIndex: index + 1 }, timeoutMs: POLL_MS, signal })
-        .catch(quietPoll);
-      return undefined;
-    },
+  return waitForLock('etcd2', key, signal, async (progress) => {
+    const r = await store.http.request('PUT', path, {
+      form: { value, ttl: ttlSeconds(opts.ttlMs), prevExist: false },
+      signal,
+    });
+    await store.expect(r, [V2.nodeExist]);
+    if (r.body.errorCode === undefined) return new Etcd2Lock(store, key, value, opts.ttlMs);
+    progress();
+    const index = r.body.index ?? r.etcdIndex;
+    await store.http
+      .request('GET', path, { query: { wait: true, waitIndex: index + 1 }, timeoutMs: POLL_MS, signal })
+      .catch(quietPoll);
+    return undefined;
   });
 }

@@ -195,11 +195,11 @@ export async function acquireZkLock(store: ZkHost, key: string, value: string, o
   let conn = open();
   const path = store.path(key);
   const signal = opts.signal;
-  return waitForLock({
+  return waitForLock(
+    'zookeeper',
     key,
-    what: `zookeeper lock ${key}`,
     signal,
-    step: async (progress) => {
+    async (progress) => {
       if (conn.expired) {
         conn.close(); // the session ended while we waited: wait on a new one
         conn = open();
@@ -217,8 +217,8 @@ export async function acquireZkLock(store: ZkHost, key: string, value: string, o
       if (await conn.exists(path, () => deleted())) await sleep(30_000, until).catch(() => {});
       return undefined;
     },
-    onFail: () => conn.close(),
-  });
+    () => conn.close(),
+  );
 }
 
 /** An AbortSignal that fires when `p` settles (to cut a sleep short). */
