@@ -5,11 +5,10 @@ import {
   StoreAuthError,
   StoreError,
   StoreTimeoutError,
-  StoreUnavailableError,
   errorMessage,
 } from '../common/errors.js';
 import { parseDuration } from '../common/duration.js';
-import { NETWORK_CODES } from './net-codes.js';
+import { unreachableError } from './net-codes.js';
 
 /** Certificate and handshake failures: retrying will not help until an operator fixes the TLS setup. */
 const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_)/;
@@ -23,7 +22,8 @@ export function consulError(err: unknown, what: string): ShoalError {
   const status = e.response?.statusCode;
   if (status === 401 || status === 403) return new StoreAuthError(`${msg} (check the ACL token)`, err);
   if (status !== undefined) return new StoreError(`${msg} (HTTP ${status})`, err, status >= 500 || status === 429);
-  if (e.code && NETWORK_CODES.has(e.code)) return new StoreUnavailableError(msg, err);
+  const down = unreachableError(e.code, msg, err);
+  if (down) return down;
   if (e.code && TLS_CODES.test(e.code))
     return new StoreAuthError(`${msg} (TLS: check the CA, certificate and key)`, err);
   return new StoreError(msg, err);
