@@ -61,6 +61,21 @@ export abstract class StoreBase extends EventEmitter<StoreStateEvents> implement
     this.owned.delete(o);
   }
 
+  /** Acquire `lock` and track it; a failed acquire releases it (quietly) and rethrows. */
+  protected async trackAcquired<T extends Releasable & { acquire(value: string, signal?: AbortSignal): Promise<void> }>(
+    lock: T,
+    value: string,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    try {
+      await lock.acquire(value, signal);
+    } catch (err) {
+      await lock.release().catch(() => {});
+      throw err;
+    }
+    return this.track(lock);
+  }
+
   /** The store answered (`up`) or could not be reached; emits a state event when that is news. */
   setConnected(up: boolean, err?: unknown): void {
     const next = nextState(this.state, up);

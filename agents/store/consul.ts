@@ -7,16 +7,7 @@
 import { EventEmitter } from 'node:events';
 import Consul from 'consul';
 import type { Logger } from 'pino';
-import {
-  AbortedError,
-  ShoalError,
-  StoreAuthError,
-  StoreError,
-  StoreTimeoutError,
-  StoreUnavailableError,
-  errorMessage,
-} from '../common/errors.js';
-import { parseDuration } from '../common/duration.js';
+import { AbortedError, StoreError, StoreUnavailableError, errorMessage } from '../common/errors.js';
 import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
 import { StoreBase } from './base.js';
@@ -24,59 +15,16 @@ import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, Watch
 import { formatStoreUri, type StoreUri } from './uri.js';
 import { ConsulLease, ConsulLock, type SessionApi } from './consul-session.js';
 import { nextConsulIndex } from './consul-index.js';
+import { consulError, sessionTtlBounds, statusOf } from './consul-error.js';
 
-export { nextConsulIndex };
+export { consulError, nextConsulIndex, sessionTtlBounds };
 
 /** Characters a key segment may hold as they are; everything else (and `%`) is percent-escaped. */
 const SAFE = /^[A-Za-z0-9._~:@=+,-]$/;
 /** How long one blocking query waits on the server before it returns unchanged. */
 const WAIT_MS = 30_000;
-/** Certificate and handshake failures: retrying will not help until an operator fixes the TLS setup. */
-const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_)/;
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-]);
-
-/** Map any failure of the consul client to a typed store error. */
-export function consulError(err: unknown, what: string): ShoalError {
-  if (err instanceof ShoalError) return err;
-  const e = err as { isTimeout?: boolean; isAbort?: boolean; code?: string; response?: { statusCode?: number } };
-  const msg = `consul ${what}: ${errorMessage(err)}`;
-  if (e.isAbort) return new AbortedError(msg);
-  if (e.isTimeout) return new StoreTimeoutError(msg, err);
-  const status = e.response?.statusCode;
-  if (status === 401 || status === 403) return new StoreAuthError(`${msg} (check the ACL token)`, err);
-  if (status !== undefined) return new StoreError(`${msg} (HTTP ${status})`, err, status >= 500 || status === 429);
-  if (e.code && NETWORK_CODES.has(e.code)) return new StoreUnavailableError(msg, err);
-  if (e.code && TLS_CODES.test(e.code))
-    return new StoreAuthError(`${msg} (TLS: check the CA, certificate and key)`, err);
-  return new StoreError(msg, err);
-}
-
-/** The HTTP status behind a typed error, if the server answered at all. */
-function statusOf(err: unknown): number | undefined {
-  return (err as { cause?: { response?: { statusCode?: number } } }).cause?.response?.statusCode;
-}
 
 const sessionBody = (name: string, ttlMs: number) => ({ name, ttl: `${ttlMs}ms`, behavior: 'delete', lockdelay: '0s' });
-
-/** Consul's refusal of a session TTL names its bounds: `Invalid Session TTL '7500000000', must be between [10s=24h0m0s]`. Pure. */
-export function sessionTtlBounds(message: string): { minMs: number; maxMs: number } | undefined {
-  const m = /Invalid Session TTL .*must be between \[([0-9a-z.]+)=([0-9a-z.]+)\]/.exec(message);
-  if (!m) return undefined;
-  try {
-    return { minMs: parseDuration(m[1] as string), maxMs: parseDuration(m[2] as string) };
-  } catch {
-    return undefined;
-  }
-}
 
 interface Entry {
   Key: string;
@@ -364,13 +312,7 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
 
   async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
     const lock = new ConsulLock(this, key, opts.ttlMs, await this.createSession(opts.ttlMs, 'shoal-lock'));
-    try {
-      await lock.acquire(value, opts.signal);
-    } catch (err) {
-      await lock.release().catch(() => {});
-      throw err;
-    }
-    return this.track(lock);
+    return this.trackAcquired(lock, value, opts.signal);
   }
 
   /** A blocking-query loop: each read waits on the server until the prefix changes (or WAIT_MS passes). */

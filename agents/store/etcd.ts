@@ -189,13 +189,7 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
 
   async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
     const lock = new EtcdLock(this, key, opts.ttlMs);
-    try {
-      await lock.acquire(value, opts.signal);
-    } catch (err) {
-      await lock.release().catch(() => {});
-      throw err;
-    }
-    return this.track(lock);
+    return this.trackAcquired(lock, value, opts.signal);
   }
 
   /** Resolves once `full` is deleted after `revision`, on an error, after `maxMs`, or when `signal` aborts. */

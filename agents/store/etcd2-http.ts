@@ -14,6 +14,7 @@ import {
   AbortedError,
 } from '../common/errors.js';
 import type { StoreOptions } from './store.js';
+import { NETWORK_CODES as SHARED_NETWORK_CODES, unreachableError } from './net-codes.js';
 
 /** A node of the v2 keys API. */
 export interface V2Node {
@@ -48,17 +49,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ECONNABORTED',
-]);
+/** The shared unreachable-host codes, and an aborted connection. */
+const NETWORK_CODES = new Set([...SHARED_NETWORK_CODES, 'ECONNABORTED']);
 
 export class V2Client {
   private readonly agent: http.Agent;
@@ -181,7 +173,8 @@ function abortError(own: AbortSignal | undefined, closing: AbortSignal, where: s
 
 function classify(err: Error & { code?: string }, where: string): Error {
   const code = err.code ?? '';
-  if (NETWORK_CODES.has(code)) return new StoreUnavailableError(`${where}: ${code}`, err);
+  const down = unreachableError(code, `${where}: ${code}`, err, NETWORK_CODES);
+  if (down) return down;
   if (/CERT|SSL|TLS|VERIFY|SIGNATURE/i.test(code)) return new StoreAuthError(`${where}: TLS failed: ${code}`, err);
   return new StoreUnavailableError(`${where}: ${err.message}`, err);
 }

@@ -6,13 +6,13 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { AbortedError, StoreError, isRecoverable } from '../common/errors.js';
+import { StoreError } from '../common/errors.js';
 import { sleep } from '../common/backoff.js';
-import { retry } from '../common/retry.js';
 import type { Lock, LockEvents, LockOptions } from './store.js';
 import { V2, type V2Client, type V2Response } from './etcd2-http.js';
 import type { Owner } from './base.js';
 import { KeptLease } from './kept-lease.js';
+import { waitForLock } from './lock-wait.js';
 
 /** What leases and locks need of the etcd v2 store (Etcd2Store implements it). */
 export interface Etcd2Host extends Owner {
@@ -215,25 +215,18 @@ export async function acquireEtcd2Lock(
 ): Promise<Etcd2Lock> {
   const path = store.keyPath(key);
   const signal = opts.signal;
-  const aborted = () => new AbortedError(`lock ${key}: wait aborted`);
-  const attempt = async (progress: () => void): Promise<Etcd2Lock> => {
-    for (;;) {
-      if (signal?.aborted) throw aborted();
-      const r = await store.http.request('PUT', path, {
-        form: { value, ttl: ttlSeconds(opts.ttlMs), prevExist: false },
-        signal,
-      });
-      await store.expect(r, [V2.nodeExist]);
-      if (r.body.errorCode === undefined) return new Etcd2Lock(store, key, value, opts.ttlMs);
-      progress();
-      const index = r.body.index ?? r.etcdIndex;
-      await store.http
-        .request('GET', path, { query: { wait: true, waitIndex: index + 1 }, timeoutMs: POLL_MS, signal })
-        .catch(quietPoll);
-    }
-  };
-  const backoff = { initialMs: 200, maxMs: 3000 };
-  return retry(attempt, { ...backoff, signal, what: `etcd2 lock ${key}`, isRetryable: isRecoverable }).catch((err) => {
-    throw signal?.aborted ? aborted() : err;
+  return waitForLock('etcd2', key, signal, async (progress) => {
+    const r = await store.http.request('PUT', path, {
+      form: { value, ttl: ttlSeconds(opts.ttlMs), prevExist: false },
+      signal,
+    });
+    await store.expect(r, [V2.nodeExist]);
+    if (r.body.errorCode === undefined) return new Etcd2Lock(store, key, value, opts.ttlMs);
+    progress();
+    const index = r.body.index ?? r.etcdIndex;
+    await store.http
+      .request('GET', path, { query: { wait: true, waitIndex: index + 1 }, timeoutMs: POLL_MS, signal })
+      .catch(quietPoll);
+    return undefined;
   });
 }

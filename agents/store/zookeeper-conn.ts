@@ -4,7 +4,7 @@
  * every call first waits (bounded) for the connection, then races the answer against the timeout.
  */
 import { EventEmitter } from 'node:events';
-import zookeeper, { type Client } from 'node-zookeeper-client';
+import zookeeper, { type Client, type Stat, type Watcher } from 'node-zookeeper-client';
 import { StoreAuthError, StoreError, StoreTimeoutError, StoreUnavailableError } from '../common/errors.js';
 import { withTimeout } from '../common/backoff.js';
 import { createRequire } from 'node:module';
@@ -40,16 +40,8 @@ if (!ConnectionManager.prototype.shoalGuarded) {
 const { Exception, CreateMode } = zookeeper;
 export { CreateMode };
 
-export interface ZkStat {
-  version: number;
-  numChildren: number;
-  dataLength: number;
-  ephemeralOwner: Buffer;
-  mzxid: Buffer;
-  pzxid: Buffer;
-}
-
-export type ZkWatcher = (event: unknown) => void;
+export type ZkStat = Stat;
+export type ZkWatcher = Watcher;
 
 export interface ZkConnEvents {
   connected: [];

@@ -6,13 +6,14 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { AbortedError, StoreUnavailableError, isRecoverable } from '../common/errors.js';
+import { StoreUnavailableError } from '../common/errors.js';
 import { sleep } from '../common/backoff.js';
 import { retry } from '../common/retry.js';
 import type { Lock, LockEvents, LockOptions } from './store.js';
 import { CreateMode, ZK, ZkConn, isZk } from './zookeeper-conn.js';
 import type { Owner } from './base.js';
 import { KeptLease } from './kept-lease.js';
+import { waitForLock } from './lock-wait.js';
 
 /** What leases and locks need of the ZooKeeper store (ZookeeperStore implements it). */
 export interface ZkHost extends Owner {
@@ -194,10 +195,11 @@ export async function acquireZkLock(store: ZkHost, key: string, value: string, o
   let conn = open();
   const path = store.path(key);
   const signal = opts.signal;
-  const aborted = () => new AbortedError(`lock ${key}: wait aborted`);
-  const attempt = async (progress: () => void): Promise<ZkLock> => {
-    for (;;) {
-      if (signal?.aborted) throw aborted();
+  return waitForLock(
+    'zookeeper',
+    key,
+    signal,
+    async (progress) => {
       if (conn.expired) {
         conn.close(); // the session ended while we waited: wait on a new one
         conn = open();
@@ -213,14 +215,10 @@ export async function acquireZkLock(store: ZkHost, key: string, value: string, o
       const gone = new Promise<void>((r) => (deleted = r));
       const until = AbortSignal.any([...(signal ? [signal] : []), abortOn(gone)]);
       if (await conn.exists(path, () => deleted())) await sleep(30_000, until).catch(() => {});
-    }
-  };
-  const backoff = { initialMs: 200, maxMs: 3000 };
-  const what = `zookeeper lock ${key}`;
-  return retry(attempt, { ...backoff, signal, what, isRetryable: isRecoverable }).catch((err) => {
-    conn.close();
-    throw signal?.aborted ? aborted() : err;
-  });
+      return undefined;
+    },
+    () => conn.close(),
+  );
 }
 
 /** An AbortSignal that fires when `p` settles (to cut a sleep short). */

@@ -3,7 +3,7 @@ declare module 'node-zookeeper-client' {
   import type { EventEmitter } from 'node:events';
 
   type Cb<T> = (error: Error | null | undefined, result: T) => void;
-  interface Stat {
+  export interface Stat {
     version: number;
     numChildren: number;
     dataLength: number;
@@ -11,7 +11,7 @@ declare module 'node-zookeeper-client' {
     mzxid: Buffer;
     pzxid: Buffer;
   }
-  type Watcher = (event: unknown) => void;
+  export type Watcher = (event: unknown) => void;
 
   export interface Client extends EventEmitter {
     connect(): void;
