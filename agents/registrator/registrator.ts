@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../common/log.js';
 import { backoffDelay } from '../common/backoff.js';
+import { deferred } from '../common/deferred.js';
 import { errorMessage } from '../common/errors.js';
 import type { ContainerInfo } from '../docker/container.js';
 import type { ContainerListing } from '../docker/source.js';
@@ -68,6 +69,9 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
   };
   /** Did the last sync pass (full or per container) succeed? undefined before the first one. */
   lastSyncOk: boolean | undefined;
+  private readonly firstSyncDone = deferred();
+  /** Resolves after the first full resync has been applied (systemd readiness). */
+  readonly firstSync = this.firstSyncDone.promise;
   /** container id -> (key -> value) of what we last wrote for it. */
   private readonly registered = new Map<string, Map<string, string>>();
   private readonly dirty = new Set<string>();
@@ -78,9 +82,6 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
   private wake: (() => void) | undefined;
   private wakeBackoff: (() => void) | undefined;
   private readonly limit: number;
-  private resolveFirstSync!: () => void;
-  /** Resolves after the first full resync has been applied (systemd readiness). */
-  readonly firstSync = new Promise<void>((resolve) => (this.resolveFirstSync = resolve));
 
   constructor(
     private readonly docker: DockerSource,
@@ -353,7 +354,7 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
     this.registered.clear();
     for (const [id, m] of byContainer) this.registered.set(id, m);
     this.stats.fullSyncs += 1;
-    this.resolveFirstSync();
+    this.firstSyncDone.resolve();
     this.log.info(
       { containers: all.length, entries: desired.size, put: plan.put.length, delete: plan.delete.length },
       'full resync done',
