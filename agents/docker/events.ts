@@ -46,16 +46,22 @@ export function parseEvent(raw: unknown): DockerEvent | undefined {
   };
 }
 
+/** Feed it text chunks; it returns the complete lines, trimmed, blank ones dropped (a partial line waits for more). */
+export function lineSplitter(): (chunk: string) => string[] {
+  let buf = '';
+  return (chunk) => {
+    buf += chunk;
+    const lines = buf.split('\n');
+    buf = lines.pop() ?? '';
+    return lines.map((l) => l.trim()).filter((l) => l !== '');
+  };
+}
+
 /** Split a byte stream into JSON lines. */
 export async function* jsonLines(stream: NodeJS.ReadableStream): AsyncGenerator<unknown> {
-  let buf = '';
+  const split = lineSplitter();
   for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-    buf += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (line === '') continue;
+    for (const line of split(typeof chunk === 'string' ? chunk : chunk.toString('utf8'))) {
       try {
         yield JSON.parse(line);
       } catch {

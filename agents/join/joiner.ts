@@ -8,6 +8,7 @@
  */
 import type { Logger } from '../common/log.js';
 import { sleep } from '../common/backoff.js';
+import { deferred } from '../common/deferred.js';
 import { errorMessage } from '../common/errors.js';
 import { retry, worthRetrying } from '../common/retry.js';
 import type { Lease, Store } from '../store/store.js';
@@ -40,9 +41,9 @@ export class Joiner {
   lastBeatOk: boolean | undefined;
   /** Did the engine answer at the last heartbeat? undefined before the first one. */
   lastEngineUp: boolean | undefined;
-  private resolveFirstBeat!: () => void;
+  private readonly firstBeatDone = deferred();
   /** Resolves after the first heartbeat that reached the store (key written, or left absent). */
-  readonly firstBeat = new Promise<void>((resolve) => (this.resolveFirstBeat = resolve));
+  readonly firstBeat = this.firstBeatDone.promise;
 
   constructor(
     private readonly store: Store,
@@ -121,7 +122,7 @@ export class Joiner {
       while (!signal.aborted) {
         const action = await this.beat();
         const wait = nextBeatIn(action, this.opts.heartbeatMs, this.now(), this.refreshedAt, this.opts.ttlMs);
-        this.resolveFirstBeat();
+        this.firstBeatDone.resolve();
         reached = true;
         progress();
         this.lastBeatOk = true;

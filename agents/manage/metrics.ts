@@ -1,7 +1,7 @@
 /** Prometheus metrics and /healthz of one manager (its own Registry: tests run several managers in one process). */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Cluster } from './cluster/cluster.js';
-import { gaugeFrom } from '../common/metrics.js';
+import { gaugeFrom, metricIn } from '../common/metrics.js';
 
 const HEALTH_STATES = ['pending', 'healthy', 'unhealthy'] as const;
 
@@ -20,30 +20,25 @@ export function routeLabel(method: string, path: string, params: readonly string
 export class ManageMetrics {
   readonly registry = new Registry();
   listening = false;
-  readonly containersCreated = new Counter({
-    name: 'shoal_manage_containers_created_total',
-    help: 'Containers created through the manager',
-    registers: [this.registry],
-  });
-  readonly placementFailures = new Counter({
-    name: 'shoal_manage_placement_failures_total',
-    help: 'Create requests no node could take',
-    registers: [this.registry],
-  });
-  readonly requests = new Counter({
-    name: 'shoal_manage_api_requests_total',
-    help: 'API requests by route and HTTP status',
-    labelNames: ['route', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly containersCreated = new Counter(
+    metricIn(this.registry, 'shoal_manage_containers_created_total', 'Containers created through the manager'),
+  );
+  readonly placementFailures = new Counter(
+    metricIn(this.registry, 'shoal_manage_placement_failures_total', 'Create requests no node could take'),
+  );
+  readonly requests = new Counter(
+    metricIn(this.registry, 'shoal_manage_api_requests_total', 'API requests by route and HTTP status', [
+      'route',
+      'status',
+    ] as const),
+  );
 
   constructor(private readonly cluster: Cluster) {
     const counts = () => this.nodeCounts();
     new Gauge({
-      name: 'shoal_manage_nodes',
-      help: 'Engines known to the manager by health state',
-      labelNames: ['health'] as const,
-      registers: [this.registry],
+      ...metricIn(this.registry, 'shoal_manage_nodes', 'Engines known to the manager by health state', [
+        'health',
+      ] as const),
       collect() {
         const c = counts();
         for (const h of HEALTH_STATES) this.set({ health: h }, c[h] ?? 0);

@@ -9,14 +9,16 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../common/log.js';
 import { backoffDelay } from '../common/backoff.js';
+import { deferred } from '../common/deferred.js';
 import { errorMessage } from '../common/errors.js';
 import type { ContainerInfo } from '../docker/container.js';
 import type { ContainerListing } from '../docker/source.js';
 import type { EventItem } from '../docker/events.js';
+import { needsInspect, planFullSync } from './full-sync.js';
 import { decide, TRIGGER_ACTIONS, type DecideOptions, type Decision } from './decide.js';
 import { pool, settledPool } from './pool.js';
 import { reconcile } from './reconcile.js';
-import { keyFor, parseKey, valueFor } from './service.js';
+import { keyFor, valueFor } from './service.js';
 import { servicesFor, type ServiceOptions } from './services-for.js';
 import { systemTimers, type Timers } from './timers.js';
 import type { EntryWriter } from './writer.js';
@@ -68,6 +70,9 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
   };
   /** Did the last sync pass (full or per container) succeed? undefined before the first one. */
   lastSyncOk: boolean | undefined;
+  private readonly firstSyncDone = deferred();
+  /** Resolves after the first full resync has been applied (systemd readiness). */
+  readonly firstSync = this.firstSyncDone.promise;
   /** container id -> (key -> value) of what we last wrote for it. */
   private readonly registered = new Map<string, Map<string, string>>();
   private readonly dirty = new Set<string>();
@@ -78,9 +83,6 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
   private wake: (() => void) | undefined;
   private wakeBackoff: (() => void) | undefined;
   private readonly limit: number;
-  private resolveFirstSync!: () => void;
-  /** Resolves after the first full resync has been applied (systemd readiness). */
-  readonly firstSync = new Promise<void>((resolve) => (this.resolveFirstSync = resolve));
 
   constructor(
     private readonly docker: DockerSource,
@@ -308,52 +310,17 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
   }
 
   private async fullSync(): Promise<void> {
-    const host = this.opts.dockerHost;
     const all = await this.docker.listContainers(true);
-    const needInspect = all.filter(
-      (s) =>
-        s.state === 'running' ||
-        s.state === 'paused' ||
-        s.state === 'restarting' ||
-        this.opts.deregister === 'on-success',
-    );
+    const needInspect = all.filter((s) => needsInspect(s, this.opts));
     const infos = await pool(needInspect, this.limit, (s) => this.docker.inspect(s.id));
     const current = await this.writer.current();
-    const desired = new Map<string, string>();
-    const byContainer = new Map<string, Map<string, string>>();
-    const keepNames = new Map<string, string>(); // container name -> id
-    for (const c of infos) {
-      if (c === undefined) continue;
-      const decision = decide(c, this.opts);
-      if (decision === 'keep') keepNames.set(c.name, c.id);
-      const entries = this.entriesOf(c, decision);
-      if (entries.size > 0) byContainer.set(c.id, entries);
-      for (const [k, v] of entries) desired.set(k, v);
-    }
-    const keep = new Set<string>();
-    const known = new Set(all.map((s) => s.name));
-    const removable = new Set<string>();
-    for (const kv of current) {
-      const p = parseKey(kv.key);
-      if (p?.dockerHost !== host || p.containerName === undefined) continue;
-      const keeper = keepNames.get(p.containerName);
-      if (keeper !== undefined) {
-        keep.add(kv.key);
-        const m = byContainer.get(keeper) ?? new Map<string, string>();
-        m.set(kv.key, kv.value);
-        byContainer.set(keeper, m);
-      }
-      if (known.has(p.containerName)) removable.add(kv.key);
-    }
-    const plan = reconcile(desired, current, host, { cleanup: this.opts.cleanup, keep, removable });
-    await this.apply(
-      plan.put.map((kv) => [kv.key, kv.value]),
-      plan.delete,
-    );
+    const { desired, byContainer, plan } = planFullSync(all, infos, current, this.opts, (c, d) => this.entriesOf(c, d));
+    const put = plan.put.map((kv): [string, string] => [kv.key, kv.value]);
+    await this.apply(put, plan.delete);
     this.registered.clear();
     for (const [id, m] of byContainer) this.registered.set(id, m);
     this.stats.fullSyncs += 1;
-    this.resolveFirstSync();
+    this.firstSyncDone.resolve();
     this.log.info(
       { containers: all.length, entries: desired.size, put: plan.put.length, delete: plan.delete.length },
       'full resync done',

@@ -63,6 +63,22 @@ function children(entries: readonly KV[], prefix: string): Child[] {
     .map((e) => ({ key: e.key.slice(base.length), name: e.key.slice(base.length), value: e.value }));
 }
 
+/**
+ * `ls`/`tree`: the children of the prefix in the helper's first argument that `keep` selects, dropping (and
+ * reporting as `<helper> <key>`) those whose key or value is unsafe.
+ */
+function safeChildren(helper: string, all: unknown[], keep: (c: Child) => boolean = () => true): Child[] {
+  const { list, options } = args(all);
+  const d = data(options);
+  return children(d.entries, String(list[0] ?? ''))
+    .filter(keep)
+    .filter(
+      (e) =>
+        (isSafeValue(e.key) && isSafeValue(e.value)) ||
+        (d.onUnsafe(`${helper} ${e.key}`, 'key or value unsafe in a proxy config'), false),
+    );
+}
+
 export const helpers: Record<string, HelperDelegate> = {
   /** `{{#service "web-80"}}...{{/service}}` (block, `this` is the service) or `(service "web-80")`. */
   service(...all: unknown[]) {
@@ -87,25 +103,11 @@ export const helpers: Record<string, HelperDelegate> = {
   },
   /** Direct children of a prefix: `[{name, value}]`, unsafe ones dropped. */
   ls(...all: unknown[]) {
-    const { list, options } = args(all);
-    const d = data(options);
-    return children(d.entries, String(list[0] ?? ''))
-      .filter((e) => !e.key.includes('/'))
-      .filter(
-        (e) =>
-          (isSafeValue(e.key) && isSafeValue(e.value)) ||
-          (d.onUnsafe(`ls ${e.key}`, 'key or value unsafe in a proxy config'), false),
-      );
+    return safeChildren('ls', all, (e) => !e.key.includes('/'));
   },
   /** Every key below a prefix (recursive), relative to it. */
   tree(...all: unknown[]) {
-    const { list, options } = args(all);
-    const d = data(options);
-    return children(d.entries, String(list[0] ?? '')).filter(
-      (e) =>
-        (isSafeValue(e.key) && isSafeValue(e.value)) ||
-        (d.onUnsafe(`tree ${e.key}`, 'key or value unsafe in a proxy config'), false),
-    );
+    return safeChildren('tree', all);
   },
   /** `env "NAME"` or `env "NAME" "default"`; an unset, empty or unsafe value gives the default. */
   env(...all: unknown[]) {

@@ -12,7 +12,8 @@ import { reserved } from '../scheduler/node.js';
 import type { DockerClient } from '../../docker/client.js';
 import { followEngineEvents } from './events.js';
 import { INITIAL_HEALTH, nextHealth, refreshOnAnswer, type HealthEvent, type HealthState } from './health.js';
-import { containerSnapshot, imageSnapshot, nodeLabels } from '../engine/convert.js';
+import { imageSnapshot, nodeLabels } from '../engine/convert.js';
+import { inspected, relisted, wantsReschedule, type CachedContainer } from './cached.js';
 import type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion } from '../../docker/wire.js';
 
 export class EngineRefusedError extends ShoalError {
@@ -31,16 +32,6 @@ export interface NodeOptions {
   random?: () => number;
 }
 
-interface Cached {
-  snap: ContainerSnapshot;
-  summary: ContainerSummary;
-  /** Kept for containers that ask to be rescheduled: their config must outlive the node. */
-  inspect?: ContainerInspect | undefined;
-}
-
-const wantsReschedule = (labels: Record<string, string> | null | undefined) =>
-  (labels?.['com.docker.swarm.reschedule-policies'] ?? '').includes('on-node-failure');
-
 export class EngineNode extends EventEmitter<{ change: []; health: [Health, Health] }> {
   readonly client: DockerClient;
   id = '';
@@ -52,7 +43,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
   apiVersion = '';
   private state: HealthState = INITIAL_HEALTH;
   updatedAt = new Date(0);
-  private containers = new Map<string, Cached>();
+  private containers = new Map<string, CachedContainer>();
   /** Per container, the sequence number of the read that last set it: later-started reads win. */
   private touched = new Map<string, number>();
   private seq = 0;
@@ -161,9 +152,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       this.serverVersion = info.ServerVersion ?? version.Version ?? '';
       this.apiVersion = version.ApiVersion ?? '';
       await this.refreshContainers();
-      this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(
-        imageSnapshot,
-      );
+      await this.refreshImages();
       this.cached = undefined;
       this.updatedAt = new Date();
       this.apply({ kind: 'refreshed' });
@@ -218,30 +207,17 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
   async refreshContainers(): Promise<void> {
     const started = ++this.seq;
     const list = await this.client.ok<ContainerSummary[]>('GET', '/containers/json?all=1');
-    const next = new Map<string, Cached>();
+    const next = new Map<string, CachedContainer>();
     await Promise.all(
       list.map(async (s) => {
         const old = this.containers.get(s.Id);
         if (old && old.summary.State === s.State) {
-          next.set(s.Id, {
-            snap: {
-              ...containerSnapshot(s, undefined),
-              ports: mergePorts(old.snap, s),
-              cpus: old.snap.cpus,
-              memory: old.snap.memory,
-            },
-            summary: s,
-            inspect: old.inspect,
-          });
+          next.set(s.Id, relisted(old, s));
           return;
         }
         const r = await this.client.json<ContainerInspect>('GET', `/containers/${s.Id}/json`);
         const inspect = r.status === 200 ? r.body : undefined;
-        next.set(s.Id, {
-          snap: containerSnapshot(s, inspect),
-          summary: s,
-          inspect: wantsReschedule(s.Labels) ? inspect : undefined,
-        });
+        next.set(s.Id, inspected(s, inspect));
       }),
     );
     // a single-container read that started after this list won: keep what it found (or that it is gone)
@@ -258,6 +234,12 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     this.cached = undefined;
   }
 
+  private async refreshImages(): Promise<void> {
+    this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(
+      imageSnapshot,
+    );
+  }
+
   /** Re-read one container (after an operation through the manager): two small calls, not a full list. */
   async refreshContainer(id: string): Promise<void> {
     const mine = ++this.seq;
@@ -272,12 +254,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     if ((this.touched.get(id) ?? 0) > mine) return; // a later read already answered
     this.touched.set(id, mine);
     if (!s) this.containers.delete(id);
-    else
-      this.containers.set(id, {
-        snap: containerSnapshot(s, inspect),
-        summary: s,
-        inspect: wantsReschedule(s.Labels) ? inspect : undefined,
-      });
+    else this.containers.set(id, inspected(s, inspect));
     this.cached = undefined;
   }
 
@@ -333,10 +310,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       images = false;
       try {
         for (const id of batch) await this.refreshContainer(id);
-        if (withImages)
-          this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(
-            imageSnapshot,
-          );
+        if (withImages) await this.refreshImages();
         this.cached = undefined;
         this.emit('change');
       } catch {
@@ -349,12 +323,4 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       timer ??= setTimeout(() => void flush(), 50);
     });
   }
-}
-
-function mergePorts(old: ContainerSnapshot, s: ContainerSummary): ContainerSnapshot['ports'] {
-  return containerSnapshot(s, undefined).ports.reduce(
-    (acc, p) =>
-      acc.some((q) => q.hostIp === p.hostIp && q.hostPort === p.hostPort && q.proto === p.proto) ? acc : [...acc, p],
-    old.ports,
-  );
 }

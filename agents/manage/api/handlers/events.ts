@@ -1,5 +1,6 @@
 /** `/events`: every node's stream merged, each event tagged with its node (as classic Swarm did). */
 import type http from 'node:http';
+import { lineSplitter } from '../../../docker/events.js';
 import type { Handler } from '../context.js';
 import { eventsPlan } from '../eventsplan.js';
 
@@ -17,16 +18,11 @@ export const events: Handler = async ({ req, res, url, api }) => {
   for (const n of nodes) {
     const preq = n.client.request('GET', `/events${plan.query ? `?${plan.query}` : ''}`);
     upstreams.push(preq);
-    let buf = '';
+    const split = lineSplitter();
     preq.on('response', (pres) => {
       pres.setEncoding('utf8');
       pres.on('data', (chunk: string) => {
-        buf += chunk;
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, i).trim();
-          buf = buf.slice(i + 1);
-          if (line === '') continue;
+        for (const line of split(chunk)) {
           try {
             const ev = JSON.parse(line) as Record<string, unknown>;
             res.write(

@@ -1,0 +1,45 @@
+/** What an EngineNode keeps per container between refreshes, and how an entry is built from the engine's answers. */
+import type { ContainerSnapshot } from '../scheduler/node.js';
+import { containerSnapshot } from '../engine/convert.js';
+import type { ContainerInspect, ContainerSummary } from '../../docker/wire.js';
+
+export interface CachedContainer {
+  snap: ContainerSnapshot;
+  summary: ContainerSummary;
+  /** Kept for containers that ask to be rescheduled: their config must outlive the node. */
+  inspect?: ContainerInspect | undefined;
+}
+
+export const wantsReschedule = (labels: Record<string, string> | null | undefined) =>
+  (labels?.['com.docker.swarm.reschedule-policies'] ?? '').includes('on-node-failure');
+
+/** A container just listed and inspected (`inspect` undefined when the inspect failed). */
+export function inspected(s: ContainerSummary, inspect: ContainerInspect | undefined): CachedContainer {
+  return {
+    snap: containerSnapshot(s, inspect),
+    summary: s,
+    inspect: wantsReschedule(s.Labels) ? inspect : undefined,
+  };
+}
+
+/** A container listed again in the same state: not inspected again, the sizes and ports already known are kept. */
+export function relisted(old: CachedContainer, s: ContainerSummary): CachedContainer {
+  return {
+    snap: {
+      ...containerSnapshot(s, undefined),
+      ports: mergePorts(old.snap, s),
+      cpus: old.snap.cpus,
+      memory: old.snap.memory,
+    },
+    summary: s,
+    inspect: old.inspect,
+  };
+}
+
+function mergePorts(old: ContainerSnapshot, s: ContainerSummary): ContainerSnapshot['ports'] {
+  return containerSnapshot(s, undefined).ports.reduce(
+    (acc, p) =>
+      acc.some((q) => q.hostIp === p.hostIp && q.hostPort === p.hostPort && q.proto === p.proto) ? acc : [...acc, p],
+    old.ports,
+  );
+}
