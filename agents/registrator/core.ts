@@ -95,7 +95,7 @@ export function startRegistrator(config: RegistratorConfig, deps: CoreDeps): Reg
 
   const run = async () => {
     const attempts = { attempts: config.retryAttempts, initialMs: config.retryIntervalMs, signal, log };
-    const refused = rethrowAtStart('registrator', target.description);
+    const refused = rethrowAtStart('registrator', config.registry.text);
     await retry(() => target.connect(), { ...attempts, what: target.description }).catch(refused);
     metrics.storeConnected = true;
     const dockerHost = await dockerHostName(config, docker, signal, log);
