@@ -48,7 +48,7 @@ export interface RegistratorHandle {
 
 async function dockerHostName(config: RegistratorConfig, docker: EngineSource, signal: AbortSignal, log: Logger) {
   const what = { signal, log, what: 'docker info', initialMs: config.retryIntervalMs };
-  const info = () => retry(() => docker.info(), what).catch(rethrowAtStart('registrator', 'docker'));
+  const info = () => retry(() => docker.info(), what).catch(rethrowAtStart('registrator', config.dockerHost));
   const name = config.hostname ?? (await info()).name;
   const why = name.includes(':') ? 'contains ":"' : unsafeTokenReason(name);
   if (why) {
