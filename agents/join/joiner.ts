@@ -23,6 +23,8 @@ export interface JoinerOptions {
   ping: (() => Promise<void>) | undefined;
   /** The clock (a seam for tests). */
   now?: () => number;
+  /** The pause between beats (a seam for tests, with `now`); rejects when the signal aborts. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export class Joiner {
@@ -126,7 +128,7 @@ export class Joiner {
         reached = true;
         progress();
         this.lastBeatOk = true;
-        await sleep(wait, signal).catch(() => undefined);
+        await (this.opts.sleep ?? sleep)(wait, signal).catch(() => undefined);
       }
     };
     const onRetry = (err: unknown, _attempt: number, retryInMs: number) => {

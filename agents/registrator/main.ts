@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { readFile } from 'node:fs/promises';
-import type { AgentMain } from '../common/agent.js';
+import type { AgentContext, AgentMain } from '../common/agent.js';
 import { storeOptionsFrom } from '../config/common.js';
 import { DockerClient } from '../docker/client.js';
 import { endpointHostIp } from '../docker/endpoint.js';
@@ -15,7 +15,7 @@ import { openStore } from '../store/open.js';
 import { startStatusServer, type StatusServer } from '../common/status.js';
 import type { RegistratorConfig } from './config.js';
 import { catalogTarget, consulAgentFor } from './catalog-target.js';
-import { startRegistrator } from './core.js';
+import { startRegistrator, type RegistratorHandle } from './core.js';
 import { kvTarget } from './kv-target.js';
 import { RegistratorMetrics } from './metrics.js';
 
@@ -26,7 +26,14 @@ function firstExternalIpv4(): string | undefined {
   return undefined;
 }
 
-export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
+export const main: AgentMain<RegistratorConfig> = (config, ctx) => runRegistrator(config, ctx);
+
+/** `main`, handing the running core to `onStart` (tests wait on its `pass` events). */
+export async function runRegistrator(
+  config: RegistratorConfig,
+  ctx: AgentContext,
+  onStart?: (handle: RegistratorHandle) => void,
+): Promise<number> {
   const { log, signal } = ctx;
   const docker = DockerClient.forHost(config.dockerHost, { env: ctx.env });
   const storeOpts = await storeOptionsFrom(config.store, (p) => readFile(p, 'utf8'));
@@ -51,6 +58,7 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
       onReady: (line) => void ctx.notify?.ready(line),
       startFields: { docker: docker.endpoint.url, statusAddr: status?.address },
     });
+    onStart?.(registrator);
     const stop = () => void registrator.stop();
     signal.addEventListener('abort', stop, { once: true });
     if (signal.aborted) stop();
@@ -67,4 +75,4 @@ export const main: AgentMain<RegistratorConfig> = async (config, ctx) => {
     await status?.close();
     docker.close();
   }
-};
+}

@@ -136,6 +136,10 @@ t.test('run: a lapsing key is removed at its deadline, not a heartbeat later', a
   const store = new MemoryStore();
   const KEY = '127.0.1.4:2375';
   let up = true;
+  let now = 0;
+  const ac = new AbortController();
+  // what run() saw at each pause: the time, how long it pauses, whether the key is there
+  const pauses: { at: number; ms: number; present: boolean }[] = [];
   const j = new Joiner(
     store,
     {
@@ -143,26 +147,32 @@ t.test('run: a lapsing key is removed at its deadline, not a heartbeat later', a
       value: KEY,
       heartbeatMs: 700,
       ttlMs: 1000,
+      now: () => now,
+      sleep: async (ms) => {
+        pauses.push({ at: now, ms, present: store.data.has(KEY) });
+        up = false; // the engine stops after the first beat
+        now += ms;
+        if (pauses.length === 4) ac.abort();
+        await new Promise((r) => setImmediate(r));
+      },
       ping: async () => {
         if (!up) throw new Error('down');
       },
     },
     silentLogger(),
   );
-  const ac = new AbortController();
-  const running = j.run(ac.signal);
-  await j.firstBeat;
-  const refreshed = Date.now();
-  up = false;
-  while (store.data.has(KEY)) await new Promise((r) => setTimeout(r, 10));
-  const gone = Date.now() - refreshed;
-  ac.abort();
-  await running;
-  t.ok(
-    gone >= 850 && gone < 1300,
-    `gone ${gone} ms after the last refresh (TTL 1000 ms, heartbeat 700 ms: a beat-bound removal would be at 1400 ms)`,
+  await j.run(ac.signal);
+  t.same(
+    pauses,
+    [
+      { at: 0, ms: 700, present: true }, // advertised at 0
+      { at: 700, ms: 300, present: true }, // lapse: the next beat at the deadline (0 + TTL), not at 1400
+      { at: 1000, ms: 700, present: false }, // expired exactly TTL after the last refresh
+      { at: 1700, ms: 700, present: false }, // idle
+    ],
+    'TTL 1000 ms, heartbeat 700 ms: removed at 1000 ms; a beat-bound removal would be at 1400 ms',
   );
-  t.equal(j.stats.expired, 1);
+  t.match(j.stats, { advertised: 1, refreshStopped: 1, expired: 1 });
 });
 
 t.test('--check-engine=false (no ping): the key is refreshed at every beat, as swarm join did', async (t) => {

@@ -100,16 +100,16 @@ t.test('unhealthy: nothing listens at the store address -> healthz 503 before an
   const e = await engine(1);
   const port = await freePort();
   const dead = await freePort();
-  const run = startJoin(`consul://127.0.0.1:${dead}/shoaltest-jstatus-${rand()}`, {
-    addr: e.tcp,
-    heartbeat: '500ms',
-    ttl: '3s',
-    dockerHost: e.dockerHost,
-    statusAddr: `127.0.0.1:${port}`,
-  });
+  const cap = captureLog('warn');
+  const run = startJoin(
+    `consul://127.0.0.1:${dead}/shoaltest-jstatus-${rand()}`,
+    { addr: e.tcp, heartbeat: '500ms', ttl: '3s', dockerHost: e.dockerHost, statusAddr: `127.0.0.1:${port}` },
+    cap.log,
+  );
   t.teardown(() => run.stop());
-  await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status > 0, 10_000, 'status server up');
-  await new Promise((r) => setTimeout(r, 1500));
+  // join has tried the store and failed twice (and keeps trying): it has had its chance to beat
+  const failures = () => cap.lines.filter((l) => /failed; retrying$|^heartbeat failed$/.test(String(l.msg))).length;
+  await until(() => failures() >= 2, 30_000, 'two failed attempts to reach the store');
   const h = await fetch(`http://127.0.0.1:${port}/healthz`);
   t.equal(h.status, 503);
   t.match(await h.json(), { ok: false });

@@ -62,7 +62,8 @@ t.test(`burst of ${N} starts and removals`, async (t) => {
     }
     return want;
   };
-  await new Promise((r) => setTimeout(r, 1000)); // registrators connected
+  // each registrator has its event stream connected (it connects before the first full sync)
+  for (const x of stores) await (await x.reg.core()).firstSync;
   const t0 = Date.now();
   await pool(
     Array.from({ length: N }, (_, i) => `b${i}-${s}`),

@@ -6,9 +6,12 @@
 import t, { type Test } from 'tap';
 import { busyboxImage, engine, type EngineHandle } from '../harness/engines.js';
 import { service } from '../harness/services.js';
+import { captureLog, until } from '../helpers/capture-log.js';
+import { leaseExpiry, recordSnapshots } from '../helpers/lease-canary.js';
 import {
   asObject,
   liveBackends,
+  nextPass,
   rand,
   readerFor,
   sameKeys,
@@ -104,8 +107,8 @@ for (const b of backends) {
     );
     t.teardown(() => child.kill());
     await waitEntries(store, sameKeys(want), 30_000, onHost);
-    await new Promise((r) => setTimeout(r, 5000));
-    t.same(asObject((await store.list('')).filter(onHost)), want, 'still there after more than one TTL (kept alive)');
+    await leaseExpiry(uri, store, 3000); // a lease created after ours, never renewed, has expired
+    t.same(asObject((await store.list('')).filter(onHost)), want, 'still there after a TTL (kept alive)');
     await child.kill('SIGKILL');
     const killedAt = Date.now();
     // Consul invalidates a session up to 2x its TTL after the last renewal; etcd/zk at the TTL
@@ -135,12 +138,14 @@ for (const b of backends) {
     const reg = startRegistrator(uri, { dockerHost: e.dockerHost });
     t.teardown(() => reg.stop());
     await waitEntries(store, sameKeys(want), 30_000, onHost);
+    const core = await reg.core();
     await chaos.stop();
+    const failed = nextPass(core, (p) => !p.ok);
     // during the outage: one goes, one comes
     await e.cli(['rm', '-f', `c1-${s}`]);
     delete want[`busybox-80/${HOST}:c1-${s}:80`];
     want[`busybox-80/${HOST}:c3-${s}:80`] = await c.run(`c3-${s}`);
-    await new Promise((r) => setTimeout(r, 3000));
+    await failed; // the changes met the outage: a write failed
     await chaos.start();
     await waitEntries(store, sameKeys(want), 60_000, onHost).then(
       () => t.pass('caught up after the store came back'),
@@ -172,13 +177,15 @@ t.test('dockerd (engine 4) restarted mid-run: registrator stays up and catches u
     [`busybox-80/${HOST}:${keep}:80`]: await c.run(keep, ['--restart', 'always']),
     [`busybox-80/${HOST}:${once}:80`]: await c.run(once),
   };
-  const reg = startRegistrator(uri, { dockerHost: e.dockerHost });
+  const cap = captureLog('warn');
+  const reg = startRegistrator(uri, { dockerHost: e.dockerHost }, cap.log);
   t.teardown(() => reg.stop());
   await waitEntries(store, sameKeys(want), 30_000, onHost);
   await e.stop();
   // an entry no container backs appears while dockerd is down: only a resync on reconnect removes it
   await store.put(`busybox-80/${HOST}:ghost-${s}:80`, '127.0.1.4:1');
-  await new Promise((r) => setTimeout(r, 3000));
+  const lost = () => cap.lines.some((l) => l.msg === 'docker event stream lost; reconnecting');
+  await until(lost, 30_000, 'the registrator to see the event stream drop');
   await e.start();
   await e.cli(['start', keep], { reject: false }); // restart=always brings it back; make sure
   const after = { [`busybox-80/${HOST}:${keep}:80`]: await hostPort(e, keep) };
@@ -192,6 +199,7 @@ t.test('dockerd (engine 4) restarted mid-run: registrator stays up and catches u
     () => t.pass('events followed after the reconnect'),
     (err) => t.fail(String(err)),
   );
+  t.ok((await reg.core()).stats.reconnects >= 1, 'caught up through an event-stream reconnect');
   t.equal(reg.settled(), false, 'registrator did not exit');
 });
 
@@ -206,6 +214,8 @@ t.test(
     const reg = startRegistrator(uri, { dockerHost: e.dockerHost, ttl: '5s', withdrawAfter: '2s' });
     t.teardown(() => reg.stop());
     await waitEntries(store, sameKeys(want), 30_000, onHost);
+    const core = await reg.core();
+    const withdrawn = nextPass(core, (p) => p.kind === 'withdraw' && p.ok);
     const stoppedAt = Date.now();
     await e.stop();
     await waitEntries(store, (kvs) => kvs.length === 0, 20_000, onHost).then(
@@ -215,13 +225,19 @@ t.test(
         ),
       (err) => t.fail(String(err)),
     );
-    await new Promise((r) => setTimeout(r, 6000)); // longer than the TTL: still withdrawn, not re-written by the lease
-    t.same(asObject((await store.list('')).filter(onHost)), {}, 'still withdrawn after more than a TTL');
+    await withdrawn;
+    const rec = recordSnapshots(store);
+    await nextPass(core); // the loop ran again after the withdrawal (the engine still down)
+    await leaseExpiry(uri, store, 5000); // and a lease of the same TTL, never renewed, has expired
+    await rec.stop();
+    const back = rec.seen.filter((kvs) => kvs.some(onHost));
+    t.same(back, [], 'nothing of this host re-written since the withdrawal, neither by a pass nor by the lease');
+    t.same(asObject((await store.list('')).filter(onHost)), {}, 'still withdrawn after a TTL');
     await e.start();
     await e.cli(['start', keep], { reject: false });
-    const back = { [`busybox-80/${HOST}:${keep}:80`]: await hostPort(e, keep) };
-    await waitEntries(store, sameKeys(back), 60_000, onHost).then(
-      (kvs) => t.same(asObject(kvs), back, 'registered again once the engine answers'),
+    const again = { [`busybox-80/${HOST}:${keep}:80`]: await hostPort(e, keep) };
+    await waitEntries(store, sameKeys(again), 60_000, onHost).then(
+      (kvs) => t.same(asObject(kvs), again, 'registered again once the engine answers'),
       (err) => t.fail(String(err)),
     );
     t.equal(reg.settled(), false, 'registrator did not exit');

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { createLogger, silentLogger, type Logger } from '../../agents/common/log.js';
 import { loadConfig } from '../../agents/config/load.js';
 import { registratorSpec, type RegistratorConfig } from '../../agents/registrator/config.js';
-import { main as registratorMain } from '../../agents/registrator/main.js';
+import { runRegistrator } from '../../agents/registrator/main.js';
+import type { Pass, Registrator } from '../../agents/registrator/registrator.js';
 import { joinSpec, type JoinConfig } from '../../agents/join/config.js';
 import { main as joinMain } from '../../agents/join/main.js';
 import { openStore } from '../../agents/store/open.js';
@@ -72,13 +73,28 @@ export function registratorConfig(uri: string, flags: Record<string, unknown>): 
   }).config;
 }
 
+export interface RunningRegistrator extends Running {
+  /** The running core (its `pass` events, stats, `idle()`); rejects when main ended before it started. */
+  core(): Promise<Registrator>;
+}
+
 export function startRegistrator(
   uri: string,
   flags: Record<string, unknown>,
   log = testLogger('registrator'),
-): Running {
+): RunningRegistrator {
   const ac = new AbortController();
-  const done = registratorMain(registratorConfig(uri, flags), { log, signal: ac.signal, env: {} });
+  let onStart!: (started: Promise<Registrator | undefined>) => void;
+  const handed = new Promise<Registrator | undefined>((resolve) => (onStart = resolve));
+  const ctx = { log, signal: ac.signal, env: {} };
+  const done = runRegistrator(registratorConfig(uri, flags), ctx, (h) => onStart(h.started));
+  const started = Promise.race([
+    handed,
+    done.then(
+      () => undefined,
+      () => undefined,
+    ),
+  ]);
   let settled = false;
   done.then(
     () => (settled = true),
@@ -86,11 +102,38 @@ export function startRegistrator(
   );
   return {
     settled: () => settled,
+    async core() {
+      const reg = await started;
+      if (!reg) throw new Error('the registrator ended before it started');
+      return reg;
+    },
     async stop() {
       ac.abort(new Error('test done'));
       return done;
     },
   };
+}
+
+/**
+ * Resolves with the first pass of `reg` from now on for which `pred` holds (passes run one at a time);
+ * rejects after `timeoutMs` (generous: a bound on a hang, not a measure).
+ */
+export function nextPass(reg: Registrator, pred: (p: Pass) => boolean = () => true, timeoutMs = 60_000): Promise<Pass> {
+  const pass = new Promise<Pass>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reg.off('pass', check);
+      reject(new Error(`no matching registrator pass within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const check = (p: Pass) => {
+      if (!pred(p)) return;
+      reg.off('pass', check);
+      clearTimeout(timer);
+      resolve(p);
+    };
+    reg.on('pass', check);
+  });
+  pass.catch(() => undefined); // awaited later by the caller: no unhandled rejection meanwhile
+  return pass;
 }
 
 export function startJoin(uri: string, flags: Record<string, unknown>, log = testLogger('join')): Running {

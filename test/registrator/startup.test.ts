@@ -5,6 +5,7 @@ import { silentLogger } from '../../agents/common/log.js';
 import { main } from '../../agents/registrator/main.js';
 import { engine } from '../harness/engines.js';
 import { registratorConfig, startRegistrator, storeAddress } from './helpers.js';
+import { captureLog, until } from '../helpers/capture-log.js';
 import { ACL_HCL, consulReady, throwawayConsul } from '../helpers/throwaway-consul.js';
 
 const REFUSED = 'shoal registrator: store refused the credentials';
@@ -25,12 +26,16 @@ t.test('--retry-attempts 2: gives up with a typed error', async (t) => {
 });
 
 t.test('--retry-attempts -1 (default): keeps trying, stops cleanly on shutdown', async (t) => {
-  const reg = startRegistrator(DOWN, {
-    retryInterval: '50ms',
-    storeTimeout: '500ms',
-    dockerHost: 'unix:///nonexistent.sock',
-  });
-  await new Promise((r) => setTimeout(r, 2000));
+  const cap = captureLog('warn');
+  const reg = startRegistrator(
+    DOWN,
+    { retryInterval: '50ms', storeTimeout: '500ms', dockerHost: 'unix:///nonexistent.sock' },
+    cap.log,
+  );
+  // five failed attempts in a row, more than any --retry-attempts this test could be mistaken for
+  const attempts = () => cap.lines.filter((l) => /failed; retrying$/.test(String(l.msg))).map((l) => l.attempt);
+  await until(() => reg.settled() || attempts().length >= 5, 30_000, 'five retries');
+  t.same(attempts().slice(0, 5), [1, 2, 3, 4, 5], 'retried five times');
   t.equal(reg.settled(), false, 'still trying');
   t.equal(await reg.stop(), 0);
 });
