@@ -2,6 +2,8 @@
  * Retry an operation with jittered backoff until it succeeds, the attempts run out, the signal aborts, or it
  * fails with an error that retrying cannot fix. Long-lived loops (keep-alives, watches, waits for a lock) run
  * inside `fn` and call `progress()` after each success, so that the next failure backs off from the start.
+ * A loop that cannot be one awaited function (a generator that yields between attempts, a pipeline whose next
+ * attempt is a timer) keeps the same bookkeeping with a `Retrier` and waits out each delay its own way.
  */
 import type { Logger } from './log.js';
 import { backoffDelay, sleep } from './backoff.js';
@@ -19,6 +21,11 @@ export interface RetryOptions {
   isRetryable?: (err: unknown) => boolean;
   /** Called before each wait, in place of the default warning; `attempt` counts from 1. */
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  /**
+   * How `retry()` waits out a delay (default: `sleep` on the signal). A seam for an injectable clock, or for a
+   * pause something else may cut short; resolving early on abort is fine (the next failure then ends it).
+   */
+  wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -29,25 +36,46 @@ export function worthRetrying(err: unknown): boolean {
   return !(err instanceof ShoalError) || err.recoverable;
 }
 
-export async function retry<T>(fn: (progress: () => void) => Promise<T>, opts: RetryOptions): Promise<T> {
-  const attempts = opts.attempts ?? -1;
-  const retryable = opts.isRetryable ?? worthRetrying;
-  let failures = 0;
-  const progress = () => {
-    failures = 0;
+/** The decisions of one retry loop: which failure ends it, how long to wait after each other one. */
+export class Retrier {
+  private failures = 0;
+
+  constructor(private readonly opts: RetryOptions) {}
+
+  /** The work went forward: the next failure backs off from the initial delay again. */
+  readonly progress = (): void => {
+    this.failures = 0;
   };
+
+  /**
+   * A failed attempt: throws `err` when the signal aborted, retrying cannot fix it or the attempts ran out;
+   * otherwise tells `onRetry` (or logs the default warning) and returns the delay before the next attempt.
+   */
+  failed(err: unknown): number {
+    const opts = this.opts;
+    const attempts = opts.attempts ?? -1;
+    if (opts.signal?.aborted || !(opts.isRetryable ?? worthRetrying)(err)) throw err;
+    if (attempts >= 0 && this.failures + 1 >= attempts) throw err;
+    const delay = backoffDelay(this.failures, { initialMs: opts.initialMs ?? 500, maxMs: opts.maxMs ?? 30_000 });
+    this.failures += 1;
+    if (opts.onRetry) opts.onRetry(err, this.failures, delay);
+    else
+      opts.log?.warn(
+        { err: errorMessage(err), attempt: this.failures, retryInMs: delay },
+        `${opts.what} failed; retrying`,
+      );
+    return delay;
+  }
+}
+
+export async function retry<T>(fn: (progress: () => void) => Promise<T>, opts: RetryOptions): Promise<T> {
+  const retrier = new Retrier(opts);
+  const wait = opts.wait ?? sleep;
   for (;;) {
     try {
-      return await fn(progress);
+      return await fn(retrier.progress);
     } catch (err) {
-      if (opts.signal?.aborted || !retryable(err)) throw err;
-      if (attempts >= 0 && failures + 1 >= attempts) throw err;
-      const delay = backoffDelay(failures, { initialMs: opts.initialMs ?? 500, maxMs: opts.maxMs ?? 30_000 });
-      failures += 1;
-      const fields = { err: errorMessage(err), attempt: failures, retryInMs: delay };
-      if (opts.onRetry) opts.onRetry(err, failures, delay);
-      else opts.log?.warn(fields, `${opts.what} failed; retrying`);
-      await sleep(delay, opts.signal);
+      await wait(retrier.failed(err), opts.signal);
     }
   }
 }

@@ -3,8 +3,9 @@
  * restarted, socket gone) it reconnects with jittered backoff and yields a `connected` item each time, so the
  * consumer can resync. Ends when the signal aborts.
  */
-import { backoffDelay, sleep } from '../common/backoff.js';
+import { sleep } from '../common/backoff.js';
 import { errorMessage } from '../common/errors.js';
+import { Retrier } from '../common/retry.js';
 
 export interface DockerEvent {
   /** `container`, `network`, `image`, ... */
@@ -78,41 +79,41 @@ export interface EventStreamOptions {
 }
 
 export async function* eventStream(open: OpenEventStream, opts: EventStreamOptions): AsyncGenerator<EventItem> {
-  let attempt = 0;
+  const { signal } = opts;
+  const backoff = { initialMs: opts.initialBackoffMs ?? 250, maxMs: opts.maxBackoffMs ?? 10_000 };
+  // every break is reconnected (the consumer hears of it as a `disconnected` item), until the signal aborts
+  const retrier = new Retrier({ ...backoff, signal, what: 'docker event stream', isRetryable: () => true });
   let connects = 0;
-  while (!opts.signal.aborted) {
+  while (!signal.aborted) {
     const ac = new AbortController();
     const onAbort = () => ac.abort();
-    opts.signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
     let stream: NodeJS.ReadableStream | undefined;
+    let broke: unknown;
     try {
       stream = await open(ac.signal);
-      attempt = 0;
+      retrier.progress();
       yield { kind: 'connected', attempt: connects, reconnect: connects > 0 };
       connects += 1;
       for await (const raw of jsonLines(stream)) {
         const ev = parseEvent(raw);
         if (ev) yield { kind: 'event', event: ev };
       }
-      if (opts.signal.aborted) return;
-      yield { kind: 'disconnected', error: 'event stream ended' };
+      if (signal.aborted) return;
+      broke = new Error('event stream ended');
     } catch (err) {
-      if (opts.signal.aborted) return;
-      yield { kind: 'disconnected', error: errorMessage(err) };
+      if (signal.aborted) return;
+      broke = err;
     } finally {
-      opts.signal.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       ac.abort();
       (stream as { destroy?: () => void } | undefined)?.destroy?.();
     }
-    const delay = backoffDelay(attempt, {
-      initialMs: opts.initialBackoffMs ?? 250,
-      maxMs: opts.maxBackoffMs ?? 10_000,
-    });
-    attempt += 1;
+    yield { kind: 'disconnected', error: errorMessage(broke) };
     try {
-      await sleep(delay, opts.signal);
+      await sleep(retrier.failed(broke), signal);
     } catch {
-      return;
+      return; // aborted
     }
   }
 }

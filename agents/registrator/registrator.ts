@@ -8,9 +8,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../common/log.js';
-import { backoffDelay } from '../common/backoff.js';
 import { deferred } from '../common/deferred.js';
 import { errorMessage } from '../common/errors.js';
+import { retry } from '../common/retry.js';
 import type { ContainerInfo } from '../docker/container.js';
 import type { ContainerListing } from '../docker/source.js';
 import type { EventItem } from '../docker/events.js';
@@ -229,35 +229,50 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
   }
 
   private async loop(signal: AbortSignal): Promise<void> {
-    let failures = 0;
-    while (!signal.aborted) {
-      const kind = this.nextPass();
-      if (kind === undefined) {
-        await this.waitForWork(signal);
-        continue;
-      }
-      this.passing = true;
-      try {
-        await this.runPass(kind);
-        if (kind !== 'withdraw') {
-          failures = 0;
-          this.lastSyncOk = true;
+    let kind: Pass['kind'] = 'full'; // the pass in flight
+    const passes = async (progress: () => void): Promise<void> => {
+      while (!signal.aborted) {
+        const next = this.nextPass();
+        if (next === undefined) {
+          await this.waitForWork(signal);
+          continue;
         }
-        this.passing = false;
-        this.emit('pass', { kind, ok: true });
-      } catch (err) {
-        this.passing = false;
-        if (signal.aborted) break;
+        kind = next;
+        await this.pass(kind, signal, progress);
+      }
+    };
+    const pause = (ms: number): Promise<void> => {
+      const paused = this.backoff(ms, signal);
+      this.emit('pass', { kind, ok: false }); // once the retry is armed: a test may advance the clock now
+      return paused;
+    };
+    const retrying = { initialMs: this.opts.retryIntervalMs, maxMs: 30_000, signal, log: this.log, wait: pause };
+    // Docker and the store are retried forever, whatever they answer
+    await retry(passes, { ...retrying, what: 'sync', isRetryable: () => true }).catch((err: unknown) => {
+      if (!signal.aborted) throw err;
+    });
+  }
+
+  /** One pass; a failure is counted and rethrown for the loop to back off (a withdrawal is no progress). */
+  private async pass(kind: Pass['kind'], signal: AbortSignal, progress: () => void): Promise<void> {
+    this.passing = true;
+    try {
+      await this.runPass(kind);
+    } catch (err) {
+      this.passing = false;
+      if (!signal.aborted) {
         this.stats.errors += 1;
         this.lastSyncOk = false;
         this.fullWanted = true; // catch up with everything once Docker and the store answer again
-        const delay = backoffDelay(failures, { initialMs: this.opts.retryIntervalMs, maxMs: 30_000 });
-        failures += 1;
-        this.log.warn({ err: errorMessage(err), retryInMs: delay }, 'sync failed; retrying');
-        this.emit('pass', { kind, ok: false });
-        await this.backoff(delay, signal);
       }
+      throw err;
     }
+    if (kind !== 'withdraw') {
+      progress();
+      this.lastSyncOk = true;
+    }
+    this.passing = false;
+    this.emit('pass', { kind, ok: true });
   }
 
   /** key -> value of the services a container should have in the store now. */

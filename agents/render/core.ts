@@ -50,6 +50,7 @@ export class RenderCore extends EventEmitter<CoreEvents> {
   private snapshots = 0;
   private ac = new AbortController();
   private loop: Promise<void> | undefined;
+  private started = false;
   private fileWatcher: FSWatcher | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private readonly clock: Clock;
@@ -127,6 +128,7 @@ export class RenderCore extends EventEmitter<CoreEvents> {
   }
 
   async start(): Promise<void> {
+    this.started = true;
     this.runners = this.makeRunners();
     for (const r of this.runners) await r.load();
     this.deps.store.on('state', this.onState);
@@ -173,12 +175,16 @@ export class RenderCore extends EventEmitter<CoreEvents> {
     this.fileWatcher.on('change', onChange).on('add', onChange);
   }
 
-  /** SIGHUP: new config (templates, wait, commands, domain); re-reads every template and re-renders now. */
+  /**
+   * SIGHUP: new config (templates, wait, commands, domain); re-reads every template and re-renders now. Before
+   * start() (the store not answering yet) the new config is only kept, for start() to use.
+   */
   async reconfigure(config: RenderConfig): Promise<void> {
     if (config.storeUri.text !== this.config.storeUri.text)
       this.deps.log.warn('the store URI changed: restart shoal render to use it');
     const old = this.runners;
     this.config = { ...config, storeUri: this.config.storeUri, store: this.config.store };
+    if (!this.started) return;
     for (const r of old) await r.stop();
     await this.fileWatcher?.close();
     this.runners = this.makeRunners();

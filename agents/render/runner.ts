@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../common/log.js';
-import { backoffDelay } from '../common/backoff.js';
+import { errorMessage } from '../common/errors.js';
+import { Retrier } from '../common/retry.js';
 import type { TemplateConfig, Wait } from './config.js';
 import type { BuiltContext } from './context.js';
 import { Debouncer, type Clock } from './debounce.js';
@@ -49,7 +50,8 @@ export class TemplateRunner {
   private queue: Promise<unknown> = Promise.resolve();
   private queued = false;
   private reloadPending = false;
-  private reloadAttempt = 0;
+  /** A failed reload is tried again after a backoff, on the injectable clock, until it works. */
+  private readonly reloads: Retrier;
   private retryTimer: unknown;
   private stopped = false;
   /** Result of the last render: true when the destination holds what the store says. */
@@ -60,6 +62,14 @@ export class TemplateRunner {
     private readonly deps: RunnerDeps,
   ) {
     this.debouncer = new Debouncer(config.wait ?? deps.wait, () => this.schedule(), deps.clock);
+    this.reloads = new Retrier({
+      initialMs: 500,
+      maxMs: 30_000,
+      what: 'reload',
+      isRetryable: () => true,
+      onRetry: (err, _attempt, retryInMs) =>
+        this.log.error({ err: errorMessage(err), retryInMs }, 'reload failed: will retry'),
+    });
   }
 
   private get log(): Logger {
@@ -180,7 +190,7 @@ export class TemplateRunner {
     if (changed) {
       this.log.info('config changed');
       this.reloadPending = true;
-      this.reloadAttempt = 0;
+      this.reloads.progress(); // a new config: its reload backs off from the start
     }
     if (!this.reloadPending) return { ...base, result: changed ? 'changed' : 'unchanged' };
     const ok = await this.reload();
@@ -202,14 +212,12 @@ export class TemplateRunner {
     this.deps.metrics.reloadDuration.observe({ template: this.config.source }, r.durationMs / 1000);
     if (r.ok) {
       this.reloadPending = false;
-      this.reloadAttempt = 0;
+      this.reloads.progress();
       this.log.info({ ms: Math.round(r.durationMs) }, 'reloaded');
       return true;
     }
     this.deps.metrics.reloadFailures.inc({ template: this.config.source });
-    const delay = backoffDelay(this.reloadAttempt++, { initialMs: 500, maxMs: 30_000 });
-    const err = new ReloadFailedError(this.config.destination, r.output);
-    this.log.error({ err: err.message, retryInMs: delay }, 'reload failed: will retry');
+    const delay = this.reloads.failed(new ReloadFailedError(this.config.destination, r.output));
     if (!this.stopped) this.retryTimer = this.deps.clock.setTimeout(() => void this.schedule(), delay);
     return false;
   }

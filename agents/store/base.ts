@@ -7,10 +7,11 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { errorMessage } from '../common/errors.js';
+import { silentLogger } from '../common/log.js';
 import { retry } from '../common/retry.js';
 import type { BackoffOptions } from '../common/backoff.js';
 import { snapshotStream, type Producer } from './snapshot-stream.js';
-import type { Snapshot, StoreState, StoreStateEvents, WatchOptions } from './store.js';
+import type { Lease, Lock, LockOptions, Snapshot, StoreState, StoreStateEvents, WatchOptions } from './store.js';
 
 export interface Releasable {
   release(): Promise<void>;
@@ -40,14 +41,22 @@ export function nextState(state: StoreState | undefined, up: boolean): StoreStat
 
 export abstract class StoreBase extends EventEmitter<StoreStateEvents> implements Owner {
   abstract readonly kind: string;
-  abstract readonly description: string;
-  abstract readonly log: Logger;
+  /** The store's URI as shown to people (never with credentials). */
+  readonly description: string;
+  /** The agent's logger with the store's description on every line. */
+  readonly log: Logger;
   /** Aborted by close(), after the leases and locks are released: cancels calls and watches. */
   protected readonly closing = new AbortController();
   /** True from the start of close(). */
   protected closed = false;
   private readonly owned = new Set<Releasable>();
   private state: StoreState | undefined;
+
+  constructor(description: string, logger: Logger | undefined) {
+    super();
+    this.description = description;
+    this.log = (logger ?? silentLogger()).child({ store: description });
+  }
 
   /** Close the backend's client (the last step of close()). */
   protected abstract closeWire(): void | Promise<void>;
@@ -61,8 +70,22 @@ export abstract class StoreBase extends EventEmitter<StoreStateEvents> implement
     this.owned.delete(o);
   }
 
-  /** Acquire `lock` and track it; a failed acquire releases it (quietly) and rethrows. */
-  protected async trackAcquired<T extends Releasable & { acquire(value: string, signal?: AbortSignal): Promise<void> }>(
+  /** The backend's lease, ready for keys; `lease()` tracks it, to release it on close. */
+  protected abstract newLease(ttlMs: number): Lease | Promise<Lease>;
+
+  /** The backend's lock, acquired (see `acquired`); `lock()` tracks it, to release it on close. */
+  protected abstract acquireLock(key: string, value: string, opts: LockOptions): Promise<Lock>;
+
+  async lease(ttlMs: number): Promise<Lease> {
+    return this.track(await this.newLease(ttlMs));
+  }
+
+  async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
+    return this.track(await this.acquireLock(key, value, opts));
+  }
+
+  /** `lock` once acquired; a failed acquire releases it (quietly) and rethrows. */
+  protected async acquired<T extends Releasable & { acquire(value: string, signal?: AbortSignal): Promise<void> }>(
     lock: T,
     value: string,
     signal?: AbortSignal,
@@ -73,7 +96,7 @@ export abstract class StoreBase extends EventEmitter<StoreStateEvents> implement
       await lock.release().catch(() => {});
       throw err;
     }
-    return this.track(lock);
+    return lock;
   }
 
   /** The store answered (`up`) or could not be reached; emits a state event when that is news. */

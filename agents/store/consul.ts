@@ -6,9 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import Consul from 'consul';
-import type { Logger } from 'pino';
 import { AbortedError, StoreError, StoreUnavailableError, errorMessage } from '../common/errors.js';
-import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
 import { StoreBase } from './base.js';
 import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, WatchOptions } from './store.js';
@@ -45,8 +43,6 @@ function rawPath(full: string): object {
 
 export class ConsulStore extends StoreBase implements Store, SessionApi {
   readonly kind = 'consul';
-  readonly description: string;
-  readonly log: Logger;
   /** One client per host of the URI; calls go to `current` and move on to the next host when it is unreachable. */
   private readonly clients: Consul[];
   private current = 0;
@@ -54,8 +50,8 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
   private readonly timeoutMs: number;
 
   constructor(uri: StoreUri, opts: StoreOptions) {
-    super();
     const secure = opts.tls !== undefined || uri.params.tls === 'true' || uri.params.scheme === 'https';
+    super(formatStoreUri({ ...uri, scheme: secure ? 'consul+https' : 'consul' }), opts.logger);
     const tls = opts.tls
       ? { ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key, rejectUnauthorized: opts.tls.insecure !== true }
       : {};
@@ -71,8 +67,6 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
     );
     this.prefix = uri.prefix;
     this.timeoutMs = opts.timeoutMs;
-    this.description = formatStoreUri({ ...uri, scheme: secure ? 'consul+https' : 'consul' });
-    this.log = (opts.logger ?? silentLogger()).child({ store: this.description });
   }
 
   private get client(): Consul {
@@ -305,14 +299,13 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
     await this.call('session destroy', this.session('destroy'), { id });
   }
 
-  async lease(ttlMs: number): Promise<Lease> {
-    const lease = new ConsulLease(this, ttlMs, await this.createSession(ttlMs, 'shoal-lease'));
-    return this.track(lease);
+  protected async newLease(ttlMs: number): Promise<Lease> {
+    return new ConsulLease(this, ttlMs, await this.createSession(ttlMs, 'shoal-lease'));
   }
 
-  async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
+  protected async acquireLock(key: string, value: string, opts: LockOptions): Promise<Lock> {
     const lock = new ConsulLock(this, key, opts.ttlMs, await this.createSession(opts.ttlMs, 'shoal-lock'));
-    return this.trackAcquired(lock, value, opts.signal);
+    return this.acquired(lock, value, opts.signal);
   }
 
   /** A blocking-query loop: each read waits on the server until the prefix changes (or WAIT_MS passes). */

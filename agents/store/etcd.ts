@@ -8,10 +8,8 @@
  */
 import { Etcd3, isRecoverableError, type Lease as EtcdLeaseHandle } from 'etcd3';
 import { ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
-import type { Logger } from 'pino';
 import { StoreError, StoreTimeoutError, errorMessage } from '../common/errors.js';
 import { withTimeout } from '../common/backoff.js';
-import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
 import { StoreBase } from './base.js';
 import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, WatchOptions } from './store.js';
@@ -31,14 +29,12 @@ export function etcdLeaseSeconds(ttlMs: number): number {
 
 export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
   readonly kind = 'etcd';
-  readonly description: string;
-  readonly log: Logger;
   readonly client: Etcd3;
   private readonly root: string;
   readonly timeoutMs: number;
 
   constructor(uri: StoreUri, opts: StoreOptions) {
-    super();
+    super(formatStoreUri(uri), opts.logger);
     const secure = opts.tls !== undefined || uri.params.tls === 'true';
     const hosts = uri.hosts.map(
       (h) => `${secure ? 'https' : 'http'}://${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`,
@@ -71,8 +67,6 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
         : {}),
     });
     this.root = `/${uri.prefix}`.replace(/\/$/, '');
-    this.description = formatStoreUri(uri);
-    this.log = (opts.logger ?? silentLogger()).child({ store: this.description });
   }
 
   /** Run one client call with the per-operation timeout (etcd3 may wait on a reconnect) and typed errors. */
@@ -181,15 +175,14 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
     await this.op('lease revoke', () => handle.revoke()).catch(() => handle.release());
   }
 
-  async lease(ttlMs: number): Promise<Lease> {
+  protected async newLease(ttlMs: number): Promise<Lease> {
     const lease = new EtcdLease(this, ttlMs);
     await lease.start();
-    return this.track(lease);
+    return lease;
   }
 
-  async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
-    const lock = new EtcdLock(this, key, opts.ttlMs);
-    return this.trackAcquired(lock, value, opts.signal);
+  protected acquireLock(key: string, value: string, opts: LockOptions): Promise<Lock> {
+    return this.acquired(new EtcdLock(this, key, opts.ttlMs), value, opts.signal);
   }
 
   /** Resolves once `full` is deleted after `revision`, on an error, after `maxMs`, or when `signal` aborts. */

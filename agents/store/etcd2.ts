@@ -7,9 +7,7 @@
  * a per-operation timeout cannot be honoured) and folds every failure into "All servers returned error", which
  * hides the refused/timeout/auth distinction the typed errors need. The v2 API is a handful of plain requests.
  */
-import type { Logger } from 'pino';
 import { StoreError } from '../common/errors.js';
-import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, relativeKey, sortKVs, unescapeSegment } from './keys.js';
 import { StoreBase } from './base.js';
 import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, WatchOptions } from './store.js';
@@ -28,8 +26,6 @@ export function escapeEtcd2Segment(seg: string): string {
 
 export class Etcd2Store extends StoreBase implements Store, Etcd2Host {
   readonly kind = 'etcd2';
-  readonly description: string;
-  readonly log: Logger;
   readonly http: V2Client;
   private readonly prefixSegs: string[];
 
@@ -37,9 +33,7 @@ export class Etcd2Store extends StoreBase implements Store, Etcd2Host {
     uri: StoreUri,
     readonly opts: StoreOptions,
   ) {
-    super();
-    this.description = formatStoreUri(uri);
-    this.log = (opts.logger ?? silentLogger()).child({ store: this.description });
+    super(formatStoreUri(uri), opts.logger);
     this.http = new V2Client(uri.hosts, opts, uri.params.tls === 'true');
     this.prefixSegs = uri.prefix === '' ? [] : uri.prefix.split('/');
   }
@@ -126,12 +120,12 @@ export class Etcd2Store extends StoreBase implements Store, Etcd2Host {
     return r.body.errorCode === undefined;
   }
 
-  async lease(ttlMs: number): Promise<Lease> {
-    return this.track(new Etcd2Lease(this, ttlMs));
+  protected newLease(ttlMs: number): Lease {
+    return new Etcd2Lease(this, ttlMs);
   }
 
-  async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
-    return this.track(await acquireEtcd2Lock(this, key, value, opts));
+  protected acquireLock(key: string, value: string, opts: LockOptions): Promise<Lock> {
+    return acquireEtcd2Lock(this, key, value, opts);
   }
 
   /**

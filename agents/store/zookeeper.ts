@@ -5,9 +5,7 @@
  * a key removes the auto-created parents it leaves empty, up to the prefix. Leases and locks live on their
  * own sessions (zookeeper-lease.ts). Watches walk the subtree with child and data watches on every node.
  */
-import type { Logger } from 'pino';
 import { sleep } from '../common/backoff.js';
-import { silentLogger } from '../common/log.js';
 import { escapeSegment, keySegments, sortKVs, unescapeSegment } from './keys.js';
 import { StoreBase } from './base.js';
 import { snapshotStream } from './snapshot-stream.js';
@@ -29,8 +27,6 @@ export function escapeZkSegment(seg: string): string {
 
 export class ZookeeperStore extends StoreBase implements Store, ZkHost {
   readonly kind = 'zk';
-  readonly description: string;
-  readonly log: Logger;
   readonly connectString: string;
   conn: ZkConn;
   readonly root: string;
@@ -39,9 +35,7 @@ export class ZookeeperStore extends StoreBase implements Store, ZkHost {
     uri: StoreUri,
     readonly opts: StoreOptions,
   ) {
-    super();
-    this.description = formatStoreUri(uri);
-    this.log = (opts.logger ?? silentLogger()).child({ store: this.description });
+    super(formatStoreUri(uri), opts.logger);
     this.connectString = uri.hosts.map((h) => `${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`).join(',');
     this.root = `/${uri.prefix.split('/').filter(Boolean).map(escapeZkSegment).join('/')}`;
     this.conn = this.connect();
@@ -228,14 +222,6 @@ export class ZookeeperStore extends StoreBase implements Store, ZkHost {
     }
   }
 
-  async lease(ttlMs: number): Promise<Lease> {
-    return this.track(new ZkLease(this, ttlMs));
-  }
-
-  async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
-    return this.track(await acquireZkLock(this, key, value, opts));
-  }
-
   /**
    * A walk of the subtree that sets child and data watches on every node, then a wait for one of them to
    * fire (or for the connection to come back); the connection's own events report the store's state.
@@ -276,6 +262,15 @@ export class ZookeeperStore extends StoreBase implements Store, ZkHost {
       },
       { signal, coalesceMs: opts.coalesceMs },
     );
+  }
+
+  /** Leases and locks hold their own ZooKeeper sessions (ephemeral nodes), apart from the store's connection. */
+  protected newLease(ttlMs: number): Lease {
+    return new ZkLease(this, ttlMs);
+  }
+
+  protected acquireLock(key: string, value: string, opts: LockOptions): Promise<Lock> {
+    return acquireZkLock(this, key, value, opts);
   }
 
   protected closeWire(): void {

@@ -18,28 +18,11 @@ import path from 'node:path';
 import { execa } from 'execa';
 
 export const DEMO_IMAGE = 'shoal/busybox:latest';
-const APPLETS = [
-  'sh',
-  'httpd',
-  'sleep',
-  'nc',
-  'wget',
-  'cat',
-  'echo',
-  'ls',
-  'env',
-  'hostname',
-  'ip',
-  'ps',
-  'kill',
-  'mkdir',
-  'rm',
-  'true',
-  'false',
-  'test',
-  'printf',
-  'date',
-];
+/** What the demo, the README examples and the test suite run in it (those the host's busybox has). */
+const APPLETS = (
+  'sh ash httpd sleep nc wget cat echo ls env hostname ip ifconfig ps kill mkdir rm cp mv touch true false test [ ' +
+  'grep sed head tail date id ping printf top uname yes tr wc sort seq timeout nslookup vi tee chmod'
+).split(' ');
 
 /**
  * Does this ELF file run without a dynamic loader (no PT_INTERP program header)? A dynamically linked busybox
@@ -61,7 +44,10 @@ export function isStaticElf(buf: Buffer): boolean {
   return true;
 }
 
-/** The image's root filesystem as a tarball in `dir`, made once; undefined without a static busybox on the host. */
+/**
+ * The image's root filesystem as a tarball in `dir`, made once; undefined without a static busybox on the host.
+ * Built under a temporary name and renamed, so processes that race here never read half a file.
+ */
 export async function busyboxTarball(dir: string): Promise<string | undefined> {
   const tar = path.join(dir, 'busybox-rootfs.tar');
   if (existsSync(tar)) return tar;
@@ -73,14 +59,15 @@ export async function busyboxTarball(dir: string): Promise<string | undefined> {
     for (const d of ['bin', 'etc', 'tmp', 'www', 'proc', 'sys', 'dev']) mkdirSync(path.join(root, d));
     copyFileSync(src, path.join(root, 'bin/busybox'));
     chmodSync(path.join(root, 'bin/busybox'), 0o755);
-    for (const a of APPLETS) symlinkSync('busybox', path.join(root, 'bin', a));
+    const has = new Set((await execa(src, ['--list'])).stdout.split('\n'));
+    for (const a of APPLETS.filter((x) => has.has(x))) symlinkSync('busybox', path.join(root, 'bin', a));
     writeFileSync(
       path.join(root, 'etc/passwd'),
       'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n',
     );
     writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
     writeFileSync(path.join(root, 'www/index.html'), 'shoal busybox\n');
-    const tmp = `${tar}.tmp`;
+    const tmp = `${tar}.${process.pid}.tmp`;
     await execa('tar', ['-C', root, '-cf', tmp, '.']);
     renameSync(tmp, tar);
     return tar;

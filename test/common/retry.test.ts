@@ -1,6 +1,6 @@
 /** retry(): what it retries, what it gives up on at once, attempts, progress resets, cancellation. Pure. */
 import t from 'tap';
-import { retry, worthRetrying } from '../../agents/common/retry.js';
+import { Retrier, retry, worthRetrying } from '../../agents/common/retry.js';
 import {
   ConfigError,
   ShoalError,
@@ -106,4 +106,53 @@ t.test('an aborted signal stops the waiting and the retrying', async (t) => {
   t.equal(calls, 1);
   const late = retry(async () => Promise.reject(new Error('late')), { ...fast, signal: ac.signal });
   await t.rejects(late, { message: 'late' });
+});
+
+t.test('a Retrier makes the same decisions for a loop that waits its own way', async (t) => {
+  const told: [number, number][] = [];
+  const r = new Retrier({
+    initialMs: 100,
+    maxMs: 400,
+    what: 'op',
+    onRetry: (_e, attempt, ms) => told.push([attempt, ms]),
+  });
+  const delays = [r.failed(new Error('a')), r.failed(new StoreUnavailableError('b')), r.failed(new Error('c'))];
+  t.same(
+    told.map(([a]) => a),
+    [1, 2, 3],
+  );
+  t.same(
+    told.map(([, ms]) => ms),
+    delays,
+    'onRetry is told the delay it returns',
+  );
+  // jitter randomises half of each delay: 100, 200, 400 at the most
+  t.ok(delays[0]! >= 50 && delays[0]! <= 100 && delays[1]! >= 100 && delays[1]! <= 200 && delays[2]! >= 200);
+  r.progress();
+  t.ok(r.failed(new Error('d')) <= 100, 'after progress the delay starts from the initial one');
+  t.equal(told.at(-1)?.[0], 1);
+  t.throws(() => r.failed(new StoreAuthError('ACL not found')), { code: 'SHOAL_STORE_AUTH' }, 'a refusal is thrown');
+
+  const twice = new Retrier({ initialMs: 1, what: 'op', attempts: 2 });
+  twice.failed(new Error('1'));
+  t.throws(() => twice.failed(new Error('2')), { message: '2' }, 'the attempts ran out');
+
+  const ac = new AbortController();
+  const stopped = new Retrier({ initialMs: 1, what: 'op', signal: ac.signal });
+  ac.abort();
+  t.throws(() => stopped.failed(new Error('late')), { message: 'late' }, 'after an abort nothing is retried');
+});
+
+t.test('retry waits through the given wait, so an injectable clock or a cut-short pause can serve', async (t) => {
+  const waited: number[] = [];
+  const op = failing([new Error('1'), new Error('2')]);
+  const wait = async (ms: number) => {
+    waited.push(ms);
+  };
+  t.equal(await retry(op.fn, { initialMs: 60_000, maxMs: 60_000, what: 'op', wait }), 'ok');
+  t.equal(waited.length, 2);
+  t.ok(
+    waited.every((ms) => ms >= 30_000),
+    'the delays were handed over, not slept',
+  );
 });

@@ -24,7 +24,6 @@ import {
   STATE_DIR,
   holdForProcess,
 } from './proc.js';
-import { busyboxTarball } from './busybox.js';
 import { engineCommands, engineLabels, prepareEngine } from '../../agents/up/engines.js';
 import type { EngineCommands, EngineSpec } from '../../agents/up/engines.js';
 
@@ -32,7 +31,7 @@ export { engineLabels };
 
 export const RUN_DIR = '/run/shoal-test';
 export const DATA_DIR = '/var/lib/shoal-test';
-export const BUSYBOX_IMAGE = 'shoal/busybox:latest';
+export { BUSYBOX_IMAGE, busyboxImage } from './busybox.js';
 
 export interface CliResult {
   stdout: string;
@@ -226,15 +225,6 @@ export async function stopAllEngines(): Promise<void> {
     await stopProcess(nm.dockerd, 60_000);
     await stopProcess(nm.containerd, 30_000);
   }
-}
-
-/** Ensure `shoal/busybox:latest` exists on the engine (imported from Debian's busybox-static). */
-export async function busyboxImage(e: EngineHandle): Promise<string> {
-  const has = await e.cli(['image', 'inspect', '--format', '{{.Id}}', BUSYBOX_IMAGE], { reject: false });
-  if (has.exitCode === 0) return BUSYBOX_IMAGE;
-  const tar = busyboxTarball();
-  await e.cli(['import', '--change', 'CMD ["sh"]', '--change', 'ENV PATH=/bin', tar, BUSYBOX_IMAGE]);
-  return BUSYBOX_IMAGE;
 }
 
 export { STATE_DIR };

@@ -120,7 +120,7 @@ t.test('docker run of an image no node has pulls it on the node the scheduler ch
 });
 
 t.test('docker import: the tarball is teed to every node, or only the constrained ones', async (t) => {
-  const tar = readFileSync(busyboxTarball());
+  const tar = readFileSync(await busyboxTarball());
   const all = `${P}/imported:all`;
   const one = `${P}/imported:internal`;
   refs.push(all, one);

@@ -3,15 +3,29 @@ import t from 'tap';
 import { silentLogger } from '../../agents/common/log.js';
 import { StoreUnavailableError } from '../../agents/common/errors.js';
 import { StoreBase, nextState, type WatchWire } from '../../agents/store/base.js';
-import type { Snapshot, StoreState, WatchOptions } from '../../agents/store/store.js';
+import type { Lease, Lock, LockOptions, Snapshot, StoreState, WatchOptions } from '../../agents/store/store.js';
+
+/** A lease or lock that only records its release (all the base calls on it). */
+const owned = (name: string, released: string[]) => ({ release: async () => void released.push(name) });
 
 class FakeStore extends StoreBase {
   readonly kind = 'fake';
-  readonly description = 'fake://';
-  readonly log = silentLogger();
   wireClosed = false;
+  /** What the backend's lease and lock record on release; a lock on the key `refused` is not acquired. */
+  readonly released: string[] = [];
+  constructor() {
+    super('fake://', silentLogger());
+  }
   protected closeWire(): void {
     this.wireClosed = true;
+  }
+  protected newLease(ttlMs: number): Lease {
+    return owned(`lease ${ttlMs}`, this.released) as unknown as Lease;
+  }
+  protected async acquireLock(key: string, value: string, opts: LockOptions): Promise<Lock> {
+    const lock = { ...owned(`lock ${key}`, this.released), acquire: async () => {} };
+    if (key === 'refused') lock.acquire = async () => Promise.reject(new Error('held elsewhere'));
+    return this.acquired(lock, value, opts.signal) as unknown as Lock;
   }
   watchOver<C>(wire: WatchWire<C>, opts: WatchOptions = {}): AsyncIterable<Snapshot> {
     return this.watchWith(wire, opts, { initialMs: 1, maxMs: 2 });
@@ -109,3 +123,17 @@ t.test('close releases what is still tracked, stops the watches, then closes the
   t.same(released, ['b'], 'only what was not untracked');
   t.equal(store.wireClosed, true);
 });
+
+t.test(
+  'lease() and lock() track what the backend made; close releases them; a failed acquire is released',
+  async (t) => {
+    const store = new FakeStore();
+    const lease = await store.lease(500);
+    await store.lock('a', 'me', { ttlMs: 1000 });
+    await t.rejects(store.lock('refused', 'me', { ttlMs: 1000 }), { message: 'held elsewhere' });
+    t.same(store.released, ['lock refused'], 'the lock that was not acquired is released at once');
+    store.untrack(lease as never);
+    await store.close();
+    t.same(store.released, ['lock refused', 'lock a'], 'close releases what is still tracked, not what was untracked');
+  },
+);

@@ -1,7 +1,13 @@
-/** Only a statically linked busybox makes a working shoal/busybox image: the ELF check, on fixtures and real files. */
-import { readFileSync } from 'node:fs';
+/**
+ * Only a statically linked busybox makes a working shoal/busybox image: the ELF check, on fixtures and real files;
+ * the image's root filesystem as built from the host's busybox-static (the image `shoal up` and the tests use).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import t from 'tap';
-import { isStaticElf } from '../../agents/up/image.js';
+import { busyboxTarball, isStaticElf } from '../../agents/up/image.js';
 
 /** A minimal ELF header with program headers of the given types. */
 function elf(bits: 32 | 64, le: boolean, types: number[]): Buffer {
@@ -51,4 +57,33 @@ t.test('isStaticElf on real files: busybox-static is, node is not', async (t) =>
     '/bin/busybox (busybox-static, which .ci/install.sh installs)',
   );
   t.equal(isStaticElf(readFileSync(process.execPath)), false, `${process.execPath} (dynamically linked)`);
+});
+
+t.test('busyboxTarball: /bin/busybox, a link per applet the host busybox has, the files the demo serves', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shoal-image-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const tar = await busyboxTarball(path.join(dir, 'image'));
+  if (tar === undefined) return void t.fail('no static busybox on this host');
+  const listing = execFileSync('tar', ['-tvf', tar], { encoding: 'utf8' }).split('\n');
+  const links = new Map(
+    listing
+      .map((l) => / \.\/bin\/(\S+) -> (\S+)$/.exec(l))
+      .flatMap((m) => (m ? [[m[1] as string, m[2] as string] as const] : [])),
+  );
+  const has = new Set(execFileSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n'));
+  for (const a of ['sh', 'httpd', 'grep', 'sed', 'timeout'])
+    t.equal(links.get(a), has.has(a) ? 'busybox' : undefined, a);
+  t.same(
+    [...links.keys()].filter((a) => !has.has(a)),
+    [],
+    'no link to an applet the binary lacks',
+  );
+  for (const f of ['./bin/busybox', './etc/passwd', './etc/group', './www/index.html'])
+    t.ok(
+      listing.some((l) => l.endsWith(` ${f}`)),
+      f,
+    );
+  const made = statSync(tar).mtimeMs;
+  t.equal(await busyboxTarball(path.join(dir, 'image')), tar, 'made once');
+  t.equal(statSync(tar).mtimeMs, made, 'not rebuilt');
 });
