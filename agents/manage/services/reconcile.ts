@@ -1,0 +1,156 @@
+/**
+ * The orchestrator's decision, a pure function: desired services + nodes + task records + the task containers
+ * seen on the engines + now -> engine actions and the task records after them. It never makes a second task
+ * for a slot: the same input gives the same actions (same task IDs), and a task whose container is not there
+ * yet is created again under its own name, never replaced. Time is only `now`; there are no timers.
+ */
+import { staticOk } from './placement.js';
+import { randomId, type IdSource } from './names.js';
+import { adopt, observe } from './observe.js';
+import { placeCtx } from './placement.js';
+import { Plan, type ServiceCtx } from './plan.js';
+import { pruneSlot, slotKey, TASK_HISTORY_LIMIT } from './history.js';
+import { reconcileSlot, type SlotRef } from './slots.js';
+import { rollout, type SlotTasks } from './rollout.js';
+import { specKey } from './speckey.js';
+import type { DesiredService, ReconcileInput, ReconcileResult, TaskRecord } from './model.js';
+
+export interface ReconcileOptions {
+  newId?: IdSource;
+  historyLimit?: number;
+}
+
+function serviceCtx(s: DesiredService): ServiceCtx {
+  return { ...placeCtx(s.id, s.spec), name: s.spec.Name, version: s.version, key: specKey(s.spec) };
+}
+
+const live = (t: TaskRecord) => t.desiredState === 'running' || t.desiredState === 'ready';
+
+export function reconcile(input: ReconcileInput, opts: ReconcileOptions = {}): ReconcileResult {
+  const now = input.now;
+  const containers = new Map(input.observed.map((c) => [c.taskId, c]));
+  const plan = new Plan(input.nodes, containers, now, opts.newId ?? randomId);
+  const services = new Map(input.services.map((s) => [s.id, s]));
+  const ctxs = new Map(input.services.map((s) => [s.id, serviceCtx(s)]));
+  const before = new Map(input.tasks.map((t) => [t.id, t]));
+
+  for (const r of input.tasks) {
+    const seen = observe(r, containers.get(r.id), plan.nodeUp(r.nodeId), now);
+    const gone = !services.has(r.serviceId) && r.desiredState !== 'remove';
+    plan.set(gone ? { ...seen, desiredState: 'remove' } : seen);
+  }
+  const liveSlots = new Set([...plan.records.values()].filter(live).map(slotKey));
+  for (const c of input.observed) {
+    if (plan.records.has(c.taskId) || !plan.nodeUp(c.nodeId)) continue;
+    const s = services.get(c.serviceId);
+    const fits =
+      s !== undefined &&
+      c.state === 'running' &&
+      (s.spec.Mode.kind === 'global' ? c.slot === 0 : c.slot > 0 && c.slot <= s.spec.Mode.replicas) &&
+      !liveSlots.has(slotKey(c));
+    if (fits) {
+      plan.set(adopt(c, s.version, now));
+      liveSlots.add(slotKey(c));
+    } else plan.actions.push({ kind: 'remove', taskId: c.taskId, nodeId: c.nodeId, containerId: c.containerId });
+  }
+  for (const r of plan.records.values()) {
+    const ctx = ctxs.get(r.serviceId);
+    if (ctx && Plan.live(r)) plan.pool.account(ctx, r.nodeId!, 1);
+  }
+
+  const bySlot = new Map<string, TaskRecord[]>();
+  const byService = new Map<string, TaskRecord[]>();
+  for (const r of plan.records.values()) {
+    (bySlot.get(slotKey(r)) ?? bySlot.set(slotKey(r), []).get(slotKey(r))!).push(r);
+    (byService.get(r.serviceId) ?? byService.set(r.serviceId, []).get(r.serviceId)!).push(r);
+  }
+  const updateStatus: ReconcileResult['updateStatus'] = [];
+  for (const s of [...input.services].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const ctx = ctxs.get(s.id)!;
+    const slots: SlotTasks[] = [];
+    if (s.spec.Mode.kind === 'replicated') {
+      const replicas = s.spec.Mode.replicas;
+      const existing = new Set<number>();
+      for (const r of byService.get(s.id) ?? []) if (r.slot > 0) existing.add(r.slot);
+      for (const slot of existing)
+        if (slot > replicas)
+          for (const r of bySlot.get(slotKey({ serviceId: s.id, slot }))!)
+            if (r.desiredState !== 'remove')
+              plan.desire(ctx, r, 'remove', live(r) ? { message: 'shutdown', updatedAt: now } : {});
+      for (let slot = 1; slot <= replicas; slot++) {
+        const tasks = bySlot.get(slotKey({ serviceId: s.id, slot })) ?? [];
+        reconcileSlot(plan, ctx, { slot, canPlace: true }, tasks);
+        slots.push({ slot, tasks: tasks.concat(newIn(plan, s.id, slot, undefined, tasks)) });
+      }
+    } else {
+      const nodeIds = new Set(plan.nodes.keys());
+      for (const r of byService.get(s.id) ?? []) if (r.nodeId !== undefined) nodeIds.add(r.nodeId);
+      for (const nodeId of [...nodeIds].sort()) {
+        const n = plan.nodes.get(nodeId);
+        const ref: SlotRef = { slot: 0, nodeId, canPlace: n !== undefined && staticOk(s.spec, n) };
+        const tasks = bySlot.get(slotKey({ serviceId: s.id, slot: 0, nodeId })) ?? [];
+        if (tasks.length === 0 && !ref.canPlace) continue;
+        reconcileSlot(plan, ctx, ref, tasks);
+        const all = tasks.concat(newIn(plan, s.id, 0, nodeId, tasks));
+        if (ref.canPlace || all.some((t) => live(plan.records.get(t.id)!))) slots.push({ slot: 0, nodeId, tasks: all });
+      }
+    }
+    const st = rollout(plan, ctx, s, slots);
+    if (st) updateStatus.push({ serviceId: s.id, status: st });
+  }
+
+  for (const r of plan.records.values())
+    plan.actuate(r, services.get(r.serviceId)?.spec.TaskTemplate.ContainerSpec.StopGracePeriod);
+  return finish(plan, before, updateStatus, opts.historyLimit ?? TASK_HISTORY_LIMIT);
+}
+
+/** Records made in this decision for the slot that `tasks` does not hold yet. */
+function newIn(
+  plan: Plan,
+  serviceId: string,
+  slot: number,
+  nodeId: string | undefined,
+  tasks: TaskRecord[],
+): TaskRecord[] {
+  const have = new Set(tasks.map((t) => t.id));
+  return plan.created.filter(
+    (r) => !have.has(r.id) && r.serviceId === serviceId && r.slot === slot && (slot > 0 || r.nodeId === nodeId),
+  );
+}
+
+function finish(
+  plan: Plan,
+  before: ReadonlyMap<string, TaskRecord>,
+  updateStatus: ReconcileResult['updateStatus'],
+  limit: number,
+): ReconcileResult {
+  const drop = new Set<string>();
+  for (const r of plan.records.values()) {
+    const nodeGone = r.nodeId === undefined || !plan.nodes.has(r.nodeId);
+    if (r.desiredState === 'remove' && !plan.containers.has(r.id) && (nodeGone || plan.nodeUp(r.nodeId)))
+      drop.add(r.id);
+    else if (nodeGone && r.nodeId !== undefined && !live(r)) drop.add(r.id);
+  }
+  const bySlot = new Map<string, TaskRecord[]>();
+  for (const r of plan.records.values()) {
+    if (drop.has(r.id)) continue;
+    const k = slotKey(r);
+    (bySlot.get(k) ?? bySlot.set(k, []).get(k)!).push(r);
+  }
+  for (const tasks of bySlot.values())
+    for (const r of pruneSlot(tasks, limit)) {
+      if (r.desiredState === 'remove') continue;
+      drop.add(r.id);
+      const c = plan.containers.get(r.id);
+      if (c && plan.nodeUp(c.nodeId))
+        plan.actions.push({ kind: 'remove', taskId: r.id, nodeId: c.nodeId, containerId: c.containerId });
+    }
+  const tasks = [...plan.records.values()].filter((r) => !drop.has(r.id));
+  return {
+    actions: plan.actions,
+    tasks,
+    changed: tasks.filter((r) => before.get(r.id) !== r),
+    deleted: [...before.keys()].filter((id) => drop.has(id) || !plan.records.has(id)),
+    updateStatus,
+  };
+}
