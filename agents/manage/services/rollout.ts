@@ -84,9 +84,15 @@ export function rollout(
 
   const delayMs = nsToMs(cfg.Delay);
   const monitorMs = nsToMs(cfg.Monitor);
-  const busy = slots.filter((s) =>
-    cur(s).some((t) => live(t) && ours(t) && (t.state !== 'running' || plan.now - (t.startedAt ?? plan.now) < delayMs)),
-  ).length;
+  // A slot is busy until its new task has run for Delay; a slot whose new task failed is done with (the
+  // failure was counted above; under `continue` the rollout goes on, restarts follow the restart policy).
+  const busy = slots.filter((s) => {
+    const ts = cur(s);
+    if (ts.some((t) => ours(t) && (t.state === 'failed' || t.state === 'rejected'))) return false;
+    return ts.some(
+      (t) => live(t) && ours(t) && (t.state !== 'running' || plan.now - (t.startedAt ?? plan.now) < delayMs),
+    );
+  }).length;
   const budget = cfg.Parallelism === 0 ? dirty.length : Math.max(0, cfg.Parallelism - busy);
   for (const s of dirty.slice(0, budget)) {
     const old = cur(s).filter(live);
