@@ -34,13 +34,6 @@ export function placeCtx(serviceId: string, spec: ServiceSpec): PlaceCtx {
   };
 }
 
-interface NodeUse {
-  tasks: number;
-  cpu: number;
-  mem: number;
-  ports: Set<string>;
-}
-
 function platformOk(spec: ServiceSpec, n: NodeInfo): boolean {
   const ps = spec.TaskTemplate.Placement.Platforms;
   if (ps.length === 0) return true;
@@ -61,104 +54,193 @@ export function staticOk(spec: ServiceSpec, n: NodeInfo): boolean {
 
 export class Pool {
   readonly nodes: readonly NodeInfo[];
-  private readonly use = new Map<string, NodeUse>();
-  /** serviceId -> nodeId -> tasks */
-  private readonly perService = new Map<string, Map<string, number>>();
-  private readonly staticCache = new Map<string, NodeInfo[]>();
+  private readonly index = new Map<string, number>();
+  private readonly tasks: Int32Array;
+  private readonly cpu: Float64Array;
+  private readonly mem: Float64Array;
+  private readonly ports: (Set<string> | undefined)[];
+  /** serviceId -> node index -> tasks */
+  private readonly perService = new Map<string, Map<number, number>>();
+  private readonly lists = new Map<string, CandList>();
 
   constructor(nodes: readonly NodeInfo[]) {
     this.nodes = [...nodes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const n of this.nodes)
-      this.use.set(n.id, {
-        tasks: 0,
-        cpu: n.reservedByOthers?.NanoCPUs ?? 0,
-        mem: n.reservedByOthers?.MemoryBytes ?? 0,
-        ports: new Set(n.portsByOthers ?? []),
-      });
+    const n = this.nodes.length;
+    this.tasks = new Int32Array(n);
+    this.cpu = new Float64Array(n);
+    this.mem = new Float64Array(n);
+    this.ports = new Array<Set<string> | undefined>(n);
+    this.nodes.forEach((node, i) => {
+      this.index.set(node.id, i);
+      this.cpu[i] = node.reservedByOthers?.NanoCPUs ?? 0;
+      this.mem[i] = node.reservedByOthers?.MemoryBytes ?? 0;
+      if (node.portsByOthers?.length) this.ports[i] = new Set(node.portsByOthers);
+    });
   }
 
   /** Count a live task of `ctx` on `nodeId` (+1) or release it (-1). */
   account(ctx: PlaceCtx, nodeId: string, sign: 1 | -1): void {
-    const u = this.use.get(nodeId);
-    if (!u) return;
-    u.tasks += sign;
-    u.cpu += sign * ctx.cpu;
-    u.mem += sign * ctx.mem;
-    for (const p of ctx.ports)
-      if (sign > 0) u.ports.add(p);
-      else u.ports.delete(p);
+    const i = this.index.get(nodeId);
+    if (i === undefined) return;
+    const before = this.tasks[i]!;
+    this.tasks[i] = before + sign;
+    for (const l of this.lists.values()) if (l.member[i]) l.move(before, before + sign);
+    this.cpu[i]! += sign * ctx.cpu;
+    this.mem[i]! += sign * ctx.mem;
+    if (ctx.ports.length > 0) {
+      const set = (this.ports[i] ??= new Set());
+      for (const p of ctx.ports)
+        if (sign > 0) set.add(p);
+        else set.delete(p);
+    }
     let m = this.perService.get(ctx.serviceId);
     if (!m) this.perService.set(ctx.serviceId, (m = new Map()));
-    m.set(nodeId, (m.get(nodeId) ?? 0) + sign);
+    m.set(i, (m.get(i) ?? 0) + sign);
   }
 
   tasksOf(serviceId: string, nodeId: string): number {
-    return this.perService.get(serviceId)?.get(nodeId) ?? 0;
+    const i = this.index.get(nodeId);
+    return i === undefined ? 0 : (this.perService.get(serviceId)?.get(i) ?? 0);
   }
 
   /** Room on `n` for one more task of `ctx` (resources, host ports, max per node). */
   fits(ctx: PlaceCtx, n: NodeInfo): boolean {
-    const u = this.use.get(n.id);
-    if (!u) return false;
-    if (ctx.cpu > 0 && u.cpu + ctx.cpu > n.resources.NanoCPUs) return false;
-    if (ctx.mem > 0 && u.mem + ctx.mem > n.resources.MemoryBytes) return false;
-    for (const p of ctx.ports) if (u.ports.has(p)) return false;
-    return ctx.maxPerNode === 0 || this.tasksOf(ctx.serviceId, n.id) < ctx.maxPerNode;
+    const i = this.index.get(n.id);
+    return i !== undefined && this.fitsAt(ctx, i);
   }
 
-  /** Nodes passing `staticOk`, cached per constraint set for this decision. */
-  candidates(ctx: PlaceCtx): NodeInfo[] {
+  private fitsAt(ctx: PlaceCtx, i: number): boolean {
+    const n = this.nodes[i]!;
+    if (ctx.cpu > 0 && this.cpu[i]! + ctx.cpu > n.resources.NanoCPUs) return false;
+    if (ctx.mem > 0 && this.mem[i]! + ctx.mem > n.resources.MemoryBytes) return false;
+    const used = this.ports[i];
+    if (used) for (const p of ctx.ports) if (used.has(p)) return false;
+    return ctx.maxPerNode === 0 || (this.perService.get(ctx.serviceId)?.get(i) ?? 0) < ctx.maxPerNode;
+  }
+
+  /** The nodes passing `staticOk`, per constraint set for this decision. */
+  private candidates(ctx: PlaceCtx): CandList {
     const p = ctx.spec.TaskTemplate.Placement;
-    const key = JSON.stringify([p.Constraints, p.Platforms]);
-    let list = this.staticCache.get(key);
-    if (!list) this.staticCache.set(key, (list = this.nodes.filter((n) => staticOk(ctx.spec, n))));
+    const key = p.Constraints.length + p.Platforms.length === 0 ? '' : JSON.stringify([p.Constraints, p.Platforms]);
+    let list = this.lists.get(key);
+    if (!list) {
+      list = new CandList(this.nodes.length);
+      for (let i = 0; i < this.nodes.length; i++) if (staticOk(ctx.spec, this.nodes[i]!)) list.add(i, this.tasks[i]!);
+      this.lists.set(key, list);
+    }
     return list;
   }
 
-  /** The best node for one more task of `ctx`, or a reason why there is none. */
+  /**
+   * The best node for one more task of `ctx`, or a reason why there is none. Without spread preferences the
+   * scan starts after the node chosen last from the same candidates and stops at the first node that fits
+   * with none of the service's tasks and the fewest tasks of any candidate: nothing can beat it.
+   */
   choose(ctx: PlaceCtx): { node: NodeInfo } | { reason: string } {
-    const cands = this.candidates(ctx);
-    if (cands.length === 0) return { reason: 'no suitable node (scheduling constraints not satisfied on any node)' };
-    const groups = ctx.prefs.map((d) => this.groupCounts(ctx.serviceId, d, cands));
+    const list = this.candidates(ctx);
+    const cands = list.idx;
+    const n = cands.length;
+    if (n === 0) return { reason: 'no suitable node (scheduling constraints not satisfied on any node)' };
     const mine = this.perService.get(ctx.serviceId);
-    let best: NodeInfo | undefined;
-    let bestKey: number[] = [];
-    for (const n of cands) {
-      if (!this.fits(ctx, n)) continue;
-      const key: number[] = [];
-      for (let i = 0; i < groups.length; i++) key.push(groups[i]!.get(factOf(n, ctx.prefs[i]!) ?? '') ?? 0);
-      key.push(mine?.get(n.id) ?? 0, this.use.get(n.id)!.tasks);
-      if (best === undefined || less(key, bestKey)) {
-        best = n;
-        bestKey = key;
+    const counted = mine !== undefined && mine.size > 0;
+    const groups = ctx.prefs.length === 0 ? undefined : ctx.prefs.map((d) => this.groupCounts(list, d, mine));
+    const start = groups ? 0 : list.cursor;
+    let best = -1;
+    let bestAt = 0;
+    let bestMine = 0;
+    let bestTotal = 0;
+    for (let k = 0; k < n; k++) {
+      const c = (start + k) % n;
+      const i = cands[c]!;
+      const m = counted ? (mine.get(i) ?? 0) : 0;
+      const total = this.tasks[i]!;
+      if (best >= 0) {
+        const cmp = groups ? compareGroups(groups, i, best) : 0;
+        if (cmp > 0 || (cmp === 0 && (m > bestMine || (m === bestMine && total >= bestTotal)))) continue;
       }
+      if (!this.fitsAt(ctx, i)) continue;
+      best = i;
+      bestAt = c;
+      bestMine = m;
+      bestTotal = total;
+      if (!groups && m === 0 && total === list.min) break;
     }
-    if (best) return { node: best };
-    return { reason: `no suitable node (${this.why(ctx, cands)})` };
+    if (best < 0) return { reason: `no suitable node (${this.why(ctx, cands)})` };
+    if (!groups) list.cursor = (bestAt + 1) % n;
+    return { node: this.nodes[best]! };
   }
 
-  private groupCounts(serviceId: string, descriptor: string, cands: readonly NodeInfo[]): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const n of cands) {
-      const g = factOf(n, descriptor) ?? '';
-      out.set(g, (out.get(g) ?? 0) + this.tasksOf(serviceId, n.id));
+  /** The service's tasks per spread group of `descriptor` among the candidates, and each node's group. */
+  private groupCounts(list: CandList, descriptor: string, mine: Map<number, number> | undefined): Groups {
+    let g = list.groups.get(descriptor);
+    if (!g) {
+      const gid = new Int32Array(this.nodes.length).fill(-1);
+      const ids = new Map<string, number>();
+      for (const i of list.idx) {
+        const v = factOf(this.nodes[i]!, descriptor) ?? '';
+        let id = ids.get(v);
+        if (id === undefined) ids.set(v, (id = ids.size));
+        gid[i] = id;
+      }
+      list.groups.set(descriptor, (g = { gid, size: ids.size }));
     }
-    return out;
+    const counts = new Int32Array(g.size);
+    if (mine) for (const [i, m] of mine) if (g.gid[i]! >= 0) counts[g.gid[i]!]! += m;
+    return { gid: g.gid, counts };
   }
 
-  private why(ctx: PlaceCtx, cands: readonly NodeInfo[]): string {
+  private why(ctx: PlaceCtx, cands: readonly number[]): string {
     const n = cands.length;
     const s = n === 1 ? '' : 's';
-    const u = (x: NodeInfo) => this.use.get(x.id)!;
-    if (ctx.ports.length > 0 && cands.every((x) => ctx.ports.some((p) => u(x).ports.has(p))))
+    if (ctx.ports.length > 0 && cands.every((i) => ctx.ports.some((p) => this.ports[i]?.has(p))))
       return `host-mode port already in use on ${n} node${s}`;
-    if (ctx.maxPerNode > 0 && cands.every((x) => this.tasksOf(ctx.serviceId, x.id) >= ctx.maxPerNode))
-      return `max replicas per node limit exceed`;
+    const mine = this.perService.get(ctx.serviceId);
+    if (ctx.maxPerNode > 0 && cands.every((i) => (mine?.get(i) ?? 0) >= ctx.maxPerNode))
+      return 'max replicas per node limit exceed';
     return `insufficient resources on ${n} node${s}`;
   }
 }
 
-function less(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
-  return false;
+interface Groups {
+  gid: Int32Array;
+  counts: Int32Array;
+}
+
+/** Spread preferences in order: fewer of the service's tasks in node i's group than in node j's is better. */
+function compareGroups(groups: readonly Groups[], i: number, j: number): number {
+  for (const g of groups) {
+    const d = g.counts[g.gid[i]!]! - g.counts[g.gid[j]!]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Candidate node indexes of one constraint set, with how many of them hold each task count. */
+class CandList {
+  readonly idx: number[] = [];
+  readonly member: Uint8Array;
+  private readonly hist: number[] = [];
+  /** The fewest tasks any member holds. */
+  min = Number.MAX_SAFE_INTEGER;
+  cursor = 0;
+  /** Per spread descriptor: each node's group id (-1: not a candidate) and the number of groups. */
+  readonly groups = new Map<string, { gid: Int32Array; size: number }>();
+
+  constructor(size: number) {
+    this.member = new Uint8Array(size);
+  }
+
+  add(i: number, tasks: number): void {
+    this.idx.push(i);
+    this.member[i] = 1;
+    this.hist[tasks] = (this.hist[tasks] ?? 0) + 1;
+    if (tasks < this.min) this.min = tasks;
+  }
+
+  move(from: number, to: number): void {
+    this.hist[from] = (this.hist[from] ?? 0) - 1;
+    this.hist[to] = (this.hist[to] ?? 0) + 1;
+    if (to < this.min) this.min = to;
+    else if (from === this.min && this.hist[from] === 0) this.min = to;
+  }
 }

@@ -71,8 +71,10 @@ export class Plan {
     opts: { notBefore?: number; restarts?: number[]; rollout?: boolean; desired?: DesiredState },
   ): TaskRecord {
     const notBefore = opts.notBefore !== undefined && opts.notBefore > this.now ? opts.notBefore : undefined;
+    let id = this.newId();
+    while (this.records.has(id) || this.containers.has(id)) id = this.newId(); // an ID source that repeats itself
     const r: TaskRecord = {
-      id: this.newId(),
+      id,
       serviceId: svc.serviceId,
       serviceName: svc.name,
       slot,

@@ -79,19 +79,21 @@ export function reconcile(input: ReconcileInput, opts: ReconcileOptions = {}): R
               plan.desire(ctx, r, 'remove', live(r) ? { message: 'shutdown', updatedAt: now } : {});
       for (let slot = 1; slot <= replicas; slot++) {
         const tasks = bySlot.get(slotKey({ serviceId: s.id, slot })) ?? [];
+        const made = plan.created.length;
         reconcileSlot(plan, ctx, { slot, canPlace: true }, tasks);
-        slots.push({ slot, tasks: tasks.concat(newIn(plan, s.id, slot, undefined, tasks)) });
+        slots.push({ slot, tasks: plan.created.length === made ? tasks : tasks.concat(plan.created.slice(made)) });
       }
     } else {
-      const nodeIds = new Set(plan.nodes.keys());
+      const nodeIds = new Set(plan.pool.nodes.map((n) => n.id));
       for (const r of byService.get(s.id) ?? []) if (r.nodeId !== undefined) nodeIds.add(r.nodeId);
-      for (const nodeId of [...nodeIds].sort()) {
+      for (const nodeId of nodeIds) {
         const n = plan.nodes.get(nodeId);
         const ref: SlotRef = { slot: 0, nodeId, canPlace: n !== undefined && staticOk(s.spec, n) };
         const tasks = bySlot.get(slotKey({ serviceId: s.id, slot: 0, nodeId })) ?? [];
         if (tasks.length === 0 && !ref.canPlace) continue;
+        const made = plan.created.length;
         reconcileSlot(plan, ctx, ref, tasks);
-        const all = tasks.concat(newIn(plan, s.id, 0, nodeId, tasks));
+        const all = plan.created.length === made ? tasks : tasks.concat(plan.created.slice(made));
         if (ref.canPlace || all.some((t) => live(plan.records.get(t.id)!))) slots.push({ slot: 0, nodeId, tasks: all });
       }
     }
@@ -102,20 +104,6 @@ export function reconcile(input: ReconcileInput, opts: ReconcileOptions = {}): R
   for (const r of plan.records.values())
     plan.actuate(r, services.get(r.serviceId)?.spec.TaskTemplate.ContainerSpec.StopGracePeriod);
   return finish(plan, before, updateStatus, opts.historyLimit ?? TASK_HISTORY_LIMIT);
-}
-
-/** Records made in this decision for the slot that `tasks` does not hold yet. */
-function newIn(
-  plan: Plan,
-  serviceId: string,
-  slot: number,
-  nodeId: string | undefined,
-  tasks: TaskRecord[],
-): TaskRecord[] {
-  const have = new Set(tasks.map((t) => t.id));
-  return plan.created.filter(
-    (r) => !have.has(r.id) && r.serviceId === serviceId && r.slot === slot && (slot > 0 || r.nodeId === nodeId),
-  );
 }
 
 function finish(

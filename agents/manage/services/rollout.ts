@@ -37,10 +37,18 @@ export function rollout(
   const cfg = configFor(desired);
   const status = desired.updateStatus ?? null;
   const cur = (s: SlotTasks) => s.tasks.map((t) => plan.records.get(t.id) ?? t);
-  const dirty = slots.filter((s) => {
-    const l = cur(s).filter(live);
-    return l.length > 0 && l.every((t) => t.specKey !== svc.key);
-  });
+  const isDirty = (s: SlotTasks) => {
+    let any = false;
+    for (const t0 of s.tasks) {
+      const t = plan.records.get(t0.id) ?? t0;
+      if (!live(t)) continue;
+      if (t.specKey === svc.key) return false;
+      any = true;
+    }
+    return any;
+  };
+  const dirty = slots.filter(isDirty);
+  if (dirty.length === 0 && (status === null || !IN_PROGRESS.has(status.State))) return undefined;
   const startedAt = status?.StartedAt ?? plan.now;
   const ours = (t: TaskRecord) => t.rollout === true && t.specKey === svc.key && t.createdAt >= startedAt;
   let next: UpdateStatus | undefined;

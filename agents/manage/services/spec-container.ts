@@ -86,7 +86,9 @@ export function parseContainerSpec(v: Raw, path: string): ContainerSpec {
     const s = str(o[k], `${path}.${k}`, { max: 4096 });
     if (s) spec[k] = s;
   }
-  if (spec.Hostname !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.\-{}_ ]*$/.test(spec.Hostname))
+  // Templates ({{.Node.Hostname}}, {{.Task.Slot}}, ...) stand for a name part.
+  const shape = spec.Hostname?.replace(/\{\{\s*\.[A-Za-z.]+\s*\}\}/g, 'x');
+  if (shape !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.\-_]*$/.test(shape))
     throw new SpecError(`${path}.Hostname`, `${JSON.stringify(spec.Hostname)} is not a valid hostname`);
   const signal = str(o.StopSignal, `${path}.StopSignal`, { max: 32 });
   if (signal) {

@@ -27,7 +27,15 @@ function digest(s: string): string {
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
+const cache = new WeakMap<ServiceSpec, string>();
+
+/** The key of `spec`, remembered per spec object (specs are never mutated in place). */
 export function specKey(spec: ServiceSpec): string {
-  const { ConstraintText: _text, ...placement } = spec.TaskTemplate.Placement;
-  return digest(canonical({ t: { ...spec.TaskTemplate, Placement: placement }, p: spec.EndpointSpec.Ports }));
+  let key = cache.get(spec);
+  if (key === undefined) {
+    const { ConstraintText: _text, ...placement } = spec.TaskTemplate.Placement;
+    key = digest(canonical({ t: { ...spec.TaskTemplate, Placement: placement }, p: spec.EndpointSpec.Ports }));
+    cache.set(spec, key);
+  }
+  return key;
 }

@@ -158,3 +158,37 @@ t.test('property: random scales and node changes always settle with exactly the 
   }
   t.equal(checked, 400);
 });
+
+t.test('an ID source that hands out a taken ID never overwrites a task', async (t) => {
+  const sim = new Sim([replicated('s1', 'web', 2)], nodes(2));
+  sim.settle();
+  sim.svc('s1').spec = { ...sim.svc('s1').spec, Mode: { kind: 'replicated', replicas: 3 } };
+  const r = reconcile(
+    { services: sim.services, nodes: sim.nodes, tasks: sim.tasks, observed: sim.observed(), now: sim.now },
+    { newId: sequentialIds() },
+  );
+  t.equal(r.tasks.length, 3);
+  t.equal(new Set(r.tasks.map((x) => x.id)).size, 3);
+  t.same(
+    r.actions.map((a) => a.kind),
+    ['create'],
+  );
+});
+
+t.test('reconcile does not modify its input', async (t) => {
+  const sim = new Sim([replicated('s1', 'web', 3), service('g', 'g', { Mode: { Global: {} } })], nodes(3));
+  sim.settle();
+  sim.exit(sim.live('s1')[0]!.id, 1);
+  sim.nodes[1] = { ...sim.nodes[1]!, state: 'down' };
+  const input = {
+    services: sim.services,
+    nodes: sim.nodes,
+    tasks: sim.tasks,
+    observed: sim.observed(),
+    now: sim.now + 1,
+  };
+  const copy = structuredClone(input);
+  const r = reconcile(input, { newId: sequentialIds('x') });
+  t.ok(r.actions.length > 0);
+  t.same(input, copy);
+});

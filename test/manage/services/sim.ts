@@ -90,9 +90,17 @@ export class Sim {
     const r = this.decide();
     this.tasks = r.tasks;
     for (const u of r.updateStatus) this.svc(u.serviceId).updateStatus = u.status;
-    for (const a of r.actions) this.apply(a, r);
+    const byId = new Map(r.tasks.map((x) => [x.id, x]));
+    for (const a of r.actions) this.apply(a, byId);
     this.last = r;
     return r;
+  }
+
+  private indexed: [DesiredService[], Map<string, DesiredService>] | undefined;
+  private index(): Map<string, DesiredService> {
+    if (this.indexed?.[0] !== this.services)
+      this.indexed = [this.services, new Map(this.services.map((x) => [x.id, x]))];
+    return this.indexed[1];
   }
 
   /** Steps until a decision has no actions (at most `max`); returns how many steps had actions. */
@@ -102,12 +110,12 @@ export class Sim {
   }
 
   svc(id: string): DesiredService {
-    const s = this.services.find((x) => x.id === id);
+    const s = this.services.length > 50 ? this.index().get(id) : this.services.find((x) => x.id === id);
     if (!s) throw new Error(`no service ${id}`);
     return s;
   }
 
-  apply(a: Action, r: ReconcileResult): void {
+  apply(a: Action, tasks: ReadonlyMap<string, TaskRecord>): void {
     if (a.kind === 'rollback') {
       const s = this.svc(a.serviceId);
       if (!s.previousSpec) throw new Error('rollback without previous spec');
@@ -116,7 +124,7 @@ export class Sim {
       return;
     }
     if (a.kind === 'create') {
-      const t = r.tasks.find((x) => x.id === a.taskId)!;
+      const t = tasks.get(a.taskId)!;
       const s = this.svc(t.serviceId);
       const n = this.nodes.find((x) => x.id === a.nodeId)!;
       const { body } = containerCreate(
