@@ -14,16 +14,14 @@ export function newestFirst(a: TaskRecord, b: TaskRecord): number {
   return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
-/** The records to drop from one slot's tasks. */
+function done(t: TaskRecord): boolean {
+  return isTerminal(t.state) && t.desiredState !== 'running' && t.desiredState !== 'ready' && !t.final;
+}
+
+/** The records to drop from one slot's tasks: the oldest ended ones beyond `limit` (kept tasks count). */
 export function pruneSlot(tasks: readonly TaskRecord[], limit = TASK_HISTORY_LIMIT): TaskRecord[] {
   if (tasks.length <= limit) return [];
-  const sorted = [...tasks].sort(newestFirst);
-  const drop: TaskRecord[] = [];
-  let kept = 0;
-  for (const t of sorted) {
-    const done = isTerminal(t.state) && t.desiredState !== 'running' && t.desiredState !== 'ready' && !t.final;
-    if (!done || kept < limit) kept++;
-    else drop.push(t);
-  }
-  return drop;
+  const ended = tasks.filter(done).sort(newestFirst);
+  const room = Math.max(0, limit - (tasks.length - ended.length));
+  return ended.slice(room);
 }
