@@ -77,3 +77,12 @@ export function adopt(c: ObservedTask, specVersion: number, now: number): TaskRe
     restarts: [],
   };
 }
+
+/**
+ * The engine refused to create or start the task's container (no such image, a port taken outside shoal):
+ * swarm's `rejected`, with the engine's words as the error. The restart policy then decides on a retry.
+ */
+export function rejectTask(r: TaskRecord, err: string, now: number): TaskRecord {
+  if (isTerminal(r.state)) return r;
+  return withState(r, 'rejected', 'preparing', now, { err });
+}

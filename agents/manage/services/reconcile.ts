@@ -13,15 +13,28 @@ import { pruneSlot, slotKey, TASK_HISTORY_LIMIT } from './history.js';
 import { reconcileSlot, type SlotRef } from './slots.js';
 import { rollout, type SlotTasks } from './rollout.js';
 import { specKey } from './speckey.js';
-import type { DesiredService, ReconcileInput, ReconcileResult, TaskRecord } from './model.js';
+import {
+  isTerminal,
+  type DesiredService,
+  type ReconcileInput,
+  type ReconcileResult,
+  type TaskRecord,
+} from './model.js';
 
 export interface ReconcileOptions {
   newId?: IdSource;
   historyLimit?: number;
 }
 
+const ctxCache = new WeakMap<DesiredService['spec'], ServiceCtx>();
+
+/** What the decision needs of a service, remembered per spec object (specs are never mutated in place). */
 function serviceCtx(s: DesiredService): ServiceCtx {
-  return { ...placeCtx(s.id, s.spec), name: s.spec.Name, version: s.version, key: specKey(s.spec) };
+  const hit = ctxCache.get(s.spec);
+  if (hit && hit.serviceId === s.id && hit.version === s.version) return hit;
+  const ctx = { ...placeCtx(s.id, s.spec), name: s.spec.Name, version: s.version, key: specKey(s.spec) };
+  ctxCache.set(s.spec, ctx);
+  return ctx;
 }
 
 const live = (t: TaskRecord) => t.desiredState === 'running' || t.desiredState === 'ready';
@@ -39,9 +52,10 @@ export function reconcile(input: ReconcileInput, opts: ReconcileOptions = {}): R
     const gone = !services.has(r.serviceId) && r.desiredState !== 'remove';
     plan.set(gone ? { ...seen, desiredState: 'remove' } : seen);
   }
-  const liveSlots = new Set([...plan.records.values()].filter(live).map(slotKey));
+  let liveSlots: Set<string> | undefined;
   for (const c of input.observed) {
     if (plan.records.has(c.taskId) || !plan.nodeUp(c.nodeId)) continue;
+    liveSlots ??= new Set([...plan.records.values()].filter(live).map(slotKey));
     const s = services.get(c.serviceId);
     const fits =
       s !== undefined &&
@@ -61,8 +75,13 @@ export function reconcile(input: ReconcileInput, opts: ReconcileOptions = {}): R
   const bySlot = new Map<string, TaskRecord[]>();
   const byService = new Map<string, TaskRecord[]>();
   for (const r of plan.records.values()) {
-    (bySlot.get(slotKey(r)) ?? bySlot.set(slotKey(r), []).get(slotKey(r))!).push(r);
-    (byService.get(r.serviceId) ?? byService.set(r.serviceId, []).get(r.serviceId)!).push(r);
+    const k = slotKey(r);
+    const inSlot = bySlot.get(k);
+    if (inSlot) inSlot.push(r);
+    else bySlot.set(k, [r]);
+    const inService = byService.get(r.serviceId);
+    if (inService) inService.push(r);
+    else byService.set(r.serviceId, [r]);
   }
   const updateStatus: ReconcileResult['updateStatus'] = [];
   for (const s of [...input.services].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
@@ -119,11 +138,17 @@ function finish(
       drop.add(r.id);
     else if (nodeGone && r.nodeId !== undefined && !live(r)) drop.add(r.id);
   }
+  // Only slots of services with ended tasks can be over the history limit.
+  const withHistory = new Set<string>();
+  for (const r of plan.records.values())
+    if (isTerminal(r.state) && r.desiredState !== 'running' && r.desiredState !== 'ready') withHistory.add(r.serviceId);
   const bySlot = new Map<string, TaskRecord[]>();
   for (const r of plan.records.values()) {
-    if (drop.has(r.id)) continue;
+    if (drop.has(r.id) || !withHistory.has(r.serviceId)) continue;
     const k = slotKey(r);
-    (bySlot.get(k) ?? bySlot.set(k, []).get(k)!).push(r);
+    const inSlot = bySlot.get(k);
+    if (inSlot) inSlot.push(r);
+    else bySlot.set(k, [r]);
   }
   for (const tasks of bySlot.values())
     for (const r of pruneSlot(tasks, limit)) {

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { rejectTask } from '../../../agents/manage/services/observe.js';
 import { nodes, replicated, Sim, node } from './sim.js';
 
 const restart = (p: Record<string, unknown>) => ({ TaskTemplate: { RestartPolicy: p } });
@@ -224,4 +225,28 @@ t.test('containers of a removed service, or beyond the replicas without record, 
   t.equal(sim.tasks.filter((x) => x.serviceId === 'x').length, 0);
   t.equal([...sim.containers.values()].filter((c) => c.serviceId === 'x').length, 0);
   t.same(sim.last!.deleted.length + sim.tasks.length, sim.tasks.length + sim.last!.deleted.length);
+});
+
+t.test('a task the engine rejects (no such image) is retried after the restart delay', async (t) => {
+  const sim = new Sim([replicated('s', 'bad', 1, restart({ Delay: 5e9 }))], nodes(1));
+  const r = sim.step();
+  const first = r.tasks[0]!;
+  // The shell's create failed: it records the rejection instead of a container.
+  sim.containers.delete(first.id);
+  sim.tasks = sim.tasks.map((x) => (x.id === first.id ? rejectTask(x, 'No such image: nosuchimage:1', sim.now) : x));
+  const next = sim.step();
+  t.match(
+    next.tasks.find((x) => x.id === first.id),
+    {
+      state: 'rejected',
+      desiredState: 'shutdown',
+      err: 'No such image: nosuchimage:1',
+    },
+  );
+  t.same(
+    next.actions.map((a) => [a.kind, 'start' in a ? a.start : '']),
+    [['create', false]],
+    'held 5 s',
+  );
+  t.equal(sim.live('s')[0]!.notBefore, sim.now + 5000);
 });
