@@ -23,7 +23,8 @@ function stopped(r: TaskRecord): boolean {
 
 /** The record after looking at its container (`c`), or `r` itself when nothing changed. */
 export function observe(r: TaskRecord, c: ObservedTask | undefined, nodeUp: boolean, now: number): TaskRecord {
-  if (!nodeUp || r.nodeId === undefined) return r;
+  if (r.nodeId === undefined) return stopped(r) && !isTerminal(r.state) ? withState(r, 'shutdown', 'shutdown', now) : r;
+  if (!nodeUp) return r;
   if (c && c.containerId !== r.containerId) r = { ...r, containerId: c.containerId };
   if (isTerminal(r.state)) return r;
   if (!c) {

@@ -88,6 +88,12 @@ t.test('container -> task state', async (t) => {
       { state: 'failed', err: 'task: container removed' },
     ],
     ['never created, then stopped', { desiredState: 'shutdown' }, undefined, { state: 'shutdown' }],
+    [
+      'pending, then stopped',
+      { state: 'pending', nodeId: undefined, desiredState: 'shutdown' },
+      undefined,
+      { state: 'shutdown' },
+    ],
     ['terminal sticks', { state: 'failed', err: 'x' }, {}, { state: 'failed', err: 'x' }],
   ];
   for (const [what, r, c, want] of cases) {

@@ -64,8 +64,11 @@ function drive(sim: Sim, limit = 200, crashKey?: string): Trace {
         seen.add(x.id);
         tr.order.push(x.slot);
       }
-    const bySlot = new Map<number, number>();
-    for (const c of sim.observed()) if (c.state === 'running') bySlot.set(c.slot, (bySlot.get(c.slot) ?? 0) + 1);
+    const bySlot = new Map<string, number>();
+    for (const c of sim.observed()) {
+      const k = c.slot > 0 ? String(c.slot) : c.nodeId;
+      if (c.state === 'running') bySlot.set(k, (bySlot.get(k) ?? 0) + 1);
+    }
     if ([...bySlot.values()].some((n) => n > 1)) tr.overlaps++;
     const inFlight = new Set(
       r.tasks
@@ -263,4 +266,52 @@ t.test('only task-spec changes update tasks: scale and service labels do not', a
     ['create'],
   );
   t.same(r.updateStatus, []);
+});
+
+t.test('a pending task of the old spec is replaced and leaves no stuck record', async (t) => {
+  const big = (mem: number) => ({
+    id: 's',
+    version: 10,
+    updateStatus: null,
+    spec: parseServiceSpec({
+      Name: 'web',
+      TaskTemplate: { ContainerSpec: { Image: 'a:1' }, Resources: { Reservations: { MemoryBytes: mem } } },
+      Mode: { Replicated: { Replicas: 2 } },
+      UpdateConfig: { Monitor: 0 },
+    }),
+  });
+  const sim = new Sim([big(6 * 1024 ** 3)], nodes(1));
+  sim.settle();
+  t.equal(sim.live('s').filter((x) => x.state === 'pending').length, 1);
+  sim.services = [{ ...big(1024 ** 3), version: 11 }];
+  drive(sim, 20);
+  t.equal(sim.running('s').length, 2);
+  t.equal(sim.svc('s').updateStatus?.State, 'completed');
+  t.notOk(
+    sim.tasks.some((x) => x.desiredState === 'shutdown' && x.state === 'pending'),
+    'the old pending task ended as shutdown',
+  );
+});
+
+t.test('a global service rolls node by node', async (t) => {
+  const g: DesiredService = {
+    id: 's',
+    version: 10,
+    updateStatus: null,
+    spec: parseServiceSpec({
+      Name: 'agent',
+      TaskTemplate: { ContainerSpec: { Image: 'agent:1' } },
+      Mode: { Global: {} },
+      UpdateConfig: { Parallelism: 1, Monitor: 0 },
+    }),
+  };
+  const sim = new Sim([g], nodes(3));
+  sim.settle();
+  updateImage(sim, 'agent:2');
+  const tr = drive(sim);
+  t.equal(tr.maxInFlight, 1);
+  t.equal(tr.overlaps, 0);
+  t.same(sim.spread('s'), { n1: 1, n2: 1, n3: 1 });
+  t.ok(sim.running('s').every((x) => x.specVersion === 11 && x.slot === 0));
+  t.equal(sim.svc('s').updateStatus?.State, 'completed');
 });
