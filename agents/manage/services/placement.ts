@@ -189,6 +189,12 @@ export class Pool {
     return { gid: g.gid, counts };
   }
 
+  /** Why `n` cannot take one more task of `ctx` (swarm's wording), for a global task bound to it. */
+  whyNot(ctx: PlaceCtx, n: NodeInfo): string {
+    const i = this.index.get(n.id);
+    return `no suitable node (${i === undefined ? 'unknown node' : this.why(ctx, [i])})`;
+  }
+
   private why(ctx: PlaceCtx, cands: readonly number[]): string {
     const n = cands.length;
     const s = n === 1 ? '' : 's';

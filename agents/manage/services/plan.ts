@@ -51,7 +51,10 @@ export class Plan {
   /** Whether `r` holds resources on its node (counted in the pool). */
   static live(r: TaskRecord): boolean {
     return (
-      r.nodeId !== undefined && !isTerminal(r.state) && (r.desiredState === 'running' || r.desiredState === 'ready')
+      r.nodeId !== undefined &&
+      r.state !== 'pending' &&
+      !isTerminal(r.state) &&
+      (r.desiredState === 'running' || r.desiredState === 'ready')
     );
   }
 
@@ -101,7 +104,8 @@ export class Plan {
     let reason: string | undefined;
     if (nodeId !== undefined) {
       const n = this.nodes.get(nodeId);
-      if (!n || !this.pool.fits(svc, n)) reason = 'no suitable node (insufficient resources on 1 node)';
+      if (!n) reason = 'no suitable node (unknown node)';
+      else if (!this.pool.fits(svc, n)) reason = this.pool.whyNot(svc, n);
     } else {
       const c = this.pool.choose(svc);
       if ('node' in c) nodeId = c.node.id;

@@ -2,7 +2,7 @@ import t from 'tap';
 import { constraintMatches, parseConstraint } from '../../../agents/manage/services/constraints.js';
 import { Pool, placeCtx } from '../../../agents/manage/services/placement.js';
 import { parseServiceSpec } from '../../../agents/manage/services/spec.js';
-import { node, nodes, replicated, Sim } from './sim.js';
+import { node, nodes, replicated, service, Sim } from './sim.js';
 
 const n = node('abc', {
   hostname: 'dockerhost01',
@@ -117,4 +117,22 @@ t.test('platforms from the image digest restrict placement', async (t) => {
   );
   sim.settle();
   t.same(sim.spread('s'), { n2: 2 });
+});
+
+t.test('a global task whose node has no room stays pending there, with the reason', async (t) => {
+  const hostPort = { EndpointSpec: { Ports: [{ TargetPort: 80, PublishedPort: 8080, PublishMode: 'host' }] } };
+  const g = service('g', 'edge', { Mode: { Global: {} }, ...hostPort });
+  const sim = new Sim([g], [node('n1'), node('n2', { portsByOthers: ['8080/tcp'] })]);
+  sim.settle();
+  t.same(sim.spread('g'), { n1: 1 });
+  t.match(
+    sim.live('g').find((x) => x.nodeId === 'n2'),
+    {
+      state: 'pending',
+      err: 'no suitable node (host-mode port already in use on 1 node)',
+    },
+  );
+  sim.nodes[1] = node('n2');
+  sim.settle();
+  t.same(sim.spread('g'), { n1: 1, n2: 1 }, 'placed once the port is free (a pending task holds nothing)');
 });
