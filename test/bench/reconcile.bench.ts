@@ -61,7 +61,7 @@ interface Measure {
 /** Wall and CPU time (user+sys of this process: less sensitive to a busy shared machine) per decision. */
 function time(input: ReconcileInput, runs: number): Measure {
   const m: Measure = { wall: [], cpu: [], actions: 0, tasks: 0 };
-  for (let i = 0; i < runs + 2; i++) {
+  for (let i = 0; i < runs + 5; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const r = reconcile(input, { newId: sequentialIds('b') });
@@ -69,7 +69,7 @@ function time(input: ReconcileInput, runs: number): Measure {
     const c = process.cpuUsage(c0);
     m.actions = r.actions.length;
     m.tasks = r.tasks.length;
-    if (i < 2) continue; // warm-up (JIT)
+    if (i < 5) continue; // warm-up (JIT)
     m.wall.push(w);
     m.cpu.push((c.user + c.system) / 1000);
   }
@@ -87,7 +87,7 @@ function rows(name: string, m: Measure): BenchRow[] {
 }
 
 const { services, nodes } = cluster();
-const cold = time({ services, nodes, tasks: [], observed: [], now: T0 }, 10);
+const cold = time({ services, nodes, tasks: [], observed: [], now: T0 }, 30);
 
 const sim = new Sim(services, nodes);
 sim.settle(5);
@@ -98,12 +98,12 @@ const steadyInput = (): ReconcileInput => ({
   observed: sim.observed(),
   now: sim.now,
 });
-const steady = time(steadyInput(), 20);
+const steady = time(steadyInput(), 40);
 if (steady.actions !== 0) throw new Error(`steady state is not steady: ${steady.actions} actions`);
 
 sim.nodes = sim.nodes.map((n, i) => (i % 20 === 0 ? { ...n, state: 'down' as const } : n));
 sim.advance(10_000);
-const churn = time(steadyInput(), 10);
+const churn = time(steadyInput(), 40);
 
 printTable(`services reconciler: ${SERVICES} services over ${NODES} nodes`, [
   ...rows('steady', steady),
