@@ -110,15 +110,14 @@ export function rollout(
     } else plan.newTask(svc, s.slot, s.nodeId, { rollout: true });
   }
   if (dirty.length > 0) return next;
+  // Done when every slot runs the new spec: its new task has run for Monitor, or has failed already (the
+  // failure was counted; with FailureAction continue the rollout does not wait for the restarts).
   const settled = slots.every((s) => {
-    const l = cur(s).filter(live);
-    return (
-      l.every(
-        (t) =>
-          t.specKey === svc.key &&
-          (!ours(t) || (t.state === 'running' && plan.now - (t.startedAt ?? plan.now) >= monitorMs)),
-      ) && l.length <= 1
-    );
+    const ts = cur(s);
+    const l = ts.filter(live);
+    if (l.length > 1 || l.some((t) => t.specKey !== svc.key)) return false;
+    if (ts.some((t) => ours(t) && (t.state === 'failed' || t.state === 'rejected'))) return true;
+    return l.every((t) => !ours(t) || (t.state === 'running' && plan.now - (t.startedAt ?? plan.now) >= monitorMs));
   });
   if (!settled) return next;
   return rollingBack
