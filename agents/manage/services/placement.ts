@@ -132,9 +132,9 @@ export class Pool {
   }
 
   /**
-   * The best node for one more task of `ctx`, or a reason why there is none. Without spread preferences the
-   * scan starts after the node chosen last from the same candidates and stops at the first node that fits
-   * with none of the service's tasks and the fewest tasks of any candidate: nothing can beat it.
+   * The best node for one more task of `ctx`, or a reason why there is none. The scan starts after the node
+   * chosen last from the same candidates and stops at the first node that fits with the fewest of the
+   * service's tasks in its spread groups, none on the node, and the fewest tasks of any candidate.
    */
   choose(ctx: PlaceCtx): { node: NodeInfo } | { reason: string } {
     const list = this.candidates(ctx);
@@ -144,13 +144,13 @@ export class Pool {
     const mine = this.perService.get(ctx.serviceId);
     const counted = mine !== undefined && mine.size > 0;
     const groups = ctx.prefs.length === 0 ? undefined : ctx.prefs.map((d) => this.groupCounts(list, d, mine));
-    const start = groups ? 0 : list.cursor;
+    const floor = groups?.map((g) => Math.min(...g.counts));
     let best = -1;
     let bestAt = 0;
     let bestMine = 0;
     let bestTotal = 0;
     for (let k = 0; k < n; k++) {
-      const c = (start + k) % n;
+      const c = (list.cursor + k) % n;
       const i = cands[c]!;
       const m = counted ? (mine.get(i) ?? 0) : 0;
       const total = this.tasks[i]!;
@@ -163,10 +163,10 @@ export class Pool {
       bestAt = c;
       bestMine = m;
       bestTotal = total;
-      if (!groups && m === 0 && total === list.min) break;
+      if (m === 0 && total === list.min && (!groups || atFloor(groups, floor!, i))) break;
     }
     if (best < 0) return { reason: `no suitable node (${this.why(ctx, cands)})` };
-    if (!groups) list.cursor = (bestAt + 1) % n;
+    list.cursor = (bestAt + 1) % n;
     return { node: this.nodes[best]! };
   }
 
@@ -210,6 +210,12 @@ export class Pool {
 interface Groups {
   gid: Int32Array;
   counts: Int32Array;
+}
+
+/** Node i's groups hold the fewest of the service's tasks for every preference: no node can do better. */
+function atFloor(groups: readonly Groups[], floor: readonly number[], i: number): boolean {
+  for (let p = 0; p < groups.length; p++) if (groups[p]!.counts[groups[p]!.gid[i]!] !== floor[p]) return false;
+  return true;
 }
 
 /** Spread preferences in order: fewer of the service's tasks in node i's group than in node j's is better. */
