@@ -12,6 +12,7 @@ import type { ContainerSnapshot, NodeSnapshot } from '../scheduler/node.js';
 import type { Cluster } from './cluster.js';
 import type { EngineNode } from './node.js';
 import type { CreateAnswer } from '../../docker/wire.js';
+import { bodyForEngine } from '../engine/convert.js';
 
 export const GROUP_LABEL = 'shoal.global.group';
 
@@ -67,6 +68,7 @@ async function createOn(
   swarmId: string,
 ): Promise<CreateResult> {
   const release = cluster.reserve(node.addr, pendingOf(req, swarmId));
+  body = bodyForEngine(body, node.cpus);
   let r;
   try {
     r = await node.client.createContainer(body, query(req.name, params));
