@@ -14,6 +14,8 @@ import type { ContainerInspect, ContainerSummary, CreateAnswer, EngineInfo } fro
 export interface ClientOptions {
   /** Deadline of a call (not of a stream). Default 10 s. */
   timeoutMs?: number;
+  /** Deadline for getting a connection, for operations that have no answer deadline. Default 10 s. */
+  connectTimeoutMs?: number;
   /** Pooled connections for calls. Default 64. */
   maxSockets?: number;
 }
@@ -27,6 +29,7 @@ export class DockerClient {
   readonly calls = { ping: 0, info: 0, list: 0, inspect: 0, events: 0 };
   private readonly transport: Transport;
   private readonly timeoutMs: number;
+  private readonly connectTimeoutMs: number;
 
   constructor(
     readonly endpoint: DockerEndpoint,
@@ -34,6 +37,7 @@ export class DockerClient {
   ) {
     this.transport = new Transport(endpoint, opts.maxSockets);
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
   }
 
   /** A client for a DOCKER_HOST-style URL (TLS from DOCKER_TLS_VERIFY / DOCKER_CERT_PATH in `env`). */
@@ -54,6 +58,14 @@ export class DockerClient {
   /** One JSON call; any HTTP status is returned (the caller decides), network failures throw. */
   json<T = unknown>(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<JsonReply<T>> {
     return this.transport.json<T>(method, path, body, timeoutMs);
+  }
+
+  /**
+   * A JSON call for an operation the engine may legitimately take long over (a create that looks up a
+   * volume plugin takes ~15 s to fail): no deadline on the answer, only on getting a connection.
+   */
+  operation<T = unknown>(method: string, path: string, body?: unknown): Promise<JsonReply<T>> {
+    return this.transport.json<T>(method, path, body, Infinity, this.connectTimeoutMs);
   }
 
   /** A JSON call that must answer 2xx. */
@@ -101,9 +113,12 @@ export class DockerClient {
     return r.body;
   }
 
-  /** `POST /containers/create` with `query` (`?name=...`); the engine's status is the caller's to judge. */
+  /**
+   * `POST /containers/create` with `query` (`?name=...`), waiting as long as the engine takes; the engine's
+   * status is the caller's to judge.
+   */
   createContainer(body: unknown, query = ''): Promise<JsonReply<CreateAnswer>> {
-    return this.json<CreateAnswer>('POST', `/containers/create${query}`, body);
+    return this.operation<CreateAnswer>('POST', `/containers/create${query}`, body);
   }
 
   async startContainer(id: string): Promise<void> {

@@ -56,31 +56,49 @@ export class Transport {
   }
 
   /**
-   * One JSON call with a deadline for the whole answer. Any HTTP status is returned (the caller decides);
-   * a body is parsed when the engine says it is JSON. Network failures and the deadline throw
-   * DockerUnavailableError.
+   * One JSON call. `timeoutMs` is the deadline for the whole answer (Infinity: none, for operations an
+   * engine may legitimately take long over); `connectMs`, when shorter, bounds getting a connection. Any
+   * HTTP status is returned (the caller decides); a body is parsed when the engine says it is JSON. Network
+   * failures and the deadlines throw DockerUnavailableError.
    */
-  json<T = unknown>(method: string, path: string, body: unknown, timeoutMs: number): Promise<JsonReply<T>> {
+  json<T = unknown>(
+    method: string,
+    path: string,
+    body: unknown,
+    timeoutMs: number,
+    connectMs = timeoutMs,
+  ): Promise<JsonReply<T>> {
     const unavailable = (err: Error) => new DockerUnavailableError(this.endpoint.url, err.message, err);
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       const headers = payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {};
       const req = this.request(method, path, headers, true);
-      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      const timers: NodeJS.Timeout[] = [];
+      const done = () => timers.forEach(clearTimeout);
+      if (Number.isFinite(timeoutMs))
+        timers.push(setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs));
+      if (connectMs < timeoutMs) {
+        const t = setTimeout(() => req.destroy(new Error(`no connection within ${connectMs} ms`)), connectMs);
+        timers.push(t);
+        req.on('socket', (s) => {
+          if (s.connecting) s.once('connect', () => clearTimeout(t));
+          else clearTimeout(t);
+        });
+      }
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          clearTimeout(timer);
+          done();
           resolve({ status: res.statusCode ?? 0, body: parseBody(res.headers['content-type'], chunks) as T });
         });
         res.on('error', (err) => {
-          clearTimeout(timer);
+          done();
           reject(unavailable(err));
         });
       });
       req.on('error', (err) => {
-        clearTimeout(timer);
+        done();
         reject(unavailable(err));
       });
       req.end(payload);

@@ -122,6 +122,19 @@ t.test('failures are typed: an error status (recoverable for 5xx), an unreachabl
   t.same(reply, { status: 500, body: { message: 'daemon broken' } }, 'json() hands back any status');
 });
 
+t.test('an operation (create) waits as long as the engine takes; a plain call keeps its deadline', async (t) => {
+  const slow: Reply = (_q, res) => setTimeout(() => json(res, 404, { message: 'plugin "x" not found' }), 700);
+  const { port } = await fakeEngine(t, { 'POST /containers/create': slow, 'POST /volumes/create': slow }, 0);
+  const c = DockerClient.forAddress(`127.0.0.1:${port}`, undefined, { timeoutMs: 200 });
+  t.teardown(() => c.close());
+  t.same(await c.createContainer({ Image: 'x' }), { status: 404, body: { message: 'plugin "x" not found' } });
+  t.same(await c.operation('POST', '/volumes/create', { Name: 'v' }), {
+    status: 404,
+    body: { message: 'plugin "x" not found' },
+  });
+  await t.rejects(c.json('POST', '/volumes/create', { Name: 'v' }), { message: /no answer within 200 ms/ });
+});
+
 t.test('events: reconnects after the stream ends, and an error status is a disconnect', async (t) => {
   let opened = 0;
   await fakeEngine(

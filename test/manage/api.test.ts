@@ -124,7 +124,8 @@ t.test('images: listed across nodes, tagged and removed where they are', async (
 });
 
 t.test('networks and volumes per node', async (t) => {
-  await tm.docker(['network', 'create', `${P}-net`]);
+  // one network per create, as in classic Swarm: one on each node
+  for (const n of [1, 2, 3]) await tm.docker(['network', 'create', `dockerhost0${n}/${P}-net`]);
   const nets = (await tm.docker(['network', 'ls', '--format', '{{.Name}}'])).stdout;
   for (const n of [1, 2, 3]) t.match(nets, new RegExp(`dockerhost0${n}/${P}-net`));
   await tm.docker(['network', 'rm', `dockerhost02/${P}-net`]);

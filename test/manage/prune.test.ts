@@ -99,7 +99,7 @@ t.test('container prune removes the stopped containers of every node, and only t
 });
 
 t.test('network and volume prune per node, names marked; system df adds the nodes up', async (t) => {
-  await tm.docker(['network', 'create', '--label', LABEL, `${P}-net`]);
+  for (const n of [1, 2, 3]) await tm.docker(['network', 'create', '--label', LABEL, `dockerhost0${n}/${P}-net`]);
   for (const e of engines) await e.cli(['volume', 'create', '--label', LABEL, `${P}-vol`]);
   const nets = await tm.docker(['network', 'prune', '-f', '--filter', `label=${LABEL}`]);
   for (const n of [1, 2, 3]) t.match(nets.stdout, `dockerhost0${n}/${P}-net`);

@@ -14,20 +14,34 @@ export interface InfoInput {
   strategy: string;
   filters: readonly string[];
   nodes: readonly NodeStatus[];
+  /** Images over all nodes, an image on two nodes counted twice (as classic Swarm counts). */
   images: number;
   name: string;
   version: string;
+  /** swarm.overcommit: the totals shown include it, as classic Swarm shows them (default 0). */
+  overcommit?: number;
 }
 
+/**
+ * A node's CPUs or memory plus the overcommit, in classic Swarm's integer arithmetic: the ratio in whole
+ * percent, the extra rounded toward zero (2 CPUs at 5 % stay 2). Pure.
+ */
+export function withOvercommit(n: number, overcommit: number): number {
+  const percent = Math.trunc(overcommit * 100);
+  return n + Math.trunc((n * percent) / 100);
+}
+
+/** Binary units with four significant digits, trailing zeros dropped (Go's `%.4g`), as classic Swarm prints them. */
 export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
   let v = n;
   let u = 0;
   while (v >= 1024 && u < units.length - 1) {
     v /= 1024;
     u++;
   }
-  return `${Number.isInteger(v) ? v : v.toFixed(3).replace(/\.?0+$/, '')} ${units[u]}`;
+  const digits = v.toPrecision(4);
+  return `${digits.includes('e') ? digits : digits.replace(/\.?0+$/, '')} ${units[u]}`;
 }
 
 function counts(s: NodeSnapshot) {
@@ -42,15 +56,17 @@ interface Block {
   rows: [string, string][];
   error: string;
   updatedAt: number;
+  overcommit: number;
 }
 
 /** Per-node rows, memoised on the node's (cached, immutable) snapshot: 1,000 nodes cost only what changed. */
 const BLOCKS = new WeakMap<NodeSnapshot, Block>();
 
-function nodeBlock(n: NodeStatus): Block {
+function nodeBlock(n: NodeStatus, overcommit: number): Block {
   const s = n.snap;
   const hit = BLOCKS.get(s);
-  if (hit && hit.error === n.error && hit.updatedAt === n.updatedAt.getTime()) return hit;
+  if (hit && hit.error === n.error && hit.updatedAt === n.updatedAt.getTime() && hit.overcommit === overcommit)
+    return hit;
   const c = counts(s);
   const labels = Object.entries(s.labels)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -61,14 +77,14 @@ function nodeBlock(n: NodeStatus): Block {
     ['  └ ID', s.id],
     ['  └ Status', s.health === 'healthy' ? 'Healthy' : s.health === 'pending' ? 'Pending' : 'Unhealthy'],
     ['  └ Containers', `${c.total} (${c.running} Running, ${c.paused} Paused, ${c.stopped} Stopped)`],
-    ['  └ Reserved CPUs', `${s.reservedCpus} / ${s.cpus}`],
-    ['  └ Reserved Memory', `${formatBytes(s.reservedMemory)} / ${formatBytes(s.memory)}`],
+    ['  └ Reserved CPUs', `${s.reservedCpus} / ${withOvercommit(s.cpus, overcommit)}`],
+    ['  └ Reserved Memory', `${formatBytes(s.reservedMemory)} / ${formatBytes(withOvercommit(s.memory, overcommit))}`],
     ['  └ Labels', labels],
     ['  └ Error', n.error === '' ? '(none)' : n.error],
     ['  └ UpdatedAt', n.updatedAt.getTime() === 0 ? '(never)' : n.updatedAt.toISOString()],
     ['  └ ServerVersion', n.serverVersion],
   ];
-  const block = { c, rows, error: n.error, updatedAt: n.updatedAt.getTime() };
+  const block = { c, rows, error: n.error, updatedAt: n.updatedAt.getTime(), overcommit };
   BLOCKS.set(s, block);
   return block;
 }
@@ -82,15 +98,15 @@ export function buildInfo(i: InfoInput): Record<string, unknown> {
   let memory = 0;
   for (const n of i.nodes) {
     const s = n.snap;
-    const { c, rows } = nodeBlock(n);
+    const { c, rows } = nodeBlock(n, i.overcommit ?? 0);
     total = {
       total: total.total + c.total,
       running: total.running + c.running,
       paused: total.paused + c.paused,
       stopped: total.stopped + c.stopped,
     };
-    cpus += s.cpus;
-    memory += s.memory;
+    cpus += withOvercommit(s.cpus, i.overcommit ?? 0);
+    memory += withOvercommit(s.memory, i.overcommit ?? 0);
     status.push(...rows);
   }
   return {

@@ -56,11 +56,11 @@ export const ROUTES: Route[] = [
   { method: 'POST', path: new RegExp(`^/images/${C}(/tag)$`), handle: images.onHolders },
   { method: 'DELETE', path: new RegExp(`^/images/${C}()$`), handle: images.onHolders },
   { method: 'GET', path: /^\/networks$/, handle: resources.list('networks') },
-  { method: 'POST', path: /^\/networks\/create$/, handle: resources.create('networks') },
+  { method: 'POST', path: /^\/networks\/create$/, handle: resources.createNetwork },
   { method: 'POST', path: /^\/networks\/(.+)\/(connect|disconnect)$/, handle: resources.connect },
-  { method: ['GET', 'DELETE'], path: /^\/networks\/(.+)$/, handle: resources.one('networks') },
+  { method: ['GET', 'DELETE'], path: /^\/networks\/(.+)$/, handle: resources.oneNetwork },
   { method: 'GET', path: /^\/volumes$/, handle: resources.list('volumes') },
-  { method: 'POST', path: /^\/volumes\/create$/, handle: resources.create('volumes') },
+  { method: 'POST', path: /^\/volumes\/create$/, handle: resources.createVolume },
   { method: ['GET', 'DELETE'], path: /^\/volumes\/(.+)$/, handle: resources.one('volumes') },
 ];
 

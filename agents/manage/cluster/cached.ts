@@ -13,10 +13,17 @@ export interface CachedContainer {
 export const wantsReschedule = (labels: Record<string, string> | null | undefined) =>
   (labels?.['com.docker.swarm.reschedule-policies'] ?? '').includes('on-node-failure');
 
-/** A container just listed and inspected (`inspect` undefined when the inspect failed). */
-export function inspected(s: ContainerSummary, inspect: ContainerInspect | undefined): CachedContainer {
+/**
+ * A container just listed and inspected (`inspect` undefined when the inspect failed) on a node of
+ * `nodeCpus` CPUs (its CPU shares read as the CPUs they reserve).
+ */
+export function inspected(
+  s: ContainerSummary,
+  inspect: ContainerInspect | undefined,
+  nodeCpus: number,
+): CachedContainer {
   return {
-    snap: containerSnapshot(s, inspect),
+    snap: containerSnapshot(s, inspect, nodeCpus),
     summary: s,
     inspect: wantsReschedule(s.Labels) ? inspect : undefined,
   };
@@ -26,7 +33,7 @@ export function inspected(s: ContainerSummary, inspect: ContainerInspect | undef
 export function relisted(old: CachedContainer, s: ContainerSummary): CachedContainer {
   return {
     snap: {
-      ...containerSnapshot(s, undefined),
+      ...containerSnapshot(s, undefined, 0),
       ports: mergePorts(old.snap, s),
       cpus: old.snap.cpus,
       memory: old.snap.memory,
@@ -37,7 +44,7 @@ export function relisted(old: CachedContainer, s: ContainerSummary): CachedConta
 }
 
 function mergePorts(old: ContainerSnapshot, s: ContainerSummary): ContainerSnapshot['ports'] {
-  return containerSnapshot(s, undefined).ports.reduce(
+  return containerSnapshot(s, undefined, 0).ports.reduce(
     (acc, p) =>
       acc.some((q) => q.hostIp === p.hostIp && q.hostPort === p.hostPort && q.proto === p.proto) ? acc : [...acc, p],
     old.ports,

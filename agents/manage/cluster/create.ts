@@ -12,6 +12,7 @@ import type { ContainerSnapshot, NodeSnapshot } from '../scheduler/node.js';
 import type { Cluster } from './cluster.js';
 import type { EngineNode } from './node.js';
 import type { CreateAnswer } from '../../docker/wire.js';
+import { bodyForEngine } from '../engine/convert.js';
 
 export const GROUP_LABEL = 'shoal.global.group';
 
@@ -32,6 +33,8 @@ export interface CreateResult {
   status: number;
   body: CreateAnswer;
   node?: EngineNode;
+  /** Why the pull of a missing image failed on that node (classic Swarm answers with it). */
+  pullError?: string;
 }
 
 const newId = () => randomBytes(32).toString('hex');
@@ -67,12 +70,14 @@ async function createOn(
   swarmId: string,
 ): Promise<CreateResult> {
   const release = cluster.reserve(node.addr, pendingOf(req, swarmId));
+  body = bodyForEngine(body, node.cpus);
   let r;
+  let pullError: string | undefined;
   try {
     r = await node.client.createContainer(body, query(req.name, params));
     if (r.status === 404 && /no such image/i.test(r.body?.message ?? String(r.body))) {
-      const pulled = await pull(node, req.image);
-      if (pulled) r = await node.client.createContainer(body, query(req.name, params));
+      pullError = await pull(node, req.image);
+      if (pullError === undefined) r = await node.client.createContainer(body, query(req.name, params));
     }
   } catch (err) {
     release();
@@ -86,19 +91,44 @@ async function createOn(
       .catch(() => {})
       .finally(release);
   } else release();
-  return { status: r.status, body: r.body, node };
+  return { status: r.status, body: r.body, node, ...(pullError === undefined ? {} : { pullError }) };
 }
 
-/** Pull through the node; true when the engine reports no error. */
-async function pull(node: EngineNode, image: string): Promise<boolean> {
+/** Pull through the node: undefined when the engine reports no error, else classic Swarm's words for it. */
+async function pull(node: EngineNode, image: string): Promise<string | undefined> {
   const i = image.lastIndexOf(':');
   const [from, tag] = i > image.lastIndexOf('/') ? [image.slice(0, i), image.slice(i + 1)] : [image, 'latest'];
   try {
     const r = await node.client.pullImage(from, tag);
-    return r.status === 200 && !/"error"/.test(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
-  } catch {
-    return false;
+    return pullFailure(from, r.status, r.body);
+  } catch (err) {
+    return (err as Error).message;
   }
+}
+
+/**
+ * What a failed pull answers, as classic Swarm words it (it pulled with the engine's Go client): a 64-hex
+ * repository is refused before any request; an engine refusal reads `Error response from daemon: MSG`; an
+ * error in the progress stream is its own message. Undefined when the pull succeeded. Pure.
+ */
+export function pullFailure(repo: string, status: number, body: unknown): string | undefined {
+  if (/^[0-9a-f]{64}$/.test(repo))
+    return `invalid repository name (${repo}), cannot specify 64-byte hexadecimal strings`;
+  if (status >= 300) {
+    const message = (body as { message?: unknown } | undefined)?.message;
+    return `Error response from daemon: ${typeof message === 'string' ? message : String(body)}`;
+  }
+  const text = typeof body === 'string' ? body : JSON.stringify(body ?? '');
+  for (const line of text.split('\n')) {
+    try {
+      const item = JSON.parse(line) as { error?: unknown; errorDetail?: { message?: unknown } };
+      const error = item.errorDetail?.message ?? item.error;
+      if (typeof error === 'string' && error !== '') return error;
+    } catch {
+      // not a JSON line: progress text
+    }
+  }
+  return undefined;
 }
 
 function hasImage(s: NodeSnapshot, image: string): boolean {
@@ -134,7 +164,9 @@ export async function createContainer(
     const missing = res.status === 404 && /no such image/i.test(res.body?.message ?? '');
     if (missing) {
       const elsewhere = cluster.snapshots().some((s) => !tried.has(s.addr) && hasImage(s, req.image));
-      if (!elsewhere) return res;
+      // as classic Swarm: the image is nowhere, so the chosen node's pull failure is the answer
+      if (!elsewhere)
+        return res.pullError === undefined ? res : { ...res, status: 500, body: { message: res.pullError } };
       req = { ...req, affinities: [...req.affinities, { key: 'image', op: '==', value: req.image, soft: false }] };
       continue;
     }

@@ -217,7 +217,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
         }
         const r = await this.client.json<ContainerInspect>('GET', `/containers/${s.Id}/json`);
         const inspect = r.status === 200 ? r.body : undefined;
-        next.set(s.Id, inspected(s, inspect));
+        next.set(s.Id, inspected(s, inspect, this.cpus));
       }),
     );
     // a single-container read that started after this list won: keep what it found (or that it is gone)
@@ -254,7 +254,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     if ((this.touched.get(id) ?? 0) > mine) return; // a later read already answered
     this.touched.set(id, mine);
     if (!s) this.containers.delete(id);
-    else this.containers.set(id, inspected(s, inspect));
+    else this.containers.set(id, inspected(s, inspect, this.cpus));
     this.cached = undefined;
   }
 

@@ -51,7 +51,14 @@ export async function rescheduleFrom(
       continue;
     const name = snap.names[0];
     try {
-      const r = await createContainer(cluster, createBodyFrom(inspect), name, new URLSearchParams(), opts, swarmId);
+      const r = await createContainer(
+        cluster,
+        createBodyFrom(inspect, snap.cpus),
+        name,
+        new URLSearchParams(),
+        opts,
+        swarmId,
+      );
       if (r.status !== 201 || !r.node || !r.body.Id) throw new Error(r.body.message ?? `status ${r.status}`);
       await r.node.client.startContainer(r.body.Id);
       await r.node.refreshContainers();

@@ -18,13 +18,47 @@ export function nodeLabels(info: EngineInfo): Record<string, string> {
   return out;
 }
 
-/** A create body that re-creates an inspected container elsewhere (rescheduling). */
-export function createBodyFrom(i: ContainerInspect): Record<string, unknown> {
+/**
+ * A create body that re-creates an inspected container elsewhere (rescheduling). `cpus` is the CPU count
+ * the container reserved: a client's `--cpu-shares` (classic Swarm's CPU count), not the engine's shares.
+ */
+export function createBodyFrom(i: ContainerInspect, cpus?: number): Record<string, unknown> {
   const { Hostname: _h, Domainname: _d, ...config } = i.Config ?? {};
-  return { ...config, HostConfig: i.HostConfig ?? {} };
+  const hc = i.HostConfig ?? {};
+  return { ...config, HostConfig: cpus !== undefined && hc.CpuShares ? { ...hc, CpuShares: cpus } : hc };
 }
 
-export function containerSnapshot(s: ContainerSummary, inspect: ContainerInspect | undefined): ContainerSnapshot {
+/**
+ * Classic Swarm reads `--cpu-shares N` as N CPUs reserved and gives the engine its share of the node:
+ * `ceil(N * 1024 / node CPUs)` (1 on a 2-CPU node: 512). 0 stays 0 (the engine's default). Pure.
+ */
+export function engineCpuShares(cpus: number, nodeCpus: number): number {
+  if (!(cpus > 0) || !(nodeCpus > 0)) return cpus;
+  return Math.ceil((cpus * 1024) / nodeCpus);
+}
+
+/** The other way, in classic Swarm's integer arithmetic: the CPUs an engine's shares reserve (512 of 2: 1). */
+export function reservedCpus(shares: number, nodeCpus: number): number {
+  if (!(shares > 0) || !(nodeCpus > 0)) return 0;
+  return Math.floor((shares * nodeCpus) / 1024);
+}
+
+/** The create body an engine of `nodeCpus` CPUs gets: `HostConfig.CpuShares` from a CPU count to shares. */
+export function bodyForEngine<B extends { HostConfig?: { CpuShares?: unknown; [k: string]: unknown } }>(
+  body: B,
+  nodeCpus: number,
+): B {
+  const shares = Number(body.HostConfig?.CpuShares ?? 0);
+  if (!(shares > 0)) return body;
+  return { ...body, HostConfig: { ...body.HostConfig, CpuShares: engineCpuShares(shares, nodeCpus) } };
+}
+
+/** `nodeCpus`: the CPUs of the container's node, to read its CPU shares as the CPUs they reserve. */
+export function containerSnapshot(
+  s: ContainerSummary,
+  inspect: ContainerInspect | undefined,
+  nodeCpus: number,
+): ContainerSnapshot {
   const hc = inspect?.HostConfig ?? {};
   const net = hc.NetworkMode ?? s.HostConfig?.NetworkMode ?? '';
   const ports: HostPort[] = [];
@@ -44,7 +78,7 @@ export function containerSnapshot(s: ContainerSummary, inspect: ContainerInspect
     labels: s.Labels ?? {},
     ports,
     state: s.State ?? 'unknown',
-    cpus: Number(hc.CpuShares ?? 0) || (hc.NanoCpus ? hc.NanoCpus / 1e9 : 0),
+    cpus: reservedCpus(Number(hc.CpuShares ?? 0), nodeCpus) || (hc.NanoCpus ? hc.NanoCpus / 1e9 : 0),
     memory: Number(hc.Memory ?? 0),
   };
 }

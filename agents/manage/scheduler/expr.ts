@@ -41,7 +41,10 @@ function isRegex(v: string): boolean {
   return v.length >= 2 && v.startsWith('/') && v.endsWith('/');
 }
 
-/** Does any of `whats` match the value (glob and plain case-insensitive, regex as written)? */
+/**
+ * Does any of `whats` match the value (glob and plain case-insensitive, regex as written)? Outside a regex
+ * `|` separates alternatives, as classic Swarm's `node==node-1|node-2` means either node.
+ */
 export function valueMatches(value: string, whats: readonly string[]): boolean {
   const re = compiled(value);
   return whats.some((w) => re.test(w));
@@ -55,7 +58,13 @@ function compiled(value: string): RegExp {
   if (re) return re;
   re = isRegex(value)
     ? new RegExp(value.slice(1, -1))
-    : new RegExp(`^${value.split('*').map(escapeRe).join('.*')}$`, 'i');
+    : new RegExp(
+        `^(?:${value
+          .split('|')
+          .map((alt) => alt.split('*').map(escapeRe).join('.*'))
+          .join('|')})$`,
+        'i',
+      );
   if (CACHE.size > 1000) CACHE.clear();
   CACHE.set(value, re);
   return re;

@@ -149,6 +149,10 @@ export function prepareCreate(
     return true;
   });
 
+  // `--net NODE/NET`: NET on NODE, as classic Swarm reads it (the prefix is a node constraint)
+  const net = nodeNetwork(typeof hc.NetworkMode === 'string' ? hc.NetworkMode : '');
+  if (net) exprs.constraint.push({ key: 'node', op: '==', value: net.node, soft: false });
+
   for (const k of KINDS) {
     if (exprs[k].length > 0) labels[KIND_LABEL[k]] = JSON.stringify(exprs[k].map(formatExpr));
     else delete labels[KIND_LABEL[k]];
@@ -157,7 +161,7 @@ export function prepareCreate(
   if (global) labels[LABEL.global] = 'true';
   labels[LABEL.id] = swarmId;
 
-  const networkMode = typeof hc.NetworkMode === 'string' ? hc.NetworkMode : '';
+  const networkMode = net ? net.network : typeof hc.NetworkMode === 'string' ? hc.NetworkMode : '';
   const hostNetwork = networkMode === 'host';
   const ports = hostNetwork ? exposedPorts(body.ExposedPorts) : boundPorts(hc.PortBindings);
   const volumesFrom = stringList(hc.VolumesFrom, 'HostConfig.VolumesFrom');
@@ -178,6 +182,10 @@ export function prepareCreate(
   const memory = Number(hc.Memory ?? 0) || 0;
 
   const out: CreateBody = { ...body, Labels: labels };
+  if (net) {
+    out.HostConfig = { ...hc, NetworkMode: net.network };
+    out['NetworkingConfig'] = withoutNodePrefix(body['NetworkingConfig'], net);
+  }
   if (body.Env !== undefined) out.Env = env;
   return {
     request: {
@@ -197,6 +205,24 @@ export function prepareCreate(
     },
     body: out,
   };
+}
+
+/** `NODE/NET` as a network mode (not `container:...`): the node and the network's name on it. */
+export function nodeNetwork(mode: string): { node: string; network: string } | undefined {
+  if (mode.startsWith('container:')) return undefined;
+  const i = mode.indexOf('/');
+  return i > 0 && i < mode.length - 1 ? { node: mode.slice(0, i), network: mode.slice(i + 1) } : undefined;
+}
+
+/** The endpoint the CLI keyed by `NODE/NET`, keyed by `NET` as the engine knows it. */
+function withoutNodePrefix(config: unknown, net: { node: string; network: string }): unknown {
+  const endpoints = (config as { EndpointsConfig?: unknown } | undefined)?.EndpointsConfig;
+  if (typeof endpoints !== 'object' || endpoints === null) return config;
+  const full = `${net.node}/${net.network}`;
+  const renamed = Object.fromEntries(
+    Object.entries(endpoints as Record<string, unknown>).map(([k, v]) => [k === full ? net.network : k, v]),
+  );
+  return { ...(config as object), EndpointsConfig: renamed };
 }
 
 function parseProtoPort(key: string): { port: number; proto: HostPort['proto'] } | undefined {

@@ -1,11 +1,41 @@
 import t from 'tap';
-import { buildInfo, formatBytes } from '../../../agents/manage/api/info.js';
+import { buildInfo, formatBytes, withOvercommit } from '../../../agents/manage/api/info.js';
 import { ctr, node } from '../scheduler/fixtures.js';
 
 t.test('formatBytes', async (t) => {
   t.equal(formatBytes(0), '0 B');
   t.equal(formatBytes(2048), '2 KiB');
   t.equal(formatBytes(1536 * 1024 * 1024), '1.5 GiB');
+  t.equal(formatBytes(26539991654), '24.72 GiB', "four significant digits, as Go's %.4g");
+  t.equal(formatBytes(1023.99 * 1024), '1024 KiB');
+});
+
+t.test('OT2: totals include the overcommit in classic Swarm integer arithmetic', async (t) => {
+  t.equal(withOvercommit(25276182528, 0.05), 26539991654);
+  t.equal(withOvercommit(2, 0.05), 2, 'the extra CPU fraction is dropped');
+  t.equal(withOvercommit(40, 0.05), 42);
+  t.equal(withOvercommit(1000, 0), 1000);
+  const snap = node('h1', { cpus: 2, memory: 25276182528 });
+  const info = buildInfo({
+    role: 'primary',
+    strategy: 's',
+    filters: [],
+    nodes: [
+      { snap, error: '', updatedAt: new Date(1), serverVersion: 'x' },
+      { snap: node('h2', { cpus: 2, memory: 25276182528 }), error: '', updatedAt: new Date(1), serverVersion: 'x' },
+    ],
+    images: 2,
+    name: 'm',
+    version: 'v',
+    overcommit: 0.05,
+  });
+  t.equal(info['MemTotal'], 53079983308);
+  t.equal(info['NCPU'], 4);
+  const rows = info['SystemStatus'] as [string, string][];
+  t.same(
+    rows.filter(([k]) => k.includes('Reserved')).map(([, v]) => v),
+    ['0 / 2', '0 B / 24.72 GiB', '0 / 2', '0 B / 24.72 GiB'],
+  );
 });
 
 t.test('swarm SystemStatus layout: role, strategy, filters, nodes, per-node block', async (t) => {

@@ -1,7 +1,7 @@
 /**
  * Classic Swarm compatibility of image commands, with the stock CLI: history from a node holding the image
  * (IM2), the cross-node save message (IM3), push from the nodes holding the image, search and login
- * forwarded to a node (IM5).
+ * forwarded to a node (IM5), a 64-hex reference that is no image (IM4).
  */
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -53,4 +53,14 @@ t.test('IM5: push from the node holding the image; login and search go to a node
   t.equal(through.exitCode, direct.exitCode, 'answered as an engine answers');
   t.notMatch(through.stderr, /not supported/);
   t.equal(through.stderr.trim(), direct.stderr.toString().trim());
+});
+
+t.test('IM4: run with a 64-hex reference no node has answers with the pull failure', async (t) => {
+  const hex = '4e8aa3148a132f19ec560952231c4d39522043994df7d2dc239942c0f9424ebd';
+  const r = await tm.docker(['run', '-d', hex], { reject: false });
+  t.equal(r.exitCode, 125);
+  t.match(
+    r.stderr,
+    `docker: Error response from daemon: invalid repository name (${hex}), cannot specify 64-byte hexadecimal strings`,
+  );
 });

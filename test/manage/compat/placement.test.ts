@@ -1,6 +1,7 @@
 /**
  * Classic Swarm compatibility of placement, with the stock CLI on two nodes: the failure message's exact
- * layout (PL1), no resources (PL2).
+ * layout (PL1), no resources (PL2), `--cpu-shares N` as N CPUs (PL3), reschedule policies (PL5), expression
+ * labels (PL4).
  */
 import t from 'tap';
 import { cleanup, IMAGE, managerConfig, sharedEngines, startTestManager, suffix } from '../helpers.js';
@@ -78,3 +79,29 @@ t.test(
     t.equal(said(bad.stderr), 'label com.docker.swarm.affinities: expected a JSON list of strings');
   },
 );
+
+t.test('PL3: --cpu-shares N reserves N CPUs; the engine gets ceil(N*1024/CPUs) shares', async (t) => {
+  const [e1] = engines as [(typeof engines)[0]];
+  const ncpu = Number((await e1.cli(['info', '--format', '{{.NCPU}}'])).stdout.toString().trim());
+  const one = await run('cpu1', ['--cpu-shares', '1']);
+  t.equal(one.exitCode, 0, one.stderr);
+  const got = await tm.docker([
+    'inspect',
+    '-f',
+    '{{.HostConfig.CpuShares}} {{.State.Running}} {{.Node.Name}}',
+    `${P}-cpu1`,
+  ]);
+  const [shares, running, where] = got.stdout.trim().split(' ');
+  t.equal(Number(shares), Math.ceil(1024 / ncpu));
+  t.equal(running, 'true');
+  const info = (await tm.docker(['info'])).stdout;
+  const block = info.slice(info.indexOf(` ${where}: `));
+  t.match(block, new RegExp(`Reserved CPUs: 1 / ${ncpu}`), 'the node accounts one CPU');
+  t.equal((await run('cpu1b', ['--cpu-shares', '1'])).exitCode, 0);
+  const second = (await tm.docker(['inspect', '-f', '{{.Node.Name}}', `${P}-cpu1b`])).stdout.trim();
+  t.not(second, where, 'spread: the next CPU is reserved on the other node');
+  await tm.docker(['rm', '-f', `${P}-cpu1`, `${P}-cpu1b`]);
+  for (const n of ['a', 'b']) t.equal((await run(`all${n}`, ['--cpu-shares', String(ncpu)])).exitCode, 0);
+  const full = await run('allc', ['--cpu-shares', '1'], ['true']);
+  t.equal(said(full.stderr), 'no resources available to schedule container', 'every CPU of both nodes reserved');
+});

@@ -29,6 +29,10 @@ t.test('values: plain, glob and regex', async (t) => {
   t.notOk(valueMatches('/host0[12]$/', ['dockerhost03']));
   t.ok(valueMatches('a.b', ['a.b']));
   t.notOk(valueMatches('a.b', ['axb']), 'dots are literal outside regexes');
+  t.ok(valueMatches('node-1|node-2', ['node-2']), '| separates alternatives (VO1)');
+  t.ok(valueMatches('node-1|node-2', ['node-1']));
+  t.notOk(valueMatches('node-1|node-2', ['node-12']), 'each alternative matches whole');
+  t.ok(valueMatches('web*|db', ['web3']));
 });
 
 t.test('!= negates, and holds when nothing is there to match', async (t) => {

@@ -1,11 +1,17 @@
 /**
- * Networks and volumes are per node: listed from every node as `<node>/<name>`, created on every healthy
- * node (or the one named `<node>/<name>`), inspected and removed by `<node>/<name>` or plain name. A
- * container is connected to (or disconnected from) a network on the node it runs on.
+ * Networks and volumes are per node, listed from every node as `<node>/<name>`. As in classic Swarm, a
+ * network is created on one node (the one named `<node>/<name>`, else the scheduler's pick) and found by a
+ * reference that names exactly one network, then answered by its engine as is; a volume is created on every
+ * healthy node (or the one named, or those its whitelist labels allow) and inspected and removed by
+ * `<node>/<name>` or plain name. A container is connected to (or disconnected from) a network on the node it
+ * runs on.
  */
 import type { EngineNode } from '../../cluster/node.js';
+import { schedule } from '../../scheduler/scheduler.js';
 import { ApiError, readJson, sendJson } from '../http.js';
 import { listRefusal, nodeScoped, nodeSelected } from '../listing.js';
+import { findNetwork, networkPlacement, noSuchNetwork, volumePlacement, type NetworkRef } from '../netref.js';
+import { forward } from '../proxy.js';
 import type { Ctx, Handler } from '../context.js';
 
 type Kind = 'networks' | 'volumes';
@@ -43,21 +49,76 @@ export const list =
     sendJson(res, 200, kind === 'volumes' ? { Volumes: parts.flat(), Warnings: null } : parts.flat());
   };
 
-export const create =
-  (kind: Kind): Handler =>
-  async (ctx) => {
-    const body = (await readJson(ctx.req)) as { Name?: unknown } | undefined;
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw new ApiError(400, 'expected a JSON object');
-    const { nodes, name } = split(ctx, typeof body.Name === 'string' ? body.Name : '');
-    if (nodes.length === 0) throw new ApiError(503, 'no healthy node');
-    const results = await Promise.all(
-      nodes.map((n) => n.client.json<Record<string, unknown>>('POST', `/${kind}/create`, { ...body, Name: name })),
-    );
-    const bad = results.find((r) => r.status >= 300);
-    if (bad) return sendJson(ctx.res, bad.status, bad.body);
-    sendJson(ctx.res, 201, results[0]?.body);
-  };
+async function objectBody(ctx: Ctx): Promise<Record<string, unknown>> {
+  const body = await readJson(ctx.req);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError(400, 'expected a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** The healthy nodes a placement request lets through, best first (throws classic Swarm's placement error). */
+function placed(ctx: Ctx, request: Parameters<typeof schedule>[0]): EngineNode[] {
+  const ranked = schedule(request, ctx.api.cluster.snapshots(), ctx.api.create);
+  return ranked.map((s) => ctx.api.cluster.byAddr(s.addr)).filter((n): n is EngineNode => n !== undefined);
+}
+
+/** `docker network create [NODE/]NAME`: one network, on NODE or on the node the scheduler picks. */
+export const createNetwork: Handler = async (ctx) => {
+  const body = await objectBody(ctx);
+  const { request, name } = networkPlacement(typeof body['Name'] === 'string' ? body['Name'] : '');
+  const node = placed(ctx, request)[0];
+  if (!node) throw new ApiError(503, 'no healthy node');
+  const r = await node.client.operation<unknown>('POST', '/networks/create', { ...body, Name: name });
+  sendJson(ctx.res, r.status, r.body);
+};
+
+/** `docker volume create`: on the node named, else on the nodes its placement labels allow, else on all. */
+export const createVolume: Handler = async (ctx) => {
+  const body = await objectBody(ctx);
+  const ref = typeof body['Name'] === 'string' ? body['Name'] : '';
+  let { nodes, name } = split(ctx, ref);
+  const request = prefixed(ctx.api.cluster.healthy(), ref).node ? undefined : volumePlacement(body['Labels']);
+  if (request) nodes = placed(ctx, request);
+  if (nodes.length === 0) throw new ApiError(503, 'no healthy node');
+  const results = await Promise.all(
+    nodes.map((n) => n.client.operation<Record<string, unknown>>('POST', '/volumes/create', { ...body, Name: name })),
+  );
+  const bad = results.find((r) => r.status >= 300);
+  if (bad) return sendJson(ctx.res, bad.status, bad.body);
+  sendJson(ctx.res, 201, results[0]?.body);
+};
+
+/** Every network the healthy nodes list (a node that does not answer lists none). */
+async function networks(ctx: Ctx): Promise<{ refs: NetworkRef[]; nodes: Map<string, EngineNode> }> {
+  const healthy = ctx.api.cluster.healthy();
+  const lists = await Promise.all(
+    healthy.map((n) =>
+      n.client
+        .json<{ Id?: string; Name?: string }[]>('GET', '/networks')
+        .then((r) => (r.status === 200 && Array.isArray(r.body) ? r.body : []))
+        .catch(() => []),
+    ),
+  );
+  const refs = healthy.flatMap((n, i) =>
+    (lists[i] ?? []).map((net) => ({
+      id: net.Id ?? '',
+      name: net.Name ?? '',
+      node: { name: n.name, id: n.id, addr: n.addr },
+    })),
+  );
+  return { refs, nodes: new Map(healthy.map((n) => [n.addr, n])) };
+}
+
+/** `docker network inspect|rm REF`: the one network REF names, answered by its engine as is. */
+export const oneNetwork: Handler = async (ctx) => {
+  const ref = decodeURIComponent(ctx.params[0] as string);
+  const method = ctx.req.method ?? 'GET';
+  const { refs, nodes } = await networks(ctx);
+  const hit = findNetwork(refs, ref);
+  const node = hit && nodes.get(hit.node.addr);
+  if (!hit || !node) throw new ApiError(404, noSuchNetwork(method, ref));
+  await forward(node.client, ctx.req, ctx.res, `${ctx.versionPrefix}/networks/${hit.id}${ctx.url.search}`);
+};
 
 export const one =
   (kind: Kind): Handler =>

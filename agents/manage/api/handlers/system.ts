@@ -55,7 +55,7 @@ export const version: Handler = async ({ res, api }) => {
 
 export const info: Handler = async ({ res, api }) => {
   const nodes = api.cluster.list();
-  const images = new Set(nodes.flatMap((n) => n.snapshot().images.map((i) => i.id))).size;
+  const images = nodes.reduce((sum, n) => sum + n.snapshot().images.length, 0);
   const r = api.role();
   sendJson(
     res,
@@ -72,6 +72,7 @@ export const info: Handler = async ({ res, api }) => {
         serverVersion: n.serverVersion,
       })),
       images,
+      overcommit: api.create.overcommit ?? 0,
       name: os.hostname(),
       version: SERVER_VERSION,
     }),
