@@ -3,6 +3,8 @@ import type { NodeSnapshot } from '../scheduler/node.js';
 
 export interface NodeStatus {
   snap: NodeSnapshot;
+  /** The engine answered at least once (its name is known); classic Swarm names a node never reached `(unknown)`. */
+  reached?: boolean;
   error: string;
   updatedAt: Date;
   serverVersion: string;
@@ -42,6 +44,7 @@ interface Block {
   rows: [string, string][];
   error: string;
   updatedAt: number;
+  reached: boolean | undefined;
 }
 
 /** Per-node rows, memoised on the node's (cached, immutable) snapshot: 1,000 nodes cost only what changed. */
@@ -50,17 +53,23 @@ const BLOCKS = new WeakMap<NodeSnapshot, Block>();
 function nodeBlock(n: NodeStatus): Block {
   const s = n.snap;
   const hit = BLOCKS.get(s);
-  if (hit && hit.error === n.error && hit.updatedAt === n.updatedAt.getTime()) return hit;
+  if (hit && hit.error === n.error && hit.updatedAt === n.updatedAt.getTime() && hit.reached === n.reached) return hit;
   const c = counts(s);
   const labels = Object.entries(s.labels)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
   const rows: [string, string][] = [
-    [` ${s.name}`, s.addr],
+    [` ${n.reached === false ? '(unknown)' : s.name}`, s.addr],
     ['  └ ID', s.id],
     ['  └ Status', s.health === 'healthy' ? 'Healthy' : s.health === 'pending' ? 'Pending' : 'Unhealthy'],
-    ['  └ Containers', `${c.total} (${c.running} Running, ${c.paused} Paused, ${c.stopped} Stopped)`],
+    // classic Swarm breaks the count down only for a healthy node
+    [
+      '  └ Containers',
+      s.health === 'healthy'
+        ? `${c.total} (${c.running} Running, ${c.paused} Paused, ${c.stopped} Stopped)`
+        : `${c.total}`,
+    ],
     ['  └ Reserved CPUs', `${s.reservedCpus} / ${s.cpus}`],
     ['  └ Reserved Memory', `${formatBytes(s.reservedMemory)} / ${formatBytes(s.memory)}`],
     ['  └ Labels', labels],
@@ -68,7 +77,7 @@ function nodeBlock(n: NodeStatus): Block {
     ['  └ UpdatedAt', n.updatedAt.getTime() === 0 ? '(never)' : n.updatedAt.toISOString()],
     ['  └ ServerVersion', n.serverVersion],
   ];
-  const block = { c, rows, error: n.error, updatedAt: n.updatedAt.getTime() };
+  const block = { c, rows, error: n.error, updatedAt: n.updatedAt.getTime(), reached: n.reached };
   BLOCKS.set(s, block);
   return block;
 }

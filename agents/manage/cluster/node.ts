@@ -6,12 +6,20 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../common/log.js';
 import { backoffDelay, sleep } from '../../common/backoff.js';
-import { errorMessage, ShoalError } from '../../common/errors.js';
+import { ShoalError } from '../../common/errors.js';
 import type { ContainerSnapshot, Health, ImageSnapshot, NodeSnapshot } from '../scheduler/node.js';
 import { reserved } from '../scheduler/node.js';
 import type { DockerClient } from '../../docker/client.js';
 import { followEngineEvents } from './events.js';
-import { INITIAL_HEALTH, nextHealth, refreshOnAnswer, type HealthEvent, type HealthState } from './health.js';
+import {
+  healthScore,
+  INITIAL_HEALTH,
+  nextHealth,
+  refreshOnAnswer,
+  type HealthEvent,
+  type HealthState,
+} from './health.js';
+import { engineFailure } from './unreachable.js';
 import { imageSnapshot, nodeLabels } from '../engine/convert.js';
 import { inspected, relisted, wantsReschedule, type CachedContainer } from './cached.js';
 import type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion } from '../../docker/wire.js';
@@ -105,6 +113,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     const containers = [...this.containers.values()].map((c) => c.snap);
     const r = reserved(containers);
     return {
+      healthScore: healthScore(this.state, { failureRetry: this.opts.failureRetry }),
       id: this.id,
       name: this.name || this.addr,
       addr: this.addr,
@@ -157,16 +166,28 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       this.updatedAt = new Date();
       this.apply({ kind: 'refreshed' });
     } catch (err) {
-      this.apply({ kind: 'refresh-failed', error: errorMessage(err), at: Date.now() });
+      this.apply({ kind: 'refresh-failed', error: engineFailure(this.addr, err), at: Date.now() });
     }
     this.cached = undefined;
     this.emit('change');
+  }
+
+  /**
+   * A call through the manager (a create) could not reach the engine: it counts against the node's health as
+   * a failed refresh does, so the next placement tries it last. Returns the message to answer with.
+   */
+  callFailed(err: unknown): string {
+    const error = engineFailure(this.addr, err);
+    this.apply({ kind: 'call-failed', error, at: Date.now() });
+    this.emit('change');
+    return error;
   }
 
   /** One check's outcome through the health state machine; a change of health is logged and emitted. */
   private apply(event: HealthEvent): void {
     const was = this.state.health;
     this.state = nextHealth(this.state, event, { failureRetry: this.opts.failureRetry });
+    this.cached = undefined; // the health score may have changed
     const now = this.state.health;
     if (now === was) return;
     if (now === 'healthy') this.opts.log.info({ node: this.name, addr: this.addr }, 'engine healthy');
@@ -196,7 +217,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
         else this.apply({ kind: 'pinged' });
       } catch (err) {
         if (this.ac.signal.aborted) return;
-        this.apply({ kind: 'ping-failed', error: errorMessage(err), at: Date.now() });
+        this.apply({ kind: 'ping-failed', error: engineFailure(this.addr, err), at: Date.now() });
         this.cached = undefined;
         this.emit('change');
       }
