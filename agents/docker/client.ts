@@ -9,7 +9,14 @@ import { addressEndpoint, dockerEndpoint, type DockerEndpoint, type EngineTls } 
 import { DockerRequestError, DockerUnavailableError } from './errors.js';
 import { eventStream, type EventItem } from './events.js';
 import { Transport, type JsonReply, type RawConnection } from './transport.js';
-import type { ContainerInspect, ContainerSummary, CreateAnswer, EngineInfo } from './wire.js';
+import type {
+  ContainerInspect,
+  ContainerSummary,
+  CreateAnswer,
+  EngineInfo,
+  EngineVersion,
+  ImageSummary,
+} from './wire.js';
 
 export interface ClientOptions {
   /** Deadline of a call (not of a stream). Default 10 s. */
@@ -95,6 +102,15 @@ export class DockerClient {
   info(): Promise<EngineInfo> {
     this.calls.info += 1;
     return this.ok<EngineInfo>('GET', '/info');
+  }
+
+  version(): Promise<EngineVersion> {
+    return this.ok<EngineVersion>('GET', '/version');
+  }
+
+  /** The engine's images (`GET /images/json`). */
+  listImages(): Promise<ImageSummary[]> {
+    return this.ok<ImageSummary[]>('GET', '/images/json');
   }
 
   /** Containers on the engine: running ones, or all with `all`; `filters` as the Engine API takes them. */

@@ -24,6 +24,12 @@ export interface EngineVersion {
   MinAPIVersion?: string;
 }
 
+/** One item of `GET /images/json`. */
+export interface ImageSummary {
+  Id: string;
+  RepoTags?: string[];
+}
+
 /** One item of `GET /containers/json`. */
 export interface ContainerSummary {
   Id: string;

@@ -93,6 +93,26 @@ t.test('typed calls on a unix socket: ping, info, list with filters, inspect, cr
   t.same(c.calls, { ping: 1, info: 1, list: 1, inspect: 2, events: 0 });
 });
 
+t.test('version and images: the two typed reads the manager refreshes a node with', async (t) => {
+  const sock = path.join(socketDir, 'v.sock');
+  const { seen } = await fakeEngine(
+    t,
+    {
+      'GET /version': (_q, res) => json(res, 200, { Version: '20.10.24', ApiVersion: '1.41' }),
+      'GET /images/json': (_q, res) => json(res, 200, [{ Id: 'sha256:aa', RepoTags: ['busybox:latest'] }]),
+    },
+    sock,
+  );
+  const c = DockerClient.forHost(`unix://${sock}`, { env: {} });
+  t.teardown(() => c.close());
+  t.same(await c.version(), { Version: '20.10.24', ApiVersion: '1.41' });
+  t.same(await c.listImages(), [{ Id: 'sha256:aa', RepoTags: ['busybox:latest'] }]);
+  t.same(
+    seen.map((s) => `${s.method} ${s.url}`),
+    ['GET /version', 'GET /images/json'],
+  );
+});
+
 t.test('failures are typed: an error status (recoverable for 5xx), an unreachable engine, a deadline', async (t) => {
   const { port } = await fakeEngine(
     t,

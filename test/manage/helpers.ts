@@ -77,8 +77,11 @@ export interface TestManager {
 export async function startTestManager(config: ManagerConfig): Promise<TestManager> {
   const manager = await startManager(config, silentLogger());
   const host = (manager.addresses[0] as string).replace(/^tcp:/, 'tcp:');
+  // every node answered, or failed to at least once (a node never reached stays pending, as in classic Swarm)
   await waitUntil(
-    () => manager.cluster.list().length > 0 && manager.cluster.list().every((n) => n.health !== 'pending'),
+    () =>
+      manager.cluster.list().length > 0 &&
+      manager.cluster.list().every((n) => n.health !== 'pending' || n.failures > 0),
     20_000,
   );
   return {

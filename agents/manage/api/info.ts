@@ -3,6 +3,8 @@ import type { NodeSnapshot } from '../scheduler/node.js';
 
 export interface NodeStatus {
   snap: NodeSnapshot;
+  /** The engine answered at least once (its name is known); classic Swarm names a node never reached `(unknown)`. */
+  reached?: boolean;
   error: string;
   updatedAt: Date;
   serverVersion: string;
@@ -57,6 +59,7 @@ interface Block {
   error: string;
   updatedAt: number;
   overcommit: number;
+  reached: boolean | undefined;
 }
 
 /** Per-node rows, memoised on the node's (cached, immutable) snapshot: 1,000 nodes cost only what changed. */
@@ -65,7 +68,13 @@ const BLOCKS = new WeakMap<NodeSnapshot, Block>();
 function nodeBlock(n: NodeStatus, overcommit: number): Block {
   const s = n.snap;
   const hit = BLOCKS.get(s);
-  if (hit && hit.error === n.error && hit.updatedAt === n.updatedAt.getTime() && hit.overcommit === overcommit)
+  if (
+    hit &&
+    hit.error === n.error &&
+    hit.updatedAt === n.updatedAt.getTime() &&
+    hit.overcommit === overcommit &&
+    hit.reached === n.reached
+  )
     return hit;
   const c = counts(s);
   const labels = Object.entries(s.labels)
@@ -73,10 +82,16 @@ function nodeBlock(n: NodeStatus, overcommit: number): Block {
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
   const rows: [string, string][] = [
-    [` ${s.name}`, s.addr],
+    [` ${n.reached === false ? '(unknown)' : s.name}`, s.addr],
     ['  └ ID', s.id],
     ['  └ Status', s.health === 'healthy' ? 'Healthy' : s.health === 'pending' ? 'Pending' : 'Unhealthy'],
-    ['  └ Containers', `${c.total} (${c.running} Running, ${c.paused} Paused, ${c.stopped} Stopped)`],
+    // classic Swarm breaks the count down only for a healthy node
+    [
+      '  └ Containers',
+      s.health === 'healthy'
+        ? `${c.total} (${c.running} Running, ${c.paused} Paused, ${c.stopped} Stopped)`
+        : `${c.total}`,
+    ],
     ['  └ Reserved CPUs', `${s.reservedCpus} / ${withOvercommit(s.cpus, overcommit)}`],
     ['  └ Reserved Memory', `${formatBytes(s.reservedMemory)} / ${formatBytes(withOvercommit(s.memory, overcommit))}`],
     ['  └ Labels', labels],
@@ -84,7 +99,7 @@ function nodeBlock(n: NodeStatus, overcommit: number): Block {
     ['  └ UpdatedAt', n.updatedAt.getTime() === 0 ? '(never)' : n.updatedAt.toISOString()],
     ['  └ ServerVersion', n.serverVersion],
   ];
-  const block = { c, rows, error: n.error, updatedAt: n.updatedAt.getTime(), overcommit };
+  const block = { c, rows, error: n.error, updatedAt: n.updatedAt.getTime(), overcommit, reached: n.reached };
   BLOCKS.set(s, block);
   return block;
 }

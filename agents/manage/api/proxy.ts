@@ -7,6 +7,11 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { DockerClient } from '../../docker/client.js';
 import { sendError } from './http.js';
+import { cannotConnect, isCannotConnect } from '../cluster/unreachable.js';
+
+/** An engine the request could not reach: classic Swarm's words for a refused connection, else shoal's. */
+const unreachable = (client: DockerClient, err: Error) =>
+  isCannotConnect(err) ? cannotConnect(client.addr) : `engine ${client.addr}: ${err.message}`;
 
 const HOP = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
@@ -29,7 +34,7 @@ export function forward(client: DockerClient, req: Req, res: Res, path: string, 
       pres.on('error', () => res.destroy());
     });
     preq.on('error', (err) => {
-      if (!res.headersSent) sendError(res, 502, `engine ${client.addr}: ${err.message}`);
+      if (!res.headersSent) sendError(res, 502, unreachable(client, err));
       else res.destroy();
       resolve(502);
     });
@@ -94,7 +99,7 @@ export function forwardThen(client: DockerClient, req: Req, res: Res, path: stri
       });
     });
     preq.on('error', (err) => {
-      sendError(res, 502, `engine ${client.addr}: ${err.message}`);
+      sendError(res, 502, unreachable(client, err));
       resolve(502);
     });
     req.pipe(preq);

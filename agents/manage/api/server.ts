@@ -12,6 +12,7 @@ import { errorMessage } from '../../common/errors.js';
 import { CreateBodyError } from '../scheduler/request.js';
 import { PlacementError } from '../scheduler/scheduler.js';
 import { NameConflictError } from '../cluster/create.js';
+import { refusedOnUnhealthy, unhealthyNodeMessage } from '../cluster/unreachable.js';
 import { DockerUnavailableError } from '../../docker/errors.js';
 import { ApiError, sendError } from './http.js';
 import { forward, hijack } from './proxy.js';
@@ -107,6 +108,8 @@ export function upgradeHandler(api: ApiOptions) {
       if (m.route.hijack === 'container') {
         const at = await api.cluster.locate(ref);
         if (!at) return refuse(404, `No such container: ${ref}`);
+        if (at.node.health === 'unhealthy' && refusedOnUnhealthy(req.method ?? 'GET', rest))
+          return refuse(500, unhealthyNodeMessage(decodeURIComponent(ref), at.node.name || at.node.addr));
         return hijack(at.node.client, req, socket, head, `${prefix}/containers/${at.id}${rest}${url.search}`);
       }
       const node = await api.cluster.locateExec(ref);

@@ -5,12 +5,15 @@
  */
 import type { Logger } from '../../common/log.js';
 import type { ContainerSnapshot, NodeSnapshot } from '../scheduler/node.js';
-import { withContainer } from '../scheduler/node.js';
+import { reserved, withContainer } from '../scheduler/node.js';
 import { containerIs } from '../scheduler/filters/dependency.js';
 import { DockerClient } from '../../docker/client.js';
 import type { EngineTls } from '../../docker/endpoint.js';
 import { EngineNode } from './node.js';
 import { ExecOwners } from './execs.js';
+import { rescheduledAway } from './reschedule.js';
+
+const NONE: ReadonlySet<string> = new Set();
 
 export interface ClusterOptions {
   /** Called for every engine added (the manager hooks rescheduling here). */
@@ -83,6 +86,25 @@ export class Cluster {
     });
   }
 
+  /** IDs of a node's containers the cluster no longer shows: an unhealthy node's copies rescheduled elsewhere. */
+  hidden(node: EngineNode): ReadonlySet<string> {
+    if (node.health !== 'unhealthy') return NONE;
+    return rescheduledAway(
+      node.snapshot(),
+      this.list().map((n) => n.snapshot()),
+    );
+  }
+
+  /** The node's snapshot as the cluster shows it (info, lookups): without its hidden containers. */
+  shown(node: EngineNode): NodeSnapshot {
+    const snap = node.snapshot();
+    const hidden = this.hidden(node);
+    if (hidden.size === 0) return snap;
+    const containers = snap.containers.filter((c) => !hidden.has(c.id));
+    const r = reserved(containers);
+    return { ...snap, containers, reservedCpus: r.cpus, reservedMemory: r.memory };
+  }
+
   /** Hold a placement until the engine's answer is in the cache; call the returned function to release. */
   reserve(addr: string, container: ContainerSnapshot): () => void {
     const p = { addr, container };
@@ -107,13 +129,19 @@ export class Cluster {
       const nodeName = r.slice(0, slash);
       const name = r.slice(slash + 1);
       const node = this.list().find((n) => n.name === nodeName || n.addr === nodeName || n.id === nodeName);
-      return node ? this.askNode(node, name) : undefined;
+      if (!node) return undefined;
+      // an unhealthy node cannot be asked: what it last showed answers
+      if (node.health === 'unhealthy') {
+        const c = this.shown(node).containers.find((c) => c.names.includes(name) || c.id.startsWith(name));
+        return c ? { node, id: c.id } : undefined;
+      }
+      return this.askNode(node, name);
     }
     const hits: Located[] = [];
     // a stale copy on a failed node never shadows the live one
     const ordered = this.list().sort((a, b) => Number(a.health === 'unhealthy') - Number(b.health === 'unhealthy'));
     for (const node of ordered) {
-      for (const c of node.snapshot().containers) {
+      for (const c of this.shown(node).containers) {
         if (c.id === r || c.names.includes(r) || c.labels['com.docker.swarm.id'] === r) return { node, id: c.id };
         if (r.length >= 1 && c.id.startsWith(r)) hits.push({ node, id: c.id });
       }

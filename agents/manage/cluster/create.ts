@@ -13,6 +13,7 @@ import type { Cluster } from './cluster.js';
 import type { EngineNode } from './node.js';
 import type { CreateAnswer } from '../../docker/wire.js';
 import { bodyForEngine } from '../engine/convert.js';
+import { DockerUnavailableError } from '../../docker/errors.js';
 
 export const GROUP_LABEL = 'shoal.global.group';
 
@@ -138,6 +139,22 @@ function hasImage(s: NodeSnapshot, image: string): boolean {
   );
 }
 
+/**
+ * After a failed attempt (`attempt` from 0), is the create tried on the next node? As classic Swarm: any
+ * refusal but a name clash may be particular to that node (a 400 included: e.g. `--ipc container:X` with X
+ * elsewhere; a 500 for an engine that could not be reached), so it is retried, up to swarm.createretry times.
+ * Pure.
+ */
+export function retriesCreate(status: number, attempt: number, createRetry: number): boolean {
+  return status !== 409 && attempt < createRetry;
+}
+
+/** An engine the create could not reach: counted against its health, answered in classic Swarm's words. */
+function unreachable(node: EngineNode, err: unknown): CreateResult {
+  if (!(err instanceof DockerUnavailableError)) throw err;
+  return { status: 500, body: { message: node.callFailed(err) }, node };
+}
+
 export async function createContainer(
   cluster: Cluster,
   input: unknown,
@@ -157,7 +174,9 @@ export async function createContainer(
     const snaps = cluster.snapshots().filter((s) => !tried.has(s.addr));
     const ranked = schedule(req, snaps, opts);
     const chosen = cluster.byAddr((ranked[0] as NodeSnapshot).addr) as EngineNode;
-    const res = await createOn(cluster, chosen, req, body, params, swarmId);
+    const res = await createOn(cluster, chosen, req, body, params, swarmId).catch((e: unknown) =>
+      unreachable(chosen, e),
+    );
     if (res.status === 201) return res;
     last = res;
     tried.add(chosen.addr);
@@ -170,9 +189,7 @@ export async function createContainer(
       req = { ...req, affinities: [...req.affinities, { key: 'image', op: '==', value: req.image, soft: false }] };
       continue;
     }
-    // as classic Swarm: any refusal but a name clash may be particular to that node (a 400 included: e.g.
-    // `--ipc container:X` with X elsewhere), so it is retried on the next node, up to swarm.createretry times
-    if (res.status === 409 || attempt >= opts.createRetry) return res;
+    if (!retriesCreate(res.status, attempt, opts.createRetry)) return res;
   }
   return last as CreateResult;
 }
@@ -204,7 +221,7 @@ async function createGlobal(
         { ...body, Labels: labels },
         params,
         labels['com.docker.swarm.id'] as string,
-      );
+      ).catch((e: unknown) => unreachable(node, e));
     }),
   );
   const ok = results.filter((r) => r.status === 201);

@@ -1,7 +1,10 @@
 /**
- * An engine's health as a pure state machine: pending until the first refresh, healthy after a successful
- * one, unhealthy after `failureRetry` consecutive failed checks (refreshes or pings). A success ends the whole
- * run of failures: its count, its start and its error. Pure: `EngineNode` applies it and does the I/O.
+ * An engine's health as a pure state machine: pending until the first successful refresh (however often it
+ * fails before: classic Swarm shows a node never reached as Pending), healthy after it, unhealthy once a
+ * healthy node has `failureRetry` consecutive failures (refreshes, pings, or calls through the manager that
+ * could not reach it). A success ends the whole run of failures: its count, its start and its error. Each
+ * failure short of unhealthy lowers the node's health score, which ranks it below nodes that answered
+ * (classic Swarm's health indicator). Pure: `EngineNode` applies it and does the I/O.
  */
 import type { Health } from '../scheduler/node.js';
 
@@ -21,6 +24,8 @@ export type HealthEvent =
   | { kind: 'refreshed' }
   | { kind: 'refresh-failed'; error: string; at: number }
   | { kind: 'ping-failed'; error: string; at: number }
+  /** A create (or other call) made through the manager could not reach the engine. */
+  | { kind: 'call-failed'; error: string; at: number }
   | { kind: 'pinged' };
 
 export interface HealthConfig {
@@ -44,10 +49,12 @@ export function nextHealth(s: HealthState, e: HealthEvent, c: HealthConfig): Hea
     case 'refreshed':
       return { ...recovered(s), health: 'healthy' };
     case 'refresh-failed':
+    case 'call-failed':
     case 'ping-failed': {
       const failures = s.failures + 1;
       return {
-        health: failures >= c.failureRetry ? 'unhealthy' : s.health,
+        // a pending node stays pending (it was never validated); an unhealthy one stays unhealthy
+        health: s.health === 'healthy' && failures >= c.failureRetry ? 'unhealthy' : s.health,
         failures,
         firstFailureAt: s.firstFailureAt ?? e.at,
         error: e.kind === 'ping-failed' ? `ping: ${e.error}` : e.error,
@@ -63,4 +70,14 @@ export function nextHealth(s: HealthState, e: HealthEvent, c: HealthConfig): Hea
 /** A ping answered a node whose failures are the pings' own, but that is not healthy: refresh it now. */
 export function refreshOnAnswer(s: HealthState): boolean {
   return s.lastFailureByPing && s.failures > 0 && s.health !== 'healthy';
+}
+
+/**
+ * Classic Swarm's health indicator: 100 for a healthy node whose last check answered, less by an equal share
+ * for each failure in a row short of `failureRetry`, 0 for a node that is not healthy. The strategies rank
+ * by it before load, so a node that just failed is tried last.
+ */
+export function healthScore(s: HealthState, c: HealthConfig): number {
+  if (s.health !== 'healthy' || s.failures >= c.failureRetry) return 0;
+  return 100 - Math.floor((s.failures * 100) / c.failureRetry);
 }

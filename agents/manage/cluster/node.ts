@@ -6,19 +6,36 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../common/log.js';
 import { backoffDelay, sleep } from '../../common/backoff.js';
-import { errorMessage, ShoalError } from '../../common/errors.js';
+import { retry } from '../../common/retry.js';
+import { DockerRequestError } from '../../docker/errors.js';
+import { ShoalError } from '../../common/errors.js';
 import type { ContainerSnapshot, Health, ImageSnapshot, NodeSnapshot } from '../scheduler/node.js';
 import { reserved } from '../scheduler/node.js';
 import type { DockerClient } from '../../docker/client.js';
 import { followEngineEvents } from './events.js';
-import { INITIAL_HEALTH, nextHealth, refreshOnAnswer, type HealthEvent, type HealthState } from './health.js';
+import {
+  healthScore,
+  INITIAL_HEALTH,
+  nextHealth,
+  refreshOnAnswer,
+  type HealthEvent,
+  type HealthState,
+} from './health.js';
+import { engineFailure } from './unreachable.js';
 import { imageSnapshot, nodeLabels } from '../engine/convert.js';
 import { inspected, relisted, wantsReschedule, type CachedContainer } from './cached.js';
-import type { ContainerInspect, ContainerSummary, EngineInfo, EngineVersion } from '../../docker/wire.js';
+import type { ContainerInspect, ContainerSummary } from '../../docker/wire.js';
 
 export class EngineRefusedError extends ShoalError {
   constructor(addr: string, why: string) {
     super('SHOAL_MANAGE_ENGINE_REFUSED', `engine ${addr} refused: ${why}`, { recoverable: true });
+  }
+}
+
+/** The refresh loop's signal to back off: the node is pending or unhealthy after a refresh. */
+class NotHealthyError extends ShoalError {
+  constructor(addr: string, health: Health, why: string) {
+    super('SHOAL_MANAGE_ENGINE_NOT_HEALTHY', `engine ${addr} is ${health}: ${why}`, { recoverable: true });
   }
 }
 
@@ -105,6 +122,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     const containers = [...this.containers.values()].map((c) => c.snap);
     const r = reserved(containers);
     return {
+      healthScore: healthScore(this.state, { failureRetry: this.opts.failureRetry }),
       id: this.id,
       name: this.name || this.addr,
       addr: this.addr,
@@ -138,8 +156,8 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
 
   private async doRefresh(): Promise<void> {
     try {
-      const info = await this.client.ok<EngineInfo>('GET', '/info');
-      const version = await this.client.ok<EngineVersion>('GET', '/version');
+      const info = await this.client.info();
+      const version = await this.client.version();
       if (/^(shoal|swarm)\//.test(version.Version ?? '') || /^(shoal|swarm)\//.test(info.ServerVersion ?? ''))
         throw new EngineRefusedError(this.addr, `it is a cluster manager (${version.Version}), not an engine`);
       if (!info.NCPU || info.NCPU <= 0) throw new EngineRefusedError(this.addr, 'it reports 0 CPUs (another manager?)');
@@ -157,16 +175,28 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       this.updatedAt = new Date();
       this.apply({ kind: 'refreshed' });
     } catch (err) {
-      this.apply({ kind: 'refresh-failed', error: errorMessage(err), at: Date.now() });
+      this.apply({ kind: 'refresh-failed', error: engineFailure(this.addr, err), at: Date.now() });
     }
     this.cached = undefined;
     this.emit('change');
+  }
+
+  /**
+   * A call through the manager (a create) could not reach the engine: it counts against the node's health as
+   * a failed refresh does, so the next placement tries it last. Returns the message to answer with.
+   */
+  callFailed(err: unknown): string {
+    const error = engineFailure(this.addr, err);
+    this.apply({ kind: 'call-failed', error, at: Date.now() });
+    this.emit('change');
+    return error;
   }
 
   /** One check's outcome through the health state machine; a change of health is logged and emitted. */
   private apply(event: HealthEvent): void {
     const was = this.state.health;
     this.state = nextHealth(this.state, event, { failureRetry: this.opts.failureRetry });
+    this.cached = undefined; // the health score may have changed
     const now = this.state.health;
     if (now === was) return;
     if (now === 'healthy') this.opts.log.info({ node: this.name, addr: this.addr }, 'engine healthy');
@@ -190,13 +220,12 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
       }
       if (this.refreshing) continue; // a refresh is checking the node right now
       try {
-        const r = await this.client.json('GET', '/_ping', undefined, timeoutMs);
-        if (r.status !== 200) throw new Error(`/_ping answered HTTP ${r.status}`);
+        await this.client.ping(timeoutMs);
         if (refreshOnAnswer(this.state)) void this.refresh();
         else this.apply({ kind: 'pinged' });
       } catch (err) {
         if (this.ac.signal.aborted) return;
-        this.apply({ kind: 'ping-failed', error: errorMessage(err), at: Date.now() });
+        this.apply({ kind: 'ping-failed', error: engineFailure(this.addr, err), at: Date.now() });
         this.cached = undefined;
         this.emit('change');
       }
@@ -206,7 +235,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
   /** List all containers; inspect the ones new or changed since the last look. */
   async refreshContainers(): Promise<void> {
     const started = ++this.seq;
-    const list = await this.client.ok<ContainerSummary[]>('GET', '/containers/json?all=1');
+    const list = await this.client.listContainers({ all: true });
     const next = new Map<string, CachedContainer>();
     await Promise.all(
       list.map(async (s) => {
@@ -215,9 +244,7 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
           next.set(s.Id, relisted(old, s));
           return;
         }
-        const r = await this.client.json<ContainerInspect>('GET', `/containers/${s.Id}/json`);
-        const inspect = r.status === 200 ? r.body : undefined;
-        next.set(s.Id, inspected(s, inspect, this.cpus));
+        next.set(s.Id, inspected(s, await this.inspectOrNone(s.Id), this.cpus));
       }),
     );
     // a single-container read that started after this list won: keep what it found (or that it is gone)
@@ -235,22 +262,23 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
   }
 
   private async refreshImages(): Promise<void> {
-    this.images = (await this.client.ok<{ Id: string; RepoTags?: string[] }[]>('GET', '/images/json')).map(
-      imageSnapshot,
-    );
+    this.images = (await this.client.listImages()).map(imageSnapshot);
+  }
+
+  /** The container's inspect; undefined when the engine answers it with an error (the listing still counts). */
+  private inspectOrNone(id: string): Promise<ContainerInspect | undefined> {
+    return this.client.inspectContainer(id).catch((err: unknown) => {
+      if (err instanceof DockerRequestError) return undefined;
+      throw err;
+    });
   }
 
   /** Re-read one container (after an operation through the manager): two small calls, not a full list. */
   async refreshContainer(id: string): Promise<void> {
     const mine = ++this.seq;
-    const q = encodeURIComponent(JSON.stringify({ id: [id] }));
-    const list = await this.client.ok<ContainerSummary[]>('GET', `/containers/json?all=1&filters=${q}`);
+    const list = await this.client.listContainers({ all: true, filters: { id: [id] } });
     const s = list.find((c) => c.Id === id);
-    const inspect = s
-      ? await this.client
-          .json<ContainerInspect>('GET', `/containers/${id}/json`)
-          .then((r) => (r.status === 200 ? r.body : undefined))
-      : undefined;
+    const inspect = s ? await this.inspectOrNone(id) : undefined;
     if ((this.touched.get(id) ?? 0) > mine) return; // a later read already answered
     this.touched.set(id, mine);
     if (!s) this.containers.delete(id);
@@ -258,43 +286,44 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
     this.cached = undefined;
   }
 
+  /**
+   * Refresh every refresh-min..max (jittered) while the node is healthy; one that is not (pending or
+   * unhealthy) is refreshed again with backoff from a tenth of the minimum, up to the maximum.
+   */
   private async loop(): Promise<void> {
     const random = this.opts.random ?? Math.random;
-    while (!this.ac.signal.aborted) {
-      await this.refresh();
-      const wait =
-        this.health === 'healthy'
-          ? this.opts.refreshMinMs + random() * (this.opts.refreshMaxMs - this.opts.refreshMinMs)
-          : Math.min(
-              this.opts.refreshMaxMs,
-              backoffDelay(
-                this.failures - 1,
-                { initialMs: Math.max(200, this.opts.refreshMinMs / 10), maxMs: this.opts.refreshMaxMs },
-                random,
-              ),
-            );
-      try {
-        await sleep(wait, this.ac.signal);
-      } catch {
-        return;
+    const { refreshMinMs: min, refreshMaxMs: max } = this.opts;
+    const signal = this.ac.signal;
+    const refreshes = async (progress: () => void): Promise<void> => {
+      for (;;) {
+        await this.refresh();
+        if (this.health !== 'healthy') throw new NotHealthyError(this.addr, this.health, this.error);
+        progress();
+        await sleep(min + random() * (max - min), signal);
       }
-    }
+    };
+    // health changes are logged by apply(): the retries themselves stay quiet
+    const opts = { signal, initialMs: Math.max(200, min / 10), maxMs: max, what: 'engine refresh', onRetry: () => {} };
+    await retry(refreshes, opts).catch(() => {});
   }
 
   /** Follow /events; container events refresh the container list (debounced); a broken stream refreshes all. */
   private async events(): Promise<void> {
-    let attempt = 0;
-    while (!this.ac.signal.aborted) {
-      const ok = await this.followEvents();
-      if (this.ac.signal.aborted) return;
-      attempt = ok ? 0 : attempt + 1;
-      void this.refresh();
-      try {
-        await sleep(backoffDelay(attempt, { initialMs: 250, maxMs: 10_000 }), this.ac.signal);
-      } catch {
-        return;
+    const signal = this.ac.signal;
+    const streams = async (progress: () => void): Promise<void> => {
+      for (;;) {
+        const ok = await this.followEvents();
+        if (signal.aborted) return;
+        void this.refresh();
+        if (!ok) throw new Error(`engine ${this.addr}: event stream failed`);
+        progress();
+        await sleep(backoffDelay(0, { initialMs: 250 }), signal); // an engine that ends streams at once is not hammered
       }
-    }
+    };
+    // after a failed stream: 500 ms, doubling, at most 10 s (the refresh above counts the failure)
+    await retry(streams, { signal, initialMs: 500, maxMs: 10_000, what: 'engine events', onRetry: () => {} }).catch(
+      () => {},
+    );
   }
 
   /** Batch the changed container IDs for 50 ms, then re-read just those (and the images if they changed). */

@@ -1,12 +1,15 @@
 /**
  * Rescheduling on node failure: when a node turns unhealthy, each of its containers labelled
  * `reschedule-policies: on-node-failure` is re-created (same name, same com.docker.swarm.id) on a healthy
- * node and started. When the failed node comes back, its stale copies (a swarm ID that now lives on
- * another node) are removed.
+ * node and started. From then on the cluster no longer lists the old copy (as classic Swarm, which drops it
+ * when it reschedules); when the failed node comes back, its stale copies (a swarm ID that now lives on
+ * another node) are removed from the engine.
  */
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { createBodyFrom } from '../engine/convert.js';
+import type { NodeSnapshot } from '../scheduler/node.js';
+import { wantsReschedule } from './cached.js';
 import type { Cluster } from './cluster.js';
 import { createContainer, type CreateOptions } from './create.js';
 import type { EngineNode } from './node.js';
@@ -33,6 +36,25 @@ export function stoppedByFailure(
   if (state !== 'exited' || !finishedAt || firstFailureAt === undefined) return false;
   const t = Date.parse(finishedAt);
   return Number.isFinite(t) && t >= firstFailureAt - FAILURE_WINDOW_MS;
+}
+
+/**
+ * The IDs of `node`'s containers that were rescheduled away: the node is unhealthy, the container asks for
+ * on-node-failure, and its swarm ID now lives on another, healthy node. The cluster leaves them out of its
+ * lists and lookups. Pure.
+ */
+export function rescheduledAway(node: NodeSnapshot, nodes: readonly NodeSnapshot[]): Set<string> {
+  const out = new Set<string>();
+  if (node.health !== 'unhealthy') return out;
+  const mine = node.containers.filter((c) => c.labels[ID] && wantsReschedule(c.labels));
+  if (mine.length === 0) return out;
+  const live = new Set(
+    nodes
+      .filter((n) => n.addr !== node.addr && n.health === 'healthy')
+      .flatMap((n) => n.containers.map((c) => c.labels[ID]).filter((id): id is string => !!id)),
+  );
+  for (const c of mine) if (live.has(c.labels[ID] as string)) out.add(c.id);
+  return out;
 }
 
 export async function rescheduleFrom(

@@ -45,6 +45,8 @@ export interface NodeSnapshot {
   containers: ContainerSnapshot[];
   images: ImageSnapshot[];
   health: Health;
+  /** 0..100: lower after failed checks short of unhealthy (classic Swarm's health indicator); absent: 100. */
+  healthScore?: number;
 }
 
 /** Reserved resources recomputed from the containers (pending creates included). */

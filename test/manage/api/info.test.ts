@@ -129,3 +129,39 @@ t.test(
     t.equal(row(three, '  └ UpdatedAt'), new Date(2000).toISOString());
   },
 );
+
+t.test('RH5: a node never reached is `(unknown)`, Pending, with its count alone and its error', async (t) => {
+  const pending = {
+    ...node('x', { health: 'pending', cpus: 0, memory: 0 }),
+    id: '',
+    name: '127.0.0.1:9',
+    addr: '127.0.0.1:9',
+  };
+  const down = node('dockerhost08', { health: 'unhealthy', containers: [ctr({ id: 'a' }), ctr({ id: 'b' })] });
+  const error = 'Cannot connect to the Docker daemon at tcp://127.0.0.1:9. Is the docker daemon running?';
+  const info = buildInfo({
+    role: 'primary',
+    strategy: 'spread',
+    filters: [],
+    nodes: [
+      { snap: pending, reached: false, error, updatedAt: new Date(0), serverVersion: '' },
+      { snap: down, reached: true, error, updatedAt: new Date(0), serverVersion: '' },
+    ],
+    images: 0,
+    name: 'm',
+    version: 'v',
+  });
+  const status = info['SystemStatus'] as [string, string][];
+  t.same(status.slice(4, 12), [
+    [' (unknown)', '127.0.0.1:9'],
+    ['  └ ID', ''],
+    ['  └ Status', 'Pending'],
+    ['  └ Containers', '0'],
+    ['  └ Reserved CPUs', '0 / 0'],
+    ['  └ Reserved Memory', '0 B / 0 B'],
+    ['  └ Labels', status[10]?.[1] as string],
+    ['  └ Error', error],
+  ]);
+  t.same(status[14], [' dockerhost08', '127.0.1.8:2375'], 'a node reached once keeps its name');
+  t.same(status[17], ['  └ Containers', '2'], 'an unhealthy node: the count alone');
+});

@@ -1,6 +1,6 @@
 /** The engine health state machine, as a table of literal state + event -> next state (failureRetry 3 unless said). */
 import t from 'tap';
-import { INITIAL_HEALTH, nextHealth, refreshOnAnswer } from '../../../agents/manage/cluster/health.js';
+import { healthScore, INITIAL_HEALTH, nextHealth, refreshOnAnswer } from '../../../agents/manage/cluster/health.js';
 import type { HealthEvent, HealthState } from '../../../agents/manage/cluster/health.js';
 import type { Health } from '../../../agents/manage/scheduler/node.js';
 
@@ -19,6 +19,7 @@ const S = (
 const refreshed: HealthEvent = { kind: 'refreshed' };
 const refreshFailed = (error: string, at = T1): HealthEvent => ({ kind: 'refresh-failed', error, at });
 const pingFailed = (error: string, at = T1): HealthEvent => ({ kind: 'ping-failed', error, at });
+const callFailed = (error: string, at = T1): HealthEvent => ({ kind: 'call-failed', error, at });
 const pinged: HealthEvent = { kind: 'pinged' };
 
 const BY_PING = true;
@@ -31,18 +32,19 @@ const cases: [string, HealthState, HealthEvent, HealthState, number?][] = [
     refreshFailed('refused', T0),
     S('pending', 1, T0, 'refused'),
   ],
+  // classic Swarm: a node never reached stays Pending (RH5), however often it fails
   [
-    'third failure: unhealthy',
+    'third failure: still pending, never unhealthy',
     S('pending', 2, T0, 'refused'),
     refreshFailed('EHOSTUNREACH'),
-    S('unhealthy', 3, T0, 'EHOSTUNREACH'),
+    S('pending', 3, T0, 'EHOSTUNREACH'),
   ],
+  ['retries 1: still pending', S('pending'), refreshFailed('refused', T0), S('pending', 1, T0, 'refused'), 1],
   [
-    'retries 1: the first failure is enough',
-    S('pending'),
-    refreshFailed('refused', T0),
-    S('unhealthy', 1, T0, 'refused'),
-    1,
+    'a ping failure leaves it pending',
+    S('pending', 5, T0, 'refused'),
+    pingFailed('timeout'),
+    S('pending', 6, T0, 'ping: timeout', BY_PING),
   ],
   ['an answered ping leaves it pending', S('pending'), pinged, S('pending')],
   // Healthy: refresh failures
@@ -89,6 +91,25 @@ const cases: [string, HealthState, HealthEvent, HealthState, number?][] = [
     S('healthy', 1, T0, 'refused'),
     pingFailed('timeout'),
     S('healthy', 2, T0, 'ping: timeout', BY_PING),
+  ],
+  // Healthy: calls through the manager (a create) that could not reach the engine (RH3)
+  [
+    'a failed create counts as a failure, its error as is',
+    S('healthy'),
+    callFailed('Cannot connect', T0),
+    S('healthy', 1, T0, 'Cannot connect'),
+  ],
+  [
+    'a failed create after refresh failures reaches the retries: unhealthy',
+    S('healthy', 2, T0, 'refused'),
+    callFailed('Cannot connect'),
+    S('unhealthy', 3, T0, 'Cannot connect'),
+  ],
+  [
+    'a failed create on a pending node: still pending',
+    S('pending', 1, T0, 'refused'),
+    callFailed('Cannot connect'),
+    S('pending', 2, T0, 'Cannot connect'),
   ],
   // Unhealthy
   [
@@ -151,4 +172,20 @@ t.test("an answered ping refreshes at once only a node not healthy whose failure
   t.equal(refreshOnAnswer(S('unhealthy', 3, T0, 'refused')), false, "a refresh's failures wait");
   t.equal(refreshOnAnswer(S('healthy', 2, T0, 'ping: x', BY_PING)), false, 'a healthy node is cleared, not refreshed');
   t.equal(refreshOnAnswer(S('unhealthy', 0, undefined, '', BY_PING)), false);
+});
+
+t.test("the health score: classic Swarm's health indicator (failureRetry 20 unless said)", async (t) => {
+  const cases: [string, HealthState, number, number?][] = [
+    ['healthy, no failure', S('healthy'), 100],
+    ['one failure of 20', S('healthy', 1, T0, 'x'), 95],
+    ['three failures of 20', S('healthy', 3, T0, 'x'), 85],
+    ['one failure of 3: rounded down', S('healthy', 1, T0, 'x'), 67, 3],
+    ['two failures of 3', S('healthy', 2, T0, 'x'), 34, 3],
+    ['failures at the retries (not yet marked)', S('healthy', 20, T0, 'x'), 0],
+    ['pending', S('pending'), 0],
+    ['pending with failures', S('pending', 4, T0, 'x'), 0],
+    ['unhealthy', S('unhealthy', 25, T0, 'x'), 0],
+  ];
+  for (const [what, state, score, failureRetry = 20] of cases)
+    t.equal(healthScore(state, { failureRetry }), score, what);
 });

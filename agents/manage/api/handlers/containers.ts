@@ -7,6 +7,7 @@ import { forward, forwardThen } from '../proxy.js';
 import { matchesFilters } from '../filters.js';
 import { psQuery, taskMatches } from '../psquery.js';
 import { nodeSelected } from '../listing.js';
+import { refusedOnUnhealthy, unhealthyNodeMessage } from '../../cluster/unreachable.js';
 import { ApiError, parseFilters, readBody, readJson, sendJson } from '../http.js';
 import type { Ctx, Handler } from '../context.js';
 
@@ -52,8 +53,12 @@ export const list: Handler = async ({ res, url, api }) => {
   // small clusters are asked live (exact Status text); large ones are answered from the event-fed cache
   const live =
     nodes.length <= api.liveListMax || q.has('size') || Object.keys(filters).some((k) => !CACHED_FILTERS.has(k));
-  const cached = (n: EngineNode) =>
-    n.summaries().filter((c) => (all || c.State === 'running') && matchesFilters(c, filters));
+  const cached = (n: EngineNode) => {
+    const hidden = api.cluster.hidden(n); // copies rescheduled to another node
+    return n
+      .summaries()
+      .filter((c) => !hidden.has(c.Id) && (all || c.State === 'running') && matchesFilters(c, filters));
+  };
   const parts = await Promise.all(
     nodes.map(async (n) => {
       if (n.health === 'healthy' && !live) return cached(n).map((c) => clusterSummary(n, c, false));
@@ -90,14 +95,17 @@ export const create: Handler = async ({ req, res, url, api }) => {
   sendJson(res, r.status, r.body);
 };
 
-async function located(ctx: Ctx, ref: string): Promise<Located> {
+/** The container's node and ID; a node that is unhealthy refuses the operation as classic Swarm does (but start and rm). */
+async function located(ctx: Ctx, ref: string, op = ''): Promise<Located> {
   const at = await ctx.api.cluster.locate(ref);
   if (!at) throw new ApiError(404, `No such container: ${decodeURIComponent(ref)}`);
+  if (at.node.health === 'unhealthy' && refusedOnUnhealthy(ctx.req.method ?? 'GET', op))
+    throw new ApiError(500, unhealthyNodeMessage(decodeURIComponent(ref), at.node.name || at.node.addr));
   return at;
 }
 
 export const inspect: Handler = async (ctx) => {
-  const at = await located(ctx, ctx.params[0] as string);
+  const at = await located(ctx, ctx.params[0] as string, '/json');
   const r = await at.node.client.json<Record<string, unknown>>(
     'GET',
     `${ctx.versionPrefix}/containers/${at.id}/json${ctx.url.search}`,
@@ -109,7 +117,7 @@ export const inspect: Handler = async (ctx) => {
 /** Everything else under /containers/<ref>/...: forwarded to the owning node with the ref resolved to the ID. */
 export const routed: Handler = async (ctx) => {
   const [ref, rest = ''] = ctx.params as [string, string?];
-  const at = await located(ctx, ref);
+  const at = await located(ctx, ref, rest);
   const path = `${ctx.versionPrefix}/containers/${at.id}${rest}${ctx.url.search}`;
   if (ctx.req.method === 'POST' && rest === '/exec') return execCreate(ctx, at, path);
   const newName = rest === '/rename' ? ctx.url.searchParams.get('name')?.replace(/^\//, '') : undefined;

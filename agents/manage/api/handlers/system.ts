@@ -66,7 +66,8 @@ export const info: Handler = async ({ res, api }) => {
       strategy: api.strategy,
       filters: api.filters,
       nodes: nodes.map((n) => ({
-        snap: n.snapshot(),
+        snap: api.cluster.shown(n),
+        reached: n.name !== '',
         error: n.error,
         updatedAt: n.updatedAt,
         serverVersion: n.serverVersion,

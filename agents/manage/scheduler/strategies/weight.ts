@@ -31,9 +31,24 @@ export function weigh(req: PlacementRequest, nodes: readonly NodeSnapshot[], ove
   return out;
 }
 
-/** Sort by weight (`dir` 1: lightest first), ties broken by container count in the same direction. */
+/**
+ * Classic Swarm adds ten times the node's health score (0..100) to its load (two shares, 0..200 together), so
+ * a node that just failed to answer ranks below one that answered unless it is much less loaded.
+ */
+export const HEALTH_FACTOR = 10;
+
+const score = (n: NodeSnapshot) => n.healthScore ?? 100;
+
+/**
+ * Sort by weight (`dir` 1: lightest first) less the health bonus, ties broken by container count in the same
+ * direction.
+ */
 export function order(list: Weighted[], dir: 1 | -1): NodeSnapshot[] {
   return [...list]
-    .sort((a, b) => dir * (a.weight - b.weight) || dir * (a.node.containers.length - b.node.containers.length))
+    .sort(
+      (a, b) =>
+        dir * (a.weight - b.weight) + HEALTH_FACTOR * (score(b.node) - score(a.node)) ||
+        dir * (a.node.containers.length - b.node.containers.length),
+    )
     .map((w) => w.node);
 }
