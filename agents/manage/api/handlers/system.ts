@@ -57,23 +57,21 @@ export const info: Handler = async ({ res, api }) => {
   const nodes = api.cluster.list();
   const images = new Set(nodes.flatMap((n) => n.snapshot().images.map((i) => i.id))).size;
   const r = api.role();
-  sendJson(
-    res,
-    200,
-    buildInfo({
-      role: r.role,
-      ...(r.primary === undefined ? {} : { primary: r.primary }),
-      strategy: api.strategy,
-      filters: api.filters,
-      nodes: nodes.map((n) => ({
-        snap: n.snapshot(),
-        error: n.error,
-        updatedAt: n.updatedAt,
-        serverVersion: n.serverVersion,
-      })),
-      images,
-      name: os.hostname(),
-      version: SERVER_VERSION,
-    }),
-  );
+  const swarm = api.swarm ? await api.swarm.info() : undefined;
+  const body = buildInfo({
+    role: r.role,
+    ...(r.primary === undefined ? {} : { primary: r.primary }),
+    strategy: api.strategy,
+    filters: api.filters,
+    nodes: nodes.map((n) => ({
+      snap: n.snapshot(),
+      error: n.error,
+      updatedAt: n.updatedAt,
+      serverVersion: n.serverVersion,
+    })),
+    images,
+    name: os.hostname(),
+    version: SERVER_VERSION,
+  });
+  sendJson(res, 200, swarm ? { ...body, Swarm: swarm } : body);
 };
