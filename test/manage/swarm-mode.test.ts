@@ -13,7 +13,7 @@ import { service } from '../harness/index.js';
 import { freePort } from '../harness/proxies.js';
 import { CLUSTER_KEY, MODE_PREFIX, NODES_PREFIX } from '../../agents/manage/swarm/service.js';
 import { verifyToken } from '../../agents/manage/swarm/tokens.js';
-import { managerConfig, sharedEngines, startTestManager, suffix, type TestManager } from './helpers.js';
+import { managerConfig, sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
 
 await sharedEngines();
 const ENGINES = ['127.0.1.1:2375', '127.0.1.2:2375', '127.0.1.3:2375'];
@@ -236,6 +236,28 @@ for (const kind of kinds) {
       t.match(info, new RegExp(`NodeID: ${selfId}`));
       t.equal((await docker(['swarm', 'join-token', '-q', 'worker'])).stdout.trim(), workerToken);
     });
+
+    t.test(
+      'docker node rm: refused while the engine is up or for a manager; a node whose engine left discovery is Down and removable',
+      async (t) => {
+        t.match((await docker(['node', 'rm', worker], false)).stderr, /is not down and can't be removed/);
+        t.match(
+          (await docker(['node', 'rm', '--force', selfId], false)).stderr,
+          /must be demoted to worker before removal/,
+        );
+        const gone = '127.0.1.250:2375'; // no engine answers there
+        await store.put(gone, gone);
+        const row = async () => (await docker(['node', 'ls'])).stdout.split('\n').find((l) => l.includes(gone));
+        await waitUntil(async () => /\sDown\s/.test((await row()) ?? ''), 30_000, 'the unanswering engine listed Down');
+        await store.delete(gone);
+        await waitUntil(() => !tm.manager.cluster.list().some((n) => n.addr === gone), 20_000, 'discovery drops it');
+        const id = ((await row()) ?? '').split(/\s+/)[0] as string;
+        t.match(id, /^[0-9a-z]{25}$/, 'still listed after it left discovery');
+        t.equal((await docker(['node', 'rm', id])).stdout.trim(), id);
+        t.notOk(await row(), 'removed');
+        t.equal((await docker(['node', 'ls', '-q'])).stdout.trim().split('\n').length, 3);
+      },
+    );
 
     t.test('docker swarm leave: refused without --force; --force erases the swarm state', async (t) => {
       const refused = await docker(['swarm', 'leave'], false);

@@ -20,7 +20,7 @@ export interface SwarmSpec {
   };
   Dispatcher: { HeartbeatPeriod: number };
   CAConfig: { NodeCertExpiry: number };
-  TaskDefaults: Record<string, unknown>;
+  TaskDefaults: { LogDriver?: { Name: string; Options: Record<string, string> } };
   EncryptionConfig: { AutoLockManagers: boolean };
 }
 
@@ -80,9 +80,21 @@ export function normalizeSpec(raw: unknown, field = 'Spec'): SwarmSpec {
     },
     Dispatcher: { HeartbeatPeriod: count(`${field}.Dispatcher.HeartbeatPeriod`, d.HeartbeatPeriod, 5 * SECOND) },
     CAConfig: { NodeCertExpiry: count(`${field}.CAConfig.NodeCertExpiry`, c.NodeCertExpiry, 90 * 24 * 3600 * SECOND) },
-    TaskDefaults: td,
+    TaskDefaults: taskDefaults(`${field}.TaskDefaults`, td),
     EncryptionConfig: { AutoLockManagers: false },
   };
+}
+
+/** `TaskDefaults`: only `LogDriver` ({Name, Options}), as Docker has it; anything else is refused. */
+function taskDefaults(field: string, td: Record<string, unknown>): SwarmSpec['TaskDefaults'] {
+  for (const k of Object.keys(td))
+    if (k !== 'LogDriver') throw new SwarmInputError(`${field}.${k}`, 'unknown field: expected LogDriver');
+  const ld = td.LogDriver;
+  if (ld === undefined || ld === null) return {};
+  if (!isObject(ld)) throw new SwarmInputError(`${field}.LogDriver`, 'expected an object');
+  const driver = name(`${field}.LogDriver.Name`, ld.Name);
+  if (driver === '') return {};
+  return { LogDriver: { Name: driver, Options: labels(`${field}.LogDriver.Options`, ld.Options) } };
 }
 
 /** The parts of `POST /swarm/init`'s body shoal uses, checked; `ListenAddr`, `DataPathAddr` are ignored. */

@@ -81,6 +81,12 @@ t.test('parseInit and normalizeSpec: each bad field named', async (t) => {
     [{ Spec: { Raft: 'x' } }, /^invalid Spec\.Raft: expected an object/],
     [{ Spec: { Dispatcher: { HeartbeatPeriod: '5s' } } }, /HeartbeatPeriod/],
     [{ Spec: { EncryptionConfig: { AutoLockManagers: true } } }, /AutoLockManagers/],
+    [{ Spec: { TaskDefaults: { Evil: 'x'.repeat(100) } } }, /^invalid Spec\.TaskDefaults\.Evil/],
+    [{ Spec: { TaskDefaults: { LogDriver: { Name: '../x' } } } }, /^invalid Spec\.TaskDefaults\.LogDriver\.Name/],
+    [
+      { Spec: { TaskDefaults: { LogDriver: { Name: 'json-file', Options: { 'a b': '1' } } } } },
+      /LogDriver\.Options key/,
+    ],
   ];
   for (const [body, msg] of bad) t.throws(() => parseInit(body), msg, JSON.stringify(body));
   t.equal(
