@@ -38,6 +38,8 @@ export interface ManageConfig extends SharedConfig {
   tlsKey: string | undefined;
   /** With --replication: elect a primary through the discovery store (a store discovery, checked here). */
   replication: ReplicationConfig | undefined;
+  /** Swarm mode's cluster CA directory (--swarm-ca-dir); undefined: see swarm/ca.ts `defaultCaDir`. */
+  swarmCaDir: string | undefined;
   /** Serve /healthz and /metrics here. */
 }
 
@@ -225,6 +227,14 @@ export const manageSpec: AgentSpec<ManageConfig> = {
       description: 'address replicas use to reach this manager',
       schema: text(),
     },
+    {
+      key: 'swarmCaDir',
+      flag: 'swarm-ca-dir',
+      value: 'DIR',
+      description:
+        'swarm mode: the cluster CA (shoal tls files) that docker swarm init loads, or creates when absent; join tokens derive from its key (default: the --tlscacert directory when it holds ca-key.pem, else ~/.shoal/swarm-ca)',
+      schema: text(),
+    },
     ...sharedOptions(),
   ],
   examples: [
@@ -269,6 +279,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
       tlsCert: v.tlsCert as string | undefined,
       tlsKey: v.tlsKey as string | undefined,
       replication: replication && advertise ? { advertise, ttlMs: v.replicationTtl as number } : undefined,
+      swarmCaDir: v.swarmCaDir as string | undefined,
       ...sharedConfigFrom(v),
     };
   },

@@ -3,7 +3,8 @@
  * server serves it. Returns once the listeners are up. Every component started pushes its stop onto one
  * list: a start that fails part-way and `stop()` both unwind it, last started first.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { storeOptionsFrom } from '../config/common.js';
 import type { Logger } from '../common/log.js';
@@ -27,6 +28,10 @@ import { ManageMetrics } from './metrics.js';
 import { startStatusServer, type StatusServer } from '../common/status.js';
 import { VERSION } from '../version.js';
 import { Stops, type StopFn } from './stops.js';
+import { parseDiscovery } from './discovery/parse.js';
+import { Swarm } from './swarm/service.js';
+import { defaultCaDir } from './swarm/ca.js';
+import type { EngineFacts } from './swarm/nodes.js';
 
 export interface Manager {
   addresses: string[];
@@ -55,7 +60,7 @@ export type ManagerConfig = Pick<
   | 'tlsKey'
   | 'store'
 > &
-  Partial<Pick<ManageConfig, 'replication' | 'statusAddr' | 'pingMs'>> & { liveListMax?: number };
+  Partial<Pick<ManageConfig, 'replication' | 'statusAddr' | 'pingMs' | 'swarmCaDir'>> & { liveListMax?: number };
 
 export interface ManagerDeps {
   /** Opens the store replication elects the primary through (tests pass a fake). */
@@ -123,16 +128,23 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
   };
   // before replication, so that a stop releases the leader lock without waiting for discovery to end
   stops.push(followDiscovery(config, cluster, storeOptions, log));
-  if (config.replication) {
-    // the config checked that discovery is a store, and elections share its prefix
-    const store = await deps.openStore(config.discovery, storeOptions);
-    stops.push(() => store.close().catch(() => {}));
+  // a store discovery also holds replication's election and swarm mode's state, under the same prefix
+  const store =
+    parseDiscovery(config.discovery).kind === 'store'
+      ? await deps.openStore(config.discovery, storeOptions)
+      : undefined;
+  if (store) stops.push(() => store.close().catch(() => {}));
+  let replication: Replication | undefined;
+  if (config.replication && store) {
     const r = new Replication(store, config.replication.advertise, config.replication.ttlMs, log);
     Object.assign(api, replicaApi(r, config.tls ? tls : undefined));
     r.start();
     stops.push(() => r.stop());
+    replication = r;
   }
+  if (store) api.swarm = swarmMode(config, store, cluster, replication, log);
   const server: Listening = await listen(config.hosts, api, serverTls(config));
+  api.swarm?.setListening(server.addresses);
   stops.push(() => server.close());
   metrics.listening = true;
   stops.push(() => {
@@ -149,6 +161,37 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
   const { addresses } = server;
   log.info({ version: VERSION, addresses, discovery: uri, strategy, filters, ...shown }, 'manager listening');
   return { addresses: server.addresses, cluster, metrics, statusAddress: status?.address, stop: () => stops.run() };
+}
+
+/** Swarm mode over the discovery store: this manager's identity is its --advertise address, else `local`. */
+function swarmMode(
+  config: ManagerConfig,
+  store: Store,
+  cluster: Cluster,
+  r: Replication | undefined,
+  log: Logger,
+): Swarm {
+  const advertise = config.replication?.advertise;
+  const self = advertise ?? 'local';
+  const engines = (): EngineFacts[] =>
+    cluster.list().map((n) => ({
+      addr: n.addr,
+      name: n.name || n.addr,
+      health: n.health,
+      serverVersion: n.serverVersion,
+      cpus: n.cpus,
+      memory: n.memory,
+      labels: n.labels,
+      error: n.error,
+    }));
+  return new Swarm({
+    store,
+    engines,
+    managers: () => ({ self, leader: r ? (r.role === 'primary' ? self : r.primary) : self }),
+    advertise,
+    caDir: config.swarmCaDir ?? defaultCaDir(config.tlsCaCert, os.homedir(), existsSync),
+    log,
+  });
 }
 
 /** A replica answers /info with its role and proxies the rest to the primary (one client per primary address). */

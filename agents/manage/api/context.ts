@@ -5,6 +5,7 @@ import type { CreateOptions } from '../cluster/create.js';
 import type { Logger } from '../../common/log.js';
 import type { DockerClient } from '../../docker/client.js';
 import type { ManageMetrics } from '../metrics.js';
+import type { Swarm } from '../swarm/service.js';
 
 export interface ApiOptions {
   cluster: Cluster;
@@ -20,6 +21,8 @@ export interface ApiOptions {
   primaryClient?: () => DockerClient | undefined;
   /** Request, create and placement counters (--status-addr). */
   metrics?: ManageMetrics;
+  /** Swarm mode (its state lives in the discovery store): undefined without a store discovery. */
+  swarm?: Swarm;
 }
 
 export interface Ctx {

@@ -6,6 +6,7 @@ import * as resources from './handlers/resources.js';
 import * as build from './handlers/build.js';
 import * as prune from './handlers/prune.js';
 import { events } from './handlers/events.js';
+import * as swarm from './handlers/swarm.js';
 import type { Handler } from './context.js';
 
 export interface Route {
@@ -59,6 +60,14 @@ export const ROUTES: Route[] = [
   { method: 'POST', path: /^\/networks\/create$/, handle: resources.createNetwork },
   { method: 'POST', path: /^\/networks\/(.+)\/(connect|disconnect)$/, handle: resources.connect },
   { method: ['GET', 'DELETE'], path: /^\/networks\/(.+)$/, handle: resources.oneNetwork },
+  { method: 'POST', path: /^\/swarm\/init$/, handle: swarm.init },
+  { method: 'GET', path: /^\/swarm$/, handle: swarm.inspect },
+  { method: 'POST', path: /^\/swarm\/update$/, handle: swarm.update },
+  { method: 'POST', path: /^\/swarm\/leave$/, handle: swarm.leave },
+  { method: 'GET', path: /^\/nodes$/, handle: swarm.nodes },
+  { method: 'GET', path: /^\/nodes\/([^/]+)$/, handle: swarm.node },
+  { method: 'POST', path: /^\/nodes\/([^/]+)\/update$/, handle: swarm.updateNode },
+  { method: 'DELETE', path: /^\/nodes\/([^/]+)$/, handle: swarm.removeNode },
   { method: 'GET', path: /^\/volumes$/, handle: resources.list('volumes') },
   { method: 'POST', path: /^\/volumes\/create$/, handle: resources.createVolume },
   { method: ['GET', 'DELETE'], path: /^\/volumes\/(.+)$/, handle: resources.one('volumes') },

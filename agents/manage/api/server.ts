@@ -19,6 +19,7 @@ import { forward, hijack } from './proxy.js';
 import { match, splitVersion, UNSUPPORTED } from './routes.js';
 import type { ApiOptions } from './context.js';
 import { routeLabel } from '../metrics.js';
+import { SwarmError } from '../swarm/errors.js';
 
 export interface ServerTls {
   ca?: string;
@@ -29,6 +30,7 @@ export interface ServerTls {
 
 function statusOf(err: unknown): number {
   if (err instanceof ApiError) return err.status;
+  if (err instanceof SwarmError) return err.status;
   if (err instanceof CreateBodyError) return 400;
   if (err instanceof PlacementError) return 500;
   if (err instanceof NameConflictError) return 409;
@@ -77,7 +79,7 @@ export function handler(api: ApiOptions) {
     } catch (err) {
       const status = statusOf(err);
       if (err instanceof PlacementError) api.metrics?.placementFailures.inc();
-      if (status === 500 && !(err instanceof PlacementError))
+      if (status === 500 && !(err instanceof PlacementError) && !(err instanceof SwarmError))
         api.log.error({ err: errorMessage(err), url: req.url }, 'request failed');
       if (res.headersSent) res.destroy();
       else sendError(res, status, errorMessage(err));

@@ -57,25 +57,23 @@ export const info: Handler = async ({ res, api }) => {
   const nodes = api.cluster.list();
   const images = nodes.reduce((sum, n) => sum + n.snapshot().images.length, 0);
   const r = api.role();
-  sendJson(
-    res,
-    200,
-    buildInfo({
-      role: r.role,
-      ...(r.primary === undefined ? {} : { primary: r.primary }),
-      strategy: api.strategy,
-      filters: api.filters,
-      nodes: nodes.map((n) => ({
-        snap: api.cluster.shown(n),
-        reached: n.name !== '',
-        error: n.error,
-        updatedAt: n.updatedAt,
-        serverVersion: n.serverVersion,
-      })),
-      images,
-      overcommit: api.create.overcommit ?? 0,
-      name: os.hostname(),
-      version: SERVER_VERSION,
-    }),
-  );
+  const swarm = api.swarm ? await api.swarm.info() : undefined;
+  const body = buildInfo({
+    role: r.role,
+    ...(r.primary === undefined ? {} : { primary: r.primary }),
+    strategy: api.strategy,
+    filters: api.filters,
+    nodes: nodes.map((n) => ({
+      snap: api.cluster.shown(n),
+      reached: n.name !== '',
+      error: n.error,
+      updatedAt: n.updatedAt,
+      serverVersion: n.serverVersion,
+    })),
+    images,
+    overcommit: api.create.overcommit ?? 0,
+    name: os.hostname(),
+    version: SERVER_VERSION,
+  });
+  sendJson(res, 200, swarm ? { ...body, Swarm: swarm } : body);
 };
