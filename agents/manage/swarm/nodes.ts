@@ -115,7 +115,9 @@ function host(addr: string): string {
 
 export function nodeState(engine: EngineFacts | undefined): 'ready' | 'down' | 'unknown' {
   if (!engine) return 'down';
-  return engine.health === 'healthy' ? 'ready' : engine.health === 'unhealthy' ? 'down' : 'unknown';
+  if (engine.health === 'healthy') return 'ready';
+  // a pending engine that was tried and did not answer (classic's Pending keeps it so for ever) is down
+  return engine.health === 'unhealthy' || engine.error !== '' ? 'down' : 'unknown';
 }
 
 /** `GET /nodes/{id}`: the record joined with the engine (absent: the engine left discovery, so Down). */

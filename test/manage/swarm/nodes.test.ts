@@ -85,6 +85,7 @@ t.test('nodeView: state follows engine health; ManagerStatus on managers only', 
     [engine(wrk.addr), 'ready'],
     [engine(wrk.addr, { health: 'unhealthy', error: 'refused' }), 'down'],
     [engine(wrk.addr, { health: 'pending' }), 'unknown'],
+    [engine(wrk.addr, { health: 'pending', error: 'Cannot connect to the Docker daemon' }), 'down'], // tried, never reached
     [undefined, 'down'],
   ];
   for (const [e, state] of table) t.equal((nodeView(wrk, e, facts).Status as any).State, state, state);
