@@ -311,7 +311,13 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
   }
 
   async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
-    const lock = new ConsulLock(this, key, opts.ttlMs, await this.createSession(opts.ttlMs, 'shoal-lock'));
+    const lock = new ConsulLock(
+      this,
+      key,
+      opts.ttlMs,
+      await this.createSession(opts.ttlMs, 'shoal-lock'),
+      opts.onWaiting,
+    );
     return this.trackAcquired(lock, value, opts.signal);
   }
 

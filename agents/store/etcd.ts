@@ -85,7 +85,11 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
         () => new StoreTimeoutError(`etcd ${what}: no answer within ${this.timeoutMs} ms`),
       );
     } catch (err) {
-      throw etcdError(err, what);
+      const typed = etcdError(err, what);
+      // gRPC's own deadline (the same timeout) names the time it measured: name the deadline we set
+      if (typed instanceof StoreTimeoutError && !typed.message.includes(`within ${this.timeoutMs} ms`))
+        throw new StoreTimeoutError(`etcd ${what}: no answer within ${this.timeoutMs} ms`, err);
+      throw typed;
     }
   }
 
@@ -188,7 +192,7 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
   }
 
   async lock(key: string, value: string, opts: LockOptions): Promise<Lock> {
-    const lock = new EtcdLock(this, key, opts.ttlMs);
+    const lock = new EtcdLock(this, key, opts.ttlMs, opts.onWaiting);
     return this.trackAcquired(lock, value, opts.signal);
   }
 
