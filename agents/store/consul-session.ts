@@ -128,6 +128,7 @@ export class ConsulLock extends EventEmitter<LockEvents> implements Lock {
     readonly key: string,
     private readonly ttlMs: number,
     session: string,
+    private readonly onWaiting?: () => void,
   ) {
     super();
     this.keeper = new SessionKeeper(store, session, ttlMs, () => this.gone());
@@ -148,6 +149,7 @@ export class ConsulLock extends EventEmitter<LockEvents> implements Lock {
     const aborted = () => new AbortedError(`consul lock ${this.key}: aborted`);
     const attempt = async (progress: () => void): Promise<void> => {
       while (!(await this.store.set(this.key, value, { acquire: this.keeper.id }))) {
+        this.onWaiting?.();
         let index = 0;
         for (;;) {
           const { body, index: got } = await this.store.getEntry(this.key, { index, signal });

@@ -304,8 +304,8 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
   }
 
   protected async acquireLock(key: string, value: string, opts: LockOptions): Promise<Lock> {
-    const lock = new ConsulLock(this, key, opts.ttlMs, await this.createSession(opts.ttlMs, 'shoal-lock'));
-    return this.acquired(lock, value, opts.signal);
+    const session = await this.createSession(opts.ttlMs, 'shoal-lock');
+    return this.acquired(new ConsulLock(this, key, opts.ttlMs, session, opts.onWaiting), value, opts.signal);
   }
 
   /** A blocking-query loop: each read waits on the server until the prefix changes (or WAIT_MS passes). */

@@ -96,6 +96,7 @@ export class EtcdLock extends EventEmitter<LockEvents> implements Lock {
     private readonly store: EtcdLeaseHost,
     readonly key: string,
     private readonly ttlMs: number,
+    private readonly onWaiting?: () => void,
   ) {
     super();
   }
@@ -123,6 +124,7 @@ export class EtcdLock extends EventEmitter<LockEvents> implements Lock {
           client.if(full, 'Create', '==', 0).then(client.put(full).value(value).lease(id)).commit(),
         );
         if (res.succeeded) return void (this.held = true);
+        this.onWaiting?.();
         await this.store.waitForDelete(full, Number(res.header.revision), this.ttlMs * 2, signal);
         progress();
       }

@@ -79,7 +79,11 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
         () => new StoreTimeoutError(`etcd ${what}: no answer within ${this.timeoutMs} ms`),
       );
     } catch (err) {
-      throw etcdError(err, what);
+      const typed = etcdError(err, what);
+      // gRPC's own deadline (the same timeout) names the time it measured: name the deadline we set
+      if (typed instanceof StoreTimeoutError && !typed.message.includes(`within ${this.timeoutMs} ms`))
+        throw new StoreTimeoutError(`etcd ${what}: no answer within ${this.timeoutMs} ms`, err);
+      throw typed;
     }
   }
 
@@ -182,7 +186,7 @@ export class EtcdStore extends StoreBase implements Store, EtcdLeaseHost {
   }
 
   protected acquireLock(key: string, value: string, opts: LockOptions): Promise<Lock> {
-    return this.acquired(new EtcdLock(this, key, opts.ttlMs), value, opts.signal);
+    return this.acquired(new EtcdLock(this, key, opts.ttlMs, opts.onWaiting), value, opts.signal);
   }
 
   /** Resolves once `full` is deleted after `revision`, on an error, after `maxMs`, or when `signal` aborts. */

@@ -223,6 +223,7 @@ export async function acquireEtcd2Lock(
     await store.expect(r, [V2.nodeExist]);
     if (r.body.errorCode === undefined) return new Etcd2Lock(store, key, value, opts.ttlMs);
     progress();
+    opts.onWaiting?.();
     const index = r.body.index ?? r.etcdIndex;
     await store.http
       .request('GET', path, { query: { wait: true, waitIndex: index + 1 }, timeoutMs: POLL_MS, signal })

@@ -77,6 +77,8 @@ export interface LockEvents {
 export interface LockOptions {
   ttlMs: number;
   signal?: AbortSignal;
+  /** Called each time the lock is found held by someone else, before waiting for it to be freed. */
+  onWaiting?: () => void;
 }
 
 export interface Store extends EventEmitter<StoreStateEvents> {

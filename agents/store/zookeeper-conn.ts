@@ -41,6 +41,8 @@ const { Exception, CreateMode } = zookeeper;
 export { CreateMode };
 
 export type ZkStat = Stat;
+/** The library's socket, as far as the answer watch looks at it. */
+type HandshakeSocket = { connecting: boolean; destroyed: boolean; destroy(): void };
 export type ZkWatcher = Watcher;
 
 export interface ZkConnEvents {
@@ -74,6 +76,7 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
   /** The session is over: the server said so, or we were cut off for longer than its timeout. */
   expired = false;
   private lostTimer: NodeJS.Timeout | undefined;
+  private answerTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly connectString: string,
@@ -90,11 +93,13 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
       if (s.name === 'SYNC_CONNECTED') {
         clearTimeout(this.lostTimer);
         this.lostTimer = undefined;
+        this.stopAnswerWatch();
         this.connected = true;
         this.emit('connected');
       } else if (s.name === 'DISCONNECTED') {
         this.connected = false;
         this.startLostTimer();
+        this.startAnswerWatch();
         this.emit('disconnected');
       } else if (s.name === 'EXPIRED') {
         this.expire();
@@ -104,6 +109,36 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
     });
     this.client.connect();
     this.startLostTimer(); // a first connection can hang the same way
+    this.startAnswerWatch();
+  }
+
+  /**
+   * The library times out the TCP connect, but not the server's answer to its connect request: a server that
+   * accepted the connection while it was still starting (seen after a restart) can leave it waiting on that
+   * socket until the session is given up (the lost timer, 31 s for the store's own session). A socket open
+   * for a whole per-operation timeout without an answer is dropped instead; the library then connects again,
+   * on the same session.
+   */
+  private startAnswerWatch(): void {
+    if (this.answerTimer || this.closed) return;
+    let open: { socket: unknown; ticks: number } | undefined;
+    this.answerTimer = setInterval(
+      () => {
+        const cm = (this.client as unknown as { connectionManager?: { socket?: HandshakeSocket } }).connectionManager;
+        const socket = cm?.socket;
+        if (this.connected || this.closed || !socket || socket.connecting || socket.destroyed)
+          return void (open = undefined);
+        if (open?.socket !== socket) open = { socket, ticks: 0 };
+        else if (++open.ticks >= 2) socket.destroy(); // open, unanswered, for two half-periods or more
+      },
+      Math.max(100, this.timeoutMs / 2),
+    );
+    this.answerTimer.unref();
+  }
+
+  private stopAnswerWatch(): void {
+    clearInterval(this.answerTimer);
+    this.answerTimer = undefined;
   }
 
   /**
@@ -126,6 +161,7 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
   private expire(): void {
     clearTimeout(this.lostTimer);
     this.lostTimer = undefined;
+    this.stopAnswerWatch();
     this.connected = false;
     if (this.expired) return;
     this.expired = true;
@@ -197,6 +233,7 @@ export class ZkConn extends EventEmitter<ZkConnEvents> {
   close(): void {
     clearTimeout(this.lostTimer);
     this.lostTimer = undefined;
+    this.stopAnswerWatch();
     if (this.closed) return;
     this.closed = true;
     const wasConnected = this.connected;

@@ -211,6 +211,7 @@ export async function acquireZkLock(store: ZkHost, key: string, value: string, o
         if (!isZk(err, ZK.nodeExists)) throw err;
       }
       progress();
+      opts.onWaiting?.();
       let deleted!: () => void;
       const gone = new Promise<void>((r) => (deleted = r));
       const until = AbortSignal.any([...(signal ? [signal] : []), abortOn(gone)]);

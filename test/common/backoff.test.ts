@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { backoffDelay, sleep, withTimeout } from '../../agents/common/backoff.js';
 
 t.test('backoffDelay doubles from the initial delay up to the cap', async (t) => {
@@ -42,18 +42,69 @@ t.test('jitter randomises the given fraction of the delay', async (t) => {
   t.ok(new Set(delays).size > 10, 'and they differ');
 });
 
-t.test('sleep resolves after the delay, or rejects with the abort reason', async (t) => {
-  const t0 = Date.now();
-  await sleep(50);
-  t.ok(Date.now() - t0 >= 45);
+/** Replace the global timers for one test: armed timers are listed and fire only when the test says so. */
+function fakeTimers(t: Test) {
+  const armed = new Map<number, { ms: number; fn: () => void }>();
+  let seq = 0;
+  const real = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout };
+  globalThis.setTimeout = ((fn: () => void, ms: number) => {
+    armed.set(++seq, { ms, fn });
+    return seq;
+  }) as unknown as typeof setTimeout;
+  globalThis.clearTimeout = ((id: number) => void armed.delete(id)) as unknown as typeof clearTimeout;
+  const restore = () => Object.assign(globalThis, real);
+  t.teardown(restore);
+  return {
+    armed,
+    restore,
+    fire(id: number) {
+      const timer = armed.get(id);
+      armed.delete(id);
+      timer?.fn();
+    },
+  };
+}
 
+/** Whether `p` has settled once every queued callback has run. */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await new Promise((r) => setImmediate(r));
+  return done;
+}
+
+t.test('sleep resolves when its timer of the given delay fires, not before', async (t) => {
+  const timers = fakeTimers(t);
+  const p = sleep(50);
+  t.same(
+    [...timers.armed.values()].map((x) => x.ms),
+    [50],
+    'one timer of 50 ms',
+  );
+  t.equal(await settled(p), false, 'pending while the timer has not fired');
+  timers.fire([...timers.armed.keys()][0]!);
+  t.equal(await settled(p), true, 'resolved once it fired');
+  await p;
+  timers.restore();
+});
+
+t.test('sleep rejects with the abort reason at once, and clears its timer', async (t) => {
+  const timers = fakeTimers(t);
   const ac = new AbortController();
   const p = sleep(10_000, ac.signal);
+  t.same(
+    [...timers.armed.values()].map((x) => x.ms),
+    [10_000],
+  );
+  t.equal(await settled(p), false, 'pending before the abort');
   const reason = new Error('shutting down');
-  setTimeout(() => ac.abort(reason), 10);
-  const t1 = Date.now();
-  await t.rejects(p, reason);
-  t.ok(Date.now() - t1 < 1000, 'rejected promptly, not after the full delay');
+  ac.abort(reason);
+  t.equal(timers.armed.size, 0, 'the timer is cleared');
+  await t.rejects(p, reason, 'rejected by the abort, with no timer having fired');
+  timers.restore();
 
   const done = new AbortController();
   done.abort(new Error('already'));

@@ -36,9 +36,9 @@ t.test('a lock left by a dead holder is taken over', async (t) => {
   const dir = path.join(stateDir('locks'), `${name}.lock`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'owner'), '2147483646 0'); // no such process
-  const t0 = Date.now();
-  const release = await acquireLock(name, 10_000);
-  t.ok(Date.now() - t0 < 5000, 'taken over at once');
+  // a timeout of 0: only a lock taken without waiting for its holder can be had at all
+  const release = await acquireLock(name, 0);
+  t.pass('taken over at once');
   release();
 });
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type Result } from 'execa';
-import { silentLogger } from '../../agents/common/log.js';
+import { silentLogger, type Logger } from '../../agents/common/log.js';
 import { startManager, type Manager, type ManagerConfig } from '../../agents/manage/manager.js';
 import { DEFAULT_CLUSTER_OPTS, FILTERS } from '../../agents/manage/config.js';
 import { engine, busyboxImage, type EngineHandle } from '../harness/index.js';
@@ -74,8 +74,8 @@ export interface TestManager {
   stop(): Promise<void>;
 }
 
-export async function startTestManager(config: ManagerConfig): Promise<TestManager> {
-  const manager = await startManager(config, silentLogger());
+export async function startTestManager(config: ManagerConfig, logger: Logger = silentLogger()): Promise<TestManager> {
+  const manager = await startManager(config, logger);
   const host = (manager.addresses[0] as string).replace(/^tcp:/, 'tcp:');
   // every node answered, or failed to at least once (a node never reached stays pending, as in classic Swarm)
   await waitUntil(

@@ -12,6 +12,7 @@ import {
   startTestManager,
   suffix,
   type TestManager,
+  waitUntil,
 } from './helpers.js';
 
 const engines = await sharedEngines();
@@ -194,7 +195,11 @@ t.test('ps, logs, exec, inspect, rm -f', async (t) => {
   ).stdout;
   t.notMatch(node, /dockerhost0[13]\//, 'the node filter keeps one node');
   t.match(node, new RegExp(`dockerhost02/${P}-talk`));
-  await new Promise((res) => setTimeout(res, 500));
+  await waitUntil(
+    async () => /hello-from-/.test((await tm.docker(['logs', `${P}-talk`])).stdout),
+    15_000,
+    'the container wrote its line',
+  );
   t.match((await tm.docker(['logs', `${P}-talk`])).stdout, /hello-from-/);
   t.equal((await tm.docker(['exec', `${P}-talk`, 'echo', 'exec-ok'])).stdout.trim(), 'exec-ok');
   t.equal((await tm.docker(['exec', `dockerhost02/${P}-talk`, 'echo', 'by-node-name'])).stdout.trim(), 'by-node-name');

@@ -13,6 +13,7 @@ import t, { type Test } from 'tap';
 import http from 'node:http';
 import net from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
 import { buildContext } from '../../agents/render/context.js';
 import { compileTemplate } from '../../agents/render/template.js';
@@ -206,9 +207,27 @@ t.test('haproxy: an idle keep-alive connection is still answered after a reload'
   t.teardown(() => c.close());
   const first = await c.get();
   t.equal(first.status, 200, 'first request answered');
+  const master = readFileSync(path.join(p.dir, 'haproxy.pid'), 'utf8').trim();
+  const oldWorkers = (await execa('pgrep', ['-P', master], { reject: false })).stdout.split('\n').filter(Boolean);
+  t.ok(oldWorkers.length > 0, 'the worker before the reload');
+  /** Pids holding a listening socket on the frontend port. */
+  const listeners = async () =>
+    [...(await execa('ss', ['-Hltnp', `sport = :${p.port}`], { reject: false })).stdout.matchAll(/pid=(\d+)/g)].map(
+      (m) => m[1] as string,
+    );
+  t.ok(
+    (await listeners()).some((pid) => oldWorkers.includes(pid)),
+    'the old worker listens before the reload',
+  );
   const r = await execa('sh', ['-c', p.reload], { reject: false });
   t.equal(r.exitCode, 0, 'reloaded (a new worker runs)');
-  await new Promise((res) => setTimeout(res, 1000)); // the old worker has long had its soft-stop by now
+  // the old worker has taken its soft-stop in once it no longer listens on the port (its first step)
+  for (let i = 0; i < 200 && (await listeners()).some((pid) => oldWorkers.includes(pid)); i++)
+    await new Promise((res) => setTimeout(res, 50));
+  t.notOk(
+    (await listeners()).some((pid) => oldWorkers.includes(pid)),
+    'the old worker stopped listening (soft-stop)',
+  );
   t.equal(c.closed, false, 'the idle connection was not closed under the client by the old worker');
   const second = await c.get().catch((err: Error) => err);
   t.ok(

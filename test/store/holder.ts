@@ -1,7 +1,8 @@
 /**
  * A separate process that holds store state for the contract tests:
  *   lease <uri> <key> <value> <ttlMs>   put key on a lease, print "ready", keep it alive until killed
- *   lock <uri> <key> <value> <ttlMs>    block until the lock is ours, print "acquired <value>",
+ *   lock <uri> <key> <value> <ttlMs>    block until the lock is ours (printing "waiting <value>" the first
+ *                                       time it finds the lock held by someone else), print "acquired <value>",
  *                                       release and exit when stdin closes
  */
 import { openStore } from '../../agents/store/open.js';
@@ -18,7 +19,12 @@ if (mode === 'lease') {
   process.stdout.write('ready\n');
   setInterval(() => {}, 1 << 30);
 } else if (mode === 'lock') {
-  const lock = await store.lock(key, value, { ttlMs: Number(ttl) });
+  let waiting = false;
+  const onWaiting = () => {
+    if (!waiting) process.stdout.write(`waiting ${value}\n`);
+    waiting = true;
+  };
+  const lock = await store.lock(key, value, { ttlMs: Number(ttl), onWaiting });
   process.stdout.write(`acquired ${value}\n`);
   process.stdin.resume();
   process.stdin.on('end', async () => {
