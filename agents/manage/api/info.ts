@@ -1,5 +1,6 @@
 /** `/info` in classic Swarm's layout: cluster totals plus a SystemStatus table with one block per node. Pure. */
 import type { NodeSnapshot } from '../scheduler/node.js';
+import { INACTIVE } from '../swarm/info.js';
 
 export interface NodeStatus {
   snap: NodeSnapshot;
@@ -144,14 +145,7 @@ export function buildInfo(i: InfoInput): Record<string, unknown> {
     KernelVersion: '',
     Labels: [],
     Plugins: { Volume: null, Network: null, Authorization: null, Log: null },
-    Swarm: {
-      NodeID: '',
-      NodeAddr: '',
-      LocalNodeState: 'inactive',
-      ControlAvailable: false,
-      Error: '',
-      RemoteManagers: null,
-    },
+    Swarm: INACTIVE,
     SecurityOptions: [],
     Warnings: null,
   };

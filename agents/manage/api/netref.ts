@@ -3,6 +3,7 @@
  * engines listed and act on the answer.
  */
 import { parseExpr, type Expr } from '../scheduler/expr.js';
+import { requestOf } from '../scheduler/targets.js';
 import { CreateBodyError, labelList, LABEL, type PlacementRequest } from '../scheduler/request.js';
 
 /** One network as a node listed it. */
@@ -45,20 +46,7 @@ export function noSuchNetwork(method: string, ref: string): string {
 
 /** A placement request for something that is not a container (a network, a volume): only expressions count. */
 export function resourceRequest(constraints: Expr[], whitelists: Expr[] = []): PlacementRequest {
-  return {
-    name: undefined,
-    image: '',
-    constraints,
-    affinities: [],
-    whitelists,
-    reschedule: [],
-    global: false,
-    ports: [],
-    hostNetwork: false,
-    dependencies: [],
-    cpus: 0,
-    memory: 0,
-  };
+  return { ...requestOf(constraints), whitelists };
 }
 
 /**
