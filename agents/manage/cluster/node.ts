@@ -8,7 +8,6 @@ import type { Logger } from '../../common/log.js';
 import { backoffDelay, sleep } from '../../common/backoff.js';
 import { retry } from '../../common/retry.js';
 import { DockerRequestError } from '../../docker/errors.js';
-import { ShoalError } from '../../common/errors.js';
 import type { ContainerSnapshot, Health, ImageSnapshot, NodeSnapshot } from '../scheduler/node.js';
 import { reserved } from '../scheduler/node.js';
 import type { DockerClient } from '../../docker/client.js';
@@ -22,22 +21,10 @@ import {
   type HealthState,
 } from './health.js';
 import { engineFailure } from './unreachable.js';
+import { EngineRefusedError, NotHealthyError } from './node-errors.js';
 import { imageSnapshot, nodeLabels } from '../engine/convert.js';
 import { inspected, relisted, wantsReschedule, type CachedContainer } from './cached.js';
 import type { ContainerInspect, ContainerSummary } from '../../docker/wire.js';
-
-export class EngineRefusedError extends ShoalError {
-  constructor(addr: string, why: string) {
-    super('SHOAL_MANAGE_ENGINE_REFUSED', `engine ${addr} refused: ${why}`, { recoverable: true });
-  }
-}
-
-/** The refresh loop's signal to back off: the node is pending or unhealthy after a refresh. */
-class NotHealthyError extends ShoalError {
-  constructor(addr: string, health: Health, why: string) {
-    super('SHOAL_MANAGE_ENGINE_NOT_HEALTHY', `engine ${addr} is ${health}: ${why}`, { recoverable: true });
-  }
-}
 
 export interface NodeOptions {
   failureRetry: number;
