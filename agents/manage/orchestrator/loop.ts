@@ -127,9 +127,10 @@ export class Orchestrator {
     });
     if (result.changed.length) await this.o.store.writeTasks(result.changed);
     if (result.deleted.length) await this.o.store.deleteTasks(result.deleted);
+    const rollbacks = new Set(result.actions.flatMap((a) => (a.kind === 'rollback' ? [a.serviceId] : [])));
     for (const u of result.updateStatus) {
       const raw = st.raw.get(u.serviceId);
-      if (raw !== undefined) await this.o.store.setUpdateStatus(raw, u.status);
+      if (raw !== undefined) await this.o.store.setUpdateStatus(raw, u.status, rollbacks.has(u.serviceId));
     }
     const tasks = new Map(result.tasks.map((t) => [t.id, t]));
     const services = new Map(st.services.map((s) => [s.rec.id, s]));

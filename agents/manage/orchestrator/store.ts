@@ -184,11 +184,22 @@ export class ServiceStore {
     await Promise.all(ids.map((id) => this.io('task delete', () => this.store.delete(taskKey(id)))));
   }
 
-  /** A service's UpdateStatus from the orchestrator, by compare-and-set on the value it read (lost races wait). */
-  async setUpdateStatus(raw: string, status: UpdateStatus): Promise<boolean> {
+  /**
+   * A service's UpdateStatus from the orchestrator, by compare-and-set on the value it read (a lost race is
+   * decided again on the next pass); with `rollback` the previous spec becomes the current one (an update whose
+   * FailureAction is rollback failed).
+   */
+  async setUpdateStatus(raw: string, status: UpdateStatus, rollback = false): Promise<boolean> {
     const s = parseServiceRecord(raw);
     if (!s) return false;
-    const next: ServiceRecord = { ...s.rec, updateStatus: status, version: s.rec.version + 1 };
+    let next: ServiceRecord = { ...s.rec, updateStatus: status, version: s.rec.version + 1 };
+    if (rollback && s.rec.previousSpec)
+      next = {
+        ...next,
+        spec: s.rec.previousSpec,
+        previousSpec: s.rec.spec,
+        updatedAt: new Date(this.now()).toISOString(),
+      };
     return this.io('update status', () => this.store.cas(serviceKey(s.rec.id), raw, JSON.stringify(next)));
   }
 }
