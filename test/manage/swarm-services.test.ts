@@ -81,6 +81,7 @@ for (const kind of kinds) {
       t.match(ls.stderr, /This node is not a swarm manager\. Use "docker swarm init"/);
       const tasks = await call(tm.host, 'GET', '/tasks');
       t.equal(tasks.status, 503);
+      t.equal((await call(tm.host, 'GET', '/secrets')).status, 503);
     });
 
     t.test('service create without --detach waits until converged', async (t) => {
@@ -100,6 +101,7 @@ for (const kind of kinds) {
       t.match(serviceId, /^[0-9a-z]{25}$/);
       t.match(r.stdout, /overall progress: 3 out of 3 tasks/);
       t.match(r.stdout, new RegExp(`verify: Service ${serviceId} converged`));
+      for (const p of ['/secrets', '/configs']) t.same((await call(tm.host, 'GET', p)).json(), [], `${p} answers []`);
     });
 
     t.test('service ls shows 3/3; service ps 3 Running tasks over the 3 engines', async (t) => {

@@ -76,6 +76,7 @@ export const ROUTES: Route[] = [
   { method: 'DELETE', path: /^\/services\/([^/]+)$/, handle: services.remove },
   { method: 'GET', path: /^\/tasks$/, handle: services.tasks },
   { method: 'GET', path: /^\/tasks\/([^/]+)$/, handle: services.task },
+  { method: 'GET', path: /^\/(?:secrets|configs)$/, handle: services.none },
   { method: 'GET', path: /^\/volumes$/, handle: resources.list('volumes') },
   { method: 'POST', path: /^\/volumes\/create$/, handle: resources.createVolume },
   { method: ['GET', 'DELETE'], path: /^\/volumes\/(.+)$/, handle: resources.one('volumes') },

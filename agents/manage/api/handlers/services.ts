@@ -132,3 +132,10 @@ export const task: Handler = async (ctx) => {
     ),
   );
 };
+
+/** `GET /secrets` and `GET /configs`: none exist yet, so `[]` once a swarm is initialised (stack rm reads them). */
+export const none: Handler = async (ctx) => {
+  const api = servicesOf(ctx);
+  await api.store.active();
+  sendJson(ctx.res, 200, []);
+};
