@@ -215,6 +215,24 @@ for (const kind of kinds) {
       t.match(dup.json().message, /name conflicts with an existing object: service .* already exists/);
     });
 
+    t.test("an image no engine has: the task is rejected with the engine's error, and retried", async (t) => {
+      const bad = `bad${suffix()}`;
+      const r = await docker(['service', 'create', '--detach', '--name', bad, 'shoal/nosuchimage:1']);
+      const badId = r.stdout.trim();
+      await waitUntil(
+        async () => {
+          const ps = await docker(['service', 'ps', bad, '--no-trunc', '--format', '{{.CurrentState}}|{{.Error}}']);
+          const lines = ps.stdout.split('\n').filter(Boolean);
+          return lines.length >= 2 && lines.some((l) => /^Rejected .*\|"?No such image: shoal\/nosuchimage:1/.test(l));
+        },
+        40_000,
+        'a rejected task and its retry',
+      );
+      await docker(['service', 'rm', bad]);
+      await waitUntil(async () => (await taskContainers(badId)).length === 0, 30_000, 'nothing left of it');
+      t.pass();
+    });
+
     t.test('service rm removes every task container', async (t) => {
       const r = await docker(['service', 'rm', name]);
       t.equal(r.stdout.trim(), name);
