@@ -125,6 +125,8 @@ export class Orchestrator {
       observed,
       now: this.now(),
     });
+    // leadership may have moved while deciding: a deposed leader writes nothing and acts on nothing
+    if (!this.o.isLeader() || this.stopped) return;
     if (result.changed.length) await this.o.store.writeTasks(result.changed);
     if (result.deleted.length) await this.o.store.deleteTasks(result.deleted);
     const rollbacks = new Set(result.actions.flatMap((a) => (a.kind === 'rollback' ? [a.serviceId] : [])));
