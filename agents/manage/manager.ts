@@ -30,6 +30,8 @@ import { VERSION } from '../version.js';
 import { Stops, type StopFn } from './stops.js';
 import { parseDiscovery } from './discovery/parse.js';
 import { Swarm } from './swarm/service.js';
+import { ServiceStore } from './orchestrator/store.js';
+import { Orchestrator } from './orchestrator/loop.js';
 import { defaultCaDir } from './swarm/ca.js';
 import type { EngineFacts } from './swarm/nodes.js';
 
@@ -142,7 +144,21 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
     stops.push(() => r.stop());
     replication = r;
   }
-  if (store) api.swarm = swarmMode(config, store, cluster, replication, log);
+  if (store) {
+    const swarm = swarmMode(config, store, cluster, replication, log);
+    api.swarm = swarm;
+    const services = new ServiceStore(store, log);
+    const orchestrator = new Orchestrator({
+      store: services,
+      swarm,
+      cluster,
+      isLeader: () => !replication || replication.role === 'primary',
+      log,
+    });
+    orchestrator.start();
+    stops.push(() => orchestrator.stop());
+    api.services = { store: services, orchestrator, swarm };
+  }
   const server: Listening = await listen(config.hosts, api, serverTls(config));
   api.swarm?.setListening(server.addresses);
   stops.push(() => server.close());

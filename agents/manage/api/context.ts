@@ -6,6 +6,7 @@ import type { Logger } from '../../common/log.js';
 import type { DockerClient } from '../../docker/client.js';
 import type { ManageMetrics } from '../metrics.js';
 import type { Swarm } from '../swarm/service.js';
+import type { ServicesApi } from './handlers/services.js';
 
 export interface ApiOptions {
   cluster: Cluster;
@@ -23,6 +24,8 @@ export interface ApiOptions {
   metrics?: ManageMetrics;
   /** Swarm mode (its state lives in the discovery store): undefined without a store discovery. */
   swarm?: Swarm;
+  /** Swarm-mode services and tasks, with the orchestrator to wake on writes (with `swarm`). */
+  services?: ServicesApi;
 }
 
 export interface Ctx {

@@ -7,6 +7,7 @@ import * as build from './handlers/build.js';
 import * as prune from './handlers/prune.js';
 import { events } from './handlers/events.js';
 import * as swarm from './handlers/swarm.js';
+import * as services from './handlers/services.js';
 import type { Handler } from './context.js';
 
 export interface Route {
@@ -68,6 +69,14 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: /^\/nodes\/([^/]+)$/, handle: swarm.node },
   { method: 'POST', path: /^\/nodes\/([^/]+)\/update$/, handle: swarm.updateNode },
   { method: 'DELETE', path: /^\/nodes\/([^/]+)$/, handle: swarm.removeNode },
+  { method: 'POST', path: /^\/services\/create$/, handle: services.create },
+  { method: 'GET', path: /^\/services$/, handle: services.list },
+  { method: 'GET', path: /^\/services\/([^/]+)$/, handle: services.inspect },
+  { method: 'POST', path: /^\/services\/([^/]+)\/update$/, handle: services.update },
+  { method: 'DELETE', path: /^\/services\/([^/]+)$/, handle: services.remove },
+  { method: 'GET', path: /^\/tasks$/, handle: services.tasks },
+  { method: 'GET', path: /^\/tasks\/([^/]+)$/, handle: services.task },
+  { method: 'GET', path: /^\/(?:secrets|configs)$/, handle: services.none },
   { method: 'GET', path: /^\/volumes$/, handle: resources.list('volumes') },
   { method: 'POST', path: /^\/volumes\/create$/, handle: resources.createVolume },
   { method: ['GET', 'DELETE'], path: /^\/volumes\/(.+)$/, handle: resources.one('volumes') },

@@ -69,7 +69,7 @@ interface Read {
   records: NodeRecord[];
 }
 
-interface Joined {
+export interface Joined {
   rec: NodeRecord;
   engine: EngineFacts | undefined;
   hostname: string;
@@ -295,6 +295,11 @@ export class Swarm {
     const read = await this.active();
     const records = await this.ensureRecords(read.doc, read);
     return { read, nodes: this.joined(records), records };
+  }
+
+  /** Every node record joined with its engine, for the services orchestrator (503 when not initialised). */
+  async members(): Promise<Joined[]> {
+    return (await this.joinedActive()).nodes;
   }
 
   private view(j: Joined): Record<string, unknown> {

@@ -1,0 +1,141 @@
+/**
+ * Swarm-mode services and tasks (`/services`, `/tasks`): a thin shell over ../../orchestrator. Writes wake the
+ * orchestrator. Without a store discovery they answer 501 as before; before `swarm init`, Docker's 503.
+ */
+import { parseVersion, SwarmError } from '../../swarm/errors.js';
+import { nodeState } from '../../swarm/nodes.js';
+import type { Orchestrator } from '../../orchestrator/loop.js';
+import {
+  filterServices,
+  filterTasks,
+  serviceView,
+  taskView,
+  unknownFilter,
+  type Service,
+} from '../../orchestrator/records.js';
+import { ServiceStore, taskNotFound } from '../../orchestrator/store.js';
+import type { Swarm } from '../../swarm/service.js';
+import { ApiError, parseFilters, readJson, sendJson } from '../http.js';
+import type { Ctx, Handler } from '../context.js';
+import { splitVersion } from '../routes.js';
+
+export interface ServicesApi {
+  store: ServiceStore;
+  orchestrator: Orchestrator;
+  swarm: Swarm;
+}
+
+function servicesOf(ctx: Ctx): ServicesApi {
+  if (ctx.api.services) return ctx.api.services;
+  ctx.req.resume();
+  const { path } = splitVersion(ctx.url.pathname);
+  throw new ApiError(
+    501,
+    `shoal manage: ${ctx.req.method} ${path} is not supported by a cluster manager without a store discovery (swarm mode keeps its state in consul://, etcd://, etcd2:// or zk://)`,
+  );
+}
+
+function ref(ctx: Ctx): string {
+  try {
+    return decodeURIComponent(ctx.params[0] as string);
+  } catch {
+    throw new ApiError(400, 'invalid reference: malformed percent-encoding');
+  }
+}
+
+function filters(ctx: Ctx, kind: 'services' | 'tasks'): Record<string, string[]> {
+  const f = parseFilters(ctx.url.searchParams.get('filters'));
+  const bad = unknownFilter(f, kind);
+  if (bad !== undefined) throw new ApiError(400, `invalid filter '${bad}'`);
+  return f;
+}
+
+async function upNodes(api: ServicesApi): Promise<Set<string>> {
+  return new Set((await api.swarm.members()).filter((j) => nodeState(j.engine) === 'ready').map((j) => j.rec.id));
+}
+
+export const create: Handler = async (ctx) => {
+  const api = servicesOf(ctx);
+  const body = await readJson(ctx.req);
+  const id = await api.store.create(body);
+  api.orchestrator.trigger();
+  sendJson(ctx.res, 201, { ID: id, Warnings: null });
+};
+
+export const list: Handler = async (ctx) => {
+  const api = servicesOf(ctx);
+  const f = filters(ctx, 'services');
+  const st = await api.store.read();
+  const withStatus = ctx.url.searchParams.get('status') === 'true' || ctx.url.searchParams.get('status') === '1';
+  const up = withStatus ? await upNodes(api) : undefined;
+  sendJson(
+    ctx.res,
+    200,
+    filterServices(st.services, f).map((s) =>
+      serviceView(s, up ? { tasks: st.tasks, upNodes: up, nodeCount: up.size } : undefined),
+    ),
+  );
+};
+
+export const inspect: Handler = async (ctx) => {
+  const api = servicesOf(ctx);
+  const st = await api.store.read();
+  sendJson(ctx.res, 200, serviceView(ServiceStore.resolve(st.services, ref(ctx))));
+};
+
+export const update: Handler = async (ctx) => {
+  const api = servicesOf(ctx);
+  const body = await readJson(ctx.req);
+  const q = ctx.url.searchParams;
+  const version = parseVersion('service', q.get('version'));
+  const rollback = q.get('rollback');
+  if (rollback !== null && rollback !== '' && rollback !== 'previous')
+    throw new SwarmError(400, `invalid rollback parameter: ${JSON.stringify(rollback)}`);
+  await api.store.update(ref(ctx), version, body, rollback === 'previous');
+  api.orchestrator.trigger();
+  sendJson(ctx.res, 200, { Warnings: null });
+};
+
+export const remove: Handler = async (ctx) => {
+  const api = servicesOf(ctx);
+  ctx.req.resume();
+  await api.store.remove(ref(ctx));
+  api.orchestrator.trigger();
+  ctx.res.writeHead(200, { 'content-length': 0 });
+  ctx.res.end();
+};
+
+export const tasks: Handler = async (ctx) => {
+  const api = servicesOf(ctx);
+  const f = filters(ctx, 'tasks');
+  const st = await api.store.read();
+  const byId = new Map<string, Service>(st.services.map((s) => [s.rec.id, s]));
+  sendJson(
+    ctx.res,
+    200,
+    filterTasks(st.tasks, byId, f).map((t) => taskView(t, byId.get(t.serviceId))),
+  );
+};
+
+export const task: Handler = async (ctx) => {
+  const api = servicesOf(ctx);
+  const st = await api.store.read();
+  const id = ref(ctx);
+  const t = st.tasks.find((x) => x.id === id) ?? st.tasks.filter((x) => x.id.startsWith(id)).at(0);
+  if (!t) throw taskNotFound(id);
+  sendJson(
+    ctx.res,
+    200,
+    taskView(
+      t,
+      st.services.find((s) => s.rec.id === t.serviceId),
+    ),
+  );
+};
+
+/** `GET /secrets` and `GET /configs`: none exist yet, so `[]` once a swarm is initialised (stack rm reads them). */
+export const none: Handler = async (ctx) => {
+  const api = servicesOf(ctx);
+  await api.store.active();
+  sendJson(ctx.res, 200, []);
+};

@@ -1,0 +1,205 @@
+/**
+ * Services and tasks in the store, next to swarm mode's node records: one value per service at
+ * `docker/swarm/mode/services/<id>`, one per task at `.../tasks/<id>`, and a name claim per service at
+ * `.../service-names/<name>` so two creates of one name cannot both win. Every service write is a
+ * compare-and-set on the value last read; its `version` (Version.Index) rises by one with each write, and an
+ * update naming another version is "update out of sequence". Store calls are retried briefly; a store that
+ * does not answer fails the request with a 503. Requests on a swarm that is not initialised answer Docker's 503.
+ */
+import type { Logger } from '../../common/log.js';
+import { retry } from '../../common/retry.js';
+import type { Store } from '../../store/store.js';
+import { SpecError } from '../services/errors.js';
+import { randomId } from '../services/names.js';
+import { parseServiceSpec } from '../services/spec.js';
+import type { TaskRecord, UpdateStatus } from '../services/model.js';
+import { specKey } from '../services/speckey.js';
+import { SwarmError, SwarmStoreError, notManager, outOfSequence } from '../swarm/errors.js';
+import { CLUSTER_KEY, MODE_PREFIX } from '../swarm/service.js';
+import { parseServiceRecord, parseTaskRecord, type Service, type ServiceRecord } from './records.js';
+
+export const SERVICES_PREFIX = `${MODE_PREFIX}/services`;
+export const TASKS_PREFIX = `${MODE_PREFIX}/tasks`;
+export const NAMES_PREFIX = `${MODE_PREFIX}/service-names`;
+export const serviceKey = (id: string) => `${SERVICES_PREFIX}/${id}`;
+export const taskKey = (id: string) => `${TASKS_PREFIX}/${id}`;
+const nameKey = (name: string) => `${NAMES_PREFIX}/${name}`;
+
+export const serviceNotFound = (ref: string) => new SwarmError(404, `service ${ref} not found`, 'SHOAL_NO_SERVICE');
+export const taskNotFound = (ref: string) => new SwarmError(404, `task ${ref} not found`, 'SHOAL_NO_TASK');
+
+/** A spec the edge refused: Docker's 400 with the message naming the field. */
+function badSpec(err: unknown): never {
+  if (err instanceof SpecError) throw new SwarmError(400, err.message, 'SHOAL_SERVICE_SPEC');
+  throw err;
+}
+
+export interface State {
+  services: Service[];
+  /** The raw stored values, by service ID (what a compare-and-set expects). */
+  raw: Map<string, string>;
+  tasks: TaskRecord[];
+}
+
+export class ServiceStore {
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private async io<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await retry(fn, { attempts: 3, initialMs: 200, maxMs: 1000, what: `services ${what}`, log: this.log });
+    } catch (err) {
+      if (err instanceof SwarmError) throw err;
+      throw new SwarmStoreError(what, err);
+    }
+  }
+
+  /** Refuses (Docker's 503) unless a swarm is initialised. */
+  async active(): Promise<void> {
+    if ((await this.io('read', () => this.store.get(CLUSTER_KEY))) === undefined) throw notManager();
+  }
+
+  /** Every service and task record (unreadable values are skipped). */
+  async read(): Promise<State> {
+    await this.active();
+    const [svcs, tasks] = await Promise.all([
+      this.io('read', () => this.store.list(SERVICES_PREFIX)),
+      this.io('read', () => this.store.list(TASKS_PREFIX)),
+    ]);
+    const services: Service[] = [];
+    const raw = new Map<string, string>();
+    for (const kv of svcs) {
+      const s = parseServiceRecord(kv.value);
+      if (s && kv.key === serviceKey(s.rec.id)) {
+        services.push(s);
+        raw.set(s.rec.id, kv.value);
+      }
+    }
+    const out: TaskRecord[] = [];
+    for (const kv of tasks) {
+      const t = parseTaskRecord(kv.value);
+      if (t && kv.key === taskKey(t.id)) out.push(t);
+    }
+    return { services, raw, tasks: out };
+  }
+
+  /** The service `ref` names: an exact ID, an exact name, then a unique ID prefix (Docker's order). */
+  static resolve(services: readonly Service[], ref: string): Service {
+    const exact = services.find((s) => s.rec.id === ref) ?? services.find((s) => s.spec.Name === ref);
+    if (exact) return exact;
+    const byPrefix = services.filter((s) => s.rec.id.startsWith(ref));
+    if (byPrefix.length === 1) return byPrefix[0]!;
+    throw serviceNotFound(ref);
+  }
+
+  /** `POST /services/create`: the new service's ID. Nothing is written for a bad spec or a taken name. */
+  async create(body: unknown): Promise<string> {
+    let spec;
+    try {
+      spec = parseServiceSpec(body);
+    } catch (err) {
+      badSpec(err);
+    }
+    const st = await this.read();
+    const id = randomId();
+    const conflict = () =>
+      new SwarmError(
+        409,
+        `rpc error: code = AlreadyExists desc = name conflicts with an existing object: service ${spec.Name} already exists`,
+        'SHOAL_SERVICE_EXISTS',
+      );
+    if (st.services.some((s) => s.spec.Name === spec.Name)) throw conflict();
+    const claimed = await this.io('create', () => this.store.get(nameKey(spec.Name)));
+    // a claim whose service is gone (a create that failed half-way) may be taken over
+    if (claimed !== undefined && st.services.some((s) => s.rec.id === claimed)) throw conflict();
+    if (!(await this.io('create', () => this.store.cas(nameKey(spec.Name), claimed, id)))) throw conflict();
+    const at = new Date(this.now()).toISOString();
+    const rec: ServiceRecord = { id, version: 1, createdAt: at, updatedAt: at, spec: body as Record<string, unknown> };
+    await this.io('create', () => this.store.cas(serviceKey(id), undefined, JSON.stringify(rec)));
+    this.log.info({ service: id, name: spec.Name }, 'service created');
+    return id;
+  }
+
+  /**
+   * `POST /services/{id}/update?version=N[&rollback=previous]`: the whole new spec; a changed task spec starts
+   * a rolling update (UpdateStatus `updating`), a rollback swaps in the previous spec.
+   */
+  async update(ref: string, version: number, body: unknown, rollback: boolean): Promise<void> {
+    let spec;
+    try {
+      spec = parseServiceSpec(body);
+    } catch (err) {
+      badSpec(err);
+    }
+    const st = await this.read();
+    const s = ServiceStore.resolve(st.services, ref);
+    if (s.rec.version !== version) throw outOfSequence();
+    if (spec.Name !== s.spec.Name)
+      throw new SwarmError(400, 'rpc error: code = Unimplemented desc = renaming services is not supported');
+    const at = this.now();
+    let next: ServiceRecord;
+    if (rollback) {
+      if (!s.rec.previousSpec)
+        throw new SwarmError(
+          400,
+          `rpc error: code = FailedPrecondition desc = service ${s.rec.id} does not have a previous spec`,
+        );
+      const status: UpdateStatus = { State: 'rollback_started', StartedAt: at, Message: 'manually requested rollback' };
+      next = { ...s.rec, spec: s.rec.previousSpec, previousSpec: s.rec.spec, updateStatus: status };
+    } else {
+      const changed = specKey(spec) !== s.key;
+      const status: UpdateStatus | null | undefined = changed
+        ? { State: 'updating', StartedAt: at, Message: 'update in progress' }
+        : s.rec.updateStatus;
+      next = { ...s.rec, spec: body as Record<string, unknown>, previousSpec: s.rec.spec, updateStatus: status };
+    }
+    next = { ...next, version: s.rec.version + 1, updatedAt: new Date(at).toISOString() };
+    const ok = await this.io('update', () =>
+      this.store.cas(serviceKey(s.rec.id), st.raw.get(s.rec.id), JSON.stringify(next)),
+    );
+    if (!ok) throw outOfSequence();
+  }
+
+  /** `DELETE /services/{id}`: the record and its name claim; the orchestrator then removes the tasks. */
+  async remove(ref: string): Promise<void> {
+    const st = await this.read();
+    const s = ServiceStore.resolve(st.services, ref);
+    await this.io('remove', () => this.store.delete(serviceKey(s.rec.id)));
+    const claim = await this.io('remove', () => this.store.get(nameKey(s.spec.Name)));
+    if (claim === s.rec.id) await this.io('remove', () => this.store.delete(nameKey(s.spec.Name)));
+    this.log.info({ service: s.rec.id, name: s.spec.Name }, 'service removed');
+  }
+
+  /** The orchestrator's writes: task records (before their containers), then dropped ones. */
+  async writeTasks(changed: readonly TaskRecord[]): Promise<void> {
+    await Promise.all(
+      changed.map((t) => this.io('task write', () => this.store.put(taskKey(t.id), JSON.stringify(t)))),
+    );
+  }
+
+  async deleteTasks(ids: readonly string[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.io('task delete', () => this.store.delete(taskKey(id)))));
+  }
+
+  /**
+   * A service's UpdateStatus from the orchestrator, by compare-and-set on the value it read (a lost race is
+   * decided again on the next pass); with `rollback` the previous spec becomes the current one (an update whose
+   * FailureAction is rollback failed).
+   */
+  async setUpdateStatus(raw: string, status: UpdateStatus, rollback = false): Promise<boolean> {
+    const s = parseServiceRecord(raw);
+    if (!s) return false;
+    let next: ServiceRecord = { ...s.rec, updateStatus: status, version: s.rec.version + 1 };
+    if (rollback && s.rec.previousSpec)
+      next = {
+        ...next,
+        spec: s.rec.previousSpec,
+        previousSpec: s.rec.spec,
+        updatedAt: new Date(this.now()).toISOString(),
+      };
+    return this.io('update status', () => this.store.cas(serviceKey(s.rec.id), raw, JSON.stringify(next)));
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The services orchestrator through a store outage: the manager reaches the store through a TCP relay the
+ * test cuts. Service reads fail clearly (503 naming the store); a task container removed meanwhile is replaced
+ * once the store is back, and the service ends with exactly its replicas, one per slot.
+ */
+import t from 'tap';
+import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openStore } from '../../agents/store/open.js';
+import { service } from '../harness/index.js';
+import { managerConfig, sharedEngines, startTestManager, suffix, waitUntil } from './helpers.js';
+
+const engines = await sharedEngines();
+const ENGINES = ['127.0.1.1:2375', '127.0.1.2:2375', '127.0.1.3:2375'];
+
+/** A TCP relay to `target` that can be cut (listener closed, live connections destroyed) and restored. */
+async function relay(target: string) {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  let listenPort = 0;
+  const open = () =>
+    new Promise<void>((resolve, reject) => {
+      const s = net.createServer((c) => {
+        const up = net.connect(port, host);
+        sockets.add(c).add(up);
+        c.pipe(up).pipe(c);
+        const drop = () => {
+          c.destroy();
+          up.destroy();
+          sockets.delete(c);
+          sockets.delete(up);
+        };
+        c.on('error', drop).on('close', drop);
+        up.on('error', drop).on('close', drop);
+      });
+      s.once('error', reject);
+      s.listen(listenPort, '127.0.0.1', () => {
+        listenPort = (s.address() as net.AddressInfo).port;
+        server = s;
+        resolve();
+      });
+    });
+  await open();
+  return {
+    address: () => `127.0.0.1:${listenPort}`,
+    cut: async () => {
+      // close() waits for the live connections: stop listening first, then destroy them
+      const closed = new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+      server = undefined;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+      await closed;
+    },
+    restore: open,
+  };
+}
+
+/** The running task containers of a service, straight from the engines. */
+async function running(serviceId: string): Promise<{ name: string; engine: number }[]> {
+  const out: { name: string; engine: number }[] = [];
+  for (const [i, e] of engines.entries()) {
+    const r = await e.cli([
+      'ps',
+      '--filter',
+      `label=com.docker.swarm.service.id=${serviceId}`,
+      '--format',
+      '{{.Names}}',
+    ]);
+    for (const name of r.stdout.split('\n').filter(Boolean)) out.push({ name, engine: i });
+  }
+  return out;
+}
+
+for (const kind of ['consul', 'etcd'] as const) {
+  t.test(`services through a store outage on ${kind}`, async (t) => {
+    const server = await service(kind, 'main');
+    const prefix = `mgsvout${kind}${suffix()}`;
+    const direct = await openStore(`${kind}://${server.address}/${prefix}`, { timeoutMs: 5000 });
+    t.teardown(async () => {
+      await direct.deleteTree('').catch(() => {});
+      await direct.close();
+    });
+    for (const a of ENGINES) await direct.put(a, a);
+    const r = await relay(server.address);
+    t.teardown(() => r.cut());
+    const caDir = mkdtempSync(path.join(os.tmpdir(), 'mgsvout-ca-'));
+    t.teardown(() => rmSync(caDir, { recursive: true, force: true }));
+    const tm = await startTestManager(
+      managerConfig(`${kind}://${r.address()}/${prefix}`, { swarmCaDir: caDir, store: { timeoutMs: 2000 } }),
+    );
+    t.teardown(() => tm.stop());
+    const docker = (args: string[], reject = true) => tm.docker(args, { reject });
+    let serviceId = '';
+    t.teardown(async () => {
+      for (const [i, e] of engines.entries()) {
+        const ps = await e.cli(['ps', '-aq', '--filter', `label=com.docker.swarm.service.id=${serviceId}`], {
+          reject: false,
+        });
+        for (const c of ps.stdout.split('\n').filter(Boolean))
+          await engines[i]!.cli(['rm', '-f', c], { reject: false });
+      }
+    });
+
+    await docker(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
+    const name = `out${suffix()}`;
+    const created = await docker([
+      'service',
+      'create',
+      '--name',
+      name,
+      '--replicas',
+      '2',
+      '--stop-grace-period',
+      '1s',
+      'shoal/busybox',
+      'sleep',
+      '3600',
+    ]);
+    serviceId = created.stdout.split('\n')[0]!.trim();
+    const before = await running(serviceId);
+    t.equal(before.length, 2);
+
+    await r.cut();
+    const ls = await docker(['service', 'ls'], false);
+    t.equal(ls.exitCode, 1);
+    t.match(ls.stderr, /the store did not answer/);
+    const victim = before[0]!;
+    await engines[victim.engine]!.cli(['rm', '-f', victim.name]);
+
+    await r.restore();
+    await waitUntil(
+      async () => {
+        const now = await running(serviceId);
+        return now.length === 2 && !now.some((c) => c.name === victim.name);
+      },
+      60_000,
+      'the removed task replaced once the store is back',
+    );
+    const slots = (await running(serviceId)).map((c) => c.name.split('.')[1]).sort();
+    t.same(slots, ['1', '2'], 'one task per slot');
+    const ps = await docker(['service', 'ps', name, '--filter', 'desired-state=running', '--format', '{{.Name}}']);
+    t.same(ps.stdout.split('\n').filter(Boolean).sort(), [`${name}.1`, `${name}.2`]);
+    await docker(['service', 'rm', name]);
+    await waitUntil(async () => (await running(serviceId)).length === 0, 60_000, 'removed');
+  });
+}
