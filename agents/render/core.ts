@@ -86,7 +86,9 @@ export class RenderCore extends EventEmitter<CoreEvents> {
 
   /** Parse a snapshot once for all templates; warn once per bad entry (again only if its value changes). */
   private accept(snap: Snapshot): void {
+    const accepted = performance.now();
     const built = buildContext(snap.entries, { domain: this.config.domain });
+    built.marks = { received: snap.receivedAt, accepted, built: performance.now() };
     const values = new Map(snap.entries.map((e) => [e.key, e.value]));
     const next = new Map<string, string>();
     for (const s of built.skipped) {
@@ -139,7 +141,8 @@ export class RenderCore extends EventEmitter<CoreEvents> {
   private async watchLoop(signal: AbortSignal): Promise<void> {
     const watching = async (progress: () => void): Promise<void> => {
       while (!signal.aborted) {
-        for await (const snap of this.deps.store.watch('', { signal })) {
+        // no store-level coalescing: the runners' quiescence (`wait`) is the one window, and --wait 0 means now
+        for await (const snap of this.deps.store.watch('', { signal, coalesceMs: 0 })) {
           progress();
           const first = this.built === undefined;
           this.accept(snap);
