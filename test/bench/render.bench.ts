@@ -491,13 +491,16 @@ if (want('latency'))
     ...(await changeToServing('haproxy', 30)),
     ...(await changeToServing('nginx', 30)),
   ]);
-if (want('putfile'))
+if (want('putfile')) {
+  const n = Number(process.env.SHOAL_BENCH_SAMPLES ?? 30);
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   printTable(
-    `render: store PUT of a new service -> key in the HAProxy file, 1,000 backends, --wait 0, 30 interleaved samples (load ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')})`,
-    await putToFile(Number(process.env.SHOAL_BENCH_SAMPLES ?? 30)),
+    `render: store PUT of a new service -> key in the HAProxy file, 1,000 backends, --wait 0, ${n} interleaved samples (load average at start ${load})`,
+    await putToFile(n),
   );
+}
 if (want('requests')) printTable('render: store requests (Consul, one watch per prefix)', await storeRequests());
 if (want('rss')) printTable('render: memory', await idleRss());
