@@ -43,6 +43,13 @@ export class RenderMetrics {
     ...metricIn(this.registry, 'shoal_render_check_duration_seconds', 'Duration of check commands', TEMPLATE),
     buckets: COMMAND_BUCKETS,
   });
+  readonly parses = new Counter(
+    metricIn(
+      this.registry,
+      'shoal_render_parses_total',
+      'Snapshots parsed into a template context: once per pass that needs a newer one, not once per snapshot',
+    ),
+  );
   readonly stageDuration = new Histogram({
     ...metricIn(
       this.registry,

@@ -150,7 +150,7 @@ export class TemplateRunner {
   private async pass(): Promise<RunResult> {
     const started = performance.now();
     const built = this.deps.current();
-    const marks: PassMarks = { ...built?.marks, started };
+    const marks: PassMarks = { ...built?.marks, started, built: performance.now() };
     const base = { template: this.config.source, destination: this.config.destination, marks };
     if (!this.compiled || !built)
       return { ...base, result: 'template_error', error: new Error(built ? 'template not loaded' : 'no snapshot yet') };

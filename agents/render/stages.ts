@@ -3,19 +3,19 @@
  * pipeline already is (a handful per pass, nothing when nobody reads them but a histogram observe). Pure.
  */
 
-/** When the snapshot a pass renders arrived and was parsed. */
+/** When the snapshot a pass renders arrived. */
 export interface SnapshotMarks {
   /** The store's watch had the answer (pushed by the backend's watch loop). */
   received?: number | undefined;
-  /** The core took the snapshot from the watch (after the store-level coalescing). */
+  /** The core took the snapshot from the watch (after any store-level coalescing). */
   accepted: number;
-  /** Parsed into the template context. */
-  built: number;
 }
 
 export interface PassMarks extends Partial<SnapshotMarks> {
   /** The pass started (after the quiescence wait and any pass before it). */
   started: number;
+  /** The pass has the template context: parsed now, or already by another template's pass. */
+  built?: number;
   rendered?: number;
   /** Written beside the destination (its fsync then runs alongside the check). */
   staged?: number;
@@ -25,14 +25,14 @@ export interface PassMarks extends Partial<SnapshotMarks> {
   swapped?: number;
 }
 
-export const STAGES = ['coalesce', 'parse', 'wait', 'render', 'write', 'check', 'swap'] as const;
+export const STAGES = ['coalesce', 'wait', 'parse', 'render', 'write', 'check', 'swap'] as const;
 export type Stage = (typeof STAGES)[number];
 
 const FROM_TO: Record<Stage, [keyof PassMarks, keyof PassMarks]> = {
   coalesce: ['received', 'accepted'],
-  parse: ['accepted', 'built'],
-  wait: ['built', 'started'],
-  render: ['started', 'rendered'],
+  wait: ['accepted', 'started'],
+  parse: ['started', 'built'],
+  render: ['built', 'rendered'],
   write: ['rendered', 'staged'],
   check: ['staged', 'checked'],
   swap: ['checked', 'swapped'],
