@@ -4,6 +4,7 @@
  */
 import type { KV } from '../store/store.js';
 import { parseEntries, type Service, type Skipped } from './model.js';
+import type { SnapshotMarks } from './stages.js';
 
 export interface RenderContext {
   services: Service[];
@@ -18,6 +19,8 @@ export interface BuiltContext {
   /** Raw entries sorted by key, for the `key`, `ls` and `tree` helpers. */
   entries: KV[];
   skipped: Skipped[];
+  /** When the snapshot arrived and was parsed (set by the core, for the stage breakdown). */
+  marks?: SnapshotMarks;
 }
 
 export function buildContext(entries: readonly KV[], opts: { domain: string }): BuiltContext {

@@ -14,6 +14,7 @@ import type { RenderConfig } from './config.js';
 import { buildContext, type BuiltContext } from './context.js';
 import { systemClock, type Clock } from './debounce.js';
 import { RenderMetrics } from './metrics.js';
+import type { SnapshotMarks } from './stages.js';
 import { TemplateRunner, type RunResult } from './runner.js';
 
 export interface CoreDeps {
@@ -45,6 +46,8 @@ export class RenderCore extends EventEmitter<CoreEvents> {
   private runners: TemplateRunner[] = [];
   private built: BuiltContext | undefined;
   private lastSnapshot: Snapshot | undefined;
+  /** Accepted and not parsed yet. */
+  private pending: { snap: Snapshot; marks: SnapshotMarks } | undefined;
   private warned = new Map<string, string>();
   private storeConnected = false;
   private snapshots = 0;
@@ -78,16 +81,34 @@ export class RenderCore extends EventEmitter<CoreEvents> {
           stdout: this.deps.stdout ?? process.stdout,
           commandTimeoutMs: this.config.commandTimeoutMs,
           wait: this.config.wait,
-          current: () => this.built,
+          current: () => this.context(),
           onResult: (r) => this.emit('result', r),
         }),
     );
   }
 
-  /** Parse a snapshot once for all templates; warn once per bad entry (again only if its value changes). */
+  /**
+   * Take a snapshot from the watch. It is parsed later, once, by the first pass that needs it (`context()`):
+   * a burst of snapshots between two passes costs one parse, not one each.
+   */
   private accept(snap: Snapshot): void {
-    const built = buildContext(snap.entries, { domain: this.config.domain });
-    const values = new Map(snap.entries.map((e) => [e.key, e.value]));
+    this.pending = { snap, marks: { received: snap.receivedAt, accepted: performance.now() } };
+    this.metrics.snapshots.inc();
+    this.snapshots += 1;
+    this.lastSnapshot = snap;
+    this.setConnected(true);
+    this.emit('snapshot', snap);
+  }
+
+  /** The latest snapshot, parsed for all templates; warns once per bad entry (again only if its value changes). */
+  private context(): BuiltContext | undefined {
+    const p = this.pending;
+    if (p === undefined) return this.built;
+    this.pending = undefined;
+    const built = buildContext(p.snap.entries, { domain: this.config.domain });
+    built.marks = p.marks;
+    this.metrics.parses.inc();
+    const values = new Map(p.snap.entries.map((e) => [e.key, e.value]));
     const next = new Map<string, string>();
     for (const s of built.skipped) {
       const v = values.get(s.key) ?? '';
@@ -99,12 +120,8 @@ export class RenderCore extends EventEmitter<CoreEvents> {
     }
     this.warned = next;
     this.metrics.skipped.set(built.skipped.length);
-    this.metrics.snapshots.inc();
-    this.snapshots += 1;
     this.built = built;
-    this.lastSnapshot = snap;
-    this.setConnected(true);
-    this.emit('snapshot', snap);
+    return built;
   }
 
   private setConnected(c: boolean): void {
@@ -139,9 +156,10 @@ export class RenderCore extends EventEmitter<CoreEvents> {
   private async watchLoop(signal: AbortSignal): Promise<void> {
     const watching = async (progress: () => void): Promise<void> => {
       while (!signal.aborted) {
-        for await (const snap of this.deps.store.watch('', { signal })) {
+        // no store-level coalescing: the runners' quiescence (`wait`) is the one window, and --wait 0 means now
+        for await (const snap of this.deps.store.watch('', { signal, coalesceMs: 0 })) {
           progress();
-          const first = this.built === undefined;
+          const first = this.lastSnapshot === undefined;
           this.accept(snap);
           for (const r of this.runners) {
             if (first) void r.renderNow();
@@ -169,7 +187,7 @@ export class RenderCore extends EventEmitter<CoreEvents> {
     const onChange = (p: string) => {
       for (const r of this.runners.filter((x) => x.config.source === p || p.endsWith(x.config.source))) {
         this.deps.log.info({ template: r.config.source }, 'template file changed: re-rendering');
-        void r.load().then((ok) => (ok && this.built ? r.renderNow() : undefined));
+        void r.load().then((ok) => (ok && this.lastSnapshot ? r.renderNow() : undefined));
       }
     };
     this.fileWatcher.on('change', onChange).on('add', onChange);
@@ -191,7 +209,8 @@ export class RenderCore extends EventEmitter<CoreEvents> {
     for (const r of this.runners) await r.load();
     if (this.deps.watchTemplates !== false) this.watchTemplateFiles();
     if (this.lastSnapshot) {
-      this.built = buildContext(this.lastSnapshot.entries, { domain: this.config.domain });
+      // parsed again with the new domain by the first pass
+      this.pending = { snap: this.lastSnapshot, marks: { accepted: performance.now() } };
       await Promise.all(this.runners.map((r) => r.renderNow()));
     }
   }

@@ -34,7 +34,10 @@ export class Debouncer {
     if (this.firstAt === undefined) this.firstAt = now;
     const deadline = Math.min(now + this.wait.minMs, this.firstAt + this.wait.maxMs);
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = this.clock.setTimeout(() => this.flush(), Math.max(0, deadline - now));
+    this.timer = undefined;
+    // due now (--wait 0, or the burst reached max): fire at once, not a timer tick (>= 1 ms) later
+    if (deadline <= now) this.flush();
+    else this.timer = this.clock.setTimeout(() => this.flush(), deadline - now);
   }
 
   /** True while a burst is waiting to fire. */

@@ -43,6 +43,22 @@ export class RenderMetrics {
     ...metricIn(this.registry, 'shoal_render_check_duration_seconds', 'Duration of check commands', TEMPLATE),
     buckets: COMMAND_BUCKETS,
   });
+  readonly parses = new Counter(
+    metricIn(
+      this.registry,
+      'shoal_render_parses_total',
+      'Snapshots parsed into a template context: once per pass that needs a newer one, not once per snapshot',
+    ),
+  );
+  readonly stageDuration = new Histogram({
+    ...metricIn(
+      this.registry,
+      'shoal_render_stage_duration_seconds',
+      'Time of each stage of a render pass: coalesce, parse, wait, render, write, check, swap (see stages.ts)',
+      ['template', 'stage'] as const,
+    ),
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  });
   readonly lastSuccess = new Gauge(
     metricIn(
       this.registry,

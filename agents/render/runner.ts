@@ -16,6 +16,7 @@ import { compileTemplate, TemplateError, type CompiledTemplate } from './templat
 import { swapFile } from './writer.js';
 import { runCommand } from './command.js';
 import { declaredCommands, type DeclaredCommands } from './parse.js';
+import { stageDurations, type PassMarks } from './stages.js';
 
 export { declaredCommands, type DeclaredCommands } from './parse.js';
 
@@ -40,6 +41,8 @@ export interface RunResult {
   /** Reload ran and succeeded (false when it failed, undefined when none was needed). */
   reloaded?: boolean;
   error?: Error;
+  /** Stage marks of this pass (`performance.now()`), from the store's answer to the swap; see stages.ts. */
+  marks?: PassMarks;
 }
 
 export class TemplateRunner {
@@ -133,6 +136,9 @@ export class TemplateRunner {
   async run(): Promise<RunResult> {
     const r = await this.pass();
     const m = this.deps.metrics;
+    if (r.marks)
+      for (const [stage, ms] of Object.entries(stageDurations(r.marks)))
+        m.stageDuration.observe({ template: this.config.source, stage }, ms / 1000);
     m.renders.inc({ template: this.config.source, result: r.result });
     this.lastOk = r.error === undefined && r.reloaded !== false;
     if (this.lastOk && r.result !== 'dry')
@@ -142,8 +148,10 @@ export class TemplateRunner {
   }
 
   private async pass(): Promise<RunResult> {
-    const base = { template: this.config.source, destination: this.config.destination };
+    const started = performance.now();
     const built = this.deps.current();
+    const marks: PassMarks = { ...built?.marks, started, built: performance.now() };
+    const base = { template: this.config.source, destination: this.config.destination, marks };
     if (!this.compiled || !built)
       return { ...base, result: 'template_error', error: new Error(built ? 'template not loaded' : 'no snapshot yet') };
     let text: string;
@@ -154,6 +162,7 @@ export class TemplateRunner {
         this.deps.metrics.unsafeValues.inc({ template: this.config.source });
       }
       text = r.text;
+      marks.rendered = performance.now();
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'template error: keeping the live config');
       return { ...base, result: 'template_error', error: e as Error };
@@ -173,6 +182,9 @@ export class TemplateRunner {
         timeoutMs: this.config.commandTimeoutMs ?? this.deps.commandTimeoutMs,
       });
       changed = swapped.changed;
+      marks.staged = swapped.staged;
+      marks.checked = swapped.checked;
+      marks.swapped = swapped.swapped;
       if (swapped.checkMs !== undefined)
         this.deps.metrics.checkDuration.observe({ template: this.config.source }, swapped.checkMs / 1000);
     } catch (e) {

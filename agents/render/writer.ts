@@ -22,6 +22,10 @@ export interface SwapOptions {
 export interface SwapResult {
   changed: boolean;
   checkMs?: number;
+  /** `performance.now()` when the staged file was written, checked, and renamed over the destination. */
+  staged?: number;
+  checked?: number;
+  swapped?: number;
 }
 
 async function currentText(p: string): Promise<string | undefined> {
@@ -54,24 +58,31 @@ export async function swapFile(o: SwapOptions): Promise<SwapResult> {
   if (mode === undefined) mode = current === undefined ? 0o644 : (await stat(o.destination)).mode & 0o7777;
   let renamed = false;
   try {
+    let synced: Promise<void>;
     try {
       const fh = await open(staged, 'wx', mode);
       try {
         await fh.writeFile(o.text, 'utf8');
         await fh.chmod(mode);
-        await fh.sync();
-      } finally {
+      } catch (e) {
         await fh.close();
+        throw e;
       }
+      // the fsync runs while the check reads the staged file (from the page cache): both end before the rename
+      synced = fh.sync().finally(() => fh.close());
     } catch (e) {
       throw new WriteError(o.destination, e);
     }
-    let checkMs: number | undefined;
-    if (o.check) {
-      const r = await runCommand(o.check, { timeoutMs: o.timeoutMs, vars: { path: staged } });
-      checkMs = r.durationMs;
-      if (!r.ok) throw new CheckFailedError(o.destination, r.output);
-    }
+    const stagedAt = performance.now();
+    const [sync, check] = await Promise.allSettled([
+      synced,
+      o.check ? runCommand(o.check, { timeoutMs: o.timeoutMs, vars: { path: staged } }) : undefined,
+    ]);
+    if (sync.status === 'rejected') throw new WriteError(o.destination, sync.reason);
+    if (check.status === 'rejected') throw check.reason;
+    const checkMs = check.value?.durationMs;
+    if (check.value && !check.value.ok) throw new CheckFailedError(o.destination, check.value.output);
+    const checkedAt = performance.now();
     try {
       if (o.backup && current !== undefined) await copyFile(o.destination, `${o.destination}.bak`);
       await rename(staged, o.destination);
@@ -80,7 +91,13 @@ export async function swapFile(o: SwapOptions): Promise<SwapResult> {
     } catch (e) {
       throw new WriteError(o.destination, e);
     }
-    return { changed: true, ...(checkMs === undefined ? {} : { checkMs }) };
+    return {
+      changed: true,
+      ...(checkMs === undefined ? {} : { checkMs }),
+      staged: stagedAt,
+      checked: checkedAt,
+      swapped: performance.now(),
+    };
   } finally {
     if (!renamed) await unlink(staged).catch(() => undefined);
   }

@@ -33,7 +33,7 @@ export async function* snapshotStream(
   };
   ac.signal.addEventListener('abort', notify, { once: true });
   const done = producer((s) => {
-    latest = s;
+    latest = s.receivedAt === undefined ? { ...s, receivedAt: performance.now() } : s;
     notify();
   }, ac.signal)
     .catch((err: unknown) => {

@@ -32,6 +32,8 @@ export interface Snapshot {
   entries: KV[];
   /** Backend-specific monotonic marker (Consul index, etcd revision, zk zxid) for logs and tests. */
   revision: string;
+  /** `performance.now()` when the watch had this answer from the store (set by the watch; for stage timings). */
+  receivedAt?: number;
 }
 
 export interface WatchOptions {

@@ -5,14 +5,19 @@
  *     Nginx, next to the proxies' own reload time (reload command + the time until the new config serves);
  *  3. store requests per minute (through a counting TCP proxy in front of Consul) idle and during churn of
  *     50 services: one watch per prefix means at most one request per change, none per service;
- *  4. RSS of an idle `shoal render` process (compiled JS, 1,000 backends).
+ *  4. RSS of an idle `shoal render` process (compiled JS, 1,000 backends);
+ *  5. (`putfile`) store PUT of a new service -> its backend in the rendered HAProxy file, 1,000 backends,
+ *     --wait 0, interleaved with consul-template 0.20.1 (from ../shared/peers/bin) on its own prefix of the
+ *     same size: p50/p90 of each, the ratio, and shoal's time per stage (store answer, coalesce, parse, wait,
+ *     render, write, check, swap) from the marks of the pass that wrote the file.
  *
  *   node --import tsx test/bench/render.bench.ts
  */
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, watch as watchDir } from 'node:fs';
+import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { buildContext } from '../../agents/render/context.js';
@@ -25,6 +30,9 @@ import { service } from '../harness/services.js';
 import { freePort, proxy, type ProxyHandle } from '../harness/proxies.js';
 import { nextResult, renderConfig } from '../render/helpers.js';
 import { percentile, printTable, type BenchRow } from './table.js';
+import { consulTemplateHaproxy, peer, startConsulTemplate } from './peers.js';
+import { STAGES, stageDurations } from '../../agents/render/stages.js';
+import type { RunResult } from '../../agents/render/runner.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const TEMPLATES = {
@@ -336,6 +344,145 @@ async function idleRssWith(nodeFlags: string[]): Promise<BenchRow[]> {
   }
 }
 
+/** performance.now() when `file` first does (or no longer does) contain `marker`; inotify on its directory. */
+function whenFile(file: string, marker: string, present: boolean, timeoutMs = 15_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const has = () => {
+      try {
+        return readFileSync(file, 'utf8').includes(marker) === present;
+      } catch {
+        return false;
+      }
+    };
+    const done = (e?: Error) => {
+      clearTimeout(t);
+      w.close();
+      if (e) reject(e);
+      else resolve(performance.now());
+    };
+    const w = watchDir(path.dirname(file), () => has() && done());
+    const t = setTimeout(
+      () => done(new Error(`${file}: ${marker} ${present ? 'not there' : 'still there'}`)),
+      timeoutMs,
+    );
+    if (has()) done();
+  });
+}
+
+async function putToFile(samplesN: number): Promise<BenchRow[]> {
+  const ctBin = peer('consul-template');
+  const consul = await service('consul');
+  const tag = randomBytes(3).toString('hex');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shoal-putfile-'));
+  const prefixes = { shoal: `shoal-putfile-${tag}-s`, ct: `shoal-putfile-${tag}-c` };
+  const stores = {
+    shoal: await openStore(`consul://${consul.address}/${prefixes.shoal}`, { timeoutMs: 3000 }),
+    ct: await openStore(`consul://${consul.address}/${prefixes.ct}`, { timeoutMs: 3000 }),
+  };
+  const files = { shoal: path.join(dir, 'shoal.cfg'), ct: path.join(dir, 'ct.cfg') };
+  const e = entries(1000);
+  for (const s of ctBin ? [stores.shoal, stores.ct] : [stores.shoal])
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, k) => {
+        for (let i = k; i < e.length; i += 10) await s.put((e[i] as KV).key, (e[i] as KV).value);
+      }),
+    );
+  const last = (e[e.length - 1] as KV).key.split(':')[1] as string;
+  const core = new RenderCore(
+    // the template's own check (haproxy -c); no reload: this measures PUT -> validated file
+    renderConfig([{ source: TEMPLATES.haproxy, destination: files.shoal, reload: 'true' }], {
+      wait: { minMs: 0, maxMs: 0 },
+    }),
+    {
+      store: stores.shoal,
+      log: silentLogger(),
+      env: {
+        PATH: process.env.PATH,
+        SHOAL_HAPROXY_BIND: '127.0.0.1:1',
+        SHOAL_HAPROXY_STATS_BIND: '127.0.0.1:2',
+        SHOAL_HAPROXY_SOCKET: path.join(dir, 'admin.sock'),
+      },
+    },
+  );
+  const results: RunResult[] = [];
+  core.on('result', (r) => results.push(r));
+  const ct = ctBin
+    ? startConsulTemplate(ctBin, {
+        consul: consul.address,
+        source: path.join(dir, 'ct.tpl'),
+        text: consulTemplateHaproxy(prefixes.ct),
+        destination: files.ct,
+      })
+    : undefined;
+  const total = { shoal: [] as number[], ct: [] as number[] };
+  const stages = new Map<string, number[]>();
+  const add = (k: string, v: number) => stages.set(k, [...(stages.get(k) ?? []), v]);
+  const trial = async (who: 'shoal' | 'ct', i: number) => {
+    const name = `new${i}${who}`;
+    const key = `${name}-80/h1:c${i}:80`;
+    const marker = `be_${name}-80`;
+    const seen = whenFile(files[who], marker, true);
+    const t0 = performance.now();
+    await stores[who].put(key, `127.0.0.1:${20000 + i}`);
+    const tFile = await seen;
+    total[who].push(tFile - t0);
+    if (who === 'shoal') {
+      for (let n = 0; n < 500; n++) {
+        const r = results.find((x) => x.result === 'changed' && (x.marks?.swapped ?? 0) >= t0);
+        if (r?.marks) {
+          if (r.marks.received !== undefined) add('store (PUT -> watch answer)', r.marks.received - t0);
+          for (const [stage, ms] of Object.entries(stageDurations(r.marks))) add(stage, ms);
+          break;
+        }
+        await sleep(10);
+      }
+    }
+    const gone = whenFile(files[who], marker, false);
+    await stores[who].delete(key);
+    await gone;
+    results.length = 0;
+    await sleep(100);
+  };
+  try {
+    await core.start();
+    await whenFile(files.shoal, last, true, 60_000);
+    if (ct) await whenFile(files.ct, last, true, 60_000);
+    await sleep(500);
+    for (let i = 0; i < samplesN; i++)
+      for (const who of i % 2 === 0 ? (['shoal', 'ct'] as const) : (['ct', 'shoal'] as const))
+        if (who === 'shoal' || ct) await trial(who, i);
+  } finally {
+    await core.stop();
+    await ct?.stop();
+    for (const s of Object.values(stores)) {
+      await s.deleteTree('').catch(() => undefined);
+      await s.close();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const ms = (name: string, v: number, limit?: number): BenchRow => ({
+    name,
+    value: v,
+    unit: 'ms',
+    limit,
+    better: 'lower',
+  });
+  const ctP50 = ct ? percentile(total.ct, 50) : undefined;
+  const ctP90 = ct ? percentile(total.ct, 90) : undefined;
+  const rows: BenchRow[] = [
+    ms('shoal PUT -> file p50 (limit: consul-template p50)', percentile(total.shoal, 50), ctP50),
+    ms('shoal PUT -> file p90 (limit: consul-template p90)', percentile(total.shoal, 90), ctP90),
+  ];
+  if (ct && ctP50 !== undefined && ctP90 !== undefined)
+    rows.push(ms('consul-template 0.20.1 PUT -> file p50', ctP50), ms('consul-template 0.20.1 PUT -> file p90', ctP90));
+  else rows.push({ name: 'consul-template: peer not found', value: Number.NaN, unit: 'ms', better: 'lower' });
+  for (const k of ['store (PUT -> watch answer)', ...STAGES]) {
+    const v = stages.get(k) ?? [];
+    rows.push(ms(`  shoal stage ${k} p50`, percentile(v, 50)), ms(`  shoal stage ${k} p90`, percentile(v, 90)));
+  }
+  return rows;
+}
+
 const only = process.argv.slice(2);
 const want = (n: string) => only.length === 0 || only.includes(n);
 if (want('render')) printTable('render: parse + context + template (p50)', renderTimes());
@@ -344,5 +491,16 @@ if (want('latency'))
     ...(await changeToServing('haproxy', 30)),
     ...(await changeToServing('nginx', 30)),
   ]);
+if (want('putfile')) {
+  const n = Number(process.env.SHOAL_BENCH_SAMPLES ?? 30);
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  printTable(
+    `render: store PUT of a new service -> key in the HAProxy file, 1,000 backends, --wait 0, ${n} interleaved samples (load average at start ${load})`,
+    await putToFile(n),
+  );
+}
 if (want('requests')) printTable('render: store requests (Consul, one watch per prefix)', await storeRequests());
 if (want('rss')) printTable('render: memory', await idleRss());

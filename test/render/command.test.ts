@@ -19,6 +19,13 @@ t.test('runCommand reports exit status and output', async (t) => {
   t.equal((await runCommand('true', { timeoutMs: 5000 })).ok, true);
 });
 
+t.test('runCommand: a timeout kills the shell and what it started, and says so', async (t) => {
+  // the background sleep holds the output pipe: only killing the whole process group ends the command
+  const r = await runCommand('echo started; sleep 30 & sleep 30', { timeoutMs: 200 });
+  t.same([r.ok, r.timedOut], [false, true]);
+  t.match(r.output, /^timed out after 200 ms\nstarted/);
+});
+
 t.test('declared commands', async (t) => {
   t.same(declaredCommands('{{!--\n  shoal-check: haproxy -c -f {{path}}\n  shoal-reload:  kill -USR2 1  \n--}}'), {
     check: 'haproxy -c -f {{path}}',

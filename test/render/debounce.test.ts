@@ -36,18 +36,27 @@ t.test('a steady burst fires at max, then starts a new burst', async (t) => {
   t.same(fired, [2000, 4000, 6000, 6500], 'a lone change fires min after it');
 });
 
-t.test('zero wait fires on the next tick; stop cancels', async (t) => {
+t.test('zero wait fires at once, without a timer', async (t) => {
   const c = new FakeClock();
   let n = 0;
   const d = new Debouncer({ minMs: 0, maxMs: 0 }, () => n++, c);
   d.trigger();
-  c.advance(0);
-  t.equal(n, 1);
+  t.equal(n, 1, 'fired inside trigger()');
+  t.equal(d.pending, false);
+  d.stop();
+  d.trigger();
+  t.equal(n, 1, 'stopped for good');
+});
+
+t.test('stop cancels a pending burst', async (t) => {
+  const c = new FakeClock();
+  let n = 0;
+  const d = new Debouncer({ minMs: 50, maxMs: 200 }, () => n++, c);
   d.trigger();
   d.stop();
-  c.advance(100);
-  t.equal(n, 1);
+  c.advance(1000);
+  t.equal(n, 0);
   d.trigger();
-  c.advance(100);
-  t.equal(n, 1, 'stopped for good');
+  c.advance(1000);
+  t.equal(n, 0, 'stopped for good');
 });
