@@ -11,7 +11,7 @@ import { openStore } from '../../agents/store/open.js';
 import type { Store } from '../../agents/store/store.js';
 import { service } from '../harness/index.js';
 import { freePort } from '../harness/proxies.js';
-import { CLUSTER_KEY, MODE_PREFIX, NODES_PREFIX } from '../../agents/manage/swarm/service.js';
+import { CLUSTER_KEY, MODE_PREFIX, NODES_PREFIX } from '../../agents/manage/swarm/layout.js';
 import { verifyToken } from '../../agents/manage/swarm/tokens.js';
 import { managerConfig, sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
 

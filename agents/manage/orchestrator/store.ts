@@ -12,10 +12,11 @@ import type { Store } from '../../store/store.js';
 import { SpecError } from '../services/errors.js';
 import { randomId } from '../services/names.js';
 import { parseServiceSpec } from '../services/spec.js';
+import type { ServiceSpec } from '../services/types.js';
 import type { TaskRecord, UpdateStatus } from '../services/model.js';
 import { specKey } from '../services/speckey.js';
 import { SwarmError, SwarmStoreError, notManager, outOfSequence } from '../swarm/errors.js';
-import { CLUSTER_KEY, MODE_PREFIX } from '../swarm/service.js';
+import { CLUSTER_KEY, MODE_PREFIX } from '../swarm/layout.js';
 import { parseServiceRecord, parseTaskRecord, type Service, type ServiceRecord } from './records.js';
 
 export const SERVICES_PREFIX = `${MODE_PREFIX}/services`;
@@ -29,9 +30,14 @@ export const serviceNotFound = (ref: string) => new SwarmError(404, `service ${r
 export const taskNotFound = (ref: string) => new SwarmError(404, `task ${ref} not found`, 'SHOAL_NO_TASK');
 
 /** A spec the edge refused: Docker's 400 with the message naming the field. */
-function badSpec(err: unknown): never {
-  if (err instanceof SpecError) throw new SwarmError(400, err.message, 'SHOAL_SERVICE_SPEC');
-  throw err;
+/** The typed spec of a create or update body; a bad one is a 400 naming the field. */
+function specOf(body: unknown): ServiceSpec {
+  try {
+    return parseServiceSpec(body);
+  } catch (err) {
+    if (err instanceof SpecError) throw new SwarmError(400, err.message, 'SHOAL_SERVICE_SPEC');
+    throw err;
+  }
 }
 
 export interface State {
@@ -97,12 +103,7 @@ export class ServiceStore {
 
   /** `POST /services/create`: the new service's ID. Nothing is written for a bad spec or a taken name. */
   async create(body: unknown): Promise<string> {
-    let spec;
-    try {
-      spec = parseServiceSpec(body);
-    } catch (err) {
-      badSpec(err);
-    }
+    const spec = specOf(body);
     const st = await this.read();
     const id = randomId();
     const conflict = () =>
@@ -128,12 +129,7 @@ export class ServiceStore {
    * a rolling update (UpdateStatus `updating`), a rollback swaps in the previous spec.
    */
   async update(ref: string, version: number, body: unknown, rollback: boolean): Promise<void> {
-    let spec;
-    try {
-      spec = parseServiceSpec(body);
-    } catch (err) {
-      badSpec(err);
-    }
+    const spec = specOf(body);
     const st = await this.read();
     const s = ServiceStore.resolve(st.services, ref);
     if (s.rec.version !== version) throw outOfSequence();

@@ -1,4 +1,5 @@
 /** Where joins reach this manager (`ManagerStatus.Addr`, the address `docker swarm join-token` prints). Pure. */
+import type { EngineFacts } from './nodes.js';
 
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]', '']);
 
@@ -33,4 +34,14 @@ export function joinAddress(
 
 export function hostOf(addr: string): string {
   return splitHostPort(addr).host;
+}
+
+/**
+ * Which engine the initialising manager stands for: one on the join address's host when there is one, a
+ * healthy one before others, then the lowest address. Pure.
+ */
+export function pickSelfEngine(engines: readonly EngineFacts[], joinAddr: string): EngineFacts | undefined {
+  const host = hostOf(joinAddr);
+  const rank = (e: EngineFacts) => (hostOf(e.addr) === host ? 0 : 2) + (e.health === 'healthy' ? 0 : 1);
+  return [...engines].sort((a, b) => rank(a) - rank(b) || (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0))[0];
 }

@@ -22,7 +22,8 @@ import {
 } from './errors.js';
 import { newId } from './ids.js';
 import { swarmInfo } from './info.js';
-import { hostOf, joinAddress } from './address.js';
+import { joinAddress, pickSelfEngine } from './address.js';
+import { CLUSTER_KEY, MODE_PREFIX, NODES_PREFIX, nodeKey } from './layout.js';
 import {
   checkNodeUpdate,
   filterNodes,
@@ -39,12 +40,8 @@ import {
 } from './nodes.js';
 import { caDigest, deriveToken, tokenRecord, type TokenRole } from './tokens.js';
 
-export const MODE_PREFIX = 'docker/swarm/mode';
-export const CLUSTER_KEY = `${MODE_PREFIX}/cluster`;
-export const NODES_PREFIX = `${MODE_PREFIX}/nodes`;
 /** How long `/info` waits for the store before showing the swarm state last seen. */
 export const INFO_WAIT_MS = 1500;
-export const nodeKey = (addr: string) => `${NODES_PREFIX}/${addr}`;
 
 export interface SwarmOptions {
   store: Store;
@@ -73,16 +70,6 @@ export interface Joined {
   rec: NodeRecord;
   engine: EngineFacts | undefined;
   hostname: string;
-}
-
-/**
- * Which engine the initialising manager stands for: one on the join address's host when there is one, a
- * healthy one before others, then the lowest address. Pure.
- */
-export function pickSelfEngine(engines: readonly EngineFacts[], joinAddr: string): EngineFacts | undefined {
-  const host = hostOf(joinAddr);
-  const rank = (e: EngineFacts) => (hostOf(e.addr) === host ? 0 : 2) + (e.health === 'healthy' ? 0 : 1);
-  return [...engines].sort((a, b) => rank(a) - rank(b) || (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0))[0];
 }
 
 export class Swarm {

@@ -13,7 +13,7 @@ import { INACTIVE, swarmInfo } from '../../../agents/manage/swarm/info.js';
 import { newRecord } from '../../../agents/manage/swarm/nodes.js';
 import { parseVersion } from '../../../agents/manage/swarm/errors.js';
 import { defaultCaDir } from '../../../agents/manage/swarm/ca.js';
-import { pickSelfEngine } from '../../../agents/manage/swarm/service.js';
+import { pickSelfEngine } from '../../../agents/manage/swarm/address.js';
 
 // what docker swarm init --advertise-addr 127.0.0.1 sends (contract §3.1)
 const CLI_INIT = {

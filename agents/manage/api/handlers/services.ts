@@ -17,7 +17,7 @@ import { ServiceStore, taskNotFound } from '../../orchestrator/store.js';
 import type { Swarm } from '../../swarm/service.js';
 import { ApiError, parseFilters, readJson, sendJson } from '../http.js';
 import type { Ctx, Handler } from '../context.js';
-import { splitVersion } from '../routes.js';
+import { noStore, pathRef } from './swarm-shared.js';
 
 export interface ServicesApi {
   store: ServiceStore;
@@ -26,21 +26,11 @@ export interface ServicesApi {
 }
 
 function servicesOf(ctx: Ctx): ServicesApi {
-  if (ctx.api.services) return ctx.api.services;
-  ctx.req.resume();
-  const { path } = splitVersion(ctx.url.pathname);
-  throw new ApiError(
-    501,
-    `shoal manage: ${ctx.req.method} ${path} is not supported by a cluster manager without a store discovery (swarm mode keeps its state in consul://, etcd://, etcd2:// or zk://)`,
-  );
+  return ctx.api.services ?? noStore(ctx);
 }
 
 function ref(ctx: Ctx): string {
-  try {
-    return decodeURIComponent(ctx.params[0] as string);
-  } catch {
-    throw new ApiError(400, 'invalid reference: malformed percent-encoding');
-  }
+  return pathRef(ctx, 'reference');
 }
 
 function filters(ctx: Ctx, kind: 'services' | 'tasks'): Record<string, string[]> {

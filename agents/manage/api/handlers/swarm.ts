@@ -7,25 +7,14 @@ import { rotateFlag } from '../../swarm/cluster.js';
 import type { Swarm } from '../../swarm/service.js';
 import { ApiError, parseFilters, readJson, sendJson } from '../http.js';
 import type { Ctx, Handler } from '../context.js';
-import { splitVersion } from '../routes.js';
+import { noStore, pathRef } from './swarm-shared.js';
 
 function swarmOf(ctx: Ctx): Swarm {
-  if (ctx.api.swarm) return ctx.api.swarm;
-  ctx.req.resume();
-  const { path } = splitVersion(ctx.url.pathname);
-  throw new ApiError(
-    501,
-    `shoal manage: ${ctx.req.method} ${path} is not supported by a cluster manager without a store discovery (swarm mode keeps its state in consul://, etcd://, etcd2:// or zk://)`,
-  );
+  return ctx.api.swarm ?? noStore(ctx);
 }
 
-/** The `{id}` of `/nodes/{id}`, decoded; a malformed escape is a 400. */
 function ref(ctx: Ctx): string {
-  try {
-    return decodeURIComponent(ctx.params[0] as string);
-  } catch {
-    throw new ApiError(400, 'invalid node reference: malformed percent-encoding');
-  }
+  return pathRef(ctx, 'node reference');
 }
 
 function isForce(ctx: Ctx): boolean {
