@@ -1,7 +1,8 @@
 /**
  * `docker service logs` with the stock CLI against a real `shoal manage` over the 3 harness engines, per store
  * backend: a 2-replica ticking service's lines come from both tasks with the `web.N.<task>@<node> |` prefix;
- * `--tail 1` gives one line per task; `-f` keeps printing and picks up the task added by `service scale`;
+ * `--tail 1` gives one line per task; `-f` keeps printing and picks up the task added by `service scale` and the one replacing a removed task
+ * container;
  * the logs of one task by its ID; an unknown name answers the CLI's not-found error.
  */
 import t from 'tap';
@@ -124,7 +125,7 @@ for (const kind of kinds) {
       t.match(r.stderr, /no such task or service: ghost/);
     });
 
-    t.test('-f keeps printing and follows into the task added by scale', async (t) => {
+    t.test('-f keeps printing and follows into the tasks added by scale and by a replacement', async (t) => {
       const proc = execa('docker', ['service', 'logs', '-f', '--tail', '0', name], {
         env: { DOCKER_HOST: tm.host },
         reject: false,
@@ -141,6 +142,19 @@ for (const kind of kinds) {
       await waitUntil(() => ticks('1') >= 2 && ticks('2') >= 2, 30_000, 'new ticks of both tasks');
       await docker(['service', 'scale', '--detach', `${name}=3`]);
       await waitUntil(() => ticks('3') >= 2, 60_000, 'ticks of the new task');
+      // a task container removed behind the manager's back: its replacement's lines follow too
+      const before = new Set(parse(out.slice(0, out.lastIndexOf('\n') + 1), name).map((l) => l.task));
+      let removed = false;
+      for (const e of engines) {
+        const ps = await e.cli(['ps', '-q', '--filter', `name=^${name}\\.1\\.`], { reject: false });
+        const ids = ps.stdout.split('\n').filter(Boolean);
+        for (const id of ids) await e.cli(['rm', '-f', id]);
+        removed ||= ids.length > 0;
+      }
+      t.ok(removed, 'removed the slot 1 task container');
+      const fresh = () =>
+        parse(out.slice(0, out.lastIndexOf('\n') + 1), name).filter((l) => l.slot === '1' && !before.has(l.task));
+      await waitUntil(() => fresh().length >= 2, 60_000, 'ticks of the replacement task');
       t.ok(proc.exitCode === null, 'still following');
       proc.kill();
       await proc;
