@@ -15,6 +15,9 @@ import {
 } from '../../orchestrator/records.js';
 import { ServiceStore, taskNotFound } from '../../orchestrator/store.js';
 import type { Swarm } from '../../swarm/service.js';
+import type { TaskRecord } from '../../services/model.js';
+import { streamServiceLogs } from '../../orchestrator/logs.js';
+import { parseLogQuery, type LogSelector } from '../../services/logs.js';
 import { ApiError, parseFilters, readJson, sendJson } from '../http.js';
 import type { Ctx, Handler } from '../context.js';
 import { noStore, pathRef } from './swarm-shared.js';
@@ -107,12 +110,16 @@ export const tasks: Handler = async (ctx) => {
   );
 };
 
+function findTask(tasks: readonly TaskRecord[], id: string): TaskRecord {
+  const t = tasks.find((x) => x.id === id) ?? tasks.filter((x) => x.id.startsWith(id)).at(0);
+  if (!t) throw taskNotFound(id);
+  return t;
+}
+
 export const task: Handler = async (ctx) => {
   const api = servicesOf(ctx);
   const st = await api.store.read();
-  const id = ref(ctx);
-  const t = st.tasks.find((x) => x.id === id) ?? st.tasks.filter((x) => x.id.startsWith(id)).at(0);
-  if (!t) throw taskNotFound(id);
+  const t = findTask(st.tasks, ref(ctx));
   sendJson(
     ctx.res,
     200,
@@ -122,6 +129,25 @@ export const task: Handler = async (ctx) => {
     ),
   );
 };
+
+/** `GET /services/{id}/logs` and `GET /tasks/{id}/logs`: the task containers' logs as one swarm-style stream. */
+function logs(kind: 'service' | 'task'): Handler {
+  return async (ctx) => {
+    const api = servicesOf(ctx);
+    const q = parseLogQuery(ctx.url.searchParams);
+    if ('error' in q) throw new ApiError(400, q.error);
+    const st = await api.store.read();
+    const sel: LogSelector =
+      kind === 'service'
+        ? { serviceId: ServiceStore.resolve(st.services, ref(ctx)).rec.id }
+        : { taskId: findTask(st.tasks, ref(ctx)).id };
+    ctx.req.resume();
+    streamServiceLogs(ctx.api.cluster, sel, q, ctx.res);
+  };
+}
+
+export const serviceLogs = logs('service');
+export const taskLogs = logs('task');
 
 /** `GET /secrets` and `GET /configs`: none exist yet, so `[]` once a swarm is initialised (stack rm reads them). */
 export const none: Handler = async (ctx) => {
