@@ -1,4 +1,20 @@
-/** Names that go into keys: the image's base name, and the check that a token is safe to store. Pure. */
+/**
+ * Names that go into keys: the name a container is known by when no SERVICE_NAME says otherwise (its swarm
+ * service, else its image's base name), and the check that a token is safe to store. Pure.
+ */
+
+/** The label swarm (and `shoal manage`) puts on every task container: the service it runs for. */
+export const SWARM_SERVICE_LABEL = 'com.docker.swarm.service.name';
+
+/**
+ * The default service name: a swarm task's service name (so `web`'s tasks register as `web`, like a classic
+ * `-e SERVICE_NAME=web` container), otherwise the image's base name. An explicit SERVICE_NAME or
+ * SERVICE_<port>_NAME still wins; the caller applies those first.
+ */
+export function defaultServiceName(labels: Record<string, string>, image: string): string {
+  const service = labels[SWARM_SERVICE_LABEL];
+  return service !== undefined && service !== '' ? service : imageBaseName(image);
+}
 
 /** `registry:5000/team/nginx:1.25@sha256:...` -> `nginx`. */
 export function imageBaseName(image: string): string {

@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import type { ContainerInfo, ContainerPort, PortBinding } from '../docker/container.js';
 import { isTruthy, metadataOf, portMetadata, RESERVED_KEYS, splitTags } from './metadata.js';
-import { imageBaseName, unsafeTokenReason } from './names.js';
+import { defaultServiceName, unsafeTokenReason } from './names.js';
 import type { Service } from './service.js';
 
 export interface ServiceOptions {
@@ -76,7 +76,7 @@ export function servicesFor(c: ContainerInfo, opts: ServiceOptions): ServicesRes
   for (const p of ports) {
     const { merged, own } = portMetadata(md, p.port);
     const binding = hostMode || opts.internal ? undefined : pickBinding(p.bindings);
-    const base = merged.name ?? imageBaseName(c.image);
+    const base = merged.name ?? defaultServiceName(c.labels, c.image);
     const suffix = opts.nameSuffix === 'always' || (ports.length > 1 && !own.name);
     const name = suffix ? `${base}-${p.port}` : base;
     const udp = p.protocol === 'udp' ? ':udp' : '';

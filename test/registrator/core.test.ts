@@ -224,3 +224,26 @@ t.test('decide', async (t) => {
   t.equal(decide(exited, { ...o, deregister: 'on-success' }), 'keep');
   t.equal(decide({ ...exited, exitCode: 0 }, { ...o, deregister: 'on-success' }), 'deregister');
 });
+
+t.test(
+  'swarm tasks: named after their service label unless SERVICE_NAME / SERVICE_<port>_NAME say otherwise',
+  async (t) => {
+    const task: ContainerInfo = {
+      ...base,
+      name: 'web.1.tid',
+      labels: { 'com.docker.swarm.service.name': 'web', 'com.docker.swarm.task.id': 'tid' },
+    };
+    t.same(kv(task), [['web-80/dh4:web.1.tid:80', '127.0.1.4:32768']]);
+    t.same(kv(task, { nameSuffix: 'multi' }), [['web/dh4:web.1.tid:80', '127.0.1.4:32768']]);
+    t.same(kv({ ...task, env: { SERVICE_NAME: 'www' } }), [['www-80/dh4:web.1.tid:80', '127.0.1.4:32768']]);
+    t.same(kv({ ...task, labels: { ...task.labels, SERVICE_80_NAME: 'front' } }, { nameSuffix: 'multi' }), [
+      ['front/dh4:web.1.tid:80', '127.0.1.4:32768'],
+    ]);
+    t.same(kv({ ...task, labels: { 'com.docker.swarm.service.name': '' } }), [
+      ['nginx-80/dh4:web.1.tid:80', '127.0.1.4:32768'],
+    ]);
+    const bad = servicesFor({ ...task, labels: { 'com.docker.swarm.service.name': 'a/b' } }, opts);
+    t.same(bad.services, []);
+    t.match(bad.rejected, [{ port: 80, reason: /service name "a\/b-80" contains "\/"/ }]);
+  },
+);

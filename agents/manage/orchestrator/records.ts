@@ -7,7 +7,7 @@
 import { parseServiceSpec } from '../services/spec.js';
 import { specKey } from '../services/speckey.js';
 import type { DesiredService, TaskRecord, UpdateStatus } from '../services/model.js';
-import type { ServiceSpec } from '../services/types.js';
+import type { PortConfig, ServiceSpec } from '../services/types.js';
 
 export interface ServiceRecord {
   id: string;
@@ -18,6 +18,8 @@ export interface ServiceRecord {
   spec: Record<string, unknown>;
   previousSpec?: Record<string, unknown>;
   updateStatus?: UpdateStatus | null;
+  /** The spec's ports with every ingress port's PublishedPort assigned (absent in records made before). */
+  endpointPorts?: PortConfig[];
 }
 
 /** A stored record with its typed spec (and the task-spec key of each), or undefined when it is unreadable. */
@@ -72,8 +74,9 @@ function specView(body: Record<string, unknown>, spec: ServiceSpec): Record<stri
   return { ...body, Mode: mode };
 }
 
-function statusView(s: ServiceSpec): Record<string, unknown> {
-  const ports = s.EndpointSpec.Ports.filter((p) => p.PublishMode !== 'host');
+/** The service's Endpoint: the asked-for ports in Spec, the assigned ingress ports (`*:30000->80/tcp`). */
+function statusView(s: ServiceSpec, assigned: readonly PortConfig[] | undefined): Record<string, unknown> {
+  const ports = (assigned ?? s.EndpointSpec.Ports).filter((p) => p.PublishMode !== 'host');
   return {
     Spec: { Mode: 'vip', ...(s.EndpointSpec.Ports.length ? { Ports: s.EndpointSpec.Ports } : {}) },
     Ports: ports,
@@ -100,7 +103,7 @@ export function serviceView(
     CreatedAt: s.rec.createdAt,
     UpdatedAt: s.rec.updatedAt,
     Spec: specView(s.rec.spec, s.spec),
-    Endpoint: statusView(s.spec),
+    Endpoint: statusView(s.spec, s.rec.endpointPorts),
   };
   if (s.rec.previousSpec && s.previous) view.PreviousSpec = specView(s.rec.previousSpec, s.previous.spec);
   if (s.rec.updateStatus) view.UpdateStatus = updateStatusView(s.rec.updateStatus);

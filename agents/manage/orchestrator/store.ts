@@ -10,9 +10,10 @@ import type { Logger } from '../../common/log.js';
 import { retry } from '../../common/retry.js';
 import type { Store } from '../../store/store.js';
 import { SpecError } from '../services/errors.js';
+import { assignIngress, claimsOf, IngressPortError } from '../services/ingress.js';
 import { randomId } from '../services/names.js';
 import { parseServiceSpec } from '../services/spec.js';
-import type { ServiceSpec } from '../services/types.js';
+import type { PortConfig, ServiceSpec } from '../services/types.js';
 import type { TaskRecord, UpdateStatus } from '../services/model.js';
 import { specKey } from '../services/speckey.js';
 import { SwarmError, SwarmStoreError, notManager, outOfSequence } from '../swarm/errors.js';
@@ -36,6 +37,20 @@ function specOf(body: unknown): ServiceSpec {
     return parseServiceSpec(body);
   } catch (err) {
     if (err instanceof SpecError) throw new SwarmError(400, err.message, 'SHOAL_SERVICE_SPEC');
+    throw err;
+  }
+}
+
+/** The spec's ports with ingress ports assigned against the other services' (a taken one is a 400). */
+function ingressPorts(spec: ServiceSpec, services: readonly Service[], self?: Service): PortConfig[] {
+  const others = services.filter((s) => s !== self);
+  const taken = others.flatMap((s) =>
+    claimsOf(s.rec.id, s.spec.Name, s.rec.endpointPorts ?? s.spec.EndpointSpec.Ports),
+  );
+  try {
+    return assignIngress(spec.EndpointSpec.Ports, taken, self?.rec.endpointPorts ?? []);
+  } catch (err) {
+    if (err instanceof IngressPortError) throw new SwarmError(400, err.message, err.code);
     throw err;
   }
 }
@@ -113,12 +128,20 @@ export class ServiceStore {
         'SHOAL_SERVICE_EXISTS',
       );
     if (st.services.some((s) => s.spec.Name === spec.Name)) throw conflict();
+    const endpointPorts = ingressPorts(spec, st.services);
     const claimed = await this.io('create', () => this.store.get(nameKey(spec.Name)));
     // a claim whose service is gone (a create that failed half-way) may be taken over
     if (claimed !== undefined && st.services.some((s) => s.rec.id === claimed)) throw conflict();
     if (!(await this.io('create', () => this.store.cas(nameKey(spec.Name), claimed, id)))) throw conflict();
     const at = new Date(this.now()).toISOString();
-    const rec: ServiceRecord = { id, version: 1, createdAt: at, updatedAt: at, spec: body as Record<string, unknown> };
+    const rec: ServiceRecord = {
+      id,
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+      spec: body as Record<string, unknown>,
+      endpointPorts,
+    };
     await this.io('create', () => this.store.cas(serviceKey(id), undefined, JSON.stringify(rec)));
     this.log.info({ service: id, name: spec.Name }, 'service created');
     return id;
@@ -144,13 +167,22 @@ export class ServiceStore {
           `rpc error: code = FailedPrecondition desc = service ${s.rec.id} does not have a previous spec`,
         );
       const status: UpdateStatus = { State: 'rollback_started', StartedAt: at, Message: 'manually requested rollback' };
-      next = { ...s.rec, spec: s.rec.previousSpec, previousSpec: s.rec.spec, updateStatus: status };
+      const back = ingressPorts(s.previous?.spec ?? parseServiceSpec(s.rec.previousSpec), st.services, s);
+      next = {
+        ...s.rec,
+        spec: s.rec.previousSpec,
+        previousSpec: s.rec.spec,
+        updateStatus: status,
+        endpointPorts: back,
+      };
     } else {
       const changed = specKey(spec) !== s.key;
       const status: UpdateStatus | null | undefined = changed
         ? { State: 'updating', StartedAt: at, Message: 'update in progress' }
         : s.rec.updateStatus;
-      next = { ...s.rec, spec: body as Record<string, unknown>, previousSpec: s.rec.spec, updateStatus: status };
+      const endpointPorts = ingressPorts(spec, st.services, s);
+      const spec2 = body as Record<string, unknown>;
+      next = { ...s.rec, spec: spec2, previousSpec: s.rec.spec, updateStatus: status, endpointPorts };
     }
     next = { ...next, version: s.rec.version + 1, updatedAt: new Date(at).toISOString() };
     const ok = await this.io('update', () =>

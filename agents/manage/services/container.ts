@@ -2,6 +2,9 @@
  * The engine's container-create body for a task, as swarm's agent makes it (contract section 6): Command ->
  * Entrypoint, Args -> Cmd, swarm's labels, limits (never reservations), mounts, init, no restart policy
  * (the orchestrator restarts tasks), host-mode ports bound on the node, the healthcheck copied.
+ * Ingress-mode ports have no routing mesh here: their target port is published on an ephemeral host port
+ * (HostIp and HostPort empty, exactly as `docker run -p 80` asks), so the engine binds it on its own address
+ * and the host's registrator registers the task under the service name for the edge to route.
  */
 import { taskLabels, taskName } from './names.js';
 import type { NodeFacts } from './constraints.js';
@@ -54,10 +57,12 @@ export function containerCreate(task: TaskRef, spec: ServiceSpec, node: NodeFact
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const p of spec.EndpointSpec.Ports) {
-    if (p.PublishMode !== 'host') continue;
     const key = `${p.TargetPort}/${p.Protocol}`;
     exposed[key] = {};
-    (bindings[key] ??= []).push({ HostIp: '', HostPort: p.PublishedPort > 0 ? String(p.PublishedPort) : '' });
+    const hostPort = p.PublishMode === 'host' && p.PublishedPort > 0 ? String(p.PublishedPort) : '';
+    const list = (bindings[key] ??= []);
+    // Two ingress ports on one target need only one ephemeral binding.
+    if (!list.some((b) => b.HostPort === hostPort)) list.push({ HostIp: '', HostPort: hostPort });
   }
   if (Object.keys(bindings).length > 0) host.PortBindings = bindings;
   const body: Record<string, unknown> = {

@@ -131,7 +131,10 @@ t.test('the container-create body (kitchen-sink service)', async (t) => {
       NanoCpus: 5e8,
       Memory: 67108864,
       Init: true,
-      PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8088' }] },
+      PortBindings: {
+        '80/tcp': [{ HostIp: '', HostPort: '8088' }],
+        '81/udp': [{ HostIp: '', HostPort: '' }],
+      },
     },
     Entrypoint: ['sh'],
     Cmd: ['-c', 'sleep 100000'],
@@ -140,7 +143,7 @@ t.test('the container-create body (kitchen-sink service)', async (t) => {
     Hostname: 'host-n1-2',
     StopSignal: 'SIGINT',
     Healthcheck: { Test: ['CMD-SHELL', 'true'], Interval: 5e9 },
-    ExposedPorts: { '80/tcp': {} },
+    ExposedPorts: { '80/tcp': {}, '81/udp': {} },
   });
   const plain = parseServiceSpec({ Name: 'p', TaskTemplate: { ContainerSpec: { Image: 'nginx' } } });
   const p = containerCreate({ id: 't', serviceId: 's', slot: 0, nodeId: 'n9', specKey: 'k' }, plain, node('n9')).body;
@@ -172,4 +175,24 @@ t.test('the spec key: same containers, same key; scale and service labels do not
     ),
     k,
   );
+});
+
+t.test('ingress ports: the target published on an ephemeral host port (as `docker run -p 80`)', async (t) => {
+  const spec = parseServiceSpec({
+    Name: 'web',
+    TaskTemplate: { ContainerSpec: { Image: 'busybox' } },
+    EndpointSpec: {
+      Ports: [
+        { Protocol: 'tcp', TargetPort: 80, PublishedPort: 30080, PublishMode: 'ingress' },
+        { Protocol: 'tcp', TargetPort: 80, PublishedPort: 30081, PublishMode: 'ingress' },
+        { Protocol: 'tcp', TargetPort: 443, PublishedPort: 8443, PublishMode: 'host' },
+      ],
+    },
+  });
+  const body = containerCreate({ id: 't', serviceId: 's', slot: 1, nodeId: 'n1', specKey: 'k' }, spec, node('n1')).body;
+  t.same(body.ExposedPorts, { '80/tcp': {}, '443/tcp': {} });
+  t.same((body.HostConfig as Record<string, unknown>).PortBindings, {
+    '80/tcp': [{ HostIp: '', HostPort: '' }],
+    '443/tcp': [{ HostIp: '', HostPort: '8443' }],
+  });
 });
