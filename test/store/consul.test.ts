@@ -129,14 +129,26 @@ t.test(
     await waitFor(() => renewalFailures() >= 2, 30_000, 'two failed renewals while the agent is down');
     await chaos.start();
     await until('the chaos agent', () => c.list(''));
-    // the server's clock says when a lease that stopped renewing is gone: a control lease, made now and killed
+    // a restart may lose the session: the lease re-creates it and re-writes its key, after its own backoff
+    let back: string | undefined;
+    await waitFor(
+      async () => (back = await c.get('outage/k').catch(() => undefined)) === 'v',
+      30_000,
+      'the key back after the restart',
+    );
+    t.equal(back, 'v', 'the key is back after the restart');
+    // and it stays: the server's clock says when a lease that stopped renewing is gone: a control lease, made
+    // now and killed
     const control = `outage/control-${randomUUID().slice(0, 6)}`;
     t.equal(
       await killedLeaseGone(c, `consul://${chaos.address}/${prefix}`, control, lease.ttlMs),
       null,
       'control gone',
     );
-    t.equal(await c.get('outage/k'), 'v', 'the key is held after the restart');
+    // a session the restarted agent invalidated late is re-created by the lease, which re-writes the key; a
+    // lease that stopped renewing would have lost it for good by now (the control is gone)
+    await waitFor(async () => (await c.get('outage/k')) === 'v', 30_000, 'the key held a lease TTL later');
+    t.equal(await c.get('outage/k'), 'v', 'the key is held a lease TTL later');
     await lease.release();
     t.equal(await c.get('outage/k'), undefined);
   },
