@@ -6,17 +6,11 @@
  * the logs of one task by its ID; an unknown name answers the CLI's not-found error.
  */
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { execa } from 'execa';
-import { openStore } from '../../agents/store/open.js';
-import { service } from '../harness/index.js';
-import { freePort } from '../harness/proxies.js';
-import { managerConfig, sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
+import { swarmSetup } from './swarm-setup.js';
+import { sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
 
 const engines = await sharedEngines();
-const ENGINES = ['127.0.1.1:2375', '127.0.1.2:2375', '127.0.1.3:2375'];
 const TICK = 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 1; done';
 
 /** The printed lines of `service logs`, as [slot, task id prefix, message]. */
@@ -36,18 +30,7 @@ const kinds = (process.env.SHOAL_SWARM_STORES ?? 'consul,etcd').split(',');
 
 for (const kind of kinds) {
   t.test(`service logs on ${kind}`, async (t) => {
-    const server = await service(kind as 'consul' | 'etcd', 'main');
-    const uri = `${kind}://${server.address}/mglogs${kind}${suffix()}`;
-    const store = await openStore(uri, { timeoutMs: 5000 });
-    t.teardown(async () => {
-      await store.deleteTree('').catch(() => {});
-      await store.close();
-    });
-    for (const a of ENGINES) await store.put(a, a);
-    const caDir = mkdtempSync(path.join(os.tmpdir(), 'mglogs-ca-'));
-    t.teardown(() => rmSync(caDir, { recursive: true, force: true }));
-    const port = await freePort();
-    const config = managerConfig(uri, { hosts: [{ kind: 'tcp', host: '127.0.0.1', port }], swarmCaDir: caDir });
+    const { config } = await swarmSetup(t, kind, 'mglogs');
     const tm: TestManager = await startTestManager(config);
     t.teardown(() => tm.stop());
     const docker = (args: string[], reject = true) => tm.docker(args, { reject });

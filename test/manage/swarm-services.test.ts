@@ -6,17 +6,11 @@
  * removing every task container.
  */
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openStore } from '../../agents/store/open.js';
-import { service } from '../harness/index.js';
-import { freePort } from '../harness/proxies.js';
 import { SERVICES_PREFIX, TASKS_PREFIX } from '../../agents/manage/orchestrator/store.js';
-import { managerConfig, sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
+import { swarmSetup } from './swarm-setup.js';
+import { sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
 
 const engines = await sharedEngines();
-const ENGINES = ['127.0.1.1:2375', '127.0.1.2:2375', '127.0.1.3:2375'];
 
 async function call(host: string, method: string, p: string, body?: unknown) {
   const res = await fetch(`${host.replace(/^tcp:/, 'http:')}/v1.41${p}`, {
@@ -52,18 +46,7 @@ const kinds = (process.env.SHOAL_SWARM_STORES ?? 'consul,etcd').split(',');
 
 for (const kind of kinds) {
   t.test(`swarm services on ${kind}`, async (t) => {
-    const server = await service(kind === 'etcd2' ? 'etcd' : (kind as 'consul' | 'etcd' | 'zk'), 'main');
-    const uri = `${kind}://${server.address}/mgsvc${kind}${suffix()}`;
-    const store = await openStore(uri, { timeoutMs: 5000 });
-    t.teardown(async () => {
-      await store.deleteTree('').catch(() => {});
-      await store.close();
-    });
-    for (const a of ENGINES) await store.put(a, a);
-    const caDir = mkdtempSync(path.join(os.tmpdir(), 'mgsvc-ca-'));
-    t.teardown(() => rmSync(caDir, { recursive: true, force: true }));
-    const port = await freePort();
-    const config = managerConfig(uri, { hosts: [{ kind: 'tcp', host: '127.0.0.1', port }], swarmCaDir: caDir });
+    const { store, config } = await swarmSetup(t, kind, 'mgsvc');
     const tm: TestManager = await startTestManager(config);
     t.teardown(() => tm.stop());
     const docker = (args: string[], reject = true) => tm.docker(args, { reject });
