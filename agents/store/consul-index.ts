@@ -11,3 +11,20 @@ export function nextConsulIndex(last: number, received: number): { index: number
   if (received === last) return { index: last, changed: false };
   return { index: received, changed: true };
 }
+
+/**
+ * One step of the KV watch: the index to block on next and whether this answer is a snapshot to emit. An
+ * index that went back is a server that lost or has not yet replayed its log (a restart): its answer may be
+ * an empty or old KV, so it is dropped and the watch re-reads from 0, which the caller makes a consistent
+ * read (`consistentRead`). Pure.
+ */
+export function consulWatchStep(last: number, received: number): { index: number; emit: boolean } {
+  const step = nextConsulIndex(last, received);
+  if (step.index === 0) return { index: 0, emit: false };
+  return { index: step.index, emit: step.changed };
+}
+
+/** A read from scratch must come from a leader that has applied its whole log (`?consistent`). Pure. */
+export function consistentRead(index: number): boolean {
+  return index === 0;
+}

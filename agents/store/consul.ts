@@ -12,7 +12,7 @@ import { StoreBase } from './base.js';
 import type { KV, Lease, Lock, LockOptions, Snapshot, Store, StoreOptions, WatchOptions } from './store.js';
 import { formatStoreUri, type StoreUri } from './uri.js';
 import { ConsulLease, ConsulLock, type SessionApi } from './consul-session.js';
-import { nextConsulIndex } from './consul-index.js';
+import { consistentRead, consulWatchStep, nextConsulIndex } from './consul-index.js';
 import { consulError, sessionTtlBounds, statusOf } from './consul-error.js';
 
 export { consulError, nextConsulIndex, sessionTtlBounds };
@@ -191,7 +191,7 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
   /** Everything below `prefix`, plus the index to block on next; 404 is a confirmed empty prefix. */
   async listAt(
     prefix: string,
-    ctl: { index?: number; signal?: AbortSignal } = {},
+    ctl: { index?: number; signal?: AbortSignal; consistent?: boolean } = {},
   ): Promise<{ entries: KV[]; index: number }> {
     const full = this.fullKey(prefix, true);
     const blocking = ctl.index !== undefined && ctl.index > 0;
@@ -199,6 +199,7 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
       key: rawPath(full === '' ? '' : `${full}/`),
       recurse: true,
       ...(blocking ? { index: String(ctl.index), wait: `${WAIT_MS}ms` } : {}),
+      ...(ctl.consistent ? { consistent: true } : {}),
     };
     const { body, index } = await this.call<Entry[]>('list', this.kv('get'), opts, {
       signal: ctl.signal,
@@ -314,9 +315,12 @@ export class ConsulStore extends StoreBase implements Store, SessionApi {
     return this.watchWith<number>(
       {
         read: async (index = 0, signal) => {
-          const res = await this.listAt(prefix, { index, signal });
-          const step = nextConsulIndex(index, res.index);
-          const snapshot = step.changed ? { entries: res.entries, revision: String(res.index) } : undefined;
+          // A full read (first, or after the index went back) is a consistent one: a server that has just
+          // restarted answers default reads before it has replayed its log, with an empty or old KV. Such an
+          // answer is never a snapshot; an index going back only restarts the watch with a consistent read.
+          const res = await this.listAt(prefix, { index, signal, consistent: consistentRead(index) });
+          const step = consulWatchStep(index, res.index);
+          const snapshot = step.emit ? { entries: res.entries, revision: String(res.index) } : undefined;
           return { snapshot, cursor: step.index };
         },
         wait: async (index) => index,

@@ -79,8 +79,14 @@ t.test('shoal render CLI', async (t) => {
     return false;
   };
   t.ok(await waitFile(/web\.one\.test/), 'daemon rendered');
-  const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-  t.equal(health.status, 200);
+  // the file is in place before the pass ends (its reload command still runs),
+  // so the status turns healthy once the pass has finished, not with the file
+  let health = await fetch(`http://127.0.0.1:${port}/healthz`);
+  for (let i = 0; i < 300 && health.status !== 200; i++) {
+    await sleepMs(100);
+    health = await fetch(`http://127.0.0.1:${port}/healthz`);
+  }
+  t.equal(health.status, 200, 'healthy once the first pass has finished');
   t.match(await health.json(), { storeConnected: true, lastRenderOk: true });
   t.match(
     await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),

@@ -12,6 +12,7 @@ import { makeCerts } from './certs.js';
 import { killedLeaseGone, storeContract } from './contract.js';
 import { openStore } from '../../agents/store/open.js';
 import { nextConsulIndex, sessionTtlBounds } from '../../agents/store/consul.js';
+import { consistentRead, consulWatchStep } from '../../agents/store/consul-index.js';
 import { captureLog, until as waitFor } from '../helpers/capture-log.js';
 import { parseDuration } from '../../agents/common/duration.js';
 import { freePort } from '../harness/proxies.js';
@@ -52,6 +53,16 @@ t.test('blocking-query index rules (pure)', async (t) => {
     [9, Number.NaN, { index: 1, changed: true }, 'a missing header is never blocked on'],
   ];
   for (const [last, got, want, why] of table) t.same(nextConsulIndex(last, got), want, why);
+});
+
+t.test('the watch never emits an answer whose index went back, and re-reads it consistently (pure)', async (t) => {
+  t.same(consulWatchStep(0, 7), { index: 7, emit: true }, 'first answer is a snapshot');
+  t.same(consulWatchStep(7, 7), { index: 7, emit: false }, 'wait ran out: nothing to emit');
+  t.same(consulWatchStep(7, 9), { index: 9, emit: true }, 'a change is a snapshot');
+  // a restarted server answers with the index (and KV) of its snapshot before replaying its log
+  t.same(consulWatchStep(9, 4), { index: 0, emit: false }, 'index went back: dropped, read again from 0');
+  t.ok(consistentRead(0), 'a read from scratch is a consistent read');
+  t.notOk(consistentRead(9), 'a blocking read at a known index is not');
 });
 
 t.test('keys are stored as PREFIX/key without a leading slash, escaped per segment', async (t) => {
