@@ -3,13 +3,14 @@
  * in `<dir>/<name>/{key,cert,ca}.pem`: the layout DOCKER_CERT_PATH and dockerd's --tlscacert/--tlscert/--tlskey
  * expect, so the folder can be copied to the host as it is.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../common/errors.js';
-import { readCa, serial, withScratch } from './ca.js';
-import { csrConfig, leafExtensions, type CertRequest } from './extensions.js';
+import { readCa } from './ca.js';
+import type { CertRequest } from './extensions.js';
+import { makeCsr, signCsr } from './sign.js';
 import { exists, writePublic, writeSecret } from './files.js';
-import { generateKey, openssl, type KeyType } from './openssl.js';
+import { generateKey, type KeyType } from './openssl.js';
 
 export interface IssuedFiles {
   dir: string;
@@ -35,33 +36,7 @@ export async function issueCert(
   }
   const key = await generateKey(opts.keyType);
   await writeSecret(out.key, key);
-  const cert = await withScratch(async (tmp) => {
-    const reqConf = path.join(tmp, 'req.cnf');
-    const extConf = path.join(tmp, 'ext.cnf');
-    await writeFile(reqConf, csrConfig(req.name));
-    await writeFile(extConf, leafExtensions(req));
-    const csr = await openssl(['req', '-new', '-config', reqConf, '-key', out.key, '-sha256']);
-    return openssl(
-      [
-        'x509',
-        '-req',
-        '-CA',
-        ca.cert,
-        '-CAkey',
-        ca.key,
-        '-set_serial',
-        serial(),
-        '-days',
-        String(req.days),
-        '-sha256',
-        '-extfile',
-        extConf,
-        '-extensions',
-        'leaf',
-      ],
-      csr,
-    );
-  });
+  const cert = await signCsr(ca, await makeCsr(key, req.name), req);
   await writePublic(out.cert, cert);
   await writePublic(out.ca, await readFile(ca.cert, 'utf8'));
   return out;
