@@ -206,6 +206,7 @@ function swarmMode(
     managers: () => ({ self, leader: r ? (r.role === 'primary' ? self : r.primary) : self }),
     advertise,
     caDir: config.swarmCaDir ?? defaultCaDir(config.tlsCaCert, os.homedir(), existsSync),
+    discovery: config.discovery,
     log,
   });
 }

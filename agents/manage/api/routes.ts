@@ -69,6 +69,7 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: /^\/nodes\/([^/]+)$/, handle: swarm.node },
   { method: 'POST', path: /^\/nodes\/([^/]+)\/update$/, handle: swarm.updateNode },
   { method: 'DELETE', path: /^\/nodes\/([^/]+)$/, handle: swarm.removeNode },
+  { method: 'POST', path: /^\/shoal\/swarm\/join$/, handle: swarm.admit },
   { method: 'POST', path: /^\/services\/create$/, handle: services.create },
   { method: 'GET', path: /^\/services$/, handle: services.list },
   { method: 'GET', path: /^\/services\/([^/]+)$/, handle: services.inspect },

@@ -16,8 +16,6 @@ export interface SwarmInfoInput {
   records: readonly NodeRecord[];
   /** The node this manager stands for (undefined: none bound, e.g. a replica not yet promoted). */
   selfId: string | undefined;
-  /** Engines discovered but not yet given a node record: nodes all the same (workers). */
-  unrecorded?: number;
   /** The store could not be read: shown as the swarm's error, with the state last seen. */
   error?: string;
 }
@@ -37,7 +35,7 @@ export function swarmInfo(i: SwarmInfoInput): Record<string, unknown> {
     ControlAvailable: true,
     Error: i.error ?? '',
     RemoteManagers: managers.map((r) => ({ NodeID: r.id, Addr: r.manager?.addr ?? `${host(r.addr)}:2377` })),
-    Nodes: i.records.length + (i.unrecorded ?? 0),
+    Nodes: i.records.length,
     Managers: managers.length,
     Cluster: clusterView(i.doc),
   };

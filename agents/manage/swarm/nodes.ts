@@ -30,6 +30,8 @@ export interface NodeRecord {
   spec: NodeSpec;
   /** Set on the node a manager process stands for: its identity and the address joins reach it at. */
   manager?: { id: string; addr: string };
+  /** How it became a member: discovered at `swarm init`, or admitted with a join token (./admission.ts). */
+  admitted?: { by: 'init' | 'token'; at: string };
 }
 
 /** What the engine itself says, from the manager's live view of it. */

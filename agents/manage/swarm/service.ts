@@ -21,6 +21,7 @@ import {
   outOfSequence,
 } from './errors.js';
 import { newId } from './ids.js';
+import { admit, type AdmissionAnswer } from './admit.js';
 import { swarmInfo } from './info.js';
 import { joinAddress, pickSelfEngine } from './address.js';
 import { CLUSTER_KEY, MODE_PREFIX, NODES_PREFIX, nodeKey } from './layout.js';
@@ -53,6 +54,8 @@ export interface SwarmOptions {
   advertise: string | undefined;
   /** Where the cluster CA is loaded from, or created at init. */
   caDir: string;
+  /** The discovery URI admitted hosts heartbeat to (given back by admission). */
+  discovery?: string;
   log: Logger;
   now?: () => Date;
 }
@@ -126,25 +129,19 @@ export class Swarm {
     return r as Read & { doc: ClusterDoc; docRaw: string };
   }
 
-  /** A record for every engine that has none yet (first sight, or left by an earlier cluster), by CAS. */
-  private async ensureRecords(doc: ClusterDoc, r: Read): Promise<NodeRecord[]> {
+  /**
+   * At `swarm init`: a record for every engine discovered at that moment (the operator's hosts), by CAS. After
+   * init, only admission (./admit.ts) makes a node: an engine that is only in discovery is none.
+   */
+  private async admitDiscovered(doc: ClusterDoc, r: Read): Promise<void> {
     const have = new Set(r.records.map((x) => x.addr));
-    const out = [...r.records];
+    const at = this.now();
     for (const e of this.o.engines()) {
       if (have.has(e.addr)) continue;
-      const rec = newRecord(newId(), doc.id, e.addr, this.now());
-      const ok = await this.io('node create', () =>
-        this.o.store.cas(nodeKey(e.addr), r.raw.get(e.addr), JSON.stringify(rec)),
-      );
-      if (ok) out.push(rec);
-      else {
-        // someone else created it first: theirs stands
-        const v = await this.io('node read', () => this.o.store.get(nodeKey(e.addr)));
-        const theirs = v === undefined ? undefined : parseNodeRecord(v);
-        if (theirs && theirs.cluster === doc.id) out.push(theirs);
-      }
+      const rec: NodeRecord = { ...newRecord(newId(), doc.id, e.addr, at), admitted: { by: 'init', at } };
+      // false: someone else created it first, and theirs stands
+      await this.io('node create', () => this.o.store.cas(nodeKey(e.addr), r.raw.get(e.addr), JSON.stringify(rec)));
     }
-    return out;
   }
 
   private joined(records: readonly NodeRecord[]): Joined[] {
@@ -162,7 +159,7 @@ export class Swarm {
 
   /**
    * `/info`'s Swarm section. It never fails nor waits long, as `docker info` serves the classic workflow too:
-   * one read, no writes (engines without a record yet count as nodes), and while the store does not answer
+   * one read, no writes (only admitted nodes count), and while the store does not answer
    * within `INFO_WAIT_MS`, the state last seen with the error (inactive when none was ever seen).
    */
   async info(): Promise<Record<string, unknown>> {
@@ -173,8 +170,7 @@ export class Swarm {
     try {
       const kvs = await Promise.race([this.o.store.list(MODE_PREFIX), deadline]);
       const r = this.parse(kvs);
-      const unrecorded = r.doc ? this.o.engines().filter((e) => !r.records.some((x) => x.addr === e.addr)).length : 0;
-      return swarmInfo({ doc: r.doc, records: r.records, selfId: this.selfId(r.records), unrecorded });
+      return swarmInfo({ doc: r.doc, records: r.records, selfId: this.selfId(r.records) });
     } catch (err) {
       const last = this.last;
       if (!last?.doc) return swarmInfo({ doc: undefined, records: [], selfId: undefined });
@@ -222,9 +218,10 @@ export class Swarm {
       { Role: 'manager', Availability: req.availability || 'active' },
       { id: this.o.managers().self, addr },
     );
+    self.admitted = { by: 'init', at: now };
     await this.io('node create', () => this.o.store.put(nodeKey(engine.addr), JSON.stringify(self)));
     const after = await this.read();
-    if (after.doc) await this.ensureRecords(after.doc, after);
+    if (after.doc) await this.admitDiscovered(after.doc, after);
     this.o.log.info({ cluster: id, node: self.id, engine: engine.addr, addr }, 'swarm initialised');
     return self.id;
   }
@@ -280,8 +277,22 @@ export class Swarm {
 
   private async joinedActive(): Promise<{ read: Read; nodes: Joined[]; records: NodeRecord[] }> {
     const read = await this.active();
-    const records = await this.ensureRecords(read.doc, read);
-    return { read, nodes: this.joined(records), records };
+    return { read, nodes: this.joined(read.records), records: read.records };
+  }
+
+  /** `POST /shoal/swarm/join`: token admission (./admit.ts). */
+  admit(body: unknown): Promise<AdmissionAnswer> {
+    return admit(
+      {
+        store: this.o.store,
+        caDir: this.o.caDir,
+        discovery: this.o.discovery ?? '',
+        log: this.o.log,
+        now: () => this.now(),
+        io: (what, fn) => this.io(what, fn),
+      },
+      body,
+    );
   }
 
   /** Every node record joined with its engine, for the services orchestrator (503 when not initialised). */

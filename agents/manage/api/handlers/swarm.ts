@@ -80,3 +80,9 @@ export const removeNode: Handler = async (ctx) => {
   await swarm.removeNode(ref(ctx), isForce(ctx));
   empty(ctx);
 };
+
+/** `POST /shoal/swarm/join`: token admission for `shoal join --token` (../../swarm/admit.ts). */
+export const admit: Handler = async (ctx) => {
+  const swarm = swarmOf(ctx);
+  sendJson(ctx.res, 200, await swarm.admit(await readJson(ctx.req)));
+};
