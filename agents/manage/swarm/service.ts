@@ -282,17 +282,8 @@ export class Swarm {
 
   /** `POST /shoal/swarm/join`: token admission (./admit.ts). */
   admit(body: unknown): Promise<AdmissionAnswer> {
-    return admit(
-      {
-        store: this.o.store,
-        caDir: this.o.caDir,
-        discovery: this.o.discovery ?? '',
-        log: this.o.log,
-        now: () => this.now(),
-        io: (what, fn) => this.io(what, fn),
-      },
-      body,
-    );
+    const { store, caDir, discovery = '', log } = this.o;
+    return admit({ store, caDir, discovery, log, now: () => this.now(), io: (w, fn) => this.io(w, fn) }, body);
   }
 
   /** Every node record joined with its engine, for the services orchestrator (503 when not initialised). */
