@@ -122,7 +122,12 @@ export interface Loaded<T> {
   sources: Record<string, Source>;
 }
 
-export function loadConfig<T>(spec: AgentSpec<T>, input: RawInput): Loaded<T> {
+export function loadConfig<T>(spec: AgentSpec<T>, given: RawInput): Loaded<T> {
+  const alt = spec.positional?.alternate;
+  const input =
+    alt && given.positional !== undefined && alt.matches(given.positional) && given.flags[alt.key] === undefined
+      ? { ...given, flags: { ...given.flags, [alt.key]: given.positional }, positional: undefined }
+      : given;
   const readFile = input.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   const filePath = input.configFile ?? input.env.SHOAL_CONFIG;
   const file = filePath ? readConfigFile(spec as AgentSpec<unknown>, filePath, readFile) : {};

@@ -33,6 +33,11 @@ export interface PositionalSpec {
   required?: boolean;
   /** When absent from flag, env and file: this Issue message, reported before `finish` runs. */
   missing?: string;
+  /**
+   * A positional argument that `matches` is the option `key` given as a flag instead (e.g. `shoal join`'s
+   * manager address, `HOST:PORT`, in the place of a discovery URI).
+   */
+  alternate?: { key: string; matches: (raw: string) => boolean };
 }
 
 export interface Issue {

@@ -9,12 +9,40 @@ import { storeOptionsFrom } from '../config/common.js';
 import { DockerClient } from '../docker/client.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
-import type { JoinConfig } from './config.js';
+import type { JoinAdmission, JoinConfig } from './config.js';
+import type { Logger } from '../common/log.js';
+import { parseStoreUri, type StoreUri } from '../store/uri.js';
+import { AdmissionRefusedError, requestAdmission } from './admission.js';
+import { nodeCsr, saveNodeCert } from './node-cert.js';
 import { startDelay } from './decide.js';
 import { Joiner } from './joiner.js';
 import { startStatusServer, type StatusServer } from '../common/status.js';
 import { VERSION } from '../version.js';
 import { JoinMetrics } from './metrics.js';
+
+/** `--token`: be admitted first (./admission.ts); the discovery URI to heartbeat to, as the manager gave it. */
+async function admitted(
+  config: JoinConfig,
+  addr: string,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<StoreUri & { text: string }> {
+  const a = config.admission as JoinAdmission;
+  const csr = a.certDir ? await nodeCsr(a.certDir) : undefined;
+  const answer = await requestAdmission(a, addr, csr, { signal, log });
+  if (a.certDir && answer.certificate) await saveNodeCert(a.certDir, answer.certificate, answer.ca);
+  log.info(
+    { node: answer.nodeId, role: answer.role, manager: formatHostPort(a.manager), certDir: a.certDir },
+    'admitted to the swarm',
+  );
+  try {
+    return { text: answer.discovery, ...parseStoreUri(answer.discovery, ['consul', 'etcd', 'etcd2', 'zk']) };
+  } catch (err) {
+    throw new AdmissionRefusedError(
+      `shoal join: the manager's discovery ${JSON.stringify(answer.discovery)} is no store (${errorMessage(err)}): give --discovery`,
+    );
+  }
+}
 
 export const main: AgentMain<JoinConfig> = async (config, ctx) => {
   const { log, signal } = ctx;
@@ -36,9 +64,12 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
       log.info({ delayMs: delay }, 'waiting before the first registration');
       await sleep(delay, signal);
     }
-    const refused = rethrowAtStart('join', config.discovery.text);
-    const open = () => openStore(config.discovery, { ...storeOpts, logger: log });
-    store = await retry(open, { signal, log, what: `store ${config.discovery.text}` }).catch(refused);
+    const viaManager = config.admission ? await admitted(config, addr, signal, log) : undefined;
+    // the config has one or the other (joinSpec.finish); --discovery wins over the manager's
+    const discovery = (config.discovery ?? viaManager) as StoreUri & { text: string };
+    const refused = rethrowAtStart('join', discovery.text);
+    const open = () => openStore(discovery, { ...storeOpts, logger: log });
+    store = await retry(open, { signal, log, what: `store ${discovery.text}` }).catch(refused);
     const joiner = new Joiner(
       store,
       {

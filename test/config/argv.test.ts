@@ -78,9 +78,9 @@ t.test('swarm manage spellings', async (t) => {
 t.test('swarm join spellings', async (t) => {
   const a = parse(joinSpec, ['--addr=10.0.0.1:2375', 'consul://consulhost01/swarm']);
   t.same(a.addr, { host: '10.0.0.1', port: 2375 });
-  t.equal(a.discovery.scheme, 'consul');
-  t.same(a.discovery.hosts, [{ host: 'consulhost01', port: 8500 }]);
-  t.equal(a.discovery.prefix, 'swarm');
+  t.equal(a.discovery?.scheme, 'consul');
+  t.same(a.discovery?.hosts, [{ host: 'consulhost01', port: 8500 }]);
+  t.equal(a.discovery?.prefix, 'swarm');
 
   const b = parse(joinSpec, [
     '-advertise=10.0.0.2:2376',
@@ -94,7 +94,7 @@ t.test('swarm join spellings', async (t) => {
   t.same(b.addr, { host: '10.0.0.2', port: 2376 });
   t.equal(b.heartbeatMs, 10_000);
   t.equal(b.ttlMs, 30_000);
-  t.same(b.discovery.hosts, [
+  t.same(b.discovery?.hosts, [
     { host: 'e1', port: 2379 },
     { host: 'e2', port: 2379 },
   ]);

@@ -224,11 +224,11 @@ t.test('the positional argument beats its flag and env, and is reported as a fla
     flags: { addr: '10.0.0.1:2375', discovery: 'consul://c1/a' },
     env: { SHOAL_DISCOVERY: 'zk://z1/b' },
   });
-  t.equal(c.config.discovery.scheme, 'etcd');
-  t.equal(c.config.discovery.prefix, 'swarm');
+  t.equal(c.config.discovery?.scheme, 'etcd');
+  t.equal(c.config.discovery?.prefix, 'swarm');
   t.equal(c.sources.discovery, 'flag');
   const fromEnv = load(joinSpec, { flags: { addr: '10.0.0.1:2375' }, env: { SHOAL_DISCOVERY: 'zk://z1/b' } });
-  t.equal(fromEnv.config.discovery.scheme, 'zk');
+  t.equal(fromEnv.config.discovery?.scheme, 'zk');
   t.equal(fromEnv.sources.discovery, 'env');
   const env = load(joinSpec, {
     positional: URI,
