@@ -230,6 +230,9 @@ for (const kind of kinds) {
         );
         const gone = '127.0.1.250:2375'; // no engine answers there
         await store.put(gone, gone);
+        const token = (await docker(['swarm', 'join-token', '-q', 'worker'])).stdout.trim();
+        const admitted = await call(tm.host, 'POST', '/shoal/swarm/join', { Token: token, Addr: gone });
+        t.equal(admitted.status, 200, 'admitted with the worker token (a discovery key alone makes no node)');
         const row = async () => (await docker(['node', 'ls'])).stdout.split('\n').find((l) => l.includes(gone));
         await waitUntil(async () => /\sDown\s/.test((await row()) ?? ''), 30_000, 'the unanswering engine listed Down');
         await store.delete(gone);
