@@ -5,6 +5,13 @@
  */
 import t from 'tap';
 import http from 'node:http';
+import https from 'node:https';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { caFiles, initCa } from '../../agents/tls/ca.js';
+import { certRequest } from '../../agents/tls/extensions.js';
+import { issueCert } from '../../agents/tls/issue.js';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../agents/config/load.js';
 import { joinSpec } from '../../agents/join/config.js';
@@ -101,4 +108,38 @@ t.test('manager replies: 200 admitted, 4xx refused (exit 2), 5xx and no answer r
   const gone = await askOnce(a, '10.0.0.1:2375', undefined).catch((e: unknown) => e);
   t.type(gone, ManagerUnavailableError);
   t.equal((gone as ShoalError).recoverable, true);
+});
+
+t.test('--manager-ca: TLS to the manager, verified against the CA; another CA is not trusted (exit 2)', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'join-admit-tls-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  await initCa({ dir, commonName: 'test CA', days: 2, keyType: 'ec', force: false });
+  const other = path.join(dir, 'other');
+  await initCa({ dir: other, commonName: 'other CA', days: 2, keyType: 'ec', force: false });
+  const req = certRequest({ name: 'manager', ips: ['127.0.0.1'], server: true });
+  const files = await issueCert(dir, req, { keyType: 'ec', force: false });
+  const server = https.createServer({ cert: readFileSync(files.cert), key: readFileSync(files.key) }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(ANSWER));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  const a = {
+    token: TOKEN,
+    manager: { host: '127.0.0.1', port },
+    managerCa: caFiles(dir).cert,
+    managerCert: undefined,
+    managerKey: undefined,
+    certDir: undefined,
+  };
+  t.match(await askOnce(a, '10.0.0.1:2375', undefined), { nodeId: ANSWER.NodeID });
+  const untrusted = await askOnce({ ...a, managerCa: caFiles(other).cert }, '10.0.0.1:2375', undefined).catch(
+    (e: unknown) => e,
+  );
+  t.type(untrusted, AdmissionRefusedError);
+  t.match(untrusted, { exitCode: 2, message: /^shoal join: the manager at 127\.0\.0\.1:\d+ is not trusted/ });
 });
