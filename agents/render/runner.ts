@@ -12,8 +12,8 @@ import type { BuiltContext } from './context.js';
 import { Debouncer, type Clock } from './debounce.js';
 import { CheckFailedError, ReloadFailedError } from './errors.js';
 import type { RenderMetrics, RenderResult } from './metrics.js';
-import { compileTemplate, TemplateError, type CompiledTemplate } from './template.js';
-import { swapFile } from './writer.js';
+import { compileTemplate, TemplateError, type CompiledTemplate, type SideFile } from './template.js';
+import { pruneSideFiles, swapFile, writeSideFiles } from './writer.js';
 import { runCommand } from './command.js';
 import { declaredCommands, type DeclaredCommands } from './parse.js';
 import { stageDurations, type PassMarks } from './stages.js';
@@ -165,26 +165,31 @@ export class TemplateRunner {
     if (!this.compiled || !built)
       return { ...base, result: 'template_error', error: new Error(built ? 'template not loaded' : 'no snapshot yet') };
     let text: string;
+    let files: SideFile[];
     try {
-      const r = this.compiled(built.context, built.entries, this.deps.env);
+      const r = this.compiled(built.context, built.entries, this.deps.env, this.config.destination);
       for (const u of r.unsafe) {
         this.log.warn({ what: u.what, reason: u.reason }, 'template helper refused an unsafe value');
         this.deps.metrics.unsafeValues.inc({ template: this.config.source });
       }
       text = r.text;
+      files = r.files;
       marks.rendered = performance.now();
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'template error: keeping the live config');
       return { ...base, result: 'template_error', error: e as Error };
     }
     if (this.deps.dry) {
-      this.deps.stdout.write(`> ${this.config.destination}\n${text}${text.endsWith('\n') ? '' : '\n'}`);
+      for (const f of [{ path: this.config.destination, text }, ...files])
+        this.deps.stdout.write(`> ${f.path}\n${f.text}${f.text.endsWith('\n') ? '' : '\n'}`);
       return { ...base, result: 'dry' };
     }
+    const previous = this.onDisk;
     const live = await this.applyLive(text);
     if (live?.applied) marks.applied = performance.now();
     let changed: boolean;
     try {
+      await writeSideFiles(files, this.config.perms);
       const swapped = await swapFile({
         destination: this.config.destination,
         text,
@@ -218,6 +223,7 @@ export class TemplateRunner {
       return { ...base, result: 'write_failed', error: e as Error };
     }
     this.onDisk = text;
+    if (changed && files.length > 0) await pruneSideFiles(this.config.destination, files, previous);
     if (changed && live?.applied) {
       this.log.info({ ops: live.ops }, 'config changed: applied through the runtime API, no reload');
       this.deps.metrics.runtimeUpdates.inc({ template: this.config.source, result: 'applied' });
