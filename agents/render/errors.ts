@@ -37,3 +37,17 @@ export class WriteError extends ShoalError {
     });
   }
 }
+
+/** A command on HAProxy's admin socket failed or was refused: the change falls back to a reload. */
+export class RuntimeApiError extends ShoalError {
+  constructor(
+    readonly command: string,
+    readonly output: string,
+    cause?: unknown,
+  ) {
+    super('SHOAL_RENDER_RUNTIME_API', `runtime API: \`${command}\` failed: ${output.trim().slice(0, 300)}`, {
+      cause,
+      recoverable: true,
+    });
+  }
+}

@@ -28,6 +28,8 @@ export interface HelperData {
   services: readonly Service[];
   env: NodeJS.ProcessEnv;
   onUnsafe: (what: string, reason: string) => void;
+  /** Keep `text` as a side file of the destination named after `name` and its content; returns its path. */
+  sideFile: (name: string, text: string) => string;
 }
 
 function data(options: HelperOptions): HelperData {
@@ -116,6 +118,18 @@ export const helpers: Record<string, HelperDelegate> = {
     const name = String(list[0] ?? '');
     const v = d.env[name];
     return (v === undefined || v === '' ? undefined : checked(d, `env ${name}`, v)) ?? String(list[1] ?? '');
+  },
+  /**
+   * `{{#sidefile "hosts.map"}}...{{/sidefile}}`: the block becomes a file beside the destination (written
+   * before the config is checked) and the helper prints its path. The path carries a hash of the content, so a
+   * config always names the side file it was checked with.
+   */
+  sidefile(this: unknown, ...all: unknown[]) {
+    const { list, options } = args(all);
+    const name = String(list[0] ?? '');
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name) || name.includes('..'))
+      throw new Error(`sidefile: ${JSON.stringify(name)} is not a plain file name`);
+    return data(options).sideFile(name, options.fn(this));
   },
   sanitize(...all: unknown[]) {
     return sanitize(args(all).list[0]);

@@ -39,6 +39,14 @@ export class RenderMetrics {
     ...metricIn(this.registry, 'shoal_render_reload_duration_seconds', 'Duration of reload commands', TEMPLATE),
     buckets: COMMAND_BUCKETS,
   });
+  readonly runtimeUpdates = new Counter(
+    metricIn(
+      this.registry,
+      'shoal_render_runtime_updates_total',
+      'Changes to a template with runtime updates: applied through the admin socket, or reloaded (and why)',
+      ['template', 'result'] as const,
+    ),
+  );
   readonly checkDuration = new Histogram({
     ...metricIn(this.registry, 'shoal_render_check_duration_seconds', 'Duration of check commands', TEMPLATE),
     buckets: COMMAND_BUCKETS,

@@ -22,14 +22,20 @@ export function parseWait(s: string): Wait {
 export interface DeclaredCommands {
   check?: string;
   reload?: string;
+  /** `shoal-runtime: haproxy`: server-only changes go through the admin socket the rendered config declares. */
+  runtime?: 'haproxy';
 }
 
-/** `shoal-check: CMD` and `shoal-reload: CMD` lines (in the template's leading comment) give default commands. */
+/**
+ * `shoal-check: CMD` and `shoal-reload: CMD` lines (in the template's leading comment) give default commands;
+ * `shoal-runtime: haproxy` turns on runtime-API updates (agents/render/haproxy-runtime.ts).
+ */
 export function declaredCommands(text: string): DeclaredCommands {
   const out: DeclaredCommands = {};
   const check = /^[ \t]*shoal-check:[ \t]*(\S.*?)[ \t]*$/m.exec(text);
   const reload = /^[ \t]*shoal-reload:[ \t]*(\S.*?)[ \t]*$/m.exec(text);
   if (check) out.check = check[1] as string;
   if (reload) out.reload = reload[1] as string;
+  if (/^[ \t]*shoal-runtime:[ \t]*haproxy[ \t]*$/m.test(text)) out.runtime = 'haproxy';
   return out;
 }

@@ -12,11 +12,12 @@ import type { BuiltContext } from './context.js';
 import { Debouncer, type Clock } from './debounce.js';
 import { CheckFailedError, ReloadFailedError } from './errors.js';
 import type { RenderMetrics, RenderResult } from './metrics.js';
-import { compileTemplate, TemplateError, type CompiledTemplate } from './template.js';
-import { swapFile } from './writer.js';
+import { compileTemplate, TemplateError, type CompiledTemplate, type SideFile } from './template.js';
+import { pruneSideFiles, swapFile, writeSideFiles } from './writer.js';
 import { runCommand } from './command.js';
 import { declaredCommands, type DeclaredCommands } from './parse.js';
 import { stageDurations, type PassMarks } from './stages.js';
+import { HaproxyRuntime, type ApplyResult } from './haproxy-runtime.js';
 
 export { declaredCommands, type DeclaredCommands } from './parse.js';
 
@@ -41,6 +42,8 @@ export interface RunResult {
   /** Reload ran and succeeded (false when it failed, undefined when none was needed). */
   reloaded?: boolean;
   error?: Error;
+  /** The change went through HAProxy's runtime API: no reload (see haproxy-runtime.ts). */
+  runtime?: boolean;
   /** Stage marks of this pass (`performance.now()`), from the store's answer to the swap; see stages.ts. */
   marks?: PassMarks;
 }
@@ -56,6 +59,11 @@ export class TemplateRunner {
   /** A failed reload is tried again after a backoff, on the injectable clock, until it works. */
   private readonly reloads: Retrier;
   private retryTimer: unknown;
+  /** HAProxy's runtime API, when the template declares `shoal-runtime: haproxy`. */
+  private runtime: HaproxyRuntime | undefined;
+  private drainTimer: unknown;
+  /** The text last swapped in (or found) at the destination: what a reload loads. */
+  private onDisk: string | undefined;
   private stopped = false;
   /** Result of the last render: true when the destination holds what the store says. */
   lastOk = false;
@@ -85,6 +93,8 @@ export class TemplateRunner {
       const text = await readFile(this.config.source, 'utf8');
       this.compiled = compileTemplate(text, this.config.source);
       this.declared = declaredCommands(text);
+      const timeout = this.config.commandTimeoutMs ?? this.deps.commandTimeoutMs;
+      this.runtime = this.declared.runtime === 'haproxy' ? (this.runtime ?? new HaproxyRuntime(timeout)) : undefined;
       return true;
     } catch (e) {
       const err = e instanceof TemplateError ? e : new TemplateError(this.config.source, (e as Error).message, e);
@@ -155,24 +165,31 @@ export class TemplateRunner {
     if (!this.compiled || !built)
       return { ...base, result: 'template_error', error: new Error(built ? 'template not loaded' : 'no snapshot yet') };
     let text: string;
+    let files: SideFile[];
     try {
-      const r = this.compiled(built.context, built.entries, this.deps.env);
+      const r = this.compiled(built.context, built.entries, this.deps.env, this.config.destination);
       for (const u of r.unsafe) {
         this.log.warn({ what: u.what, reason: u.reason }, 'template helper refused an unsafe value');
         this.deps.metrics.unsafeValues.inc({ template: this.config.source });
       }
       text = r.text;
+      files = r.files;
       marks.rendered = performance.now();
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'template error: keeping the live config');
       return { ...base, result: 'template_error', error: e as Error };
     }
     if (this.deps.dry) {
-      this.deps.stdout.write(`> ${this.config.destination}\n${text}${text.endsWith('\n') ? '' : '\n'}`);
+      for (const f of [{ path: this.config.destination, text }, ...files])
+        this.deps.stdout.write(`> ${f.path}\n${f.text}${f.text.endsWith('\n') ? '' : '\n'}`);
       return { ...base, result: 'dry' };
     }
+    const previous = this.onDisk;
+    const live = await this.applyLive(text);
+    if (live?.applied) marks.applied = performance.now();
     let changed: boolean;
     try {
+      await writeSideFiles(files, this.config.perms);
       const swapped = await swapFile({
         destination: this.config.destination,
         text,
@@ -194,11 +211,26 @@ export class TemplateRunner {
           { output: e.output.trim() },
           'check failed: the new config was rejected, keeping the live config',
         );
+        if (live?.applied && live.ops > 0) {
+          // the running HAProxy took servers the file refuses: load the file again so both agree
+          this.runtime?.forget();
+          this.reloadPending = true;
+          return { ...base, result: 'check_failed', error: e, reloaded: await this.reload() };
+        }
         return { ...base, result: 'check_failed', error: e };
       }
       this.log.error({ err: (e as Error).message }, 'write failed: keeping the live config');
       return { ...base, result: 'write_failed', error: e as Error };
     }
+    this.onDisk = text;
+    if (changed && files.length > 0) await pruneSideFiles(this.config.destination, files, previous);
+    if (changed && live?.applied) {
+      this.log.info({ ops: live.ops }, 'config changed: applied through the runtime API, no reload');
+      this.deps.metrics.runtimeUpdates.inc({ template: this.config.source, result: 'applied' });
+      this.drainLater();
+      return { ...base, result: 'changed', runtime: true };
+    }
+    if (changed && live) this.deps.metrics.runtimeUpdates.inc({ template: this.config.source, result: 'reload' });
     if (changed) {
       this.log.info('config changed');
       this.reloadPending = true;
@@ -224,6 +256,7 @@ export class TemplateRunner {
     this.deps.metrics.reloadDuration.observe({ template: this.config.source }, r.durationMs / 1000);
     if (r.ok) {
       this.reloadPending = false;
+      if (this.onDisk !== undefined) this.runtime?.reloaded(this.onDisk);
       this.reloads.progress();
       this.log.info({ ms: Math.round(r.durationMs) }, 'reloaded');
       return true;
@@ -232,6 +265,36 @@ export class TemplateRunner {
     const delay = this.reloads.failed(new ReloadFailedError(this.config.destination, r.output));
     if (!this.stopped) this.retryTimer = this.deps.clock.setTimeout(() => void this.schedule(), delay);
     return false;
+  }
+
+  /**
+   * With runtime updates on and what runs known: apply a server-only change now, before the file is checked
+   * and swapped (each server line is checked by HAProxy as it is added). Undefined when runtime updates are
+   * off or a reload is pending; `applied: false` when the change needs a reload or a command failed.
+   */
+  private async applyLive(text: string): Promise<ApplyResult | undefined> {
+    if (!this.runtime || this.reloadPending) return undefined;
+    try {
+      const r = await this.runtime.apply(text);
+      if (!r.applied && this.runtime.known) this.log.debug({ why: r.why }, 'runtime API: reload needed');
+      return r;
+    } catch (e) {
+      this.log.warn({ err: errorMessage(e) }, 'runtime API failed: reloading instead');
+      this.deps.metrics.runtimeUpdates.inc({ template: this.config.source, result: 'failed' });
+      return { applied: false, why: errorMessage(e) };
+    }
+  }
+
+  /** Servers removed while HAProxy still held connections to them: delete them once it lets go (every 1 s). */
+  private drainLater(): void {
+    if (this.drainTimer !== undefined || !this.runtime || this.runtime.drainingCount === 0 || this.stopped) return;
+    this.drainTimer = this.deps.clock.setTimeout(() => {
+      this.drainTimer = undefined;
+      this.queue = this.queue
+        .then(() => this.runtime?.retryDraining())
+        .catch(() => undefined)
+        .then(() => this.drainLater());
+    }, 1000);
   }
 
   private clearRetry(): void {
@@ -243,6 +306,8 @@ export class TemplateRunner {
     this.stopped = true;
     this.debouncer.stop();
     this.clearRetry();
+    if (this.drainTimer !== undefined) this.deps.clock.clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
     await this.queue;
   }
 }

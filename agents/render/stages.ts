@@ -17,6 +17,8 @@ export interface PassMarks extends Partial<SnapshotMarks> {
   /** The pass has the template context: parsed now, or already by another template's pass. */
   built?: number;
   rendered?: number;
+  /** A server-only change was applied through HAProxy's runtime API (before the file is written). */
+  applied?: number;
   /** Written beside the destination (its fsync then runs alongside the check). */
   staged?: number;
   /** The check command on the staged file returned (and the fsync). */

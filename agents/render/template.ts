@@ -3,6 +3,7 @@
  * shoal's helpers. Output is not HTML-escaped: safety comes from the model (validated tokens) and from the
  * helpers (which refuse unsafe values). Errors become TemplateError; the caller keeps the live file.
  */
+import { createHash } from 'node:crypto';
 import Handlebars from 'handlebars';
 import { ShoalError } from '../common/errors.js';
 import type { KV } from '../store/store.js';
@@ -20,13 +21,31 @@ export interface Unsafe {
   reason: string;
 }
 
+export interface SideFile {
+  path: string;
+  text: string;
+}
+
 export interface Rendered {
   text: string;
+  /** Files the config names (`sidefile` blocks), to be on disk before it is checked. */
+  files: SideFile[];
   /** Values the helpers refused to print. */
   unsafe: Unsafe[];
 }
 
-export type CompiledTemplate = (ctx: RenderContext, entries: readonly KV[], env: NodeJS.ProcessEnv) => Rendered;
+export type CompiledTemplate = (
+  ctx: RenderContext,
+  entries: readonly KV[],
+  env: NodeJS.ProcessEnv,
+  /** The destination: side files go beside it (`<destination>.<hash>.<name>`); relative names without it. */
+  destination?: string,
+) => Rendered;
+
+export function sideFilePath(destination: string | undefined, name: string, text: string): string {
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
+  return destination === undefined ? `${hash}.${name}` : `${destination}.${hash}.${name}`;
+}
 
 export function compileTemplate(text: string, source: string): CompiledTemplate {
   const hb = Handlebars.create();
@@ -39,13 +58,19 @@ export function compileTemplate(text: string, source: string): CompiledTemplate 
   } catch (e) {
     throw new TemplateError(source, (e as Error).message, e);
   }
-  return (ctx, entries, env) => {
+  return (ctx, entries, env, destination) => {
     const unsafe: Unsafe[] = [];
+    const files: SideFile[] = [];
     const shoal: HelperData = {
       entries,
       services: ctx.services,
       env,
       onUnsafe: (what, reason) => unsafe.push({ what, reason }),
+      sideFile: (name, text) => {
+        const p = sideFilePath(destination, name, text);
+        if (!files.some((f) => f.path === p)) files.push({ path: p, text });
+        return p;
+      },
     };
     try {
       const text = tpl(ctx, {
@@ -53,7 +78,7 @@ export function compileTemplate(text: string, source: string): CompiledTemplate 
         allowProtoPropertiesByDefault: false,
         allowProtoMethodsByDefault: false,
       });
-      return { text, unsafe };
+      return { text, files, unsafe };
     } catch (e) {
       throw new TemplateError(source, (e as Error).message, e);
     }

@@ -4,7 +4,7 @@
  * was. Reports whether anything changed.
  */
 import { constants as fsc } from 'node:fs';
-import { copyFile, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { access, copyFile, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runCommand } from './command.js';
@@ -44,6 +44,54 @@ async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Side files a config names (template `sidefile` blocks), written durably before the config is checked. Their
+ * names carry a hash of their content: one already there is left alone, and none is ever changed in place.
+ */
+export async function writeSideFiles(files: readonly { path: string; text: string }[], mode = 0o644): Promise<void> {
+  for (const f of files) {
+    if (
+      await access(f.path).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
+    const tmp = `${f.path}.shoal-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      const fh = await open(tmp, 'wx', mode);
+      try {
+        await fh.writeFile(f.text, 'utf8');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, f.path);
+      await fsyncDir(path.dirname(f.path));
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw new WriteError(f.path, e);
+    }
+  }
+}
+
+/** After a swap: remove the destination's side files (`<destination>.<hash>.<name>`) the new config does not name. */
+export async function pruneSideFiles(
+  destination: string,
+  keep: readonly { path: string }[],
+  /** The config just replaced (kept as `.bak` with backup on): its side files stay too. */
+  previous = '',
+): Promise<void> {
+  const dir = path.dirname(destination);
+  const base = path.basename(destination);
+  const names = new Set(keep.map((f) => path.basename(f.path)));
+  const escaped = base.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&');
+  const own = new RegExp(`^${escaped}\\.[0-9a-f]{12}\\.[A-Za-z0-9][A-Za-z0-9_.-]*$`);
+  for (const n of await readdir(dir).catch(() => [] as string[]))
+    if (own.test(n) && !names.has(n) && !previous.includes(n) && !n.endsWith('.tmp'))
+      await unlink(path.join(dir, n)).catch(() => undefined);
 }
 
 export async function swapFile(o: SwapOptions): Promise<SwapResult> {

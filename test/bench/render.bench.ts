@@ -9,7 +9,9 @@
  *  5. (`putfile`) store PUT of a new service -> its backend in the rendered HAProxy file, 1,000 backends,
  *     --wait 0, interleaved with consul-template 0.20.1 (from ../shared/peers/bin) on its own prefix of the
  *     same size: p50/p90 of each, the ratio, and shoal's time per stage (store answer, coalesce, parse, wait,
- *     render, write, check, swap) from the marks of the pass that wrote the file.
+ *     render, write, check, swap) from the marks of the pass that wrote the file;
+ *  6. (`runtime`) HAProxy runtime-API updates at 1,000 backends under a steady load: new server -> first
+ *     request, removed server -> last request, new service -> served, failed requests.
  *
  *   node --import tsx test/bench/render.bench.ts
  */
@@ -483,6 +485,150 @@ async function putToFile(samplesN: number): Promise<BenchRow[]> {
   return rows;
 }
 
+/**
+ * HAProxy runtime-API updates at 1,000 backends (100 services x 10, on loopback), --wait 0, under a
+ * steady load on one service: a new server of that service -> its first request; its removal -> the last
+ * request it received; a new service -> served (a reload). Failed requests are counted over all changes.
+ */
+async function runtimeChanges(samplesN: number, rate = 500): Promise<BenchRow[]> {
+  const consul = await service('consul');
+  const store = await openStore(`consul://${consul.address}/shoal-render-rt-${randomBytes(3).toString('hex')}`, {
+    timeoutMs: 3000,
+  });
+  const base = http.createServer((_q, s) => s.end('base'));
+  await new Promise<void>((r) => base.listen(0, '127.0.0.1', () => r()));
+  const basePort = (base.address() as net.AddressInfo).port;
+  let hits: number[] = [];
+  const probe = http.createServer((q, s) => {
+    if (q.headers.host !== undefined) hits.push(performance.now());
+    s.end('probe');
+  });
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+  const probePort = (probe.address() as net.AddressInfo).port;
+  // the 999 other servers point at a closed loopback port: their health checks fail at once and cost nothing here
+  const closed = await freePort();
+  for (let k = 0; k < 1000; k += 50)
+    await Promise.all(
+      Array.from({ length: 50 }, (_, j) =>
+        store.put(`svc${(k + j) % 100}-80/h${(k + j) % 9}:c${k + j}:80`, `127.0.0.1:${closed}`),
+      ),
+    );
+  await store.put('probe-80/h1:base:80', `127.0.0.1:${basePort}`);
+  const p = await proxy('haproxy');
+  const core = new RenderCore(
+    renderConfig([{ source: TEMPLATES.haproxy, destination: p.config, check: p.check, reload: p.reload }], {
+      wait: { minMs: 0, maxMs: 0 },
+    }),
+    { store, log: silentLogger(), env: { PATH: process.env.PATH, ...p.env } },
+  );
+  const added: number[] = [];
+  const removed: number[] = [];
+  const fresh: number[] = [];
+  let ok = 0;
+  const failed: string[] = [];
+  let stop = false;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const load = async (loops: number) => {
+    const t0 = performance.now();
+    let n = 0;
+    const one = async () => {
+      while (!stop) {
+        const due = t0 + (n++ * 1000) / rate;
+        if (due > performance.now()) await sleep(due - performance.now());
+        const r = await getVia(agent, p.port, 'probe.shoal.test');
+        if (r === 200) ok++;
+        else failed.push(String(r));
+      }
+    };
+    await Promise.all(Array.from({ length: loops }, one));
+  };
+  let loadDone: Promise<void> | undefined;
+  try {
+    const loaded = nextResult(core, (r) => r.reloaded === true, 60_000);
+    await core.start();
+    while (!existsSync(p.config)) await sleep(20);
+    await p.start();
+    await loaded;
+    loadDone = load(8);
+    await sleep(500);
+    for (let i = 0; i < samplesN; i++) {
+      const key = `probe-80/h1:n${i}:80`;
+      hits = [];
+      let t0 = performance.now();
+      await store.put(key, `127.0.0.1:${probePort}`);
+      while (hits.length === 0 && performance.now() - t0 < 15_000) await sleep(1);
+      added.push((hits[0] ?? Number.NaN) - t0);
+      const gone = nextResult(core, (r) => r.result === 'changed');
+      t0 = performance.now();
+      await store.delete(key);
+      await gone;
+      await sleep(300);
+      removed.push(Math.max(0, (hits[hits.length - 1] ?? t0) - t0));
+      const f = `fresh${i}-80/h1:f${i}:80`;
+      t0 = performance.now();
+      await store.put(f, `127.0.0.1:${basePort}`);
+      while ((await get(p.port, `fresh${i}.shoal.test`)) !== 200 && performance.now() - t0 < 15_000) await sleep(2);
+      fresh.push(performance.now() - t0);
+      const back = nextResult(core, (r) => r.result === 'changed');
+      await store.delete(f);
+      await back;
+      await sleep(100);
+    }
+  } finally {
+    stop = true;
+    await loadDone;
+    agent.destroy();
+    await core.stop();
+    await p.stop();
+    base.close();
+    probe.close();
+    await store.deleteTree('').catch(() => undefined);
+    await store.close();
+  }
+  const runtime = (await core.metrics.runtimeUpdates.get()).values;
+  const applied = runtime.find((v) => v.labels.result === 'applied')?.value ?? 0;
+  const ms = (name: string, v: number, limit?: number): BenchRow => ({
+    name,
+    value: v,
+    unit: 'ms',
+    limit,
+    better: 'lower',
+  });
+  return [
+    ms('new server of a running service -> its first request p50', percentile(added, 50), 50),
+    ms('new server of a running service -> its first request p90', percentile(added, 90)),
+    ms('server removed -> the last request it got p50', percentile(removed, 50), 50),
+    ms('server removed -> the last request it got p90', percentile(removed, 90)),
+    ms('new service -> served (reload) p50', percentile(fresh, 50), 300),
+    ms('new service -> served (reload) p90', percentile(fresh, 90)),
+    {
+      name: `server changes applied through the runtime API (of ${2 * samplesN})`,
+      value: applied,
+      unit: '',
+      better: 'higher',
+    },
+    { name: `requests answered under load (${rate}/s target)`, value: ok, unit: 'req', better: 'higher' },
+    {
+      name: `failed requests (${failed.slice(0, 3).join(' ')})`,
+      value: failed.length,
+      unit: 'req',
+      limit: 0,
+      better: 'lower',
+    },
+  ];
+}
+
+function getVia(agent: http.Agent, port: number, host: string): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => resolve(e.message));
+  });
+}
+
 const only = process.argv.slice(2);
 const want = (n: string) => only.length === 0 || only.includes(n);
 if (want('render')) printTable('render: parse + context + template (p50)', renderTimes());
@@ -500,6 +646,13 @@ if (want('putfile')) {
   printTable(
     `render: store PUT of a new service -> key in the HAProxy file, 1,000 backends, --wait 0, ${n} interleaved samples (load average at start ${load})`,
     await putToFile(n),
+  );
+}
+if (want('runtime')) {
+  const n = Number(process.env.SHOAL_BENCH_SAMPLES ?? 50);
+  printTable(
+    `render: HAProxy runtime-API updates, 1,000 backends, --wait 0, ${n} samples under a steady load`,
+    await runtimeChanges(n),
   );
 }
 if (want('requests')) printTable('render: store requests (Consul, one watch per prefix)', await storeRequests());

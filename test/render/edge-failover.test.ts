@@ -61,7 +61,9 @@ function renderFor(p: ProxyHandle, backends: Backend[]): void {
   const entries = backends.map((b) => ({ key: `web-80/h-${b.name}:${b.name}:80`, value: `127.0.0.1:${b.port}` }));
   const ctx = buildContext(entries, { domain: 'local' });
   const tpl = readFileSync(p.kind === 'haproxy' ? HAPROXY_TPL : NGINX_TPL, 'utf8');
-  writeFileSync(p.config, compileTemplate(tpl, p.kind)(ctx.context, ctx.entries, p.env).text);
+  const r = compileTemplate(tpl, p.kind)(ctx.context, ctx.entries, p.env, p.config);
+  for (const f of r.files) writeFileSync(f.path, f.text);
+  writeFileSync(p.config, r.text);
 }
 
 /** One request on a new connection; the body, `HTTP <status>`, or `error: ...`. */

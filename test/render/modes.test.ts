@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import t from 'tap';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { RenderCore } from '../../agents/render/core.js';
@@ -126,11 +126,14 @@ t.test('--dry prints and touches nothing; --once reports failure; SIGHUP reconfi
   await core.start();
   t.teardown(() => core.stop());
   await first;
-  t.match(readFileSync(h, 'utf8'), /web\.shoal\.test/);
+  // the Host routes are in the hosts map the config names
+  const hosts = () => readFileSync(/map_str\(([^)]+)\)/.exec(readFileSync(h, 'utf8'))?.[1] ?? '', 'utf8');
+  t.match(hosts(), /^web\.shoal\.test be_web-80$/m);
   const again = nextResult(core);
   await core.reconfigure({ ...cfg, domain: 'example.org' });
   t.equal((await again).result, 'changed');
-  t.match(readFileSync(h, 'utf8'), /web\.example\.org/);
+  t.match(hosts(), /^web\.example\.org be_web-80$/m);
+  t.equal(readdirSync(dir).filter((n) => n.endsWith('.hosts.map')).length, 1, 'the old hosts map was removed');
 });
 
 t.test('a template declares its default check and reload; config replaces them; a hung check times out', async (t) => {

@@ -40,7 +40,7 @@ t.test('renders both shipped templates, re-renders on change, skips unchanged', 
   );
   t.match(
     readFileSync(h, 'utf8'),
-    /server h1_web1_80 127\.0\.0\.1:20001 check\n\s+server h2_web2_80 127\.0\.0\.1:20002 check/,
+    /server h1_web1_80 127\.0\.0\.1:20001 check inter 2s fall 3 rise 2\n\s+server h2_web2_80 127\.0\.0\.1:20002 check inter/,
   );
   t.match(readFileSync(n, 'utf8'), /upstream be_web-80 \{\n\s+server 127\.0\.0\.1:20001/);
   t.ok(await valid('haproxy', h, dir));

@@ -97,3 +97,41 @@ t.test('deterministic: same entries in any order give the same bytes', async (t)
   t.equal(render(src, shuffled).text, a);
   t.equal(render(src, [...entries].reverse()).text, a);
 });
+
+t.test('sidefile: the block becomes a file beside the destination, named after its content', async (t) => {
+  const tpl = compileTemplate(
+    'map({{#sidefile "hosts.map"}}{{#each services}}{{id}}\n{{/each}}{{/sidefile}})',
+    's.hbs',
+  );
+  const b = buildContext(ENTRIES, { domain: 'shoal.test' });
+  const r = tpl(b.context, b.entries, {}, '/etc/haproxy/haproxy.cfg');
+  t.equal(r.files.length, 1);
+  t.equal(r.files[0]?.text, 'api-9000\nweb-80\n');
+  t.match(r.files[0]?.path, /^\/etc\/haproxy\/haproxy\.cfg\.[0-9a-f]{12}\.hosts\.map$/);
+  t.equal(r.text, `map(${r.files[0]?.path})`);
+  const other = tpl(buildContext(ENTRIES.slice(2), { domain: 'x' }).context, [], {}, '/etc/haproxy/haproxy.cfg');
+  t.not(other.files[0]?.path, r.files[0]?.path, 'other content, other name');
+  t.throws(() => compileTemplate('{{#sidefile "../x"}}a{{/sidefile}}', 'bad.hbs')(b.context, [], {}), {
+    code: 'SHOAL_TEMPLATE_ERROR',
+  });
+});
+
+t.test('HAProxy routing is map lookups: the frontend does not grow with the number of services', async (t) => {
+  const tpl = compileTemplate(readFileSync('templates/haproxy.cfg.hbs', 'utf8'), 'h');
+  const frontend = (n: number) => {
+    const e = Array.from({ length: n }, (_, i) => ({ key: `svc${i}-80/h1:c${i}:80`, value: `127.0.0.1:${1000 + i}` }));
+    const b = buildContext(e, { domain: 'shoal.test' });
+    const r = tpl(b.context, b.entries, {}, '/x/haproxy.cfg');
+    const text = r.text.slice(r.text.indexOf('\nfrontend '), r.text.indexOf('\nbackend '));
+    return { lines: text.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#')), files: r.files };
+  };
+  const one = frontend(1);
+  const many = frontend(200);
+  t.equal(many.lines.length, one.lines.length, `${one.lines.length} frontend lines for 1 service and for 200`);
+  t.match(many.lines.join('\n'), /map_str\(\/x\/haproxy\.cfg\.[0-9a-f]{12}\.hosts\.map\)/);
+  t.match(many.lines.join('\n'), /map_beg\(\/x\/haproxy\.cfg\.[0-9a-f]{12}\.paths\.map\)/);
+  const hosts = many.files.find((f) => f.path.endsWith('.hosts.map'))?.text.split('\n') ?? [];
+  t.ok(hosts.includes('svc7-80.shoal.test be_svc7-80') && hosts.includes('svc7.shoal.test be_svc7-80'), 'host map');
+  const paths = many.files.find((f) => f.path.endsWith('.paths.map'))?.text.split('\n') ?? [];
+  t.ok(paths.includes('/svc7/ be_svc7-80'), 'path map');
+});
