@@ -8,6 +8,7 @@ import type { AgentSpec } from '../config/spec.js';
 import type { ListenAddress } from '../common/address.js';
 import { parseDiscovery } from './discovery/parse.js';
 import { parseListenAddress } from '../common/address.js';
+import { parseStoreUri } from '../store/uri.js';
 
 export const STRATEGIES = ['spread', 'binpack', 'random'] as const;
 export const FILTERS = [
@@ -43,6 +44,8 @@ export interface ManageConfig extends SharedConfig {
   swarmCaDir: string | undefined;
   /** Serve the browser cluster view here (--ui; undefined: off). HTTPS with the API's TLS settings. */
   ui: UiAddress | undefined;
+  /** The store the registrator writes and `shoal render` reads (--ui-routes), for the view's edge routes. */
+  uiRoutes: string | undefined;
 }
 
 /** Where `--ui` listens. */
@@ -259,6 +262,17 @@ export const manageSpec: AgentSpec<ManageConfig> = {
         'serve a live cluster view for browsers here (off by default); HTTPS with --tlscert when the API uses TLS, and with --tlsverify the browser must present a client certificate too',
       schema: uiAddress(),
     },
+    {
+      key: 'uiRoutes',
+      flag: 'ui-routes',
+      value: 'URI',
+      description:
+        "with --ui: the store URI the registrator writes and shoal render reads (e.g. consul://127.0.0.1:8500/services), to show the edge's routes",
+      schema: via((s) => {
+        parseStoreUri(s);
+        return s.trim();
+      }),
+    },
     ...sharedOptions(),
   ],
   examples: [
@@ -284,6 +298,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
     if (tls && (v.tlsCert === undefined || v.tlsKey === undefined))
       return { key: tlsVerify ? 'tlsVerify' : 'tls', message: 'expected --tlscert and --tlskey as well' };
     if (tlsVerify && v.tlsCaCert === undefined) return { key: 'tlsVerify', message: 'expected --tlscacert as well' };
+    if (v.uiRoutes !== undefined && v.ui === undefined) return { key: 'uiRoutes', message: 'expected --ui as well' };
     if ((v.refreshMin as number) > (v.refreshMax as number))
       return { key: 'refreshMin', message: 'expected at most --engine-refresh-max-interval' };
     return {
@@ -305,6 +320,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
       replication: replication && advertise ? { advertise, ttlMs: v.replicationTtl as number } : undefined,
       swarmCaDir: v.swarmCaDir as string | undefined,
       ui: v.ui as UiAddress | undefined,
+      uiRoutes: v.uiRoutes as string | undefined,
       ...sharedConfigFrom(v),
     };
   },

@@ -66,7 +66,9 @@ export type ManagerConfig = Pick<
   | 'tlsKey'
   | 'store'
 > &
-  Partial<Pick<ManageConfig, 'replication' | 'statusAddr' | 'pingMs' | 'swarmCaDir' | 'ui'>> & { liveListMax?: number };
+  Partial<Pick<ManageConfig, 'replication' | 'statusAddr' | 'pingMs' | 'swarmCaDir' | 'ui' | 'uiRoutes'>> & {
+    liveListMax?: number;
+  };
 
 export interface ManagerDeps {
   /** Opens the store replication elects the primary through (tests pass a fake). */
@@ -170,7 +172,9 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
   stops.push(() => {
     metrics.listening = false;
   });
-  const ui = config.ui ? await startUi(config, store, cluster, log, stops) : undefined;
+  const routes = config.ui && config.uiRoutes ? await deps.openStore(config.uiRoutes, storeOptions) : undefined;
+  if (routes) stops.push(() => routes.close().catch(() => {}));
+  const ui = config.ui ? await startUi(config, { store, routes }, cluster, log, stops) : undefined;
   let status: StatusServer | undefined;
   if (config.statusAddr) {
     const s = await startStatusServer(config.statusAddr, () => metrics.health(), metrics.registry);
@@ -187,13 +191,13 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
 /** `--ui`: the live view's feed and its server (same TLS as the API); its URL. */
 async function startUi(
   config: ManagerConfig,
-  store: Store | undefined,
+  stores: { store: Store | undefined; routes: Store | undefined },
   cluster: Cluster,
   log: Logger,
   stops: Stops,
 ): Promise<string | undefined> {
   if (!config.ui) return undefined;
-  const feed = new UiFeed({ store, cluster, log });
+  const feed = new UiFeed({ ...stores, cluster, log });
   feed.start();
   stops.push(() => feed.stop());
   const s = await startUiServer(feed, { ...config.ui, tls: serverTls(config) });

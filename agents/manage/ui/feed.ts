@@ -1,21 +1,24 @@
 /**
- * The UI's live cluster view, the I/O shell around `buildView`: watches of the store (swarm mode's records and
- * the edge's routes), the store's connection-state events, and the engines' change and health events. A change
+ * The UI's live cluster view, the I/O shell around `buildView`: a watch of swarm mode's records in the manager's
+ * store, a watch of the --ui-routes store (the edge's routes), both stores' connection-state events, and the
+ * engines' change and health events. A change
  * asks for a rebuild; rebuilds are coalesced (at most one per `coalesceMs`), and subscribers hear a view only
  * when it differs from the last one. A slow timer catches engines added or dropped by discovery.
  */
 import type { Logger } from '../../common/log.js';
 import type { Model } from '../../render/model.js';
-import type { Store } from '../../store/store.js';
+import type { KV, Store } from '../../store/store.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { EngineNode } from '../cluster/node.js';
 import { MODE_PREFIX } from '../swarm/layout.js';
-import { modeState, routesModel, ROUTES_PREFIX, type ModeState } from './state.js';
+import { modeState, routesModel, type ModeState } from './state.js';
 import { buildView, type EngineFacts, type StoreStatus, type View } from './view.js';
 
 export interface FeedOptions {
-  /** Absent with a nodes:// or file:// discovery: no swarm mode, no routes. */
+  /** Absent with a nodes:// or file:// discovery: no swarm mode. */
   store: Store | undefined;
+  /** The --ui-routes store (absent: no routes shown). */
+  routes: Store | undefined;
   cluster: Cluster;
   log: Logger;
   coalesceMs?: number;
@@ -25,6 +28,27 @@ export interface FeedOptions {
 }
 
 export type Listener = (view: View, json: string) => void;
+
+/** One store the view reads, and whether it answers. */
+class Tracked {
+  status: StoreStatus;
+  constructor(
+    readonly store: Store | undefined,
+    private readonly now: () => number,
+    private readonly changed: () => void,
+  ) {
+    this.status = { state: store ? 'unknown' : 'none', since: now() };
+  }
+
+  readonly onState = (s: string) => this.set(s === 'lost' ? 'lost' : 'up');
+
+  set(state: 'up' | 'lost'): void {
+    if (this.status.state === state) return;
+    const error = state === 'lost' ? `${this.store?.description ?? 'store'} did not answer` : undefined;
+    this.status = { state, since: this.now(), ...(error ? { error } : {}) };
+    this.changed();
+  }
+}
 
 function engineFacts(n: EngineNode): EngineFacts {
   const s = n.snapshot();
@@ -44,7 +68,8 @@ function engineFacts(n: EngineNode): EngineFacts {
 export class UiFeed {
   private mode: ModeState | undefined;
   private routes: Model | undefined;
-  private status: StoreStatus;
+  private readonly mine: Tracked;
+  private readonly routeStore: Tracked;
   private view: View;
   private json: string;
   private readonly listeners = new Set<Listener>();
@@ -54,24 +79,17 @@ export class UiFeed {
   private rescan: NodeJS.Timeout | undefined;
   private readonly watches: Promise<void>[] = [];
   private readonly now: () => number;
-  private readonly onState = (s: string) => this.setStore(s === 'lost' ? 'lost' : 'up');
-
   constructor(private readonly o: FeedOptions) {
     this.now = o.now ?? Date.now;
-    this.status = { state: o.store ? 'unknown' : 'none', since: this.now() };
+    this.mine = new Tracked(o.store, this.now, () => this.changed());
+    this.routeStore = new Tracked(o.routes, this.now, () => this.changed());
     this.view = this.build();
     this.json = JSON.stringify(this.view);
   }
 
   start(): void {
-    const store = this.o.store;
-    if (store) {
-      store.on('state', this.onState);
-      this.watches.push(
-        this.follow(store, MODE_PREFIX, (kvs) => (this.mode = modeState(kvs))),
-        this.follow(store, ROUTES_PREFIX, (kvs) => (this.routes = routesModel(kvs))),
-      );
-    }
+    this.follow(this.mine, MODE_PREFIX, (kvs) => (this.mode = modeState(kvs)));
+    this.follow(this.routeStore, '', (kvs) => (this.routes = routesModel(kvs)));
     this.rescan = setInterval(() => this.changed(), this.o.rescanMs ?? 2000);
     this.rescan.unref();
     this.changed();
@@ -81,7 +99,7 @@ export class UiFeed {
     this.ac.abort();
     clearInterval(this.rescan);
     clearTimeout(this.timer);
-    this.o.store?.off('state', this.onState);
+    for (const t of [this.mine, this.routeStore]) t.store?.off('state', t.onState);
     this.listeners.clear();
     await Promise.all(this.watches);
   }
@@ -97,22 +115,23 @@ export class UiFeed {
     return () => this.listeners.delete(fn);
   }
 
-  private async follow(store: Store, prefix: string, set: (kvs: import('../../store/store.js').KV[]) => void) {
-    try {
-      for await (const snap of store.watch(prefix, { signal: this.ac.signal })) {
-        set(snap.entries);
-        this.setStore('up');
+  /** Watch `prefix` of a tracked store: each snapshot is kept and the store counts as answering. */
+  private follow(t: Tracked, prefix: string, set: (kvs: KV[]) => void): void {
+    const store = t.store;
+    if (!store) return;
+    store.on('state', t.onState);
+    const run = async () => {
+      try {
+        for await (const snap of store.watch(prefix, { signal: this.ac.signal })) {
+          set(snap.entries);
+          t.set('up');
+          this.changed();
+        }
+      } catch (err) {
+        if (!this.ac.signal.aborted) this.o.log.warn({ err: String(err), prefix }, 'ui: store watch ended');
       }
-    } catch (err) {
-      if (!this.ac.signal.aborted) this.o.log.warn({ err: String(err), prefix }, 'ui: store watch ended');
-    }
-  }
-
-  private setStore(state: 'up' | 'lost'): void {
-    if (this.status.state === state) return;
-    const error = state === 'lost' ? `${this.o.store?.description ?? 'store'} did not answer` : undefined;
-    this.status = { state, since: this.now(), ...(error ? { error } : {}) };
-    this.changed();
+    };
+    this.watches.push(run());
   }
 
   /** Something may have changed: one rebuild within `coalesceMs`, however many ask. */
@@ -136,7 +155,8 @@ export class UiFeed {
       engines: engines.map(engineFacts),
       mode: this.mode,
       routes: this.routes,
-      store: this.status,
+      store: this.mine.status,
+      routesStore: this.routeStore.status,
     });
   }
 

@@ -1,7 +1,7 @@
 /**
  * The stored state the cluster view shows, read from watch snapshots: swarm mode's cluster document, node,
  * service and task records (the keys under `docker/swarm/mode`), and the edge's routes (the registrator's keys
- * under `services/`, parsed as `shoal render` does). Unreadable values are skipped, as the API does. Pure.
+ * in the --ui-routes store, parsed as `shoal render` does). Unreadable values are skipped, as the API does. Pure.
  */
 import type { KV } from '../../store/store.js';
 import { parseEntries, type Model } from '../../render/model.js';
@@ -11,9 +11,6 @@ import { parseNodeRecord, type NodeRecord } from '../swarm/nodes.js';
 import { SERVICES_PREFIX, TASKS_PREFIX, serviceKey, taskKey } from '../orchestrator/store.js';
 import { parseServiceRecord, parseTaskRecord, type Service } from '../orchestrator/records.js';
 import type { TaskRecord } from '../services/model.js';
-
-/** Where the edge's routes are, under the manager's store prefix (the registrator's `<discovery>/services`). */
-export const ROUTES_PREFIX = 'services';
 
 export interface ModeState {
   /** False: no `docker swarm init` yet (the cluster is classic engines only). */
@@ -44,12 +41,7 @@ export function modeState(entries: readonly KV[]): ModeState {
   return { active: true, nodes, services, tasks };
 }
 
-/** The routes model of the keys under `services/` (the prefix stripped, as `shoal render` sees them). */
+/** The routes model of the routes store's keys (`<name>-<port>/<host>:<container>:<port>`), as render sees them. */
 export function routesModel(entries: readonly KV[]): Model {
-  const strip = `${ROUTES_PREFIX}/`;
-  return parseEntries(
-    entries
-      .filter((kv) => kv.key.startsWith(strip))
-      .map((kv) => ({ key: kv.key.slice(strip.length), value: kv.value })),
-  );
+  return parseEntries(entries);
 }

@@ -39,6 +39,8 @@ export interface ViewInput {
   /** The last routes read (undefined: never read). */
   routes: Model | undefined;
   store: StoreStatus;
+  /** The --ui-routes store (`none`: not configured). */
+  routesStore: StoreStatus;
 }
 
 export interface TaskView {
@@ -101,7 +103,8 @@ export interface Alert {
 
 export interface View {
   store: StoreStatus;
-  /** True while the store is out: everything from the store is the last state read. */
+  routesStore: StoreStatus;
+  /** True while a store is out: what came from it is the last state read. */
   stale: boolean;
   swarm: 'active' | 'inactive' | 'unknown';
   alerts: Alert[];
@@ -214,17 +217,21 @@ function time(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);
 }
 
-function alerts(input: ViewInput, ns: readonly NodeView[]): Alert[] {
-  const out: Alert[] = [];
-  const s = input.store;
+function storeAlert(what: string, s: StoreStatus, unknown: string): Alert[] {
   const why = s.error ? `: ${s.error}` : '';
   if (s.state === 'lost')
-    out.push({
-      kind: 'store',
-      text: `store unreachable since ${time(s.since)} UTC${why}; showing the last state read`,
-    });
-  else if (s.state === 'unknown')
-    out.push({ kind: 'store', text: `store not reached yet${why}; swarm services and routes are unknown` });
+    return [
+      { kind: 'store', text: `${what} unreachable since ${time(s.since)} UTC${why}; showing the last state read` },
+    ];
+  if (s.state === 'unknown') return [{ kind: 'store', text: `${what} not reached yet; ${unknown} unknown` }];
+  return [];
+}
+
+function alerts(input: ViewInput, ns: readonly NodeView[]): Alert[] {
+  const out: Alert[] = [
+    ...storeAlert('store', input.store, 'swarm nodes, services and tasks are'),
+    ...storeAlert('routes store', input.routesStore, 'the edge routes are'),
+  ];
   for (const n of ns)
     if (n.state === 'down')
       out.push({ kind: 'node', text: `node ${n.name} (${n.addr}) is down${n.error ? `: ${n.error}` : ''}` });
@@ -248,7 +255,8 @@ export function buildView(input: ViewInput): View {
         : 'inactive';
   return {
     store: input.store,
-    stale: input.store.state === 'lost',
+    routesStore: input.routesStore,
+    stale: input.store.state === 'lost' || input.routesStore.state === 'lost',
     swarm,
     alerts: alerts(input, ns),
     nodes: ns,

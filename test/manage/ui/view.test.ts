@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import type { KV } from '../../../agents/store/store.js';
-import { buildView, type EngineFacts, type StoreStatus } from '../../../agents/manage/ui/view.js';
+import { buildView, type EngineFacts, type StoreStatus, type ViewInput } from '../../../agents/manage/ui/view.js';
 import { modeState, routesModel } from '../../../agents/manage/ui/state.js';
 import type { TaskRecord } from '../../../agents/manage/services/model.js';
 
@@ -74,6 +74,9 @@ function task(id: string, over: Partial<TaskRecord>): KV {
 }
 
 const UP: StoreStatus = { state: 'up', since: 0 };
+/** The routes store answering unless a test says otherwise. */
+const view = (input: Omit<ViewInput, 'routesStore'> & { routesStore?: StoreStatus }) =>
+  buildView({ routesStore: UP, ...input });
 const entries: KV[] = [
   { key: 'docker/swarm/mode/cluster', value: JSON.stringify(doc) },
   nodeRec(1, { zone: 'a' }),
@@ -87,13 +90,13 @@ const entries: KV[] = [
   { key: 'docker/swarm/mode/tasks/bad', value: 'not json' },
 ];
 const routeEntries: KV[] = [
-  { key: 'services/web-80/host1:web.1:80', value: '10.0.0.1:32768' },
-  { key: 'services/web-80/host2:web.2:80', value: '10.0.0.2:32769' },
-  { key: 'services/bad name-80/h:c:80', value: '10.0.0.1:1' },
+  { key: 'web-80/host1:web.1:80', value: '10.0.0.1:32768' },
+  { key: 'web-80/host2:web.2:80', value: '10.0.0.2:32769' },
+  { key: 'bad name-80/h:c:80', value: '10.0.0.1:1' },
 ];
 
 t.test('nodes as columns with their current tasks; services; routes', async (t) => {
-  const v = buildView({
+  const v = view({
     engines: [engine(2), engine(1)],
     mode: modeState(entries),
     routes: routesModel(routeEntries),
@@ -135,7 +138,7 @@ t.test('nodes as columns with their current tasks; services; routes', async (t) 
 });
 
 t.test('before swarm init: the engines alone, no services', async (t) => {
-  const v = buildView({ engines: [engine(1)], mode: modeState([]), routes: routesModel([]), store: UP });
+  const v = view({ engines: [engine(1)], mode: modeState([]), routes: routesModel([]), store: UP });
   t.equal(v.swarm, 'inactive');
   t.same(
     v.nodes.map((n) => [n.id, n.addr, n.role]),
@@ -150,7 +153,7 @@ t.test('a store outage keeps the last state, marked stale, with a store alert', 
     since: Date.UTC(2026, 0, 1, 12, 30, 5),
     error: 'consul://x did not answer',
   };
-  const v = buildView({
+  const v = view({
     engines: [engine(1), engine(2)],
     mode: modeState(entries),
     routes: routesModel(routeEntries),
@@ -165,7 +168,7 @@ t.test('a store outage keeps the last state, marked stale, with a store alert', 
       text: 'store unreachable since 12:30:05 UTC: consul://x did not answer; showing the last state read',
     },
   ]);
-  const never = buildView({
+  const never = view({
     engines: [engine(1)],
     mode: undefined,
     routes: undefined,
@@ -173,18 +176,34 @@ t.test('a store outage keeps the last state, marked stale, with a store alert', 
   });
   t.equal(never.swarm, 'unknown', 'never read: unknown, not inactive');
   t.match(never.alerts, [{ kind: 'store', text: /store not reached yet/ }]);
-  const none = buildView({
+  const routesOut = view({
+    engines: [engine(1), engine(2)],
+    mode: modeState(entries),
+    routes: routesModel(routeEntries),
+    store: UP,
+    routesStore: { state: 'lost', since: Date.UTC(2026, 0, 1, 12, 31, 0), error: 'consul://y did not answer' },
+  });
+  t.equal(routesOut.stale, true);
+  t.equal(routesOut.routes.length, 1, 'the last routes kept');
+  t.same(routesOut.alerts, [
+    {
+      kind: 'store',
+      text: 'routes store unreachable since 12:31:00 UTC: consul://y did not answer; showing the last state read',
+    },
+  ]);
+  const none = view({
     engines: [engine(1)],
     mode: undefined,
     routes: undefined,
     store: { state: 'none', since: 0 },
+    routesStore: { state: 'none', since: 0 },
   });
   t.equal(none.swarm, 'inactive', 'nodes:// discovery: no swarm mode');
   t.same(none.alerts, []);
 });
 
 t.test('a node outage: down, with its error, and an alert; a record without an engine is down', async (t) => {
-  const v = buildView({
+  const v = view({
     engines: [engine(1, { health: 'unhealthy', error: 'connect ECONNREFUSED 10.0.0.1:2375' })],
     mode: modeState(entries),
     routes: undefined,
@@ -203,7 +222,7 @@ t.test('a node outage: down, with its error, and an alert; a record without an e
     'the alert names the node and why',
   );
   t.match(v.alerts[0]!.text, /^node 10\.0\.0\.2:2375 \(10\.0\.0\.2:2375\) is down: engine not in discovery/);
-  const pending = buildView({
+  const pending = view({
     engines: [engine(3, { health: 'pending' })],
     mode: undefined,
     routes: undefined,
@@ -218,7 +237,7 @@ t.test('hostile text stays data: labels, names and errors are passed through unc
     { key: 'docker/swarm/mode/cluster', value: JSON.stringify(doc) },
     nodeRec(1, { [HOSTILE]: HOSTILE }),
   ];
-  const v = buildView({
+  const v = view({
     engines: [engine(1, { name: HOSTILE, labels: { x: HOSTILE } })],
     mode: modeState(hostile),
     routes: undefined,

@@ -46,7 +46,7 @@ function taskCard(t) {
 }
 
 function nodeColumn(n, stale) {
-  const cls = ['node', n.state, stale ? 'stale' : ''].filter(Boolean).join(' ');
+  const cls = ['column', 'node', n.state, stale ? 'stale' : ''].filter(Boolean).join(' ');
   const role = [n.role, n.availability].filter(Boolean).join(' · ');
   const col = el('div', { class: cls, 'data-node-id': n.id, 'data-state': n.state },
     el('h3', {}, n.name),
@@ -86,7 +86,7 @@ function render(view) {
     (view.stale ? ' · stale' : '');
   const cols = view.nodes.map((n) => nodeColumn(n, view.stale));
   if (view.unassigned.length) {
-    const pending = el('div', { class: 'node unknown', 'data-node-id': '' }, el('h3', {}, 'unassigned'),
+    const pending = el('div', { class: 'column unassigned' }, el('h3', {}, 'unassigned'),
       el('div', { class: 'meta' }, 'no node fits these tasks yet'));
     for (const t of view.unassigned) pending.append(taskCard(t));
     cols.push(pending);
@@ -97,11 +97,13 @@ function render(view) {
     r.dataset.service = s.name;
     return r;
   }));
-  document.querySelector('#routes tbody').replaceChildren(...view.routes.map((r) => {
+  const routes = view.routes.map((r) => {
     const tr = row(`${r.name}:${r.port}${r.protocol === 'udp' ? '/udp' : ''}`, r.backends.join(', ') || '(none)');
     tr.dataset.route = r.id;
     return tr;
-  }));
+  });
+  if (view.routesStore.state === 'none') routes.push(row('(start shoal manage with --ui-routes to show them)', ''));
+  document.querySelector('#routes tbody').replaceChildren(...routes);
 }
 
 function connect() {
