@@ -83,7 +83,8 @@ t.test('the cluster view in Chromium: nodes, tasks live, routes, store and node 
   await docker(['swarm', 'init', '--advertise-addr', '127.0.0.1']);
   const [first] = (await docker(['node', 'ls', '-q'])).stdout.trim().split('\n');
   await docker(['node', 'update', '--label-add', `xss=${HOSTILE}`, first as string]);
-  await docker(['service', 'create', '--name', name, '--replicas', '2', 'shoal/busybox', 'sleep', '3600']);
+  // --detach: the page itself is what waits for the tasks (a loaded machine may take longer than the CLI's 60 s)
+  await docker(['service', 'create', '--detach', '--name', name, '--replicas', '2', 'shoal/busybox', 'sleep', '3600']);
   await routes.put(`${name}-80/h1:${name}.1:80`, '127.0.1.1:32768');
 
   const page = await launchChromium();
@@ -92,7 +93,7 @@ t.test('the cluster view in Chromium: nodes, tasks live, routes, store and node 
   mkdirSync(SHOTS, { recursive: true });
 
   t.test('nodes as columns, the dead one down with a node alert; task cards; services; routes', async (t) => {
-    t.equal(await pageUntil<number>(page, cards(name), 30_000, 'the 2 running task cards'), 2);
+    t.equal(await pageUntil<number>(page, `${cards(name)} === 2 && 2`, 120_000, 'the 2 running task cards'), 2);
     await pageUntil(
       page,
       `document.querySelectorAll('#nodes .node[data-state="down"]').length === 1`,
