@@ -10,7 +10,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import type { UiFeed } from './feed.js';
-import type { ServerTls } from '../api/server.js';
+import { httpsOptions, type ServerTls } from '../api/server.js';
 
 export interface UiServer {
   /** `http://HOST:PORT` or `https://HOST:PORT` actually bound. */
@@ -93,15 +93,7 @@ export async function startUiServer(feed: UiFeed, o: UiServerOptions): Promise<U
   };
 
   const tls = o.tls;
-  const server = tls
-    ? https.createServer({
-        cert: tls.cert,
-        key: tls.key,
-        ...(tls.ca ? { ca: tls.ca } : {}),
-        requestCert: tls.verify,
-        rejectUnauthorized: tls.verify,
-      })
-    : http.createServer();
+  const server = tls ? https.createServer(httpsOptions(tls)) : http.createServer();
   server.on('request', onRequest);
   server.on('clientError', (_err, socket) => socket.destroy());
   try {
