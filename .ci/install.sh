@@ -28,6 +28,7 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v systemd-analyze >/dev/null && command -v systemd-notify >/dev/null || need+=(systemd)
 command -v python3 >/dev/null || need+=(python3-minimal)
 command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v chromium >/dev/null || need+=(chromium)  # headless, for the manager UI's browser test
 need_consul=0
 command -v consul >/dev/null || need_consul=1
 

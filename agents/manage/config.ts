@@ -7,6 +7,8 @@ import { sharedConfigFrom, sharedOptions, type SharedConfig } from '../config/co
 import type { AgentSpec } from '../config/spec.js';
 import type { ListenAddress } from '../common/address.js';
 import { parseDiscovery } from './discovery/parse.js';
+import { parseListenAddress } from '../common/address.js';
+import { parseStoreUri } from '../store/uri.js';
 
 export const STRATEGIES = ['spread', 'binpack', 'random'] as const;
 export const FILTERS = [
@@ -40,8 +42,25 @@ export interface ManageConfig extends SharedConfig {
   replication: ReplicationConfig | undefined;
   /** Swarm mode's cluster CA directory (--swarm-ca-dir); undefined: see swarm/ca.ts `defaultCaDir`. */
   swarmCaDir: string | undefined;
-  /** Serve /healthz and /metrics here. */
+  /** Serve the browser cluster view here (--ui; undefined: off). HTTPS with the API's TLS settings. */
+  ui: UiAddress | undefined;
+  /** The store the registrator writes and `shoal render` reads (--ui-routes), for the view's edge routes. */
+  uiRoutes: string | undefined;
 }
+
+/** Where `--ui` listens. */
+export interface UiAddress {
+  host: string;
+  port: number;
+}
+
+/** `HOST:PORT`, `:PORT` or `tcp://HOST:PORT` (a browser cannot reach a unix socket). */
+const uiAddress = () =>
+  via((s): UiAddress => {
+    const a = parseListenAddress(s, 8080);
+    if (a.kind !== 'tcp') throw new Error('expected HOST:PORT, e.g. 127.0.0.1:8080');
+    return { host: a.host, port: a.port };
+  });
 
 /** --cluster-opt values, parsed. */
 export interface ClusterOpts {
@@ -235,6 +254,25 @@ export const manageSpec: AgentSpec<ManageConfig> = {
         'swarm mode: the cluster CA (shoal tls files) that docker swarm init loads, or creates when absent; join tokens derive from its key (default: the --tlscacert directory when it holds ca-key.pem, else ~/.shoal/swarm-ca)',
       schema: text(),
     },
+    {
+      key: 'ui',
+      flag: 'ui',
+      value: 'HOST:PORT',
+      description:
+        'serve a live cluster view for browsers here (off by default); HTTPS with --tlscert when the API uses TLS, and with --tlsverify the browser must present a client certificate too',
+      schema: uiAddress(),
+    },
+    {
+      key: 'uiRoutes',
+      flag: 'ui-routes',
+      value: 'URI',
+      description:
+        "with --ui: the store URI the registrator writes and shoal render reads (e.g. consul://127.0.0.1:8500/services), to show the edge's routes",
+      schema: via((s) => {
+        parseStoreUri(s);
+        return s.trim();
+      }),
+    },
     ...sharedOptions(),
   ],
   examples: [
@@ -260,6 +298,7 @@ export const manageSpec: AgentSpec<ManageConfig> = {
     if (tls && (v.tlsCert === undefined || v.tlsKey === undefined))
       return { key: tlsVerify ? 'tlsVerify' : 'tls', message: 'expected --tlscert and --tlskey as well' };
     if (tlsVerify && v.tlsCaCert === undefined) return { key: 'tlsVerify', message: 'expected --tlscacert as well' };
+    if (v.uiRoutes !== undefined && v.ui === undefined) return { key: 'uiRoutes', message: 'expected --ui as well' };
     if ((v.refreshMin as number) > (v.refreshMax as number))
       return { key: 'refreshMin', message: 'expected at most --engine-refresh-max-interval' };
     return {
@@ -280,6 +319,8 @@ export const manageSpec: AgentSpec<ManageConfig> = {
       tlsKey: v.tlsKey as string | undefined,
       replication: replication && advertise ? { advertise, ttlMs: v.replicationTtl as number } : undefined,
       swarmCaDir: v.swarmCaDir as string | undefined,
+      ui: v.ui as UiAddress | undefined,
+      uiRoutes: v.uiRoutes as string | undefined,
       ...sharedConfigFrom(v),
     };
   },

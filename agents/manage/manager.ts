@@ -34,6 +34,8 @@ import { ServiceStore } from './orchestrator/store.js';
 import { Orchestrator } from './orchestrator/loop.js';
 import { defaultCaDir } from './swarm/ca.js';
 import type { EngineFacts } from './swarm/nodes.js';
+import { UiFeed } from './ui/feed.js';
+import { startUiServer } from './ui/server.js';
 
 export interface Manager {
   addresses: string[];
@@ -41,6 +43,8 @@ export interface Manager {
   metrics: ManageMetrics;
   /** Where /healthz and /metrics are served (with --status-addr). */
   statusAddress: string | undefined;
+  /** The browser cluster view's URL (with --ui). */
+  uiUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -62,7 +66,9 @@ export type ManagerConfig = Pick<
   | 'tlsKey'
   | 'store'
 > &
-  Partial<Pick<ManageConfig, 'replication' | 'statusAddr' | 'pingMs' | 'swarmCaDir'>> & { liveListMax?: number };
+  Partial<Pick<ManageConfig, 'replication' | 'statusAddr' | 'pingMs' | 'swarmCaDir' | 'ui' | 'uiRoutes'>> & {
+    liveListMax?: number;
+  };
 
 export interface ManagerDeps {
   /** Opens the store replication elects the primary through (tests pass a fake). */
@@ -166,6 +172,9 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
   stops.push(() => {
     metrics.listening = false;
   });
+  const routes = config.ui && config.uiRoutes ? await deps.openStore(config.uiRoutes, storeOptions) : undefined;
+  if (routes) stops.push(() => routes.close().catch(() => {}));
+  const ui = config.ui ? await startUi(config, { store, routes }, cluster, log, stops) : undefined;
   let status: StatusServer | undefined;
   if (config.statusAddr) {
     const s = await startStatusServer(config.statusAddr, () => metrics.health(), metrics.registry);
@@ -173,10 +182,27 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
     status = s;
   }
   const { discovery: uri, strategy, filters } = config;
-  const shown = { replication: config.replication !== undefined, tls: config.tls, statusAddr: status?.address };
+  const shown = { replication: config.replication !== undefined, tls: config.tls, statusAddr: status?.address, ui };
   const { addresses } = server;
   log.info({ version: VERSION, addresses, discovery: uri, strategy, filters, ...shown }, 'manager listening');
-  return { addresses: server.addresses, cluster, metrics, statusAddress: status?.address, stop: () => stops.run() };
+  return { addresses, cluster, metrics, statusAddress: status?.address, uiUrl: ui, stop: () => stops.run() };
+}
+
+/** `--ui`: the live view's feed and its server (same TLS as the API); its URL. */
+async function startUi(
+  config: ManagerConfig,
+  stores: { store: Store | undefined; routes: Store | undefined },
+  cluster: Cluster,
+  log: Logger,
+  stops: Stops,
+): Promise<string | undefined> {
+  if (!config.ui) return undefined;
+  const feed = new UiFeed({ ...stores, cluster, log });
+  feed.start();
+  stops.push(() => feed.stop());
+  const s = await startUiServer(feed, { ...config.ui, tls: serverTls(config) });
+  stops.push(() => s.close());
+  return s.url;
 }
 
 /** Swarm mode over the discovery store: this manager's identity is its --advertise address, else `local`. */

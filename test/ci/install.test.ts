@@ -27,6 +27,7 @@ const ALL = [
   'systemd-notify',
   'python3',
   'docker-registry',
+  'chromium',
   'consul',
 ];
 

@@ -108,3 +108,26 @@ t.test('names and ranges: strategy, filters, retries, refresh interval, TLS', as
     t.equal(r.message.slice(0, PREFIX.length + start.length), PREFIX + start, field);
   }
 });
+
+t.test('--ui: off by default; HOST:PORT parsed at load; --ui-routes a store URI that needs --ui', async (t) => {
+  const off = load({});
+  t.equal(off.ui, undefined, 'off by default');
+  t.equal(off.uiRoutes, undefined);
+  t.same(load({ flags: { ui: '127.0.0.1:8080' } }).ui, { host: '127.0.0.1', port: 8080 });
+  t.same(load({ flags: { ui: ':9090' } }).ui, { host: '0.0.0.0', port: 9090 });
+  t.same(load({ flags: { ui: 'tcp://10.0.0.1:80' } }).ui, { host: '10.0.0.1', port: 80 });
+  const routes = load({ flags: { ui: '127.0.0.1:8080', uiRoutes: 'consul://127.0.0.1:8500/services' } });
+  t.equal(routes.uiRoutes, 'consul://127.0.0.1:8500/services');
+  const cases: [Record<string, unknown>, string, string][] = [
+    [{ ui: 'unix:///run/ui.sock' }, 'ui', '--ui "unix:///run/ui.sock": expected HOST:PORT, e.g. 127.0.0.1:8080'],
+    [{ ui: '127.0.0.1:99999' }, 'ui', '--ui "127.0.0.1:99999": '],
+    [{ ui: ':8080', uiRoutes: 'http://x/services' }, 'uiRoutes', '--ui-routes "http://x/services": '],
+    [{ uiRoutes: 'consul://127.0.0.1:8500/services' }, 'uiRoutes', '--ui-routes '],
+  ];
+  for (const [flags, field, start] of cases) {
+    const r = refused({ flags });
+    t.equal(r.field, field, start);
+    t.equal(r.message.slice(0, PREFIX.length + start.length), PREFIX + start, start);
+  }
+  t.match(refused({ flags: { uiRoutes: 'consul://127.0.0.1:8500/services' } }).message, /expected --ui as well/);
+});

@@ -28,6 +28,17 @@ export interface ServerTls {
   verify: boolean;
 }
 
+/** The https server options of `tls`: its certificate, and client certificates required with `verify`. */
+export function httpsOptions(tls: ServerTls): https.ServerOptions {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    requestCert: tls.verify,
+    rejectUnauthorized: tls.verify,
+  };
+}
+
 function statusOf(err: unknown): number {
   if (err instanceof ApiError) return err.status;
   if (err instanceof SwarmError) return err.status;
@@ -132,16 +143,7 @@ export async function listen(hosts: readonly ListenAddress[], api: ApiOptions, t
   const servers: http.Server[] = [];
   const addresses: string[] = [];
   for (const h of hosts) {
-    const server = tls
-      ? https.createServer({
-          allowHalfOpen: true,
-          cert: tls.cert,
-          key: tls.key,
-          ...(tls.ca ? { ca: tls.ca } : {}),
-          requestCert: tls.verify,
-          rejectUnauthorized: tls.verify,
-        })
-      : http.createServer();
+    const server = tls ? https.createServer({ allowHalfOpen: true, ...httpsOptions(tls) }) : http.createServer();
     server.on('request', (req, res) => void handler(api)(req, res));
     server.on('upgrade', (req, socket, head) => void upgradeHandler(api)(req, socket, head));
     server.on('clientError', (_err, socket) => socket.destroy());
