@@ -56,13 +56,18 @@ async function tasks(side: Side, serviceId: string): Promise<{ total: number; ru
   return { total: all.length, running: all.filter((c) => c.State === 'running').length };
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+/** Polls `check` until it holds (true) or `timeoutMs` passes (false). */
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) return false;
     await new Promise((r) => setTimeout(r, 100));
   }
+  return true;
 }
+
+/** A step that does not finish within this counts as Infinity (the trial goes on; the table says so). */
+const STEP_LIMIT_MS = Number(process.env.SWARM_BENCH_STEP_LIMIT_MS ?? 180_000);
 
 const since = (t0: number) => performance.now() - t0;
 
@@ -85,16 +90,16 @@ async function trial(side: Side, n: number, steady?: () => Promise<void>): Promi
   const create = since(t0);
   const id = out.split('\n')[0]!.trim();
   const now = await tasks(side, id);
-  if (now.running !== 10) throw new Error(`${side.name}: ${now.running} tasks run after create, not 10`);
+  if (now.running !== 10) console.log(`${side.name} trial ${n}: ${now.running} task containers run after create`);
   t0 = performance.now();
   await side.docker(['service', 'scale', '-d', `${name}=50`]);
-  await until(`${side.name}: 50 tasks running`, async () => (await tasks(side, id)).running === 50);
-  const scale = since(t0);
-  if (steady) await steady();
+  const all = await until(async () => (await tasks(side, id)).running === 50, STEP_LIMIT_MS);
+  const scale = all ? since(t0) : Infinity;
+  if (steady && all) await steady();
   t0 = performance.now();
   await side.docker(['service', 'rm', name]);
-  await until(`${side.name}: no task container left`, async () => (await tasks(side, id)).total === 0);
-  const rm = since(t0);
+  const gone = await until(async () => (await tasks(side, id)).total === 0, STEP_LIMIT_MS);
+  const rm = gone ? since(t0) : Infinity;
   console.log(
     `${side.name} trial ${n}: create ${(create / 1000).toFixed(1)} s, scale ${(scale / 1000).toFixed(1)} s, rm ${(rm / 1000).toFixed(1)} s`,
   );
@@ -123,7 +128,7 @@ async function passes(tm: TestManager): Promise<number> {
 async function perPass(tm: TestManager, count: { n: number }, out: number[]): Promise<void> {
   const n0 = count.n;
   const p0 = await passes(tm);
-  await until('3 reconciler passes', async () => (await passes(tm)) >= p0 + 3, 60_000);
+  if (!(await until(async () => (await passes(tm)) >= p0 + 3, 60_000))) throw new Error('no 3 reconciler passes');
   out.push((count.n - n0) / ((await passes(tm)) - p0));
 }
 
@@ -134,6 +139,7 @@ function rows(what: string, swarm: number[], shoal: number[], share: number): Be
     { name: `${what}: swarm mode p50`, value: s, unit: 's', better: 'lower' },
     { name: `${what}: shoal p50`, value: percentile(shoal, 50) / 1000, unit: 's', limit, better: 'lower' },
     { name: `${what}: shoal p90`, value: percentile(shoal, 90) / 1000, unit: 's', better: 'lower' },
+    { name: `${what}: swarm mode p90`, value: percentile(swarm, 90) / 1000, unit: 's', better: 'lower' },
   ];
 }
 

@@ -234,17 +234,22 @@ export class Orchestrator {
           if (r.status >= 300 && r.status !== 304 && r.status !== 404)
             throw new DockerRequestError(c.addr, r.status, r.body);
         });
+        // a task on its way out (service removed, scaled down): its stopped container goes at once, not a pass later
+        if (rec?.desiredState === 'remove') await this.removeOn(c, a.containerId);
         break;
       }
-      case 'remove': {
-        await this.engineCall(`remove ${a.containerId}`, async () => {
-          const r = await c.operation('DELETE', `/containers/${encodeURIComponent(a.containerId)}?force=1`);
-          if (r.status >= 300 && r.status !== 404) throw new DockerRequestError(c.addr, r.status, r.body);
-        });
+      case 'remove':
+        await this.removeOn(c, a.containerId);
         break;
-      }
     }
     await engine.refreshContainer(a.containerId).catch(() => {});
+  }
+
+  private removeOn(c: EngineNode['client'], id: string): Promise<void> {
+    return this.engineCall(`remove ${id}`, async () => {
+      const r = await c.operation('DELETE', `/containers/${encodeURIComponent(id)}?force=1`);
+      if (r.status >= 300 && r.status !== 404) throw new DockerRequestError(c.addr, r.status, r.body);
+    });
   }
 
   /**
