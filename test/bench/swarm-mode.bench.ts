@@ -130,6 +130,7 @@ async function perPass(tm: TestManager, count: { n: number }, out: number[]): Pr
   const p0 = await passes(tm);
   if (!(await until(async () => (await passes(tm)) >= p0 + 3, 60_000))) throw new Error('no 3 reconciler passes');
   out.push((count.n - n0) / ((await passes(tm)) - p0));
+  console.log(`shoal: ${out[0]!.toFixed(1)} store requests per reconciler pass (idle, 50 tasks)`);
 }
 
 function rows(what: string, swarm: number[], shoal: number[], share: number): BenchRow[] {
