@@ -160,6 +160,7 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
       cluster,
       isLeader: () => !replication || replication.role === 'primary',
       log,
+      onPass: () => metrics.servicesPasses.inc(),
     });
     orchestrator.start();
     stops.push(() => orchestrator.stop());

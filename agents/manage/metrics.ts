@@ -26,6 +26,9 @@ export class ManageMetrics {
   readonly placementFailures = new Counter(
     metricIn(this.registry, 'shoal_manage_placement_failures_total', 'Create requests no node could take'),
   );
+  readonly servicesPasses = new Counter(
+    metricIn(this.registry, 'shoal_manage_services_passes_total', 'Passes of the swarm-mode services reconciler'),
+  );
   readonly requests = new Counter(
     metricIn(this.registry, 'shoal_manage_api_requests_total', 'API requests by route and HTTP status', [
       'route',

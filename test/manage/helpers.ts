@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type Result } from 'execa';
 import { silentLogger, type Logger } from '../../agents/common/log.js';
-import { startManager, type Manager, type ManagerConfig } from '../../agents/manage/manager.js';
+import { startManager, type Manager, type ManagerConfig, type ManagerDeps } from '../../agents/manage/manager.js';
 import { DEFAULT_CLUSTER_OPTS, FILTERS } from '../../agents/manage/config.js';
 import { engine, busyboxImage, type EngineHandle } from '../harness/index.js';
 
@@ -74,8 +74,12 @@ export interface TestManager {
   stop(): Promise<void>;
 }
 
-export async function startTestManager(config: ManagerConfig, logger: Logger = silentLogger()): Promise<TestManager> {
-  const manager = await startManager(config, logger);
+export async function startTestManager(
+  config: ManagerConfig,
+  logger: Logger = silentLogger(),
+  deps?: ManagerDeps,
+): Promise<TestManager> {
+  const manager = await startManager(config, logger, deps);
   const host = (manager.addresses[0] as string).replace(/^tcp:/, 'tcp:');
   // every node answered, or failed to at least once (a node never reached stays pending, as in classic Swarm)
   await waitUntil(

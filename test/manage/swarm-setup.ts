@@ -16,9 +16,12 @@ import { managerConfig, suffix } from './helpers.js';
 
 export const SWARM_ENGINES = ['127.0.1.1:2375', '127.0.1.2:2375', '127.0.1.3:2375'];
 
-/** `kind`: consul, etcd, etcd2 or zk; `tag` names the prefix and the CA directory. */
+/**
+ * `kind`: consul, etcd, etcd2 or zk; `tag` names the prefix and the CA directory. `t` is a tap test, or any
+ * holder of teardowns (the swarm benchmark runs them itself).
+ */
 export async function swarmSetup(
-  t: Test,
+  t: Pick<Test, 'teardown'>,
   kind: string,
   tag: string,
 ): Promise<{ uri: string; store: Store; config: ManagerConfig; port: number }> {

@@ -21,6 +21,7 @@ import { reconcile } from '../services/reconcile.js';
 import { SwarmError } from '../swarm/errors.js';
 import type { Swarm } from '../swarm/service.js';
 import { nodeInfo, observedTask } from './observed.js';
+import { KeyedLimiter } from './limiter.js';
 import { desired, type Service } from './records.js';
 import type { ServiceStore } from './store.js';
 
@@ -33,6 +34,10 @@ export interface OrchestratorOptions {
   /** A full pass at least this often (default 2 s). */
   intervalMs?: number;
   now?: () => number;
+  /** Engine actions in flight at once per node (default 4); the rest wait their turn. */
+  perNode?: number;
+  /** Called once per pass the leader decides (for the passes metric). */
+  onPass?: () => void;
 }
 
 /** Splits an image reference into what `POST /images/create` takes. */
@@ -53,9 +58,13 @@ export class Orchestrator {
   private readonly inFlight = new Set<string>();
   private readonly watched = new WeakSet<EngineNode>();
   private readonly now: () => number;
+  private readonly limiter: KeyedLimiter;
+  /** The latest decision's action per task: a queued action no longer decided is dropped when its turn comes. */
+  private decided = new Set<string>();
 
   constructor(private readonly o: OrchestratorOptions) {
     this.now = o.now ?? Date.now;
+    this.limiter = new KeyedLimiter(o.perNode ?? 4);
   }
 
   start(): void {
@@ -100,6 +109,7 @@ export class Orchestrator {
   /** One decision and its writes; the engine actions run on in the background. */
   async pass(): Promise<void> {
     if (!this.o.isLeader()) return;
+    this.o.onPass?.();
     this.watch();
     const st = await this.o.store.read();
     const members = await this.o.swarm.members();
@@ -129,6 +139,7 @@ export class Orchestrator {
     if (!this.o.isLeader() || this.stopped) return;
     if (result.changed.length) await this.o.store.writeTasks(result.changed);
     if (result.deleted.length) await this.o.store.deleteTasks(result.deleted);
+    this.decided = new Set(result.actions.flatMap((a) => (a.kind === 'rollback' ? [] : [`${a.taskId} ${a.kind}`])));
     const rollbacks = new Set(result.actions.flatMap((a) => (a.kind === 'rollback' ? [a.serviceId] : [])));
     for (const u of result.updateStatus) {
       const raw = st.raw.get(u.serviceId);
@@ -143,7 +154,12 @@ export class Orchestrator {
       const engine = engineOf.get(a.nodeId);
       if (!engine) continue;
       this.inFlight.add(a.taskId);
-      void this.act(a, engine, tasks.get(a.taskId), services, nodeById)
+      const rec = tasks.get(a.taskId);
+      void this.limiter
+        .run(a.nodeId, async () => {
+          if (!this.decided.has(`${a.taskId} ${a.kind}`) || !this.o.isLeader() || this.stopped) return;
+          await this.act(a, engine, rec, services, nodeById);
+        })
         .catch((err: unknown) =>
           this.o.log.warn(
             { task: a.taskId, action: a.kind, err: errorMessage(err) },
@@ -191,7 +207,7 @@ export class Orchestrator {
         if (!id) return;
         if (a.start) {
           try {
-            await this.engineCall(`start ${name}`, () => c.startContainer(id));
+            await this.engineCall(`start ${name}`, () => this.startOn(c, id));
           } catch (err) {
             if (!(err instanceof DockerRequestError && err.status === 304)) {
               await engine.refreshContainer(id).catch(() => {});
@@ -203,10 +219,7 @@ export class Orchestrator {
         return;
       }
       case 'start': {
-        await this.engineCall(`start ${a.containerId}`, async () => {
-          const r = await c.json('POST', `/containers/${encodeURIComponent(a.containerId)}/start`);
-          if (r.status >= 300 && r.status !== 304) throw new DockerRequestError(c.addr, r.status, r.body);
-        });
+        await this.engineCall(`start ${a.containerId}`, () => this.startOn(c, a.containerId));
         break;
       }
       case 'stop': {
@@ -221,17 +234,31 @@ export class Orchestrator {
           if (r.status >= 300 && r.status !== 304 && r.status !== 404)
             throw new DockerRequestError(c.addr, r.status, r.body);
         });
+        // a task on its way out (service removed, scaled down): its stopped container goes at once, not a pass later
+        if (rec?.desiredState === 'remove') await this.removeOn(c, a.containerId);
         break;
       }
-      case 'remove': {
-        await this.engineCall(`remove ${a.containerId}`, async () => {
-          const r = await c.json('DELETE', `/containers/${encodeURIComponent(a.containerId)}?force=1`);
-          if (r.status >= 300 && r.status !== 404) throw new DockerRequestError(c.addr, r.status, r.body);
-        });
+      case 'remove':
+        await this.removeOn(c, a.containerId);
         break;
-      }
     }
     await engine.refreshContainer(a.containerId).catch(() => {});
+  }
+
+  private removeOn(c: EngineNode['client'], id: string): Promise<void> {
+    return this.engineCall(`remove ${id}`, async () => {
+      const r = await c.operation('DELETE', `/containers/${encodeURIComponent(id)}?force=1`);
+      if (r.status >= 300 && r.status !== 404) throw new DockerRequestError(c.addr, r.status, r.body);
+    });
+  }
+
+  /**
+   * A start has no answer deadline (only one for the connection), as a create: on a busy host it may take longer
+   * than a call's 10 s, and a start sent again while the first still runs would only wait behind it.
+   */
+  private async startOn(c: EngineNode['client'], id: string): Promise<void> {
+    const r = await c.operation('POST', `/containers/${encodeURIComponent(id)}/start`);
+    if (r.status >= 300 && r.status !== 304) throw new DockerRequestError(c.addr, r.status, r.body);
   }
 
   /** The engine refused the task's container: the record says so (rejected, with the engine's words). */
