@@ -37,10 +37,10 @@ t.test('OT1: version and info say swarm/1.2.9 first, then shoal', async (t) => {
 t.test('EV1: events --until <past> ends at once with nothing', async (t) => {
   await tm.docker(['create', '--name', `${P}-ev`, IMAGE, 'true']);
   const past = String(Math.floor(Date.now() / 1000) - 1);
-  const started = Date.now();
+  // a stream that did not end on its own would be killed by the CLI helper's deadline and throw
   const r = await tm.docker(['events', '--until', past]);
+  t.equal(r.exitCode, 0, 'the stream ends on its own');
   t.equal(r.stdout, '', 'no history replayed');
-  t.ok(Date.now() - started < 5000, 'returns at once');
   const soon = String(Math.floor(Date.now() / 1000) + 2);
   t.equal(
     (await tm.docker(['events', '--until', soon, '--filter', `container=${P}-ev`])).stdout,
