@@ -6,6 +6,7 @@
  * update naming another version is "update out of sequence". Store calls are retried briefly; a store that
  * does not answer fails the request with a 503. Requests on a swarm that is not initialised answer Docker's 503.
  */
+import { ShoalError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { retry } from '../../common/retry.js';
 import type { Store } from '../../store/store.js';
@@ -23,6 +24,8 @@ import { parseServiceRecord, parseTaskRecord, type Service, type ServiceRecord }
 export const SERVICES_PREFIX = `${MODE_PREFIX}/services`;
 export const TASKS_PREFIX = `${MODE_PREFIX}/tasks`;
 export const NAMES_PREFIX = `${MODE_PREFIX}/service-names`;
+/** The orchestrator's fencing key: every pass that writes moves it by compare-and-set on the value it read. */
+export const FENCE_KEY = `${MODE_PREFIX}/orchestrator-fence`;
 export const serviceKey = (id: string) => `${SERVICES_PREFIX}/${id}`;
 export const taskKey = (id: string) => `${TASKS_PREFIX}/${id}`;
 const nameKey = (name: string) => `${NAMES_PREFIX}/${name}`;
@@ -60,9 +63,29 @@ export interface State {
   /** The raw stored values, by service ID (what a compare-and-set expects). */
   raw: Map<string, string>;
   tasks: TaskRecord[];
+  /** The raw stored task values, by task ID (what a task write expects). */
+  taskRaw: Map<string, string>;
+  /** The fence as read before the services and tasks (what a pass's commit expects). */
+  fence: string | undefined;
+}
+
+/**
+ * A pass's writes were refused: another orchestrator (a new leader, or a deposed one still running) wrote
+ * since this pass read. The pass must stop acting; the next pass reads again.
+ */
+export class StaleWriteError extends ShoalError {
+  constructor(what: string) {
+    super('SHOAL_STALE_TASK_WRITE', `services orchestrator: ${what} changed since this pass read it`, {
+      recoverable: true,
+    });
+  }
 }
 
 export class ServiceStore {
+  /** Who this orchestrator is, in the fence's value. */
+  private readonly instance = randomId().slice(0, 12);
+  private commits = 0;
+
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
@@ -86,6 +109,8 @@ export class ServiceStore {
   /** Every service and task record (unreadable values are skipped). */
   async read(): Promise<State> {
     await this.active();
+    // the fence first: a commit by another orchestrator after it is seen, even if its task writes are not yet
+    const fence = await this.io('read', () => this.store.get(FENCE_KEY));
     const [svcs, tasks] = await Promise.all([
       this.io('read', () => this.store.list(SERVICES_PREFIX)),
       this.io('read', () => this.store.list(TASKS_PREFIX)),
@@ -100,11 +125,15 @@ export class ServiceStore {
       }
     }
     const out: TaskRecord[] = [];
+    const taskRaw = new Map<string, string>();
     for (const kv of tasks) {
       const t = parseTaskRecord(kv.value);
-      if (t && kv.key === taskKey(t.id)) out.push(t);
+      if (t && kv.key === taskKey(t.id)) {
+        out.push(t);
+        taskRaw.set(t.id, kv.value);
+      }
     }
-    return { services, raw, tasks: out };
+    return { services, raw, tasks: out, taskRaw, fence };
   }
 
   /** The service `ref` names: an exact ID, an exact name, then a unique ID prefix (Docker's order). */
@@ -201,15 +230,45 @@ export class ServiceStore {
     this.log.info({ service: s.rec.id, name: s.spec.Name }, 'service removed');
   }
 
-  /** The orchestrator's writes: task records (before their containers), then dropped ones. */
-  async writeTasks(changed: readonly TaskRecord[]): Promise<void> {
+  /**
+   * The orchestrator's writes of one pass, fenced: first the fence moves by compare-and-set on the value `st`
+   * read (refused: another orchestrator committed since, so this pass is stale and writes nothing), then each
+   * task record by compare-and-set on its value in `st` (absent for a new task), then the dropped ones.
+   * A refused write throws `StaleWriteError`: the caller must not act on this pass's decision.
+   */
+  async commit(st: State, changed: readonly TaskRecord[], deleted: readonly string[]): Promise<void> {
+    if (!changed.length && !deleted.length) return;
+    const next = `${this.instance}:${++this.commits}:${this.now()}`;
+    if (!(await this.io('task write', () => this.store.cas(FENCE_KEY, st.fence, next))))
+      throw new StaleWriteError('the fence');
+    st.fence = next;
+    const refused: string[] = [];
     await Promise.all(
-      changed.map((t) => this.io('task write', () => this.store.put(taskKey(t.id), JSON.stringify(t)))),
+      changed.map(async (t) => {
+        const value = JSON.stringify(t);
+        const ok = await this.io('task write', () => this.store.cas(taskKey(t.id), st.taskRaw.get(t.id), value));
+        if (ok) st.taskRaw.set(t.id, value);
+        else refused.push(t.id);
+      }),
     );
+    if (refused.length) throw new StaleWriteError(`task ${refused.sort().join(', ')}`);
+    await Promise.all(deleted.map((id) => this.io('task delete', () => this.store.delete(taskKey(id)))));
   }
 
-  async deleteTasks(ids: readonly string[]): Promise<void> {
-    await Promise.all(ids.map((id) => this.io('task delete', () => this.store.delete(taskKey(id)))));
+  /**
+   * One task record changed by `fn` on its current value (read-modify-write by compare-and-set, tried again a
+   * few times on a race); false when the task is gone or kept on losing.
+   */
+  async updateTask(id: string, fn: (t: TaskRecord) => TaskRecord): Promise<boolean> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const raw = await this.io('task read', () => this.store.get(taskKey(id)));
+      const t = raw === undefined ? undefined : parseTaskRecord(raw);
+      if (!t) return false;
+      const value = JSON.stringify(fn(t));
+      if (value === raw) return true;
+      if (await this.io('task write', () => this.store.cas(taskKey(id), raw, value))) return true;
+    }
+    return false;
   }
 
   /**
