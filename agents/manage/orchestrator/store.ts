@@ -1,7 +1,9 @@
 /**
  * Services and tasks in the store, next to swarm mode's node records: one value per service at
  * `docker/swarm/mode/services/<id>`, one per task at `.../tasks/<id>`, and a name claim per service at
- * `.../service-names/<name>` so two creates of one name cannot both win. Every service write is a
+ * `.../service-names/<name>` so two creates of one name cannot both win, a claim per published ingress port
+ * (port-claims.ts) so two services cannot both publish one, and a fence the orchestrator's task writes go
+ * through (`commit`: a stale orchestrator's pass is refused). Every service write is a
  * compare-and-set on the value last read; its `version` (Version.Index) rises by one with each write, and an
  * update naming another version is "update out of sequence". Store calls are retried briefly; a store that
  * does not answer fails the request with a 503. Requests on a swarm that is not initialised answer Docker's 503.
@@ -10,15 +12,14 @@ import { ShoalError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { retry } from '../../common/retry.js';
 import type { Store } from '../../store/store.js';
-import { SpecError } from '../services/errors.js';
-import { assignIngress, claimsOf, IngressPortError } from '../services/ingress.js';
 import { randomId } from '../services/names.js';
 import { parseServiceSpec } from '../services/spec.js';
-import type { PortConfig, ServiceSpec } from '../services/types.js';
 import type { TaskRecord, UpdateStatus } from '../services/model.js';
 import { specKey } from '../services/speckey.js';
 import { SwarmError, SwarmStoreError, notManager, outOfSequence } from '../swarm/errors.js';
 import { CLUSTER_KEY, MODE_PREFIX } from '../swarm/layout.js';
+import { PortClaims } from './port-claims.js';
+import { clashError, ingressPorts, sameSlot, slotsOf, specOf } from './endpoint.js';
 import { parseServiceRecord, parseTaskRecord, type Service, type ServiceRecord } from './records.js';
 
 export const SERVICES_PREFIX = `${MODE_PREFIX}/services`;
@@ -32,31 +33,6 @@ const nameKey = (name: string) => `${NAMES_PREFIX}/${name}`;
 
 export const serviceNotFound = (ref: string) => new SwarmError(404, `service ${ref} not found`, 'SHOAL_NO_SERVICE');
 export const taskNotFound = (ref: string) => new SwarmError(404, `task ${ref} not found`, 'SHOAL_NO_TASK');
-
-/** A spec the edge refused: Docker's 400 with the message naming the field. */
-/** The typed spec of a create or update body; a bad one is a 400 naming the field. */
-function specOf(body: unknown): ServiceSpec {
-  try {
-    return parseServiceSpec(body);
-  } catch (err) {
-    if (err instanceof SpecError) throw new SwarmError(400, err.message, 'SHOAL_SERVICE_SPEC');
-    throw err;
-  }
-}
-
-/** The spec's ports with ingress ports assigned against the other services' (a taken one is a 400). */
-function ingressPorts(spec: ServiceSpec, services: readonly Service[], self?: Service): PortConfig[] {
-  const others = services.filter((s) => s !== self);
-  const taken = others.flatMap((s) =>
-    claimsOf(s.rec.id, s.spec.Name, s.rec.endpointPorts ?? s.spec.EndpointSpec.Ports),
-  );
-  try {
-    return assignIngress(spec.EndpointSpec.Ports, taken, self?.rec.endpointPorts ?? []);
-  } catch (err) {
-    if (err instanceof IngressPortError) throw new SwarmError(400, err.message, err.code);
-    throw err;
-  }
-}
 
 export interface State {
   services: Service[];
@@ -85,12 +61,18 @@ export class ServiceStore {
   /** Who this orchestrator is, in the fence's value. */
   private readonly instance = randomId().slice(0, 12);
   private commits = 0;
+  private readonly ports: PortClaims;
 
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.ports = new PortClaims(store, (what, fn) => this.io(what, fn), now);
+  }
+
+  private readonly live = async (id: string) =>
+    (await this.io('read', () => this.store.get(serviceKey(id)))) !== undefined;
 
   private async io<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -145,10 +127,13 @@ export class ServiceStore {
     throw serviceNotFound(ref);
   }
 
-  /** `POST /services/create`: the new service's ID. Nothing is written for a bad spec or a taken name. */
+  /**
+   * `POST /services/create`: the new service's ID. Nothing is written for a bad spec, a taken name or a taken
+   * port: the name is claimed, then each published ingress port (create-only), then the record is written. A
+   * port assigned from the range that another create claimed first is assigned again (a few times).
+   */
   async create(body: unknown): Promise<string> {
     const spec = specOf(body);
-    const st = await this.read();
     const id = randomId();
     const conflict = () =>
       new SwarmError(
@@ -156,24 +141,49 @@ export class ServiceStore {
         `rpc error: code = AlreadyExists desc = name conflicts with an existing object: service ${spec.Name} already exists`,
         'SHOAL_SERVICE_EXISTS',
       );
-    if (st.services.some((s) => s.spec.Name === spec.Name)) throw conflict();
-    const endpointPorts = ingressPorts(spec, st.services);
-    const claimed = await this.io('create', () => this.store.get(nameKey(spec.Name)));
-    // a claim whose service is gone (a create that failed half-way) may be taken over
-    if (claimed !== undefined && st.services.some((s) => s.rec.id === claimed)) throw conflict();
-    if (!(await this.io('create', () => this.store.cas(nameKey(spec.Name), claimed, id)))) throw conflict();
-    const at = new Date(this.now()).toISOString();
-    const rec: ServiceRecord = {
-      id,
-      version: 1,
-      createdAt: at,
-      updatedAt: at,
-      spec: body as Record<string, unknown>,
-      endpointPorts,
-    };
-    await this.io('create', () => this.store.cas(serviceKey(id), undefined, JSON.stringify(rec)));
-    this.log.info({ service: id, name: spec.Name }, 'service created');
-    return id;
+    const asked = slotsOf(spec.EndpointSpec.Ports);
+    for (let attempt = 1; ; attempt++) {
+      const st = await this.read();
+      if (st.services.some((s) => s.spec.Name === spec.Name)) throw conflict();
+      const endpointPorts = ingressPorts(spec, st.services, undefined, await this.ports.list());
+      const claimed = await this.io('create', () => this.store.get(nameKey(spec.Name)));
+      // a claim whose service is gone (a create that failed half-way) may be taken over
+      if (claimed !== undefined && st.services.some((s) => s.rec.id === claimed)) throw conflict();
+      if (!(await this.io('create', () => this.store.cas(nameKey(spec.Name), claimed, id)))) throw conflict();
+      const slots = slotsOf(endpointPorts);
+      const clash = await this.ports.claim({ id, name: spec.Name }, slots, this.live).catch(async (err: unknown) => {
+        await this.releaseName(spec.Name, id);
+        throw err;
+      });
+      if (clash) {
+        await this.releaseName(spec.Name, id);
+        if (!asked.some(sameSlot(clash.slot)) && attempt < 5) continue;
+        throw clashError(clash);
+      }
+      const at = new Date(this.now()).toISOString();
+      const rec: ServiceRecord = {
+        id,
+        version: 1,
+        createdAt: at,
+        updatedAt: at,
+        spec: body as Record<string, unknown>,
+        endpointPorts,
+      };
+      try {
+        await this.io('create', () => this.store.cas(serviceKey(id), undefined, JSON.stringify(rec)));
+      } catch (err) {
+        await this.ports.release(id, slots).catch(() => {});
+        await this.releaseName(spec.Name, id).catch(() => {});
+        throw err;
+      }
+      this.log.info({ service: id, name: spec.Name }, 'service created');
+      return id;
+    }
+  }
+
+  private async releaseName(name: string, id: string): Promise<void> {
+    const claim = await this.io('remove', () => this.store.get(nameKey(name)));
+    if (claim === id) await this.io('remove', () => this.store.delete(nameKey(name)));
   }
 
   /**
@@ -196,7 +206,8 @@ export class ServiceStore {
           `rpc error: code = FailedPrecondition desc = service ${s.rec.id} does not have a previous spec`,
         );
       const status: UpdateStatus = { State: 'rollback_started', StartedAt: at, Message: 'manually requested rollback' };
-      const back = ingressPorts(s.previous?.spec ?? parseServiceSpec(s.rec.previousSpec), st.services, s);
+      const prev = s.previous?.spec ?? parseServiceSpec(s.rec.previousSpec);
+      const back = ingressPorts(prev, st.services, s, await this.ports.list());
       next = {
         ...s.rec,
         spec: s.rec.previousSpec,
@@ -209,15 +220,30 @@ export class ServiceStore {
       const status: UpdateStatus | null | undefined = changed
         ? { State: 'updating', StartedAt: at, Message: 'update in progress' }
         : s.rec.updateStatus;
-      const endpointPorts = ingressPorts(spec, st.services, s);
+      const endpointPorts = ingressPorts(spec, st.services, s, await this.ports.list());
       const spec2 = body as Record<string, unknown>;
       next = { ...s.rec, spec: spec2, previousSpec: s.rec.spec, updateStatus: status, endpointPorts };
     }
     next = { ...next, version: s.rec.version + 1, updatedAt: new Date(at).toISOString() };
+    // the new ports are claimed before the record names them; the ones it no longer names are freed after
+    const before = slotsOf(s.rec.endpointPorts);
+    const after = slotsOf(next.endpointPorts);
+    const clash = await this.ports.claim({ id: s.rec.id, name: s.spec.Name }, after, this.live);
+    if (clash) throw clashError(clash);
     const ok = await this.io('update', () =>
       this.store.cas(serviceKey(s.rec.id), st.raw.get(s.rec.id), JSON.stringify(next)),
     );
-    if (!ok) throw outOfSequence();
+    if (!ok) {
+      await this.ports.release(
+        s.rec.id,
+        after.filter((p) => !before.some(sameSlot(p))),
+      );
+      throw outOfSequence();
+    }
+    await this.ports.release(
+      s.rec.id,
+      before.filter((p) => !after.some(sameSlot(p))),
+    );
   }
 
   /** `DELETE /services/{id}`: the record and its name claim; the orchestrator then removes the tasks. */
@@ -225,8 +251,9 @@ export class ServiceStore {
     const st = await this.read();
     const s = ServiceStore.resolve(st.services, ref);
     await this.io('remove', () => this.store.delete(serviceKey(s.rec.id)));
-    const claim = await this.io('remove', () => this.store.get(nameKey(s.spec.Name)));
-    if (claim === s.rec.id) await this.io('remove', () => this.store.delete(nameKey(s.spec.Name)));
+    await this.releaseName(s.spec.Name, s.rec.id);
+    const held = (await this.ports.list()).filter((c) => c.serviceId === s.rec.id);
+    await this.ports.release(s.rec.id, held);
     this.log.info({ service: s.rec.id, name: s.spec.Name }, 'service removed');
   }
 
