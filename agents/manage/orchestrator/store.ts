@@ -67,6 +67,8 @@ export class ServiceStore {
     private readonly store: Store,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** Whether a swarm is initialised, when a watched view can tell without the store (else undefined). */
+    private readonly clusterKnown: () => boolean | undefined = () => undefined,
   ) {
     this.ports = new PortClaims(store, (what, fn) => this.io(what, fn), now);
   }
@@ -85,6 +87,9 @@ export class ServiceStore {
 
   /** Refuses (Docker's 503) unless a swarm is initialised. */
   async active(): Promise<void> {
+    const known = this.clusterKnown();
+    if (known === false) throw notManager();
+    if (known) return;
     if ((await this.io('read', () => this.store.get(CLUSTER_KEY))) === undefined) throw notManager();
   }
 

@@ -1,6 +1,6 @@
 /**
  * Swarm mode's I/O shell: reads and writes the cluster document and the node records in the store (one
- * `list` of `docker/swarm/mode` per request, writes by compare-and-set), joins them with the live engines, and
+ * `list` of `docker/swarm/mode` per request, writes by compare-and-set; `/info` reads the watched view), joins them with the live engines, and
  * leaves every decision to the pure modules beside it. Store calls are retried briefly; a store that still
  * does not answer fails the request with a 503 and nothing half-written is claimed.
  */
@@ -22,6 +22,7 @@ import {
 } from './errors.js';
 import { newId } from './ids.js';
 import { swarmInfo } from './info.js';
+import type { SwarmView } from './view.js';
 import { joinAddress, pickSelfEngine } from './address.js';
 import { CLUSTER_KEY, MODE_PREFIX, NODES_PREFIX, nodeKey } from './layout.js';
 import {
@@ -55,6 +56,8 @@ export interface SwarmOptions {
   caDir: string;
   log: Logger;
   now?: () => Date;
+  /** The watched view `/info` is answered from (without one, `/info` reads the store). */
+  view?: SwarmView;
 }
 
 /** What one read of the prefix gives: the document and this cluster's node records, with their raw values. */
@@ -98,7 +101,9 @@ export class Swarm {
   }
 
   private async read(): Promise<Read> {
-    return this.parse(await this.io('read', () => this.o.store.list(MODE_PREFIX)));
+    const kvs = await this.io('read', () => this.o.store.list(MODE_PREFIX));
+    this.o.view?.seen(kvs);
+    return this.parse(kvs);
   }
 
   private parse(kvs: readonly KV[]): Read {
@@ -166,15 +171,24 @@ export class Swarm {
    * within `INFO_WAIT_MS`, the state last seen with the error (inactive when none was ever seen).
    */
   async info(): Promise<Record<string, unknown>> {
+    const view = this.o.view;
+    const cached = view?.current();
+    if (cached) return this.infoOf(this.parse(cached));
+    const seen = view?.state === 'lost' ? view.lastSeen() : undefined;
+    if (seen) {
+      const r = this.parse(seen);
+      const error = 'swarm state: the store is unreachable; showing the state last seen while the watch retries';
+      return r.doc
+        ? swarmInfo({ ...r, selfId: this.selfId(r.records), error })
+        : swarmInfo({ doc: undefined, records: [], selfId: undefined, error });
+    }
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('the store did not answer in time')), INFO_WAIT_MS);
     });
     try {
       const kvs = await Promise.race([this.o.store.list(MODE_PREFIX), deadline]);
-      const r = this.parse(kvs);
-      const unrecorded = r.doc ? this.o.engines().filter((e) => !r.records.some((x) => x.addr === e.addr)).length : 0;
-      return swarmInfo({ doc: r.doc, records: r.records, selfId: this.selfId(r.records), unrecorded });
+      return this.infoOf(this.parse(kvs));
     } catch (err) {
       const last = this.last;
       if (!last?.doc) return swarmInfo({ doc: undefined, records: [], selfId: undefined });
@@ -182,6 +196,11 @@ export class Swarm {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private infoOf(r: Read): Record<string, unknown> {
+    const unrecorded = r.doc ? this.o.engines().filter((e) => !r.records.some((x) => x.addr === e.addr)).length : 0;
+    return swarmInfo({ doc: r.doc, records: r.records, selfId: this.selfId(r.records), unrecorded });
   }
 
   /** `POST /swarm/init`: the new cluster, this manager's node as its manager; the node ID. */
@@ -267,6 +286,7 @@ export class Swarm {
     const next: ClusterDoc = { ...doc, spec, tokens, version: doc.version + 1, updatedAt: this.now() };
     const ok = await this.io('update', () => this.o.store.cas(CLUSTER_KEY, docRaw, JSON.stringify(next)));
     if (!ok) throw outOfSequence();
+    this.o.view?.wrote(CLUSTER_KEY, JSON.stringify(next));
   }
 
   /** `POST /swarm/leave[?force=1]`: with force, the whole swarm state is erased; the classic workflow stays. */
@@ -275,6 +295,7 @@ export class Swarm {
     if (!r.doc) throw new SwarmError(503, NOT_IN_SWARM);
     if (!force) throw new SwarmError(503, LAST_MANAGER_LEAVE);
     await this.io('leave', () => this.o.store.deleteTree(MODE_PREFIX));
+    this.o.view?.cleared();
     this.o.log.info({ cluster: r.doc.id }, 'left the swarm: swarm state erased');
   }
 
