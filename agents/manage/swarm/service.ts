@@ -1,13 +1,13 @@
 /**
- * Swarm mode's I/O shell: reads and writes the cluster document and the node records in the store (one
- * `list` of `docker/swarm/mode` per request, writes by compare-and-set; `/info` reads the watched view), joins them with the live engines, and
- * leaves every decision to the pure modules beside it. Store calls are retried briefly; a store that still
- * does not answer fails the request with a 503 and nothing half-written is claimed.
+ * Swarm mode's I/O shell: the cluster document and node records in the store (a `list` of the swarm prefix per
+ * request, `/info` from the watched view; writes by compare-and-set), joined with the live engines; decisions
+ * are the pure modules'. Store calls are retried briefly, then fail with a 503 claiming nothing half-written.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../common/log.js';
 import { errorMessage } from '../../common/errors.js';
 import { retry } from '../../common/retry.js';
+import { withTimeout } from '../../common/backoff.js';
 import type { KV, Store } from '../../store/store.js';
 import { loadCa, loadOrCreateCa } from './ca.js';
 import { clusterView, normalizeSpec, parseClusterDoc, parseInit, type ClusterDoc } from './cluster.js';
@@ -41,6 +41,7 @@ import {
 } from './nodes.js';
 import { caDigest, deriveToken, tokenRecord, type TokenRole } from './tokens.js';
 
+const NONE = { doc: undefined, records: [], selfId: undefined };
 /** How long `/info` waits for the store before showing the swarm state last seen. */
 export const INFO_WAIT_MS = 1500;
 
@@ -166,41 +167,31 @@ export class Swarm {
   }
 
   /**
-   * `/info`'s Swarm section. It never fails nor waits long, as `docker info` serves the classic workflow too:
-   * one read, no writes (engines without a record yet count as nodes), and while the store does not answer
-   * within `INFO_WAIT_MS`, the state last seen with the error (inactive when none was ever seen).
+   * `/info`'s Swarm section, never failing nor waiting long (`docker info` serves the classic workflow too):
+   * from the watched view when live, else one read; while the store is away, the state last seen with the
+   * error (inactive when none was ever seen). Engines without a record yet count as nodes.
    */
   async info(): Promise<Record<string, unknown>> {
-    const view = this.o.view;
-    const cached = view?.current();
+    const cached = this.o.view?.current();
     if (cached) return this.infoOf(this.parse(cached));
-    const seen = view?.state === 'lost' ? view.lastSeen() : undefined;
-    if (seen) {
-      const r = this.parse(seen);
-      const error = 'swarm state: the store is unreachable; showing the state last seen while the watch retries';
-      return r.doc
-        ? swarmInfo({ ...r, selfId: this.selfId(r.records), error })
-        : swarmInfo({ doc: undefined, records: [], selfId: undefined, error });
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('the store did not answer in time')), INFO_WAIT_MS);
-    });
+    if (this.o.view?.state === 'lost') return this.lastInfo('the store is unreachable; the watch retries');
     try {
-      const kvs = await Promise.race([this.o.store.list(MODE_PREFIX), deadline]);
-      return this.infoOf(this.parse(kvs));
+      const late = () => new Error('the store did not answer in time');
+      return this.infoOf(this.parse(await withTimeout(this.o.store.list(MODE_PREFIX), INFO_WAIT_MS, late)));
     } catch (err) {
-      const last = this.last;
-      if (!last?.doc) return swarmInfo({ doc: undefined, records: [], selfId: undefined });
-      return swarmInfo({ ...last, selfId: this.selfId(last.records), error: `swarm state: ${errorMessage(err)}` });
-    } finally {
-      clearTimeout(timer);
+      return this.lastInfo(errorMessage(err));
     }
   }
 
   private infoOf(r: Read): Record<string, unknown> {
     const unrecorded = r.doc ? this.o.engines().filter((e) => !r.records.some((x) => x.addr === e.addr)).length : 0;
     return swarmInfo({ doc: r.doc, records: r.records, selfId: this.selfId(r.records), unrecorded });
+  }
+
+  private lastInfo(why: string): Record<string, unknown> {
+    const last = this.last;
+    const error = `swarm state: ${why}`;
+    return last?.doc ? swarmInfo({ ...last, selfId: this.selfId(last.records), error }) : swarmInfo(NONE);
   }
 
   /** `POST /swarm/init`: the new cluster, this manager's node as its manager; the node ID. */
