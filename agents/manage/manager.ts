@@ -32,6 +32,7 @@ import { parseDiscovery } from './discovery/parse.js';
 import { Swarm } from './swarm/service.js';
 import { ServiceStore } from './orchestrator/store.js';
 import { Orchestrator } from './orchestrator/loop.js';
+import { SwarmView } from './swarm/view.js';
 import { defaultCaDir } from './swarm/ca.js';
 import type { EngineFacts } from './swarm/nodes.js';
 import { UiFeed } from './ui/feed.js';
@@ -151,9 +152,12 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
     replication = r;
   }
   if (store) {
-    const swarm = swarmMode(config, store, cluster, replication, log);
+    const view = new SwarmView(store, log);
+    view.start();
+    stops.push(() => view.stop());
+    const swarm = swarmMode(config, store, cluster, replication, log, view);
     api.swarm = swarm;
-    const services = new ServiceStore(store, log);
+    const services = new ServiceStore(store, log, Date.now, () => view.clusterKnown());
     const orchestrator = new Orchestrator({
       store: services,
       swarm,
@@ -213,6 +217,7 @@ function swarmMode(
   cluster: Cluster,
   r: Replication | undefined,
   log: Logger,
+  view: SwarmView,
 ): Swarm {
   const advertise = config.replication?.advertise;
   const self = advertise ?? 'local';
@@ -235,6 +240,7 @@ function swarmMode(
     caDir: config.swarmCaDir ?? defaultCaDir(config.tlsCaCert, os.homedir(), existsSync),
     discovery: config.discovery,
     log,
+    view,
   });
 }
 

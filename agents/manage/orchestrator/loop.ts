@@ -23,7 +23,7 @@ import type { Swarm } from '../swarm/service.js';
 import { nodeInfo, observedTask } from './observed.js';
 import { KeyedLimiter } from './limiter.js';
 import { desired, type Service } from './records.js';
-import type { ServiceStore } from './store.js';
+import { StaleWriteError, type ServiceStore } from './store.js';
 
 export interface OrchestratorOptions {
   store: ServiceStore;
@@ -92,7 +92,10 @@ export class Orchestrator {
       try {
         await this.pass();
       } catch (err) {
-        if (!(err instanceof SwarmError && err.status === 503 && /not a swarm manager/.test(err.message)))
+        if (err instanceof StaleWriteError) {
+          this.o.log.info({ err: err.message }, 'services orchestrator: stale pass dropped; reading again');
+          this.wanted = true;
+        } else if (!(err instanceof SwarmError && err.status === 503 && /not a swarm manager/.test(err.message)))
           this.o.log.warn({ err: errorMessage(err) }, 'services orchestrator: pass failed');
       }
     }
@@ -137,8 +140,8 @@ export class Orchestrator {
     });
     // leadership may have moved while deciding: a deposed leader writes nothing and acts on nothing
     if (!this.o.isLeader() || this.stopped) return;
-    if (result.changed.length) await this.o.store.writeTasks(result.changed);
-    if (result.deleted.length) await this.o.store.deleteTasks(result.deleted);
+    // fenced: refused (StaleWriteError) when another orchestrator wrote since `st` was read; nothing is acted on
+    await this.o.store.commit(st, result.changed, result.deleted);
     this.decided = new Set(result.actions.flatMap((a) => (a.kind === 'rollback' ? [] : [`${a.taskId} ${a.kind}`])));
     const rollbacks = new Set(result.actions.flatMap((a) => (a.kind === 'rollback' ? [a.serviceId] : [])));
     for (const u of result.updateStatus) {
@@ -263,7 +266,8 @@ export class Orchestrator {
 
   /** The engine refused the task's container: the record says so (rejected, with the engine's words). */
   private async reject(rec: TaskRecord, err: string): Promise<void> {
+    if (!this.o.isLeader() || this.stopped) return;
     this.o.log.warn({ task: rec.id, err }, 'services orchestrator: task rejected');
-    await this.o.store.writeTasks([rejectTask(rec, err, this.now())]);
+    await this.o.store.updateTask(rec.id, (t) => rejectTask(t, err, this.now()));
   }
 }

@@ -85,6 +85,7 @@ export function containerCreate(task: TaskRef, spec: ServiceSpec, node: NodeFact
   if (cs.Args) body.Cmd = cs.Args;
   if (cs.Dir) body.WorkingDir = cs.Dir;
   if (cs.User) body.User = cs.User;
+  if (cs.TTY) body.Tty = true;
   if (cs.Hostname) body.Hostname = expand(cs.Hostname, vars);
   if (cs.StopSignal) body.StopSignal = cs.StopSignal;
   if (cs.Healthcheck) body.Healthcheck = cs.Healthcheck;

@@ -31,6 +31,13 @@ export class IngressPortError extends ShoalError {
 
 const slot = (port: number, protocol: string) => `${port}/${protocol}`;
 
+/** Docker's refusal of a published port another service holds. */
+export function portInUse(port: number, holder: { serviceName: string; serviceId: string }): IngressPortError {
+  return new IngressPortError(
+    `port '${port}' is already in use by service '${holder.serviceName}' (${holder.serviceId}) as an ingress port`,
+  );
+}
+
 /** The claims of a service's assigned ports. */
 export function claimsOf(serviceId: string, serviceName: string, ports: readonly PortConfig[]): IngressClaim[] {
   return ports
@@ -52,10 +59,7 @@ export function assignIngress(
   for (const p of ports) {
     if (p.PublishMode !== 'ingress' || p.PublishedPort === 0) continue;
     const other = used.get(slot(p.PublishedPort, p.Protocol));
-    if (other)
-      throw new IngressPortError(
-        `port '${p.PublishedPort}' is already in use by service '${other.serviceName}' (${other.serviceId}) as an ingress port`,
-      );
+    if (other) throw portInUse(p.PublishedPort, other);
   }
   const mine = new Set(
     ports

@@ -80,6 +80,7 @@ export function parseContainerSpec(v: Raw, path: string): ContainerSpec {
   if (args?.length) spec.Args = args;
   const init = bool(o.Init, `${path}.Init`);
   if (init !== undefined) spec.Init = init;
+  if (bool(o.TTY, `${path}.TTY`)) spec.TTY = true;
   const hc = parseHealthcheck(o.Healthcheck, `${path}.Healthcheck`);
   if (hc) spec.Healthcheck = hc;
   for (const k of ['Dir', 'User', 'Hostname'] as const) {

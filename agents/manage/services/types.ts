@@ -42,6 +42,8 @@ export interface ContainerSpec {
   Labels: Record<string, string>;
   Mounts: Mount[];
   Init?: boolean;
+  /** `--tty`: the task container gets a terminal; its logs are raw, and so are the service's. */
+  TTY?: boolean;
   Healthcheck?: Healthcheck;
   Dir?: string;
   User?: string;

@@ -1,13 +1,13 @@
 /**
- * Swarm mode's I/O shell: reads and writes the cluster document and the node records in the store (one
- * `list` of `docker/swarm/mode` per request, writes by compare-and-set), joins them with the live engines, and
- * leaves every decision to the pure modules beside it. Store calls are retried briefly; a store that still
- * does not answer fails the request with a 503 and nothing half-written is claimed.
+ * Swarm mode's I/O shell: the cluster document and node records in the store (a `list` of the swarm prefix per
+ * request, `/info` from the watched view; writes by compare-and-set), joined with the live engines; decisions
+ * are the pure modules'. Store calls are retried briefly, then fail with a 503 claiming nothing half-written.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../common/log.js';
 import { errorMessage } from '../../common/errors.js';
 import { retry } from '../../common/retry.js';
+import { withTimeout } from '../../common/backoff.js';
 import type { KV, Store } from '../../store/store.js';
 import { loadCa, loadOrCreateCa } from './ca.js';
 import { clusterView, normalizeSpec, parseClusterDoc, parseInit, type ClusterDoc } from './cluster.js';
@@ -23,6 +23,7 @@ import {
 import { newId } from './ids.js';
 import { admit, type AdmissionAnswer } from './admit.js';
 import { swarmInfo } from './info.js';
+import type { SwarmView } from './view.js';
 import { joinAddress, pickSelfEngine } from './address.js';
 import { CLUSTER_KEY, MODE_PREFIX, NODES_PREFIX, nodeKey } from './layout.js';
 import {
@@ -41,6 +42,7 @@ import {
 } from './nodes.js';
 import { caDigest, deriveToken, tokenRecord, type TokenRole } from './tokens.js';
 
+const NONE = { doc: undefined, records: [], selfId: undefined };
 /** How long `/info` waits for the store before showing the swarm state last seen. */
 export const INFO_WAIT_MS = 1500;
 
@@ -58,6 +60,8 @@ export interface SwarmOptions {
   discovery?: string;
   log: Logger;
   now?: () => Date;
+  /** The watched view `/info` is answered from (without one, `/info` reads the store). */
+  view?: SwarmView;
 }
 
 /** What one read of the prefix gives: the document and this cluster's node records, with their raw values. */
@@ -101,7 +105,9 @@ export class Swarm {
   }
 
   private async read(): Promise<Read> {
-    return this.parse(await this.io('read', () => this.o.store.list(MODE_PREFIX)));
+    const kvs = await this.io('read', () => this.o.store.list(MODE_PREFIX));
+    this.o.view?.seen(kvs);
+    return this.parse(kvs);
   }
 
   private parse(kvs: readonly KV[]): Read {
@@ -158,26 +164,30 @@ export class Swarm {
   }
 
   /**
-   * `/info`'s Swarm section. It never fails nor waits long, as `docker info` serves the classic workflow too:
-   * one read, no writes (only admitted nodes count), and while the store does not answer
-   * within `INFO_WAIT_MS`, the state last seen with the error (inactive when none was ever seen).
+   * `/info`'s Swarm section, never failing nor waiting long (`docker info` serves the classic workflow too):
+   * from the watched view when live, else one read; while the store is away, the state last seen with the
+   * error (inactive when none was ever seen). Only admitted nodes count.
    */
   async info(): Promise<Record<string, unknown>> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('the store did not answer in time')), INFO_WAIT_MS);
-    });
+    const cached = this.o.view?.current();
+    if (cached) return this.infoOf(this.parse(cached));
+    if (this.o.view?.state === 'lost') return this.lastInfo('the store is unreachable; the watch retries');
     try {
-      const kvs = await Promise.race([this.o.store.list(MODE_PREFIX), deadline]);
-      const r = this.parse(kvs);
-      return swarmInfo({ doc: r.doc, records: r.records, selfId: this.selfId(r.records) });
+      const late = () => new Error('the store did not answer in time');
+      return this.infoOf(this.parse(await withTimeout(this.o.store.list(MODE_PREFIX), INFO_WAIT_MS, late)));
     } catch (err) {
-      const last = this.last;
-      if (!last?.doc) return swarmInfo({ doc: undefined, records: [], selfId: undefined });
-      return swarmInfo({ ...last, selfId: this.selfId(last.records), error: `swarm state: ${errorMessage(err)}` });
-    } finally {
-      clearTimeout(timer);
+      return this.lastInfo(errorMessage(err));
     }
+  }
+
+  private infoOf(r: Read): Record<string, unknown> {
+    return swarmInfo({ doc: r.doc, records: r.records, selfId: this.selfId(r.records) });
+  }
+
+  private lastInfo(why: string): Record<string, unknown> {
+    const last = this.last;
+    const error = `swarm state: ${why}`;
+    return last?.doc ? swarmInfo({ ...last, selfId: this.selfId(last.records), error }) : swarmInfo(NONE);
   }
 
   /** `POST /swarm/init`: the new cluster, this manager's node as its manager; the node ID. */
@@ -264,6 +274,7 @@ export class Swarm {
     const next: ClusterDoc = { ...doc, spec, tokens, version: doc.version + 1, updatedAt: this.now() };
     const ok = await this.io('update', () => this.o.store.cas(CLUSTER_KEY, docRaw, JSON.stringify(next)));
     if (!ok) throw outOfSequence();
+    this.o.view?.wrote(CLUSTER_KEY, JSON.stringify(next));
   }
 
   /** `POST /swarm/leave[?force=1]`: with force, the whole swarm state is erased; the classic workflow stays. */
@@ -272,6 +283,7 @@ export class Swarm {
     if (!r.doc) throw new SwarmError(503, NOT_IN_SWARM);
     if (!force) throw new SwarmError(503, LAST_MANAGER_LEAVE);
     await this.io('leave', () => this.o.store.deleteTree(MODE_PREFIX));
+    this.o.view?.cleared();
     this.o.log.info({ cluster: r.doc.id }, 'left the swarm: swarm state erased');
   }
 

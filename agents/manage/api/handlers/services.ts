@@ -137,12 +137,13 @@ function logs(kind: 'service' | 'task'): Handler {
     const q = parseLogQuery(ctx.url.searchParams);
     if ('error' in q) throw new ApiError(400, q.error);
     const st = await api.store.read();
-    const sel: LogSelector =
-      kind === 'service'
-        ? { serviceId: ServiceStore.resolve(st.services, ref(ctx)).rec.id }
-        : { taskId: findTask(st.tasks, ref(ctx)).id };
+    const task = kind === 'task' ? findTask(st.tasks, ref(ctx)) : undefined;
+    const svc = task
+      ? st.services.find((s) => s.rec.id === task.serviceId)
+      : ServiceStore.resolve(st.services, ref(ctx));
+    const sel: LogSelector = task ? { taskId: task.id } : { serviceId: svc!.rec.id };
     ctx.req.resume();
-    streamServiceLogs(ctx.api.cluster, sel, q, ctx.res);
+    streamServiceLogs(ctx.api.cluster, sel, q, ctx.res, { tty: svc?.spec.TaskTemplate.ContainerSpec.TTY === true });
   };
 }
 
