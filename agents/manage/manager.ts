@@ -32,6 +32,10 @@ import { parseDiscovery } from './discovery/parse.js';
 import { Swarm } from './swarm/service.js';
 import { ServiceStore } from './orchestrator/store.js';
 import { Orchestrator } from './orchestrator/loop.js';
+import { TaskNetworks } from './orchestrator/netattach.js';
+import { NetworkStore } from './networks/store.js';
+import { Bridges } from './networks/bridges.js';
+import { BridgeJanitor } from './networks/janitor.js';
 import { defaultCaDir } from './swarm/ca.js';
 import type { EngineFacts } from './swarm/nodes.js';
 
@@ -148,16 +152,23 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
     const swarm = swarmMode(config, store, cluster, replication, log);
     api.swarm = swarm;
     const services = new ServiceStore(store, log);
+    const networks = new NetworkStore(store, log);
+    const bridges = new Bridges(networks, log);
+    const isLeader = () => !replication || replication.role === 'primary';
     const orchestrator = new Orchestrator({
       store: services,
       swarm,
       cluster,
-      isLeader: () => !replication || replication.role === 'primary',
+      isLeader,
       log,
+      networks: new TaskNetworks({ store: networks, bridges }),
     });
     orchestrator.start();
     stops.push(() => orchestrator.stop());
-    api.services = { store: services, orchestrator, swarm };
+    const janitor = new BridgeJanitor(bridges, cluster, isLeader, log);
+    janitor.start();
+    stops.push(() => janitor.stop());
+    api.services = { store: services, orchestrator, swarm, networks, janitor };
   }
   const server: Listening = await listen(config.hosts, api, serverTls(config));
   api.swarm?.setListening(server.addresses);
