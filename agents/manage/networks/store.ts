@@ -5,10 +5,10 @@
  * Store calls are retried briefly; a store that does not answer fails the request with a 503.
  */
 import type { Logger } from '../../common/log.js';
-import { retry } from '../../common/retry.js';
 import type { Store } from '../../store/store.js';
 import { randomId } from '../services/names.js';
-import { SwarmError, SwarmStoreError, notManager } from '../swarm/errors.js';
+import { SwarmError, notManager } from '../swarm/errors.js';
+import { storeCall } from '../swarm/storeio.js';
 import { CLUSTER_KEY, MODE_PREFIX } from '../swarm/layout.js';
 import { findClusterNetwork, parseNetworkCreate, parseNetworkRecord, type NetworkRecord } from './model.js';
 
@@ -26,13 +26,8 @@ export class NetworkStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private async io<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await retry(fn, { attempts: 3, initialMs: 200, maxMs: 1000, what: `networks ${what}`, log: this.log });
-    } catch (err) {
-      if (err instanceof SwarmError) throw err;
-      throw new SwarmStoreError(what, err);
-    }
+  private io<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return storeCall(this.log, `networks ${what}`, fn);
   }
 
   /** Whether a swarm is initialised (cluster networks exist only then). */

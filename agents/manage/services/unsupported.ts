@@ -17,6 +17,12 @@ interface Rule {
   set?: (v: unknown) => boolean;
 }
 
+/** Set when it is anything but absent, empty or one of `defaults`. */
+const besides =
+  (...defaults: string[]) =>
+  (v: unknown): boolean =>
+    v !== undefined && v !== null && v !== '' && !defaults.includes(v as string);
+
 const RULES: readonly Rule[] = [
   { path: 'TaskTemplate.ContainerSpec.Secrets', source: 'secrets / --secret' },
   { path: 'TaskTemplate.ContainerSpec.Configs', source: 'configs / --config' },
@@ -33,11 +39,7 @@ const RULES: readonly Rule[] = [
   { path: 'TaskTemplate.ContainerSpec.Privileges.NoNewPrivileges', source: 'security_opt' },
   { path: 'TaskTemplate.ContainerSpec.Privileges.Seccomp', source: 'security_opt' },
   { path: 'TaskTemplate.ContainerSpec.Privileges.AppArmor', source: 'security_opt' },
-  {
-    path: 'TaskTemplate.ContainerSpec.Isolation',
-    source: 'isolation / --isolation',
-    set: (v) => v !== undefined && v !== null && v !== '' && v !== 'default',
-  },
+  { path: 'TaskTemplate.ContainerSpec.Isolation', source: 'isolation / --isolation', set: besides('default') },
   { path: 'TaskTemplate.ContainerSpec.Sysctls', source: 'sysctls / --sysctl' },
   { path: 'TaskTemplate.ContainerSpec.CapabilityAdd', source: 'cap_add / --cap-add' },
   { path: 'TaskTemplate.ContainerSpec.CapabilityDrop', source: 'cap_drop / --cap-drop' },
@@ -49,11 +51,7 @@ const RULES: readonly Rule[] = [
     path: 'TaskTemplate.Resources.Reservations.GenericResources',
     source: 'deploy.resources.reservations.generic_resources / --generic-resource',
   },
-  {
-    path: 'TaskTemplate.Runtime',
-    source: 'a plugin runtime',
-    set: (v) => v !== undefined && v !== null && v !== '' && v !== 'container',
-  },
+  { path: 'TaskTemplate.Runtime', source: 'a plugin runtime', set: besides('container') },
 ];
 
 function given(v: unknown): boolean {
