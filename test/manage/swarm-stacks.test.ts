@@ -133,7 +133,7 @@ for (const kind of kinds) {
       t.match(r.stdout, new RegExp(`Creating service ${stack}_client`));
       await waitUntil(
         async () => (await services(stack)).join(',') === `${stack}_client 1/1,${stack}_web 2/2`,
-        60_000,
+        180_000,
         'the stack converged',
       );
       const ls = await docker(['stack', 'ls', '--format', '{{.Name}} {{.Services}}']);
@@ -206,7 +206,7 @@ for (const kind of kinds) {
     });
 
     t.test('one service reaches the other by service name (and compose alias) on the node', async (t) => {
-      await waitUntil(async () => (await ask(`${stack}_web`)).includes('web-hello'), 30_000, 'web answers');
+      await waitUntil(async () => (await ask(`${stack}_web`)).includes('web-hello'), 60_000, 'web answers');
       t.match(await ask(`${stack}_web`), /200 OK[\s\S]*web-hello/);
       t.match(await ask('web'), /web-hello/);
     });
@@ -226,10 +226,10 @@ for (const kind of kinds) {
           );
           return envs.every((e) => e.includes('GREETING=changed'));
         },
-        90_000,
+        240_000,
         '3 web tasks with the new env',
       );
-      await waitUntil(async () => (await ask(`${stack}_web`)).includes('web-changed'), 30_000, 'the new web answers');
+      await waitUntil(async () => (await ask(`${stack}_web`)).includes('web-changed'), 60_000, 'the new web answers');
       const svc = JSON.parse((await docker(['service', 'inspect', `${stack}_web`])).stdout)[0];
       t.equal(svc.Spec.Mode.Replicated.Replicas, 3);
       const nets = await docker(['network', 'ls', '--filter', `label=com.docker.stack.namespace=${stack}`, '-q']);
@@ -250,7 +250,7 @@ for (const kind of kinds) {
           const nets = await engine1.cli(['network', 'ls', '--filter', `name=${stack}_default`, '-q']);
           return nets.stdout.trim() === '';
         },
-        60_000,
+        180_000,
         'no task container and no bridge left',
       );
       const again = await docker(['stack', 'rm', stack]);
@@ -318,7 +318,7 @@ services:
       const listed = await services(s);
       t.equal(listed.length, 1, listed.join('\n'));
       t.match(listed[0], new RegExp(`^${s}_(one|two) `));
-      await waitUntil(async () => (await taskContainers(s)).length === 1, 30_000, 'its task runs');
+      await waitUntil(async () => (await taskContainers(s)).length === 1, 120_000, 'its task runs');
       const rm = await docker(['stack', 'rm', s]);
       t.match(rm.stdout, new RegExp(`Removing service ${s}_(one|two)`));
       t.match(rm.stdout, new RegExp(`Removing network ${s}_default`));
@@ -327,7 +327,7 @@ services:
         async () =>
           (await taskContainers(s)).length === 0 &&
           (await engine1.cli(['network', 'ls', '--filter', `name=${s}_default`, '-q'])).stdout.trim() === '',
-        60_000,
+        180_000,
         'its task container and bridge removed',
       );
     });
