@@ -33,6 +33,10 @@ import { Swarm } from './swarm/service.js';
 import { ServiceStore } from './orchestrator/store.js';
 import { Orchestrator } from './orchestrator/loop.js';
 import { SwarmView } from './swarm/view.js';
+import { TaskNetworks } from './orchestrator/netattach.js';
+import { NetworkStore } from './networks/store.js';
+import { Bridges } from './networks/bridges.js';
+import { BridgeJanitor } from './networks/janitor.js';
 import { defaultCaDir } from './swarm/ca.js';
 import type { EngineFacts } from './swarm/nodes.js';
 import { UiFeed } from './ui/feed.js';
@@ -158,17 +162,24 @@ async function start(config: ManagerConfig, log: Logger, deps: ManagerDeps, stop
     const swarm = swarmMode(config, store, cluster, replication, log, view);
     api.swarm = swarm;
     const services = new ServiceStore(store, log, Date.now, () => view.clusterKnown());
+    const networks = new NetworkStore(store, log);
+    const bridges = new Bridges(networks, log);
+    const isLeader = () => !replication || replication.role === 'primary';
     const orchestrator = new Orchestrator({
       store: services,
       swarm,
       cluster,
-      isLeader: () => !replication || replication.role === 'primary',
+      isLeader,
       log,
       onPass: () => metrics.servicesPasses.inc(),
+      networks: new TaskNetworks({ store: networks, bridges }),
     });
     orchestrator.start();
     stops.push(() => orchestrator.stop());
-    api.services = { store: services, orchestrator, swarm };
+    const janitor = new BridgeJanitor(bridges, cluster, isLeader, log);
+    janitor.start();
+    stops.push(() => janitor.stop());
+    api.services = { store: services, orchestrator, swarm, networks, janitor };
   }
   const server: Listening = await listen(config.hosts, api, serverTls(config));
   api.swarm?.setListening(server.addresses);

@@ -8,6 +8,7 @@ import * as prune from './handlers/prune.js';
 import { events } from './handlers/events.js';
 import * as swarm from './handlers/swarm.js';
 import * as services from './handlers/services.js';
+import * as networks from './handlers/networks.js';
 import type { Handler } from './context.js';
 
 export interface Route {
@@ -57,10 +58,10 @@ export const ROUTES: Route[] = [
   { method: 'POST', path: new RegExp(`^/images/${C}/push$`), handle: images.push },
   { method: 'POST', path: new RegExp(`^/images/${C}(/tag)$`), handle: images.onHolders },
   { method: 'DELETE', path: new RegExp(`^/images/${C}()$`), handle: images.onHolders },
-  { method: 'GET', path: /^\/networks$/, handle: resources.list('networks') },
-  { method: 'POST', path: /^\/networks\/create$/, handle: resources.createNetwork },
+  { method: 'GET', path: /^\/networks$/, handle: networks.list },
+  { method: 'POST', path: /^\/networks\/create$/, handle: networks.create },
   { method: 'POST', path: /^\/networks\/(.+)\/(connect|disconnect)$/, handle: resources.connect },
-  { method: ['GET', 'DELETE'], path: /^\/networks\/(.+)$/, handle: resources.oneNetwork },
+  { method: ['GET', 'DELETE'], path: /^\/networks\/(.+)$/, handle: networks.one },
   { method: 'POST', path: /^\/swarm\/init$/, handle: swarm.init },
   { method: 'GET', path: /^\/swarm$/, handle: swarm.inspect },
   { method: 'POST', path: /^\/swarm\/update$/, handle: swarm.update },
@@ -80,6 +81,8 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: /^\/tasks\/([^/]+)$/, handle: services.task },
   { method: 'GET', path: /^\/tasks\/([^/]+)\/logs$/, handle: services.taskLogs },
   { method: 'GET', path: /^\/(?:secrets|configs)$/, handle: services.none },
+  { method: 'POST', path: /^\/(secrets|configs)\/create$/, handle: services.noneCreate },
+  { method: ['GET', 'DELETE'], path: /^\/(secrets|configs)\/([^/]+)$/, handle: services.noneOne },
   { method: 'GET', path: /^\/volumes$/, handle: resources.list('volumes') },
   { method: 'POST', path: /^\/volumes\/create$/, handle: resources.createVolume },
   { method: ['GET', 'DELETE'], path: /^\/volumes\/(.+)$/, handle: resources.one('volumes') },

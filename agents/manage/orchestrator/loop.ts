@@ -20,6 +20,7 @@ import { rejectTask } from '../services/observe.js';
 import { reconcile } from '../services/reconcile.js';
 import { SwarmError } from '../swarm/errors.js';
 import type { Swarm } from '../swarm/service.js';
+import type { TaskNetworks } from './netattach.js';
 import { nodeInfo, observedTask } from './observed.js';
 import { KeyedLimiter } from './limiter.js';
 import { desired, type Service } from './records.js';
@@ -31,6 +32,8 @@ export interface OrchestratorOptions {
   cluster: Cluster;
   isLeader: () => boolean;
   log: Logger;
+  /** Cluster networks: the bridges a task joins on its node (absent: tasks run on the default bridge). */
+  networks?: TaskNetworks;
   /** A full pass at least this often (default 2 s). */
   intervalMs?: number;
   now?: () => number;
@@ -194,7 +197,20 @@ export class Orchestrator {
         const node = nodes.get(a.nodeId);
         if (!rec || !svc || !node) return;
         const ref = { id: rec.id, serviceId: rec.serviceId, slot: rec.slot, nodeId: a.nodeId, specKey: rec.specKey };
-        const { name, body } = containerCreate(ref, svc.spec, node);
+        const made = containerCreate(ref, svc.spec, node);
+        const name = made.name;
+        let body = made.body;
+        let rest: Awaited<ReturnType<TaskNetworks['prepare']>>['rest'] = [];
+        if (this.o.networks) {
+          try {
+            ({ body, rest } = await this.o.networks.prepare(c, svc.spec, body));
+          } catch (err) {
+            return this.reject(
+              rec,
+              `network: ${err instanceof DockerRequestError ? answerMessage(err.body) : errorMessage(err)}`,
+            );
+          }
+        }
         const q = `?name=${encodeURIComponent(name)}`;
         let r = await this.engineCall(`create ${name}`, () => c.createContainer(body, q));
         if (r.status === 404) {
@@ -208,6 +224,16 @@ export class Orchestrator {
         else if (r.status >= 200 && r.status < 300) id = r.body.Id;
         else return this.reject(rec, answerMessage(r.body));
         if (!id) return;
+        if (rest.length && r.status !== 409) {
+          try {
+            await this.o.networks?.connectRest(c, id, rest);
+          } catch (err) {
+            return this.reject(
+              rec,
+              `network: ${err instanceof DockerRequestError ? answerMessage(err.body) : errorMessage(err)}`,
+            );
+          }
+        }
         if (a.start) {
           try {
             await this.engineCall(`start ${name}`, () => this.startOn(c, id));

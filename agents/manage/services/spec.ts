@@ -1,13 +1,15 @@
 /**
  * `parseServiceSpec`: the JSON body of `POST /services/create` or `/services/{id}/update` into a typed
  * ServiceSpec, with Docker's defaults filled in. Any bad field throws a SpecError (HTTP 400) naming it.
- * Fields shoal does not act on (DNSConfig, Isolation, Runtime, Networks, ...) are accepted and ignored here;
+ * Fields shoal does not act on (DNSConfig, Isolation, Runtime, ...) are accepted and ignored here (the API edge
+ * refuses the ones that would change a task, unsupported.ts);
  * the store keeps the body as sent, so they echo back.
  */
 import { SpecError } from './errors.js';
 import { validateServiceName } from './names.js';
 import { obj, oneOf, str, strMap, type Raw } from './read.js';
 import { parseContainerSpec } from './spec-container.js';
+import { parseNetworks } from './spec-networks.js';
 import {
   parseMode,
   parsePlacement,
@@ -58,6 +60,8 @@ export function parseServiceSpec(body: Raw, opts: ParseOptions = {}): ServiceSpe
       Ports: parsePorts(endpoint.Ports, 'EndpointSpec.Ports'),
     },
   };
+  const networks = parseNetworks(tt.Networks ?? o.Networks, tt.Networks ? 'TaskTemplate.Networks' : 'Networks');
+  if (networks.length > 0) spec.TaskTemplate.Networks = networks;
   if (spec.EndpointSpec.Mode === 'dnsrr') {
     const i = spec.EndpointSpec.Ports.findIndex((p) => p.PublishMode === 'ingress');
     if (i >= 0)

@@ -101,12 +101,20 @@ export interface PortConfig {
 
 export type ServiceMode = { kind: 'replicated'; replicas: number } | { kind: 'global' };
 
+/** A cluster network a task joins (`Target` is the network's ID once stored), with extra DNS aliases. */
+export interface NetworkAttachment {
+  Target: string;
+  Aliases: string[];
+}
+
 export interface TaskTemplate {
   ContainerSpec: ContainerSpec;
   Resources: { Limits: ResourceSet; Reservations: ResourceSet };
   RestartPolicy: RestartPolicy;
   Placement: Placement;
   ForceUpdate: number;
+  /** Absent when the spec names no network (so the task-spec key of such specs is unchanged). */
+  Networks?: NetworkAttachment[];
 }
 
 export interface ServiceSpec {

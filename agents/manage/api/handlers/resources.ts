@@ -31,25 +31,31 @@ function split(ctx: Ctx, ref: string): { nodes: EngineNode[]; name: string } {
   return { nodes: node ? [node] : healthy, name };
 }
 
+/** Every node's list of `kind`, each item named `<node>/<name>` (a node that does not answer lists none). */
+export async function collect(kind: Kind, { url, api }: Ctx): Promise<{ status: number; body: unknown }> {
+  const scope = nodeScoped(url.searchParams);
+  const nodes = api.cluster.healthy().filter((n) => nodeSelected(scope.nodes, n));
+  const ask = (n: EngineNode) => n.client.json<unknown>('GET', `/${kind}${scope.query}`).catch(() => undefined);
+  const replies = await Promise.all(nodes.map(ask));
+  const refusal = listRefusal(replies.filter((r) => r !== undefined));
+  if (refusal) return refusal;
+  const parts = nodes.map((n, i) => {
+    const body = replies[i]?.status === 200 ? replies[i]?.body : undefined;
+    const items = kind === 'volumes' ? (body as { Volumes?: unknown } | undefined)?.Volumes : body;
+    const list = Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
+    return list.map((it) => ({ ...it, Name: `${n.name}/${it['Name']}`, Node: { Name: n.name, Addr: n.addr } }));
+  });
+  return { status: 200, body: kind === 'volumes' ? { Volumes: parts.flat(), Warnings: null } : parts.flat() };
+}
+
 export const list =
   (kind: Kind): Handler =>
-  async ({ res, url, api }) => {
-    const scope = nodeScoped(url.searchParams);
-    const nodes = api.cluster.healthy().filter((n) => nodeSelected(scope.nodes, n));
-    const ask = (n: EngineNode) => n.client.json<unknown>('GET', `/${kind}${scope.query}`).catch(() => undefined);
-    const replies = await Promise.all(nodes.map(ask));
-    const refusal = listRefusal(replies.filter((r) => r !== undefined));
-    if (refusal) return sendJson(res, refusal.status, refusal.body);
-    const parts = nodes.map((n, i) => {
-      const body = replies[i]?.status === 200 ? replies[i]?.body : undefined;
-      const items = kind === 'volumes' ? (body as { Volumes?: unknown } | undefined)?.Volumes : body;
-      const list = Array.isArray(items) ? (items as Record<string, unknown>[]) : [];
-      return list.map((it) => ({ ...it, Name: `${n.name}/${it['Name']}`, Node: { Name: n.name, Addr: n.addr } }));
-    });
-    sendJson(res, 200, kind === 'volumes' ? { Volumes: parts.flat(), Warnings: null } : parts.flat());
+  async (ctx) => {
+    const r = await collect(kind, ctx);
+    sendJson(ctx.res, r.status, r.body);
   };
 
-async function objectBody(ctx: Ctx): Promise<Record<string, unknown>> {
+export async function objectBody(ctx: Ctx): Promise<Record<string, unknown>> {
   const body = await readJson(ctx.req);
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new ApiError(400, 'expected a JSON object');
@@ -63,14 +69,13 @@ function placed(ctx: Ctx, request: Parameters<typeof schedule>[0]): EngineNode[]
 }
 
 /** `docker network create [NODE/]NAME`: one network, on NODE or on the node the scheduler picks. */
-export const createNetwork: Handler = async (ctx) => {
-  const body = await objectBody(ctx);
+export async function createNetworkOnNode(ctx: Ctx, body: Record<string, unknown>): Promise<void> {
   const { request, name } = networkPlacement(typeof body['Name'] === 'string' ? body['Name'] : '');
   const node = placed(ctx, request)[0];
   if (!node) throw new ApiError(503, 'no healthy node');
   const r = await node.client.operation<unknown>('POST', '/networks/create', { ...body, Name: name });
   sendJson(ctx.res, r.status, r.body);
-};
+}
 
 /** `docker volume create`: on the node named, else on the nodes its placement labels allow, else on all. */
 export const createVolume: Handler = async (ctx) => {

@@ -21,11 +21,17 @@ import { parseLogQuery, type LogSelector } from '../../services/logs.js';
 import { ApiError, parseFilters, readJson, sendJson } from '../http.js';
 import type { Ctx, Handler } from '../context.js';
 import { noStore, pathRef } from './swarm-shared.js';
+import { serviceBody } from './service-body.js';
+import type { NetworkStore } from '../../networks/store.js';
+import type { BridgeJanitor } from '../../networks/janitor.js';
 
 export interface ServicesApi {
   store: ServiceStore;
   orchestrator: Orchestrator;
   swarm: Swarm;
+  /** Cluster networks (the overlay driver), and the sweep of their per-node bridges. */
+  networks?: NetworkStore;
+  janitor?: BridgeJanitor;
 }
 
 function servicesOf(ctx: Ctx): ServicesApi {
@@ -49,7 +55,7 @@ async function upNodes(api: ServicesApi): Promise<Set<string>> {
 
 export const create: Handler = async (ctx) => {
   const api = servicesOf(ctx);
-  const body = await readJson(ctx.req);
+  const body = await serviceBody(api, await readJson(ctx.req));
   const id = await api.store.create(body);
   api.orchestrator.trigger();
   sendJson(ctx.res, 201, { ID: id, Warnings: null });
@@ -78,7 +84,7 @@ export const inspect: Handler = async (ctx) => {
 
 export const update: Handler = async (ctx) => {
   const api = servicesOf(ctx);
-  const body = await readJson(ctx.req);
+  const body = await serviceBody(api, await readJson(ctx.req));
   const q = ctx.url.searchParams;
   const version = parseVersion('service', q.get('version'));
   const rollback = q.get('rollback');
@@ -155,4 +161,26 @@ export const none: Handler = async (ctx) => {
   const api = servicesOf(ctx);
   await api.store.active();
   sendJson(ctx.res, 200, []);
+};
+
+/** `GET|DELETE /secrets/{id}` and `/configs/{id}`: none exists (stack deploy then tries to create it). */
+export const noneOne: Handler = async (ctx) => {
+  const api = servicesOf(ctx);
+  ctx.req.resume();
+  await api.store.active();
+  const kind = ctx.params[0] === 'secrets' ? 'secret' : 'config';
+  throw new SwarmError(404, `${kind} ${pathRef({ ...ctx, params: ctx.params.slice(1) }, kind)} not found`);
+};
+
+/** `POST /secrets/create` and `/configs/create` (compose `secrets:` / `configs:`): refused, saying so. */
+export const noneCreate: Handler = async (ctx) => {
+  const api = servicesOf(ctx);
+  ctx.req.resume();
+  await api.store.active();
+  const kind = ctx.params[0] === 'secrets' ? 'secrets' : 'configs';
+  throw new SwarmError(
+    501,
+    `shoal manage does not support swarm ${kind} (compose top-level \`${kind}:\`, \`docker ${kind.slice(0, -1)} create\`): deploy without them`,
+    'SHOAL_UNSUPPORTED',
+  );
 };
