@@ -178,7 +178,9 @@ t.test(`service update and rollback on ${kind}`, async (t) => {
     for (const { n, o } of pairs)
       t.ok(ms(o.Status.Timestamp) <= ms(n.Status.Timestamp), `slot ${n.Slot}: old stopped before new running`);
     // 4 more updates: 6 tasks made per slot, the oldest dropped (swarm's retention of 5)
-    for (let i = 1; i <= 4; i++) await docker(['service', 'update', '--env-add', `STEP=${i}`, name]);
+    // (both slots at once from here on: the order was checked above)
+    for (let i = 1; i <= 4; i++)
+      await docker(['service', 'update', '--update-parallelism', '0', '--env-add', `STEP=${i}`, name]);
     const ps = await docker(['service', 'ps', name, '--format', '{{.Name}}|{{.DesiredState}}']);
     const rows = ps.stdout.split('\n').filter(Boolean);
     for (const slot of [1, 2]) {
