@@ -173,6 +173,13 @@ t.test(`service update and rollback on ${kind}`, async (t) => {
       '3600',
     ]);
     await docker(['service', 'update', '--image', V2, name]);
+    await waitUntil(
+      async () =>
+        (await tasks(id)).filter((x) => x.Spec.ContainerSpec.Image === V1 && x.Status.State === 'shutdown').length ===
+        2,
+      30_000,
+      'the 2 old tasks shut down',
+    );
     const pairs = order(await tasks(id), V2);
     t.equal(pairs.length, 2);
     for (const { n, o } of pairs)
