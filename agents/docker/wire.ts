@@ -46,7 +46,7 @@ export interface ContainerSummary {
 export interface ContainerInspect {
   Id?: string;
   Name?: string;
-  State?: { FinishedAt?: string; [k: string]: unknown };
+  State?: { StartedAt?: string; FinishedAt?: string; [k: string]: unknown };
   HostConfig?: {
     PortBindings?: unknown;
     NetworkMode?: string;

@@ -5,18 +5,14 @@
  */
 import t from 'tap';
 import { execa } from 'execa';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../../agents/store/open.js';
-import { service } from '../harness/index.js';
 import { freePort } from '../harness/proxies.js';
-import { dockerCli, managerConfig, sharedEngines, startTestManager, suffix, waitUntil } from './helpers.js';
+import { swarmSetup } from './swarm-setup.js';
+import { dockerCli, sharedEngines, startTestManager, suffix, waitUntil } from './helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const engines = await sharedEngines();
-const ENGINES = ['127.0.1.1:2375', '127.0.1.2:2375', '127.0.1.3:2375'];
 const TTL_MS = 3000;
 
 /** Every task container of a service (any state), straight from the engines. */
@@ -43,18 +39,10 @@ const kinds = (process.env.SHOAL_SWARM_STORES ?? 'consul,etcd').split(',');
 
 for (const kind of kinds) {
   t.test(`services failover on ${kind}`, async (t) => {
-    const server = await service(kind === 'etcd2' ? 'etcd' : (kind as 'consul' | 'etcd' | 'zk'), 'main');
-    const uri = `${kind}://${server.address}/mgsvf${kind}${suffix()}`;
-    const store = await openStore(uri, { timeoutMs: 5000 });
-    t.teardown(async () => {
-      await store.deleteTree('').catch(() => {});
-      await store.close();
-    });
-    for (const a of ENGINES) await store.put(a, a);
-    const caDir = mkdtempSync(path.join(os.tmpdir(), 'mgsvf-ca-'));
-    t.teardown(() => rmSync(caDir, { recursive: true, force: true }));
+    // the replica's config (its own port, replication on); the leader runs as a process on a port of its own
+    const { uri, config: base, port: portB } = await swarmSetup(t, kind, 'mgsvf');
+    const caDir = base.swarmCaDir!;
     const portA = await freePort();
-    const portB = await freePort();
     const leader = execa(
       process.execPath,
       [
@@ -87,13 +75,10 @@ for (const kind of kinds) {
       60_000,
       `leader up on ${kind}`,
     );
-    const replica = await startTestManager(
-      managerConfig(uri, {
-        hosts: [{ kind: 'tcp', host: '127.0.0.1', port: portB }],
-        replication: { advertise: `127.0.0.1:${portB}`, ttlMs: TTL_MS },
-        swarmCaDir: caDir,
-      }),
-    );
+    const replica = await startTestManager({
+      ...base,
+      replication: { advertise: `127.0.0.1:${portB}`, ttlMs: TTL_MS },
+    });
     t.teardown(() => replica.stop());
     await waitUntil(
       async () => /Role: replica/.test((await replica.docker(['info'], { reject: false })).stdout),

@@ -4,16 +4,10 @@
  * node, a rolling `service update --env-add` replacing every task, and `service rollback`.
  */
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openStore } from '../../agents/store/open.js';
-import { service } from '../harness/index.js';
-import { freePort } from '../harness/proxies.js';
-import { managerConfig, sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
+import { swarmSetup } from './swarm-setup.js';
+import { sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
 
 const engines = await sharedEngines();
-const ENGINES = ['127.0.1.1:2375', '127.0.1.2:2375', '127.0.1.3:2375'];
 
 interface Running {
   name: string;
@@ -44,18 +38,7 @@ const kinds = (process.env.SHOAL_SWARM_STORES ?? 'consul,etcd').split(',');
 
 for (const kind of kinds) {
   t.test(`swarm service modes on ${kind}`, async (t) => {
-    const server = await service(kind === 'etcd2' ? 'etcd' : (kind as 'consul' | 'etcd' | 'zk'), 'main');
-    const uri = `${kind}://${server.address}/mgsvm${kind}${suffix()}`;
-    const store = await openStore(uri, { timeoutMs: 5000 });
-    t.teardown(async () => {
-      await store.deleteTree('').catch(() => {});
-      await store.close();
-    });
-    for (const a of ENGINES) await store.put(a, a);
-    const caDir = mkdtempSync(path.join(os.tmpdir(), 'mgsvm-ca-'));
-    t.teardown(() => rmSync(caDir, { recursive: true, force: true }));
-    const port = await freePort();
-    const config = managerConfig(uri, { hosts: [{ kind: 'tcp', host: '127.0.0.1', port }], swarmCaDir: caDir });
+    const { config } = await swarmSetup(t, kind, 'mgsvm');
     const tm: TestManager = await startTestManager(config);
     t.teardown(() => tm.stop());
     const docker = (args: string[]) => tm.docker(args);

@@ -4,16 +4,11 @@
  * once the store is back, and the service ends with exactly its replicas, one per slot.
  */
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { openStore } from '../../agents/store/open.js';
-import { service } from '../harness/index.js';
 import { relay } from './relay.js';
-import { managerConfig, sharedEngines, startTestManager, suffix, waitUntil } from './helpers.js';
+import { swarmSetup } from './swarm-setup.js';
+import { sharedEngines, startTestManager, suffix, waitUntil } from './helpers.js';
 
 const engines = await sharedEngines();
-const ENGINES = ['127.0.1.1:2375', '127.0.1.2:2375', '127.0.1.3:2375'];
 
 /** The running task containers of a service, straight from the engines. */
 async function running(serviceId: string): Promise<{ name: string; engine: number }[]> {
@@ -33,21 +28,16 @@ async function running(serviceId: string): Promise<{ name: string; engine: numbe
 
 for (const kind of ['consul', 'etcd'] as const) {
   t.test(`services through a store outage on ${kind}`, async (t) => {
-    const server = await service(kind, 'main');
-    const prefix = `mgsvout${kind}${suffix()}`;
-    const direct = await openStore(`${kind}://${server.address}/${prefix}`, { timeoutMs: 5000 });
-    t.teardown(async () => {
-      await direct.deleteTree('').catch(() => {});
-      await direct.close();
-    });
-    for (const a of ENGINES) await direct.put(a, a);
-    const r = await relay(server.address);
+    const { uri, config } = await swarmSetup(t, kind, 'mgsvout');
+    // the manager reaches the store through the relay, under the same prefix
+    const server = new URL(uri).host;
+    const r = await relay(server);
     t.teardown(() => r.cut());
-    const caDir = mkdtempSync(path.join(os.tmpdir(), 'mgsvout-ca-'));
-    t.teardown(() => rmSync(caDir, { recursive: true, force: true }));
-    const tm = await startTestManager(
-      managerConfig(`${kind}://${r.address()}/${prefix}`, { swarmCaDir: caDir, store: { timeoutMs: 2000 } }),
-    );
+    const tm = await startTestManager({
+      ...config,
+      discovery: uri.replace(server, r.address()),
+      store: { timeoutMs: 2000 },
+    });
     t.teardown(() => tm.stop());
     const docker = (args: string[], reject = true) => tm.docker(args, { reject });
     let serviceId = '';

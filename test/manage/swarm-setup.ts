@@ -17,13 +17,15 @@ import { managerConfig, suffix } from './helpers.js';
 export const SWARM_ENGINES = ['127.0.1.1:2375', '127.0.1.2:2375', '127.0.1.3:2375'];
 
 /**
- * `kind`: consul, etcd, etcd2 or zk; `tag` names the prefix and the CA directory. `t` is a tap test, or any
- * holder of teardowns (the swarm benchmark runs them itself).
+ * `kind`: consul, etcd, etcd2 or zk; `tag` names the prefix and the CA directory; `engines` the discovery's
+ * engine addresses (default the three shared ones). `t` is a tap test, or any holder of teardowns (the swarm
+ * benchmark runs them itself).
  */
 export async function swarmSetup(
   t: Pick<Test, 'teardown'>,
   kind: string,
   tag: string,
+  engines: readonly string[] = SWARM_ENGINES,
 ): Promise<{ uri: string; store: Store; config: ManagerConfig; port: number }> {
   const server = await service(kind === 'etcd2' ? 'etcd' : (kind as 'consul' | 'etcd' | 'zk'), 'main');
   const uri = `${kind}://${server.address}/${tag}${kind}${suffix()}`;
@@ -32,7 +34,7 @@ export async function swarmSetup(
     await store.deleteTree('').catch(() => {});
     await store.close();
   });
-  for (const a of SWARM_ENGINES) await store.put(a, a);
+  for (const a of engines) await store.put(a, a);
   const caDir = mkdtempSync(path.join(os.tmpdir(), `${tag}-ca-`));
   t.teardown(() => rmSync(caDir, { recursive: true, force: true }));
   const port = await freePort();

@@ -8,6 +8,28 @@ export interface CachedContainer {
   summary: ContainerSummary;
   /** Kept for containers that ask to be rescheduled: their config must outlive the node. */
   inspect?: ContainerInspect | undefined;
+  /** When the container last started and ended (epoch ms), from its inspect: a task's Monitor window. */
+  times?: ContainerTimes;
+}
+
+export interface ContainerTimes {
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+/** State.StartedAt / FinishedAt; Docker's zero time (year 1) means never. */
+export function containerTimes(inspect: ContainerInspect | undefined): ContainerTimes | undefined {
+  const at = (v: string | undefined) => {
+    const ms = v ? Date.parse(v) : NaN;
+    return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+  };
+  const startedAt = at(inspect?.State?.StartedAt);
+  const finishedAt = at(inspect?.State?.FinishedAt);
+  if (startedAt === undefined && finishedAt === undefined) return undefined;
+  return {
+    ...(startedAt !== undefined ? { startedAt } : {}),
+    ...(finishedAt !== undefined ? { finishedAt } : {}),
+  };
 }
 
 export const wantsReschedule = (labels: Record<string, string> | null | undefined) =>
@@ -26,6 +48,7 @@ export function inspected(
     snap: containerSnapshot(s, inspect, nodeCpus),
     summary: s,
     inspect: wantsReschedule(s.Labels) ? inspect : undefined,
+    times: containerTimes(inspect),
   };
 }
 
@@ -40,6 +63,7 @@ export function relisted(old: CachedContainer, s: ContainerSummary): CachedConta
     },
     summary: s,
     inspect: old.inspect,
+    times: old.times,
   };
 }
 

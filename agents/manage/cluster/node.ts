@@ -23,7 +23,7 @@ import {
 import { engineFailure } from './unreachable.js';
 import { EngineRefusedError, NotHealthyError } from './node-errors.js';
 import { imageSnapshot, nodeLabels } from '../engine/convert.js';
-import { inspected, relisted, wantsReschedule, type CachedContainer } from './cached.js';
+import { inspected, relisted, wantsReschedule, type CachedContainer, type ContainerTimes } from './cached.js';
 import type { ContainerInspect, ContainerSummary } from '../../docker/wire.js';
 
 export interface NodeOptions {
@@ -133,6 +133,11 @@ export class EngineNode extends EventEmitter<{ change: []; health: [Health, Heal
 
   summaries(): ContainerSummary[] {
     return [...this.containers.values()].map((c) => c.summary);
+  }
+
+  /** When a container last started and ended, as its last inspect said. */
+  containerTimes(id: string): ContainerTimes | undefined {
+    return this.containers.get(id)?.times;
   }
 
   /** Refresh now (concurrent callers share one refresh). Never throws: failures count towards health. */

@@ -130,7 +130,7 @@ export class Orchestrator {
       engineOf.set(j.rec.id, engine);
       if (engine.health !== 'healthy') continue;
       for (const s of engine.summaries()) {
-        const o = observedTask(s, j.rec.id);
+        const o = observedTask(s, j.rec.id, engine.containerTimes(s.Id));
         if (o && ours.has(o.serviceId)) observed.push(o);
       }
     }

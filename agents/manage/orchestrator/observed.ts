@@ -4,6 +4,7 @@
  * exit code and health from the listing's status text). Pure.
  */
 import type { ContainerSummary } from '../../docker/wire.js';
+import type { ContainerTimes } from '../cluster/cached.js';
 import { identityFromLabels } from '../services/names.js';
 import type { NodeInfo, ObservedTask } from '../services/model.js';
 import { nodeState } from '../swarm/nodes.js';
@@ -36,7 +37,11 @@ const STATES = new Set<ObservedTask['state']>([
 ]);
 
 /** A task container of the listing (on node `nodeId`), or undefined for any other container. */
-export function observedTask(s: ContainerSummary & { Status?: string }, nodeId: string): ObservedTask | undefined {
+export function observedTask(
+  s: ContainerSummary & { Status?: string },
+  nodeId: string,
+  times?: ContainerTimes,
+): ObservedTask | undefined {
   const id = identityFromLabels(s.Labels ?? {});
   if (!id) return undefined;
   const status = s.Status ?? '';
@@ -60,5 +65,7 @@ export function observedTask(s: ContainerSummary & { Status?: string }, nodeId: 
     state,
     exitCode: exited ? Number(exited[1]) : 0,
     health,
+    ...(times?.startedAt !== undefined ? { startedAt: times.startedAt } : {}),
+    ...(times?.finishedAt !== undefined && state !== 'running' ? { finishedAt: times.finishedAt } : {}),
   };
 }

@@ -16,6 +16,7 @@ import {
 import { ServiceStore, taskNotFound } from '../../orchestrator/store.js';
 import type { Swarm } from '../../swarm/service.js';
 import type { TaskRecord } from '../../services/model.js';
+import { withDefaults } from '../../services/defaults.js';
 import { streamServiceLogs } from '../../orchestrator/logs.js';
 import { parseLogQuery, type LogSelector } from '../../services/logs.js';
 import { ApiError, parseFilters, readJson, sendJson } from '../http.js';
@@ -79,7 +80,10 @@ export const list: Handler = async (ctx) => {
 export const inspect: Handler = async (ctx) => {
   const api = servicesOf(ctx);
   const st = await api.store.read();
-  sendJson(ctx.res, 200, serviceView(ServiceStore.resolve(st.services, ref(ctx))));
+  const view = serviceView(ServiceStore.resolve(st.services, ref(ctx)));
+  const q = ctx.url.searchParams.get('insertDefaults');
+  if (q === 'true' || q === '1') view.Spec = withDefaults(view.Spec as Record<string, unknown>);
+  sendJson(ctx.res, 200, view);
 };
 
 export const update: Handler = async (ctx) => {
