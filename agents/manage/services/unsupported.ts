@@ -30,7 +30,6 @@ const RULES: readonly Rule[] = [
   { path: 'TaskTemplate.ContainerSpec.DNSConfig.Nameservers', source: 'dns / --dns' },
   { path: 'TaskTemplate.ContainerSpec.DNSConfig.Search', source: 'dns_search / --dns-search' },
   { path: 'TaskTemplate.ContainerSpec.DNSConfig.Options', source: 'dns_opt / --dns-option' },
-  { path: 'TaskTemplate.ContainerSpec.TTY', source: 'tty / --tty' },
   { path: 'TaskTemplate.ContainerSpec.OpenStdin', source: 'stdin_open' },
   { path: 'TaskTemplate.ContainerSpec.ReadOnly', source: 'read_only / --read-only' },
   { path: 'TaskTemplate.ContainerSpec.Groups', source: 'group_add / --group' },
