@@ -15,7 +15,7 @@ import type { ContainerInfo } from '../docker/container.js';
 import type { ContainerListing } from '../docker/source.js';
 import type { EventItem } from '../docker/events.js';
 import { needsInspect, planFullSync } from './full-sync.js';
-import { decide, TRIGGER_ACTIONS, type DecideOptions, type Decision } from './decide.js';
+import { decide, decideFromEvent, TRIGGER_ACTIONS, type DecideOptions, type Decision } from './decide.js';
 import { pool, settledPool } from './pool.js';
 import { reconcile } from './reconcile.js';
 import { keyFor, valueFor } from './service.js';
@@ -76,6 +76,8 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
   /** container id -> (key -> value) of what we last wrote for it. */
   private readonly registered = new Map<string, Map<string, string>>();
   private readonly dirty = new Set<string>();
+  /** Dirty containers whose latest event settled the decision (die, destroy): no inspect needed. */
+  private readonly settled = new Map<string, Decision>();
   private fullWanted = false;
   private withdrawWanted = false;
   private downTimer: unknown;
@@ -102,8 +104,11 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
     this.poke();
   }
 
-  markDirty(id: string): void {
+  /** `settled`: the decision the container's latest event implies, when it needs no inspect. */
+  markDirty(id: string, settled?: Decision): void {
     this.dirty.add(id);
+    if (settled === undefined) this.settled.delete(id);
+    else this.settled.set(id, settled);
     this.poke();
   }
 
@@ -186,7 +191,8 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
           this.armWithdraw();
         } else if (item.event.type === 'container' && TRIGGER_ACTIONS.has(item.event.action) && item.event.id) {
           this.stats.events += 1;
-          this.markDirty(item.event.id);
+          const { action, attributes, id } = item.event;
+          this.markDirty(id, decideFromEvent(action, attributes, this.opts));
         }
       }
     } catch (err) {
@@ -211,8 +217,10 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
       await this.fullSync();
     } else {
       const ids = [...this.dirty];
+      const settled = new Map(this.settled);
       this.dirty.clear();
-      await this.syncContainers(ids);
+      this.settled.clear();
+      await this.syncContainers(ids, settled);
     }
   }
 
@@ -300,12 +308,14 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
     });
   }
 
-  private async syncContainers(ids: string[]): Promise<void> {
+  /** Inspect and write each container, unless its latest event settled the decision (`settled`). */
+  private async syncContainers(ids: string[], settled: ReadonlyMap<string, Decision>): Promise<void> {
     const results = await settledPool(ids, this.limit, async (id) => {
-      const c = await this.docker.inspect(id);
-      const decision = decide(c, this.opts);
+      const known = settled.get(id);
+      const c = known === undefined ? await this.docker.inspect(id) : undefined;
+      const decision = known ?? decide(c, this.opts);
       const before = this.registered.get(id) ?? new Map<string, string>();
-      if (decision === 'keep') return;
+      if (decision === 'keep' || (known !== undefined && before.size === 0)) return;
       const after = this.entriesOf(c, decision);
       const put = [...after].filter(([k, v]) => before.get(k) !== v);
       const del = [...before.keys()].filter((k) => !after.has(k));
