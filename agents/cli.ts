@@ -19,8 +19,6 @@ import { joinSpec } from './join/config.js';
 import { registratorSpec } from './registrator/config.js';
 import { renderSpec } from './render/config.js';
 import { manageSpec } from './manage/config.js';
-import { tlsCommand } from './tls/command.js';
-import { upCommands } from './up/command.js';
 
 interface AgentEntry<T extends LogConfig> {
   spec: AgentSpec<T>;
@@ -40,8 +38,11 @@ const AGENTS: { spec: AgentSpec<unknown>; add: (program: Command) => void }[] = 
   entry(manageSpec, async () => (await import('./manage/main.js')).main),
 ];
 
-/** Commands that are not long-running agents. */
-const TOOLS: (() => Command)[] = [() => tlsCommand(), ...upCommands().map((c) => () => c)];
+/** Commands that are not long-running agents, loaded only when the command line is not an agent's. */
+async function tools(): Promise<Command[]> {
+  const [{ tlsCommand }, { upCommands }] = await Promise.all([import('./tls/command.js'), import('./up/command.js')]);
+  return [tlsCommand(), ...upCommands()];
+}
 
 function quietAll(cmd: Command, quiet: { writeErr: () => void; outputError: () => void }): void {
   cmd.exitOverride().configureOutput(quiet);
@@ -86,7 +87,7 @@ function addAgent<T extends LogConfig>(program: Command, agent: AgentEntry<T>): 
   program.addCommand(buildCommand(agent.spec, (args) => runAgent(agent, args)));
 }
 
-export function buildProgram(): Command {
+export function buildProgram(toolCommands: readonly Command[] = []): Command {
   const program = new Command('shoal')
     .description('Docker hosts as one cluster: service registration, discovery, edge routing and scheduling')
     .version(VERSION, '-v, --version', 'print the version')
@@ -94,7 +95,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false);
   for (const agent of AGENTS) agent.add(program);
   // one-shot tools (not agents): their own commander commands
-  for (const tool of TOOLS) program.addCommand(tool());
+  for (const tool of toolCommands) program.addCommand(tool);
   program.addHelpText(
     'after',
     `\nHost: ${os.hostname()}  Run 'shoal <command> --help' for the options of each agent.\n`,
@@ -103,13 +104,13 @@ export function buildProgram(): Command {
 }
 
 async function cli(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const sub = argv[0];
+  const agent = AGENTS.find((a) => a.spec.name === sub);
+  const program = buildProgram(agent ? [] : await tools());
   // commander would print its own error line too; we print one, in our format
   const quiet = { writeErr: () => {}, outputError: () => {} };
   program.exitOverride().configureOutput(quiet);
   for (const c of program.commands) quietAll(c, quiet);
-  const sub = argv[0];
-  const agent = AGENTS.find((a) => a.spec.name === sub);
   const normalized = agent ? [sub as string, ...normalizeArgv(argv.slice(1), agent.spec.options)] : argv;
   try {
     // `shoal` alone: the help on stdout, exit 0 (commander would throw "(outputHelp)" at us)

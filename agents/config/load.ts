@@ -4,9 +4,15 @@
  * names the field, the value and what is expected: `shoal join: --addr "notanaddr": expected HOST:PORT`.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { ConfigError } from '../common/errors.js';
 import { envName, isIssue, type AgentSpec, type OptionSpec } from './spec.js';
+
+/** The YAML parser, loaded (synchronously) only when a config file is read: an agent run on flags never pays for it. */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml.parse(text);
+}
 
 export type Source = 'flag' | 'env' | 'file' | 'default';
 

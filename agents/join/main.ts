@@ -56,7 +56,8 @@ export const main: AgentMain<JoinConfig> = async (config, ctx) => {
   let status: StatusServer | undefined;
   try {
     if (config.statusAddr) {
-      status = await startStatusServer(config.statusAddr, () => metrics.health(), metrics.registry);
+      const { joinRegistry } = await import('./prometheus.js'); // prom-client only when served
+      status = await startStatusServer(config.statusAddr, () => metrics.health(), joinRegistry(metrics));
       log.info({ address: status.address }, 'status server listening');
     }
     const delay = startDelay(config.delayMs);

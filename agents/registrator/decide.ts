@@ -24,17 +24,36 @@ export function decide(c: ContainerInfo | undefined, opts: DecideOptions): Decis
   return 'deregister';
 }
 
-/** Container event actions that may change what a container offers. */
+/**
+ * Container event actions that may change what a container offers. `kill`, `stop` and `oom` are not among
+ * them: a process that ends sends `die` (after `kill`/`oom`, before `stop`), and inspecting on `kill` would
+ * only delay the `die` that follows behind an inspect of a container still running.
+ */
 export const TRIGGER_ACTIONS = new Set([
   'start',
   'unpause',
   'restart',
   'die',
-  'stop',
-  'kill',
   'pause',
   'destroy',
   'health_status',
   'rename',
-  'oom',
 ]);
+
+/**
+ * The decision an event settles by itself, without inspecting the container: `destroy` (it is gone) and
+ * `die` (it stopped, with the exit code in the event's attributes). undefined: inspect. The event stream is
+ * in order, so a later `start` of the same container overrides this (registrator.ts keeps the latest only).
+ */
+export function decideFromEvent(
+  action: string,
+  attributes: Readonly<Record<string, string>>,
+  opts: DecideOptions,
+): Decision | undefined {
+  if (action === 'destroy') return 'deregister';
+  if (action !== 'die') return undefined;
+  if (opts.deregister === 'always') return 'deregister';
+  const code = attributes.exitCode;
+  if (code === undefined || !/^\d+$/.test(code)) return undefined;
+  return code === '0' ? 'deregister' : 'keep';
+}

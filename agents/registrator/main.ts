@@ -41,7 +41,8 @@ export async function runRegistrator(
   let status: StatusServer | undefined;
   try {
     if (config.statusAddr) {
-      status = await startStatusServer(config.statusAddr, () => metrics.health(), metrics.registry);
+      const { registratorRegistry } = await import('./prometheus.js'); // prom-client only when served
+      status = await startStatusServer(config.statusAddr, () => metrics.health(), registratorRegistry(metrics));
       log.info({ address: status.address }, 'status server listening');
     }
     const target =

@@ -38,9 +38,20 @@ export class LeaseWriter implements EntryWriter {
     private readonly store: Store,
     readonly lease: Lease,
   ) {}
+  /**
+   * One request in the usual case: the write goes straight onto the lease. Only when that fails for a key the
+   * lease did not hold (Consul refuses a key another session, e.g. an earlier run's, still holds) is the key
+   * deleted and written again.
+   */
   async put(key: string, value: string) {
-    if (!this.lease.keys().includes(key) && (await this.store.get(key)) !== undefined) await this.store.delete(key);
-    await this.lease.put(key, value);
+    const ours = this.lease.keys().includes(key);
+    try {
+      await this.lease.put(key, value);
+    } catch (err) {
+      if (ours) throw err;
+      await this.lease.delete(key); // forget it and remove the other holder's key
+      await this.lease.put(key, value);
+    }
   }
   async delete(key: string) {
     if (this.lease.keys().includes(key)) await this.lease.delete(key);

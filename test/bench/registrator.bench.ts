@@ -1,15 +1,17 @@
 /**
  * Registrator and joiner benchmarks (engine 8; consul and etcd main instances):
- *   - event -> key visible: per container, from the Docker `start` event's time to the key answering a GET
- *     (polled back to back; the registrator is a separate compiled process), p50/p99 over N containers, next to raw PUT latency on the same store in the same run
- *     (target: p50 within 2x of one PUT);
+ *   - `docker run -d` -> key visible and `docker kill` -> key gone, from the docker CLI returning, p50/p90/p99,
+ *     shoal (compiled, the unit's NODE_OPTIONS) interleaved with gliderlabs registrator v7 in the same run
+ *     (registrator-peer.ts; target: shoal at most the peer, ratio <= 1), next to one raw PUT on the store;
  *   - full resync of M running containers: wall time, Docker calls and store calls;
- *   - idle RSS and CPU of `shoal registrator` and `shoal join` (compiled JS, 10 s idle window).
+ *   - idle RSS and CPU of `shoal registrator` and `shoal join` on each backend, with the unit's NODE_OPTIONS
+ *     (agent-idle.ts; target 45 MB).
  *
- *   node --import tsx test/bench/registrator.bench.ts        (BENCH_N=200 BENCH_RESYNC=500 by default)
+ *   npm run bench -- registrator     (BENCH_N=100 trials per backend, BENCH_RESYNC=500,
+ *                                     BENCH_ONLY=latency,resync,idle)
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../agents/common/log.js';
@@ -22,15 +24,19 @@ import { openStore } from '../../agents/store/open.js';
 import type { Store } from '../../agents/store/store.js';
 import { busyboxImage, engine, type EngineHandle } from '../harness/engines.js';
 import { rand, storeAddress, type Backend } from '../registrator/helpers.js';
+import { idleAgent, unitEnv } from './agent-idle.js';
+import { sideBySide, type PeerBackend } from './registrator-peer.js';
 import { percentile, printTable, type BenchRow } from './table.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const N = Number(process.env.BENCH_N ?? 200);
+const N = Number(process.env.BENCH_N ?? 100);
 const M = Number(process.env.BENCH_RESYNC ?? 500);
-const E = 8;
+/** Engine 8 is this bench's own; another one (BENCH_ENGINE) is shared: only our own containers are removed. */
+const E = Number(process.env.BENCH_ENGINE ?? 8);
 const HOST = `dockerhost0${E}`;
 
 async function clear(e: EngineHandle): Promise<void> {
+  if (e.n !== 8) return;
   const ids = (await e.cli(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
   for (let i = 0; i < ids.length; i += 100) await e.cli(['rm', '-f', ...ids.slice(i, i + 100)]);
 }
@@ -44,78 +50,6 @@ async function putLatency(store: Store, n: number): Promise<number[]> {
   }
   await store.deleteTree('raw');
   return out;
-}
-
-async function eventToKey(b: Backend, e: EngineHandle, image: string, cli: string): Promise<BenchRow[]> {
-  const s = rand();
-  const uri = `${b}://${await storeAddress(b)}/shoalbench-lat-${s}`;
-  const store = await openStore(uri, { timeoutMs: 5000 });
-  const puts = await putLatency(store, N);
-  // the registrator runs as its own process (compiled JS), as in production: the poller here does not share its event loop
-  const reg = spawn(process.execPath, [cli, 'registrator', '--internal', '--docker-host', e.dockerHost, uri], {
-    stdio: 'ignore',
-  });
-  const docker = DockerClient.forHost(e.dockerHost);
-  const ac = new AbortController();
-  const started = new Map<string, number>();
-  const waiters = new Map<string, (ms: number) => void>();
-  // wall-clock of the start event (timeNano), as Docker reports it
-  void (async () => {
-    for await (const it of docker.events(ac.signal)) {
-      if (it.kind !== 'event' || it.event.action !== 'start') continue;
-      const name = it.event.attributes.name ?? '';
-      started.set(name, it.event.timeNano / 1e6);
-      waiters.get(name)?.(it.event.timeNano / 1e6);
-    }
-  })();
-  await new Promise((r) => setTimeout(r, 1500));
-  const lat: number[] = [];
-  const inspects: number[] = [];
-  try {
-    for (let i = 0; i < N; i++) {
-      const name = `lat${i}-${s}`;
-      const c = await e.docker.createContainer({
-        name,
-        Image: image,
-        Cmd: ['sleep', '600'],
-        ExposedPorts: { '80/tcp': {} },
-      });
-      const evTime = new Promise<number>((resolve) => {
-        const known = started.get(name);
-        if (known !== undefined) resolve(known);
-        else waiters.set(name, resolve);
-      });
-      await c.start();
-      const key = `busybox-80/${HOST}:${name}:80`;
-      while ((await store.get(key).catch(() => undefined)) === undefined) await new Promise((r) => setImmediate(r));
-      const seen = Date.now();
-      lat.push(seen - (await evTime));
-      const t0 = performance.now();
-      await docker.inspectContainer(name);
-      inspects.push(performance.now() - t0);
-    }
-  } finally {
-    ac.abort();
-    reg.kill('SIGTERM');
-    await new Promise((r) => reg.once('exit', r));
-    await store.deleteTree('').catch(() => undefined);
-    await store.close();
-    await clear(e);
-  }
-  const putP50 = percentile(puts, 50);
-  return [
-    { name: `raw PUT p50`, value: putP50, unit: 'ms', better: 'lower' },
-    { name: `raw PUT p99`, value: percentile(puts, 99), unit: 'ms', better: 'lower' },
-    {
-      name: `event->key p50 (limit 2x PUT p50)`,
-      value: percentile(lat, 50),
-      unit: 'ms',
-      limit: 2 * putP50,
-      better: 'lower',
-    },
-    { name: `event->key p99`, value: percentile(lat, 99), unit: 'ms', better: 'lower' },
-    { name: `docker inspect p50 (part of every event)`, value: percentile(inspects, 50), unit: 'ms', better: 'lower' },
-  ];
 }
 
 /** A Store wrapper counting calls. */
@@ -210,7 +144,7 @@ async function resync(b: Backend, e: EngineHandle, image: string): Promise<Bench
 }
 
 function buildDist(): string {
-  const out = '/tmp/shoal-bench-dist';
+  const out = `/tmp/shoal-bench-dist-${path.basename(ROOT)}`;
   execFileSync(
     process.execPath,
     [
@@ -230,89 +164,59 @@ function buildDist(): string {
   return path.join(out, 'agents/cli.js');
 }
 
-function procStat(pid: number): { rssMb: number; cpuTicks: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return { rssMb: rssKb / 1024, cpuTicks: Number(fields[11]) + Number(fields[12]) };
-}
-
-async function idle(cli: string, label: string, args: string[]): Promise<BenchRow[]> {
-  mkdirSync('/tmp/shoal-bench-logs', { recursive: true });
-  const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore' });
-  try {
-    await new Promise((r) => setTimeout(r, 8000)); // started, first sync done
-    const a = procStat(child.pid as number);
-    const windowMs = 10_000;
-    await new Promise((r) => setTimeout(r, windowMs));
-    const b = procStat(child.pid as number);
-    const cpuPct = ((b.cpuTicks - a.cpuTicks) / 100 / (windowMs / 1000)) * 100;
-    return [
-      { name: `${label} idle RSS`, value: b.rssMb, unit: 'MB', limit: 60, better: 'lower' },
-      { name: `${label} idle CPU`, value: cpuPct, unit: '%', limit: 1, better: 'lower' },
-    ];
-  } finally {
-    child.kill('SIGTERM');
-  }
-}
-
 const e = await engine(E);
 const image = await busyboxImage(e);
 await clear(e);
 const only = (process.env.BENCH_ONLY ?? 'latency,resync,idle').split(',');
 const cli = buildDist();
 if (only.includes('latency'))
-  for (const b of ['consul', 'etcd'] as Backend[])
-    printTable(
-      `registrator event -> key visible on ${b} (${N} containers, --internal)`,
-      await eventToKey(b, e, image, cli),
-    );
+  for (const b of ['consul', 'etcd', 'etcd2'] as PeerBackend[]) {
+    const store = await openStore(`${b}://${await storeAddress(b)}/shoalbench-put-${rand()}`, { timeoutMs: 5000 });
+    const puts = await putLatency(store, 100);
+    await store.close();
+    const { title, rows } = await sideBySide(cli, e, image, b, N, unitEnv('registrator'));
+    const put = (p: number): BenchRow => ({
+      name: `raw PUT p${p}`,
+      value: percentile(puts, p),
+      unit: 'ms',
+      better: 'lower',
+    });
+    printTable(title, [...rows, put(50), put(99)]);
+    await clear(e);
+  }
 if (only.includes('resync'))
   printTable(`registrator full resync on consul (net=host containers)`, await resync('consul', e, image));
-const c = await storeAddress('consul');
 const s = rand();
-await pool(
-  Array.from({ length: 10 }, (_, i) => `idle${i}-${s}`),
-  4,
-  async (name) => {
-    const ctr = await e.docker.createContainer({
-      name,
-      Image: image,
-      Cmd: ['sleep', '900'],
-      ExposedPorts: { '80/tcp': {} },
-    });
-    await ctr.start();
-  },
-);
-const idleRows = [
-  ...(await idle(cli, 'registrator (10 containers)', [
-    'registrator',
-    '--internal',
-    '--docker-host',
-    e.dockerHost,
-    `consul://${c}/shoalbench-idle-${s}`,
-  ])),
-  ...(await idle(cli, 'join', [
-    'join',
-    '--addr',
-    '127.0.1.8:2375',
-    '--docker-host',
-    e.dockerHost,
-    `consul://${c}/shoalbench-idlej-${s}`,
-  ])),
-  // etcd v3 speaks gRPC: @grpc/grpc-js and protobufjs cost ~11 MB more than the consul client
-  ...(await idle(cli, 'join on etcd v3', [
-    'join',
-    '--addr',
-    '127.0.1.8:2375',
-    '--docker-host',
-    e.dockerHost,
-    `etcd://${await storeAddress('etcd')}/shoalbench-idlej-${s}`,
-  ])),
-];
-printTable('idle agents (compiled JS)', idleRows);
+if (only.includes('idle')) {
+  await pool(
+    Array.from({ length: 10 }, (_, i) => `idle${i}-${s}`),
+    4,
+    async (name) => {
+      const ctr = await e.docker.createContainer({
+        name,
+        Image: image,
+        Cmd: ['sleep', '900'],
+        ExposedPorts: { '80/tcp': {} },
+      });
+      await ctr.start();
+    },
+  );
+  const rows: BenchRow[] = [];
+  for (const b of ['consul', 'etcd', 'etcd2', 'zk'] as Backend[]) {
+    const uri = `${b}://${await storeAddress(b)}/shoalbench-idle-${s}`;
+    const dh = ['--docker-host', e.dockerHost];
+    rows.push(
+      ...(await idleAgent(cli, `registrator on ${b} (10 containers)`, 'registrator', ['--internal', ...dh, uri])),
+    );
+    rows.push(...(await idleAgent(cli, `join on ${b}`, 'join', ['--addr', '127.0.1.8:2375', ...dh, `${uri}-j`])));
+    const cleanup = await openStore(uri, { timeoutMs: 3000 });
+    await cleanup.deleteTree('').catch(() => undefined);
+    await cleanup.close();
+    const cleanupJ = await openStore(`${uri}-j`, { timeoutMs: 3000 });
+    await cleanupJ.deleteTree('').catch(() => undefined);
+    await cleanupJ.close();
+  }
+  printTable("idle agents (compiled JS, the units' NODE_OPTIONS)", rows);
+}
 await clear(e);
-const cleanup = await openStore(`consul://${c}/shoalbench-idle-${s}`, { timeoutMs: 3000 });
-await cleanup.deleteTree('').catch(() => undefined);
-await cleanup.close();
 process.exit(0);
