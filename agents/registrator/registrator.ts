@@ -12,19 +12,51 @@ import { deferred } from '../common/deferred.js';
 import { errorMessage } from '../common/errors.js';
 import { retry } from '../common/retry.js';
 import type { ContainerInfo } from '../docker/container.js';
+import type { ContainerListing } from '../docker/source.js';
+import type { EventItem } from '../docker/events.js';
 import { needsInspect, planFullSync } from './full-sync.js';
-import { decide, decideFromEvent, TRIGGER_ACTIONS, type Decision } from './decide.js';
-import { crew, type Crew } from './crew.js';
-import { DirtySet } from './dirty.js';
-import { pool } from './pool.js';
+import { decide, decideFromEvent, TRIGGER_ACTIONS, type DecideOptions, type Decision } from './decide.js';
+import { pool, settledPool } from './pool.js';
 import { reconcile } from './reconcile.js';
 import { keyFor, valueFor } from './service.js';
-import { servicesFor } from './services-for.js';
+import { servicesFor, type ServiceOptions } from './services-for.js';
 import { systemTimers, type Timers } from './timers.js';
-import type { DockerSource, Pass, RegistratorOptions, RegistratorStats } from './registrator-types.js';
 import type { EntryWriter } from './writer.js';
 
-export type { DockerSource, Pass, RegistratorOptions, RegistratorStats } from './registrator-types.js';
+export interface DockerSource {
+  listContainers(all?: boolean): Promise<ContainerListing[]>;
+  inspect(id: string): Promise<ContainerInfo | undefined>;
+  events(signal: AbortSignal): AsyncIterable<EventItem>;
+}
+
+export interface RegistratorOptions extends ServiceOptions, DecideOptions {
+  cleanup: boolean;
+  retryIntervalMs: number;
+  /** Containers inspected / entries written in parallel. */
+  concurrency?: number;
+  /**
+   * Once the engine's event stream has been down this long, delete this host's entries: a crashed dockerd
+   * must not stay routable because its registrator keeps the lease alive. The reconnect resync puts back
+   * whatever runs again. 0 or absent: never.
+   */
+  withdrawAfterMs?: number;
+}
+
+export interface RegistratorStats {
+  fullSyncs: number;
+  containerSyncs: number;
+  puts: number;
+  deletes: number;
+  errors: number;
+  events: number;
+  reconnects: number;
+}
+
+/** One pass of the loop: what it did and whether it succeeded. */
+export interface Pass {
+  kind: 'full' | 'containers' | 'withdraw';
+  ok: boolean;
+}
 
 export class Registrator extends EventEmitter<{ pass: [Pass] }> {
   readonly stats: RegistratorStats = {
@@ -43,9 +75,9 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
   readonly firstSync = this.firstSyncDone.promise;
   /** container id -> (key -> value) of what we last wrote for it. */
   private readonly registered = new Map<string, Map<string, string>>();
-  private readonly dirty = new DirtySet();
-  /** The containers pass in flight, which a newly dirty container joins. */
-  private crew: Crew | undefined;
+  private readonly dirty = new Set<string>();
+  /** Dirty containers whose latest event settled the decision (die, destroy): no inspect needed. */
+  private readonly settled = new Map<string, Decision>();
   private fullWanted = false;
   private withdrawWanted = false;
   private downTimer: unknown;
@@ -74,8 +106,9 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
 
   /** `settled`: the decision the container's latest event implies, when it needs no inspect. */
   markDirty(id: string, settled?: Decision): void {
-    this.dirty.mark(id, settled);
-    this.crew?.join();
+    this.dirty.add(id);
+    if (settled === undefined) this.settled.delete(id);
+    else this.settled.set(id, settled);
     this.poke();
   }
 
@@ -183,7 +216,11 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
       this.fullWanted = false;
       await this.fullSync();
     } else {
-      await this.syncContainers();
+      const ids = [...this.dirty];
+      const settled = new Map(this.settled);
+      this.dirty.clear();
+      this.settled.clear();
+      await this.syncContainers(ids, settled);
     }
   }
 
@@ -271,46 +308,30 @@ export class Registrator extends EventEmitter<{ pass: [Pass] }> {
     });
   }
 
-  /** Inspect and write one container, unless its latest event settled the decision (`known`). */
-  private async syncOne(id: string, known: Decision | undefined): Promise<void> {
-    const c = known === undefined ? await this.docker.inspect(id) : undefined;
-    const decision = known ?? decide(c, this.opts);
-    const before = this.registered.get(id) ?? new Map<string, string>();
-    if (decision === 'keep' || (known !== undefined && before.size === 0)) return;
-    const after = this.entriesOf(c, decision);
-    const put = [...after].filter(([k, v]) => before.get(k) !== v);
-    const del = [...before.keys()].filter((k) => !after.has(k));
-    await this.apply(put, del);
-    if (after.size > 0) this.registered.set(id, after);
-    else this.registered.delete(id);
-    this.stats.containerSyncs += 1;
-    if (put.length + del.length > 0)
-      this.log.info(
-        { container: c?.name ?? id.slice(0, 12), decision, put: put.length, delete: del.length },
-        'container synced',
-      );
-  }
-
-  /**
-   * The dirty containers, up to `limit` at once. A container dirtied while the pass runs joins it at once
-   * (a new worker, or the next free one) instead of waiting for the pass to end; one container is never
-   * synced twice at the same time (its later event is taken once the first sync is done). A wanted full
-   * resync or withdrawal stops the intake, so that a stream of events cannot starve it.
-   */
-  private async syncContainers(): Promise<void> {
-    const take = () => (this.fullWanted || this.withdrawWanted ? undefined : this.dirty.take());
-    const sync = async ([id, known]: [string, Decision | undefined]) => {
-      await this.syncOne(id, known);
-      this.dirty.done(id);
-    };
-    const c = crew(take, this.limit, sync, ([id]) => this.dirty.done(id, true));
-    this.crew = c;
-    for (let i = 1; i < Math.min(this.limit, this.dirty.size + 1); i++) c.join();
-    try {
-      await c.done;
-    } finally {
-      this.crew = undefined;
-    }
+  /** Inspect and write each container, unless its latest event settled the decision (`settled`). */
+  private async syncContainers(ids: string[], settled: ReadonlyMap<string, Decision>): Promise<void> {
+    const results = await settledPool(ids, this.limit, async (id) => {
+      const known = settled.get(id);
+      const c = known === undefined ? await this.docker.inspect(id) : undefined;
+      const decision = known ?? decide(c, this.opts);
+      const before = this.registered.get(id) ?? new Map<string, string>();
+      if (decision === 'keep' || (known !== undefined && before.size === 0)) return;
+      const after = this.entriesOf(c, decision);
+      const put = [...after].filter(([k, v]) => before.get(k) !== v);
+      const del = [...before.keys()].filter((k) => !after.has(k));
+      await this.apply(put, del);
+      if (after.size > 0) this.registered.set(id, after);
+      else this.registered.delete(id);
+      this.stats.containerSyncs += 1;
+      if (put.length + del.length > 0)
+        this.log.info(
+          { container: c?.name ?? id.slice(0, 12), decision, put: put.length, delete: del.length },
+          'container synced',
+        );
+    });
+    const failed = results.map((r, i) => [r, ids[i] as string] as const).filter(([r]) => r.status === 'rejected');
+    for (const [, id] of failed) this.dirty.add(id);
+    if (failed.length > 0) throw (failed[0]?.[0] as PromiseRejectedResult).reason;
   }
 
   private async fullSync(): Promise<void> {

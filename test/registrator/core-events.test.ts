@@ -115,32 +115,3 @@ t.test('--ttl: a new key is one lease write, no read of the store first', async 
   t.equal(store.data.get('svc-80/h:c:80'), '10.0.0.2:80');
   t.same(lease.keys(), ['svc-80/h:c:80']);
 });
-
-t.test('a container started while another one is being synced does not wait for that sync', async (t) => {
-  const { docker, store, reg, handle } = await kvRig();
-  await docker.emit(connected());
-  await settled(reg);
-  docker.containers.set('id-slow', container('slow'));
-  docker.containers.set('id-fast', container('fast', 32770));
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const inspect = docker.inspect.bind(docker);
-  docker.inspect = async (id) => {
-    if (id === 'id-slow') await gate; // the engine takes its time over this one
-    return inspect(id);
-  };
-  const put = store.put.bind(store);
-  const fastWritten = new Promise<void>((resolve) => {
-    store.put = async (k, v) => {
-      await put(k, v);
-      if (k === keyOf('fast')) resolve();
-    };
-  });
-  await docker.emit(ev('start', 'id-slow'), ev('start', 'id-fast'));
-  await fastWritten;
-  t.notOk(store.data.has(keyOf('slow')), 'fast written while slow is still being inspected');
-  release();
-  await settled(reg);
-  t.ok(store.data.has(keyOf('slow')));
-  await handle.stop();
-});
