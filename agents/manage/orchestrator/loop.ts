@@ -117,7 +117,7 @@ export class Orchestrator {
     if (!this.o.isLeader()) return;
     this.o.onPass?.();
     this.watch();
-    const st = await this.o.store.read();
+    const st = await this.o.store.read(true);
     const members = await this.o.swarm.members();
     const nodes: NodeInfo[] = members.map(nodeInfo);
     // only task containers of this cluster's services: engines may be shared with another cluster's tasks

@@ -85,17 +85,21 @@ export class ServiceStore {
     }
   }
 
-  /** Refuses (Docker's 503) unless a swarm is initialised. */
-  async active(): Promise<void> {
+  /**
+   * Refuses (Docker's 503) unless a swarm is initialised. The watched view may lag an init made through another
+   * manager by a moment, so its "no swarm" is confirmed by one read, except for the orchestrator's own passes
+   * (`viewOnly`), which run on a timer and must not poll the store while there is no swarm.
+   */
+  async active(viewOnly = false): Promise<void> {
     const known = this.clusterKnown();
-    if (known === false) throw notManager();
+    if (known === false && viewOnly) throw notManager();
     if (known) return;
     if ((await this.io('read', () => this.store.get(CLUSTER_KEY))) === undefined) throw notManager();
   }
 
   /** Every service and task record (unreadable values are skipped). */
-  async read(): Promise<State> {
-    await this.active();
+  async read(viewOnly = false): Promise<State> {
+    await this.active(viewOnly);
     // the fence first: a commit by another orchestrator after it is seen, even if its task writes are not yet
     const fence = await this.io('read', () => this.store.get(FENCE_KEY));
     const [svcs, tasks] = await Promise.all([
