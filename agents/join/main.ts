@@ -12,8 +12,6 @@ import type { Store } from '../store/store.js';
 import type { JoinAdmission, JoinConfig } from './config.js';
 import type { Logger } from '../common/log.js';
 import { parseStoreUri, type StoreUri } from '../store/uri.js';
-import { AdmissionRefusedError, requestAdmission } from './admission.js';
-import { nodeCsr, saveNodeCert } from './node-cert.js';
 import { startDelay } from './decide.js';
 import { Joiner } from './joiner.js';
 import { startStatusServer, type StatusServer } from '../common/status.js';
@@ -27,6 +25,9 @@ async function admitted(
   signal: AbortSignal,
   log: Logger,
 ): Promise<StoreUri & { text: string }> {
+  // loaded only with --token: the CSR helpers bring openssl's runner (execa), which a plain join never needs
+  const { AdmissionRefusedError, requestAdmission } = await import('./admission.js');
+  const { nodeCsr, saveNodeCert } = await import('./node-cert.js');
   const a = config.admission as JoinAdmission;
   const csr = a.certDir ? await nodeCsr(a.certDir) : undefined;
   const answer = await requestAdmission(a, addr, csr, { signal, log });
