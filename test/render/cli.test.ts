@@ -4,7 +4,7 @@
  * SIGHUP and exits cleanly on SIGTERM.
  */
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -71,9 +71,15 @@ t.test('shoal render CLI', async (t) => {
     { cwd: ROOT, env, extendEnv: false, reject: false },
   );
   t.teardown(() => void daemon.kill('SIGKILL'));
+  // the config and the side files it names (HAProxy's host and path maps: `<dest>.<hash>.<name>`)
+  const rendered = () =>
+    readdirSync(path.dirname(dest))
+      .filter((f) => f === path.basename(dest) || f.startsWith(`${path.basename(dest)}.`))
+      .map((f) => readFileSync(path.join(path.dirname(dest), f), 'utf8'))
+      .join('\n');
   const waitFile = async (re: RegExp) => {
     for (let i = 0; i < 600; i++) {
-      if (existsSync(dest) && re.test(readFileSync(dest, 'utf8'))) return true;
+      if (existsSync(dest) && re.test(rendered())) return true;
       await sleepMs(100);
     }
     return false;
