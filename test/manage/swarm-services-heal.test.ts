@@ -10,7 +10,7 @@
 import t, { type Test } from 'tap';
 import { engine, busyboxImage } from '../harness/index.js';
 import { relay } from './relay.js';
-import { swarmSetup } from './swarm-setup.js';
+import { swarmSetup, taskContainers } from './swarm-setup.js';
 import { startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
 
 const e1 = await engine(1);
@@ -18,32 +18,8 @@ const e7 = await engine(7);
 await busyboxImage(e7);
 const engines = [e1, e7];
 
-interface TaskContainer {
-  name: string;
-  state: string;
-  engine: number;
-}
-
 /** Every task container of a service (any state) on engines 1 and 7, straight from the engines. */
-async function containers(serviceId: string): Promise<TaskContainer[]> {
-  const out: TaskContainer[] = [];
-  for (const [i, e] of engines.entries()) {
-    if (!(await e.running())) continue;
-    const r = await e.cli([
-      'ps',
-      '-a',
-      '--filter',
-      `label=com.docker.swarm.service.id=${serviceId}`,
-      '--format',
-      '{{.Names}} {{.State}}',
-    ]);
-    for (const line of r.stdout.split('\n').filter(Boolean)) {
-      const [name, state] = line.split(' ');
-      out.push({ name: name!, state: state!, engine: i });
-    }
-  }
-  return out;
-}
+const containers = (serviceId: string) => taskContainers(engines, serviceId, { skipStopped: true });
 
 const kind = (process.env.SHOAL_SWARM_STORES ?? 'consul').split(',')[0]!;
 

@@ -8,7 +8,7 @@
  */
 import t from 'tap';
 import { pushed } from '../harness/index.js';
-import { swarmSetup } from './swarm-setup.js';
+import { swarmSetup, taskContainers } from './swarm-setup.js';
 import { sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
 
 const engines = await sharedEngines();
@@ -26,24 +26,7 @@ interface ApiTask {
 }
 
 /** Every task container of a service (any state), straight from the engines. */
-async function containers(serviceId: string): Promise<{ name: string; state: string; engine: number }[]> {
-  const out: { name: string; state: string; engine: number }[] = [];
-  for (const [i, e] of engines.entries()) {
-    const r = await e.cli([
-      'ps',
-      '-a',
-      '--filter',
-      `label=com.docker.swarm.service.id=${serviceId}`,
-      '--format',
-      '{{.Names}} {{.State}}',
-    ]);
-    for (const line of r.stdout.split('\n').filter(Boolean)) {
-      const [name, state] = line.split(' ');
-      out.push({ name: name!, state: state!, engine: i });
-    }
-  }
-  return out;
-}
+const containers = (serviceId: string) => taskContainers(engines, serviceId);
 
 const kind = (process.env.SHOAL_SWARM_STORES ?? 'consul').split(',')[0]!;
 

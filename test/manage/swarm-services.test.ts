@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import { SERVICES_PREFIX, TASKS_PREFIX } from '../../agents/manage/orchestrator/store.js';
-import { swarmSetup } from './swarm-setup.js';
+import { swarmSetup, taskContainers } from './swarm-setup.js';
 import { sharedEngines, startTestManager, suffix, waitUntil, type TestManager } from './helpers.js';
 
 const engines = await sharedEngines();
@@ -23,24 +23,7 @@ async function call(host: string, method: string, p: string, body?: unknown) {
 }
 
 /** The task containers of a service on all three engines, straight from the engines. */
-async function taskContainers(serviceId: string): Promise<{ name: string; state: string; engine: number }[]> {
-  const out: { name: string; state: string; engine: number }[] = [];
-  for (const [i, e] of engines.entries()) {
-    const r = await e.cli([
-      'ps',
-      '-a',
-      '--filter',
-      `label=com.docker.swarm.service.id=${serviceId}`,
-      '--format',
-      '{{.Names}} {{.State}}',
-    ]);
-    for (const line of r.stdout.split('\n').filter(Boolean)) {
-      const [name, state] = line.split(' ');
-      out.push({ name: name!, state: state!, engine: i });
-    }
-  }
-  return out;
-}
+const containersOf = (serviceId: string) => taskContainers(engines, serviceId);
 
 const kinds = (process.env.SHOAL_SWARM_STORES ?? 'consul,etcd').split(',');
 
@@ -54,7 +37,7 @@ for (const kind of kinds) {
     let serviceId = '';
     t.teardown(async () => {
       if (!serviceId) return;
-      for (const c of await taskContainers(serviceId).catch(() => []))
+      for (const c of await containersOf(serviceId).catch(() => []))
         await engines[c.engine]!.cli(['rm', '-f', c.name], { reject: false });
     });
 
@@ -128,7 +111,7 @@ for (const kind of kinds) {
     t.test('service scale to 6 converges; inspect shows it; a stale version is out of sequence', async (t) => {
       const r = await docker(['service', 'scale', `${name}=6`]);
       t.match(r.stdout, new RegExp(`verify: Service ${name} converged`));
-      const running = (await taskContainers(serviceId)).filter((c) => c.state === 'running');
+      const running = (await containersOf(serviceId)).filter((c) => c.state === 'running');
       t.equal(running.length, 6);
       t.same(
         [0, 1, 2].map((i) => running.filter((c) => c.engine === i).length),
@@ -155,13 +138,13 @@ for (const kind of kinds) {
     });
 
     t.test('a task container removed on its engine is replaced', async (t) => {
-      const before = (await taskContainers(serviceId)).filter((c) => c.state === 'running');
+      const before = (await containersOf(serviceId)).filter((c) => c.state === 'running');
       const victim = before[0]!;
       await engines[victim.engine]!.cli(['rm', '-f', victim.name]);
       const slot = victim.name.split('.')[1];
       await waitUntil(
         async () => {
-          const now = (await taskContainers(serviceId)).filter((c) => c.state === 'running');
+          const now = (await containersOf(serviceId)).filter((c) => c.state === 'running');
           return now.length === 6 && now.some((c) => c.name.split('.')[1] === slot && c.name !== victim.name);
         },
         40_000,
@@ -212,14 +195,14 @@ for (const kind of kinds) {
         'a rejected task and its retry',
       );
       await docker(['service', 'rm', bad]);
-      await waitUntil(async () => (await taskContainers(badId)).length === 0, 30_000, 'nothing left of it');
+      await waitUntil(async () => (await containersOf(badId)).length === 0, 30_000, 'nothing left of it');
       t.pass();
     });
 
     t.test('service rm removes every task container', async (t) => {
       const r = await docker(['service', 'rm', name]);
       t.equal(r.stdout.trim(), name);
-      await waitUntil(async () => (await taskContainers(serviceId)).length === 0, 60_000, 'no task container left');
+      await waitUntil(async () => (await containersOf(serviceId)).length === 0, 60_000, 'no task container left');
       await waitUntil(async () => (await store.list(TASKS_PREFIX)).length === 0, 20_000, 'task records dropped');
       const ls = await docker(['service', 'ls', '-q']);
       t.equal(ls.stdout.trim(), '');

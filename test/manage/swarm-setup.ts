@@ -11,6 +11,7 @@ import { openStore } from '../../agents/store/open.js';
 import type { Store } from '../../agents/store/store.js';
 import type { ManagerConfig } from '../../agents/manage/manager.js';
 import { service } from '../harness/index.js';
+import type { EngineHandle } from '../harness/engines.js';
 import { freePort } from '../harness/proxies.js';
 import { managerConfig, suffix } from './helpers.js';
 
@@ -40,4 +41,39 @@ export async function swarmSetup(
   const port = await freePort();
   const config = managerConfig(uri, { hosts: [{ kind: 'tcp', host: '127.0.0.1', port }], swarmCaDir: caDir });
   return { uri, store, config, port };
+}
+
+export interface TaskContainer {
+  name: string;
+  state: string;
+  /** The index of its engine in the list given. */
+  engine: number;
+}
+
+/**
+ * Every task container of a service (any state) on `engines`, straight from the engines; with `skipStopped`, an
+ * engine that is not running is left out (else asking it fails).
+ */
+export async function taskContainers(
+  engines: readonly EngineHandle[],
+  serviceId: string,
+  opts: { skipStopped?: boolean } = {},
+): Promise<TaskContainer[]> {
+  const out: TaskContainer[] = [];
+  for (const [i, e] of engines.entries()) {
+    if (opts.skipStopped && !(await e.running())) continue;
+    const r = await e.cli([
+      'ps',
+      '-a',
+      '--filter',
+      `label=com.docker.swarm.service.id=${serviceId}`,
+      '--format',
+      '{{.Names}} {{.State}}',
+    ]);
+    for (const line of r.stdout.split('\n').filter(Boolean)) {
+      const [name, state] = line.split(' ');
+      out.push({ name: name!, state: state!, engine: i });
+    }
+  }
+  return out;
 }
